@@ -1,0 +1,97 @@
+# kb: knowledge-base search. `make` builds bin/kb-indexer and bin/kb-server;
+# `make test` runs every test; `make run` loads the sample KB and starts the server.
+PKGS     := sqlite3 libmicrohttpd libxml-2.0 icu-uc icu-i18n xapian-core jansson libcmark-gfm libsodium
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions
+
+CC       ?= cc
+CXX      ?= c++
+OPT      ?= -O2 -g
+WARN     := -Wall -Wextra -Werror
+CFLAGS   += -std=c11 $(OPT) $(WARN) -Wstrict-prototypes -D_GNU_SOURCE -MMD -MP -I. $(PKG_CFLAGS) $(SAN)
+CXXFLAGS += -std=c++17 $(OPT) $(WARN) -MMD -MP -I. $(PKG_CFLAGS) $(SAN)
+LDFLAGS  += $(SAN)
+LDLIBS   := $(PKG_LIBS) -lpthread -lm
+
+BUILD    ?= build
+DATA     ?= data
+PORT     ?= 8080
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+KB_C     := $(wildcard kb/*.c)
+KB_OBJ   := $(KB_C:%.c=$(BUILD)/%.o) $(if $(wildcard kb/index.cc),$(BUILD)/kb/index.o)
+IDX_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard indexer/*.c))
+SRV_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c))
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+LIBKB    := $(BUILD)/libkb.a
+
+PROGS := bin/kb-indexer
+ifneq ($(SRV_OBJ),)
+PROGS += bin/kb-server
+endif
+
+.PHONY: all deps test unit run demo sanitize clean eval bench
+all: $(PROGS) $(TEST_BIN)
+
+deps:
+	@./scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@[ -n "$(Q)" ] && echo "  CC  $<" || true
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/kb/index.o: kb/index.cc
+	@mkdir -p $(dir $@)
+	@[ -n "$(Q)" ] && echo "  CXX $<" || true
+	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(LIBKB): $(KB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+bin/kb-indexer: $(IDX_OBJ) $(LIBKB)
+	@mkdir -p bin
+	@[ -n "$(Q)" ] && echo "  LD  $@" || true
+	$(Q)$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bin/kb-server: $(SRV_OBJ) $(LIBKB)
+	@mkdir -p bin
+	@[ -n "$(Q)" ] && echo "  LD  $@" || true
+	$(Q)$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBKB)
+	@mkdir -p $(dir $@)
+	@[ -n "$(Q)" ] && echo "  CC  $<" || true
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBKB) $(LDLIBS) -lstdc++
+
+# Every test: C unit tests, then pytest end-to-end suites; one summary line last.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) ./tests/run.sh
+
+unit: all
+	$(Q)BUILD=$(BUILD) KB_ONLY_UNIT=1 ./tests/run.sh
+
+# The demo: sample knowledge base plus the installed GNOME help.
+demo: all
+	$(Q)./scripts/load-sample.sh $(DATA)
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./scripts/load-sample.sh $(DATA)
+	$(Q)if [ -x bin/kb-server ]; then exec bin/kb-server --data $(DATA) --listen 127.0.0.1:$(PORT); \
+	    else bin/kb-indexer --data $(DATA) query "change my desktop background"; fi
+
+sanitize:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-san SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" OPT="-O1 -g" all
+
+clean:
+	rm -rf build build-san bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

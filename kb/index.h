@@ -1,0 +1,138 @@
+/* The Xapian shim: the only C++ in the project, behind a plain C API.
+ * An index directory holds two databases, public/ and internal/. Customers'
+ * searches open only public; agents search both. Every exception is caught at
+ * this boundary and turned into a KB_E* code and message. One handle per
+ * thread. */
+#ifndef KB_INDEX_H
+#define KB_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "doc.h"
+#include "err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kb_index;
+
+enum kb_db { KB_DB_PUBLIC = 1, KB_DB_INTERNAL = 2, KB_DB_BOTH = 3 };
+enum kb_index_mode { KB_INDEX_READ = 0, KB_INDEX_WRITE = 1 };
+
+/* Opens dir/public and dir/internal. WRITE creates them and takes Xapian's
+ * write lock (KB_EBUSY when another process holds it). READ fails with
+ * KB_ENOTFOUND when no index exists yet. Caller closes with kb_index_close. */
+int kb_index_open(const char *dir, int mode, struct kb_index **out, struct kb_err *err);
+void kb_index_close(struct kb_index *ix);
+/* A read handle picks up the latest commit. */
+int kb_index_reopen(struct kb_index *ix, struct kb_err *err);
+
+/* Index-time options (a writer's). title_wdf: how many times title words
+ * count in the main field (1 = title and body as one field). */
+struct kb_index_opts {
+    unsigned title_wdf;
+    int spelling; /* build spelling data */
+};
+void kb_index_opts_default(struct kb_index_opts *o);
+void kb_index_set_opts(struct kb_index *ix, const struct kb_index_opts *o);
+
+/* Adds or replaces d (d->number and d->kind identify it) in db (PUBLIC or
+ * INTERNAL), and removes it from the other one. */
+int kb_index_put(struct kb_index *ix, int db, const struct kb_doc *d, struct kb_err *err);
+/* Removes a document from both databases; absent is not an error. */
+int kb_index_delete(struct kb_index *ix, int kind, int64_t number, struct kb_err *err);
+/* Commits both databases, recording seq as the last applied outbox row. */
+int kb_index_commit(struct kb_index *ix, int64_t seq, struct kb_err *err);
+/* The last outbox seq committed into db (0 for a new index). */
+int kb_index_last_seq(struct kb_index *ix, int db, int64_t *seq, struct kb_err *err);
+/* Replaces the synonym table of both databases. terms[i] <-> syns[i]. */
+int kb_index_set_synonyms(struct kb_index *ix, const char *const *terms,
+                          const char *const *syns, size_t n, struct kb_err *err);
+/* Number of documents in db. */
+int kb_index_count(struct kb_index *ix, int db, uint64_t *n, struct kb_err *err);
+
+/* Ranking knobs, all settable from the command line for evaluation. */
+struct kb_rank_opts {
+    double k1, b;          /* BM25 */
+    double title_weight;   /* weight of the title field query; 0 = off */
+    double phrase_weight;  /* boost for the exact phrase; 0 = off */
+    double near_weight;    /* boost for query words close together; 0 = off */
+    int synonyms;          /* expand with admin synonyms */
+    int stopwords;         /* drop stop words (kept when the query is all stop words) */
+    int prf_docs;          /* pseudo-relevance feedback: top docs used; 0 = off */
+    int prf_terms;         /* terms added by feedback */
+    double prf_weight;
+    double asked_weight;   /* weight of the "asked as" field; 0 = off */
+    double prior_weight;   /* helpful votes / clicks prior; 0 = off */
+};
+void kb_rank_opts_default(struct kb_rank_opts *r);
+void kb_rank_opts_baseline(struct kb_rank_opts *r); /* plain BM25, one field */
+
+struct kb_search_opts {
+    const char *query;    /* user text, normalised inside */
+    int dbs;              /* KB_DB_PUBLIC or KB_DB_BOTH: set from the role only */
+    const char *locale;   /* filter and stemmer; NULL = any locale, English stemmer */
+    const char *category; /* filters, NULL = any */
+    const char *tag;
+    int kind;             /* -1 = any, else enum kb_kind */
+    const char *customer; /* tickets of this customer */
+    const char *unit;
+    size_t offset, limit;
+    int snippets;         /* build HTML-escaped snippets with <mark> */
+    size_t snippet_chars; /* about this many characters; 0 = 200 */
+    int facets;           /* category counts over the whole match set */
+    int spelling;         /* correct the query when it finds little */
+    int or_query;         /* 0: ranked OR of words (default); kept for callers */
+    struct kb_rank_opts rank;
+};
+void kb_search_opts_init(struct kb_search_opts *o);
+
+struct kb_hit {
+    char *source_id;
+    char *title;
+    char *summary;
+    char *snippet;   /* HTML-escaped, matches in <mark>, or NULL */
+    char *category;
+    char *locale;
+    int kind;
+    int audience;
+    int64_t number;
+    int64_t updated;
+    double score;
+};
+struct kb_facet {
+    char *value;
+    uint64_t count;
+};
+struct kb_result {
+    struct kb_hit *hits;
+    size_t nhits;
+    uint64_t total;     /* Xapian's estimate of all matches */
+    int more;           /* another page exists */
+    char *corrected;    /* the corrected query actually run, or NULL */
+    struct kb_facet *facets;
+    size_t nfacets;
+};
+void kb_result_free(struct kb_result *r);
+
+/* Runs a search. *out is caller-freed with kb_result_free. KB_EQUERY for a
+ * query Xapian cannot parse (rare: the parser is lenient). */
+int kb_index_search(struct kb_index *ix, const struct kb_search_opts *o,
+                    struct kb_result **out, struct kb_err *err);
+
+/* Typeahead: documents whose title matches the words typed so far, the last
+ * one as a prefix. Hits carry titles only. */
+int kb_index_suggest(struct kb_index *ix, int dbs, const char *prefix, const char *locale,
+                     size_t limit, struct kb_result **out, struct kb_err *err);
+
+/* How many documents of dbs contain the folded word (for choosing the most
+ * discriminating terms of long input); total gets the document count. */
+int kb_index_term_freq(struct kb_index *ix, int dbs, const char *word, const char *locale,
+                       uint64_t *freq, uint64_t *total, struct kb_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

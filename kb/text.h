@@ -1,0 +1,40 @@
+/* Text normalisation with ICU, shared by indexing and querying: NFKC, case
+ * folding, accent folding, and word segmentation for scripts written without
+ * spaces (Chinese, Japanese, Thai). */
+#ifndef KB_TEXT_H
+#define KB_TEXT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Normalises UTF-8 text into out (appended): every word folded (NFKC, case
+ * fold, accents removed) and words separated by single spaces; punctuation
+ * between words becomes a space, except inside words like "e-mail" or
+ * "wi-fi" ("-", ".", "'", "_" between letters or digits are kept). Invalid
+ * UTF-8 is replaced. Returns 0, or KB_EINVAL when ICU fails. */
+int kb_text_normalize(const char *s, size_t len, struct kb_buf *out);
+
+/* Folds one word: NFKC, case fold, accents removed. Appends to out. */
+int kb_text_fold(const char *s, size_t len, struct kb_buf *out);
+
+/* Calls fn for each word of s with its byte span in s and its folded form
+ * (borrowed for the call). Used to highlight matches in the original text.
+ * A nonzero return from fn stops the walk. */
+typedef int (*kb_text_word_fn)(void *ud, size_t start, size_t end,
+                               const char *folded, size_t flen);
+int kb_text_words(const char *s, size_t len, kb_text_word_fn fn, void *ud);
+
+/* 1 if s is valid UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
+int kb_utf8_valid(const char *s, size_t len);
+/* Copies s replacing invalid sequences with U+FFFD; caller frees. */
+char *kb_utf8_fix(const char *s, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

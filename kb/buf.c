@@ -2,6 +2,7 @@
 #include "buf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -58,12 +59,17 @@ void kb_buf_addc(struct kb_buf *b, char c)
 
 void kb_buf_vprintf(struct kb_buf *b, const char *fmt, va_list ap)
 {
+    char small[256];
     va_list cp;
     va_copy(cp, ap);
-    int n = vsnprintf(NULL, 0, fmt, cp);
+    int n = vsnprintf(small, sizeof small, fmt, cp);
     va_end(cp);
     if (n <= 0)
         return;
+    if ((size_t)n < sizeof small) {
+        kb_buf_add(b, small, (size_t)n);
+        return;
+    }
     grow(b, (size_t)n);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;

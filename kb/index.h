@@ -43,7 +43,8 @@ void kb_index_set_opts(struct kb_index *ix, const struct kb_index_opts *o);
 int kb_index_put(struct kb_index *ix, int db, const struct kb_doc *d, struct kb_err *err);
 /* Removes a document from both databases; absent is not an error. */
 int kb_index_delete(struct kb_index *ix, int kind, int64_t number, struct kb_err *err);
-/* Commits both databases, recording seq as the last applied outbox row. */
+/* Commits both databases, recording seq as the last applied outbox row
+ * (seq < 0 keeps the recorded one). */
 int kb_index_commit(struct kb_index *ix, int64_t seq, struct kb_err *err);
 /* The last outbox seq committed into db (0 for a new index). */
 int kb_index_last_seq(struct kb_index *ix, int db, int64_t *seq, struct kb_err *err);

@@ -18,13 +18,18 @@ extern "C" {
 struct kb_store;
 
 #define KB_ARTICLE_FIRST_NUMBER 1000 /* the first article is KB-1000 */
+#define KB_STORE_ASKED_AS_MAX_LINES 200 /* an article keeps its newest "asked as" lines */
 
 /* Opens (creating and migrating as needed) the database at path. The caller
- * closes it with kb_store_close. Errors: KB_EIO, KB_ECORRUPT, KB_EBUSY. */
+ * closes it with kb_store_close. Errors: KB_EIO, KB_ECORRUPT, KB_EBUSY, and
+ * KB_EFORMAT for a database newer than this program or not a kb store. */
 int kb_store_open(const char *path, struct kb_store **out, struct kb_err *err);
+/* Closes st (NULL allowed); an open transaction is rolled back. */
 void kb_store_close(struct kb_store *st);
 /* The schema version the open database is at. */
 int kb_store_schema_version(struct kb_store *st);
+/* The schema version this program creates (the number of migration steps). */
+int kb_store_schema_latest(void);
 
 /* Explicit transactions for batches (nesting is not supported). Without
  * them each write call is its own transaction. */
@@ -57,7 +62,9 @@ int kb_store_get(struct kb_store *st, int kind, int64_t number, struct kb_doc *o
  * from the index. KB_ENOTFOUND when it does not exist. */
 int kb_store_remove(struct kb_store *st, int kind, int64_t number, struct kb_err *err);
 
-/* Sets an article's status (published/draft/archived) and queues the change. */
+/* Sets an article's status (published/draft/archived) and queues the change
+ * (nothing when it already has that status). The next kb_store_put of the
+ * article is then applied even if its content hash is unchanged. */
 int kb_store_set_status(struct kb_store *st, int64_t number, int status,
                         struct kb_err *err);
 
@@ -67,7 +74,8 @@ int kb_store_add_asked_as(struct kb_store *st, int64_t number, const char *phras
                           struct kb_err *err);
 
 /* Calls fn for every document, articles by number then tickets by id, in
- * one read transaction. A nonzero return from fn stops and is returned. */
+ * one read transaction. A nonzero return from fn stops and is returned. fn
+ * may read through st (kb_store_get) but must not write. */
 int kb_store_each(struct kb_store *st, int (*fn)(void *ud, const struct kb_doc *d),
                   void *ud, struct kb_err *err);
 

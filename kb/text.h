@@ -12,11 +12,13 @@
 extern "C" {
 #endif
 
-/* Normalises UTF-8 text into out (appended): every word folded (NFKC, case
- * fold, accents removed) and words separated by single spaces; punctuation
- * between words becomes a space, except inside words like "e-mail" or
- * "wi-fi" ("-", ".", "'", "_" between letters or digits are kept). Invalid
- * UTF-8 is replaced. Returns 0, or KB_EINVAL when ICU fails. */
+/* Normalises UTF-8 text into out (appended): NFKC, case folding, accents
+ * removed from Latin, Greek and Cyrillic letters, and a space inserted
+ * between the words of Thai, Lao, Khmer and Myanmar as ICU's dictionary
+ * segmenter finds them. Chinese and Japanese runs are left whole for the
+ * index's character bigrams (see text.c). Punctuation is kept,
+ * so query syntax such as "quoted phrases" survives. Invalid UTF-8 is
+ * replaced by U+FFFD. Returns 0, or KB_EINVAL when ICU fails. */
 int kb_text_normalize(const char *s, size_t len, struct kb_buf *out);
 
 /* Folds one word: NFKC, case fold, accents removed. Appends to out. */

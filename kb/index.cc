@@ -1,0 +1,1079 @@
+// The Xapian shim: the only C++ file. Plain C API in index.h; every exported
+// function catches everything and turns it into a KB_E* code (kb_index_fail).
+// Documents follow xapian-omega/index_file.cc (Q id term, S title, boolean
+// filter terms, increase_termpos between fields); searching follows
+// xapian-omega/query.cc (QueryParser with stemmer and database).
+#include "index.h"
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <new>
+#include <set>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+extern "C" {
+#include "buf.h"
+#include "text.h"
+}
+
+namespace {
+
+// Prefixes and value slots.
+const char *const P_ID = "Q";        // QA1042 | QT17
+const char *const P_TITLE = "S";     // title words
+const char *const P_ASKED = "Y";     // "asked as" words
+const char *const P_CATEGORY = "XC"; // boolean
+const char *const P_TAG = "K";       // boolean
+const char *const P_LOCALE = "L";    // boolean: full tag and primary language
+const char *const P_KIND = "XK";     // boolean: article | ticket
+const char *const P_CUSTOMER = "XU"; // boolean
+const char *const P_UNIT = "XN";     // boolean
+const Xapian::valueno SLOT_UPDATED = 0;
+const Xapian::valueno SLOT_NUMBER = 1;
+const Xapian::valueno SLOT_CATEGORY = 2;
+const char *const META_SEQ = "kb:last_seq";
+const size_t STORED_TEXT_MAX = 32 * 1024; // body kept in the index for snippets
+
+struct Index {
+    std::string dir;
+    int mode = KB_INDEX_READ;
+    std::unique_ptr<Xapian::WritableDatabase> wpub, wint;
+    Xapian::Database pub, both;
+    kb_index_opts opts{};
+};
+
+int fail(kb_err *err)
+{
+    try {
+        throw;
+    } catch (const Xapian::QueryParserError &e) {
+        return kb_err_set(err, KB_EQUERY, "cannot parse query: %s", e.get_msg().c_str());
+    } catch (const Xapian::DatabaseLockError &e) {
+        return kb_err_set(err, KB_EBUSY, "index is locked by another process: %s",
+                          e.get_msg().c_str());
+    } catch (const Xapian::DatabaseOpeningError &e) {
+        return kb_err_set(err, KB_ENOTFOUND, "cannot open index: %s", e.get_msg().c_str());
+    } catch (const Xapian::DatabaseCorruptError &e) {
+        return kb_err_set(err, KB_ECORRUPT, "index is corrupt: %s", e.get_msg().c_str());
+    } catch (const Xapian::Error &e) {
+        return kb_err_set(err, KB_EIO, "index: %s", e.get_description().c_str());
+    } catch (const std::bad_alloc &) {
+        return kb_err_set(err, KB_EINTERNAL, "index: out of memory");
+    } catch (const std::exception &e) {
+        return kb_err_set(err, KB_EINTERNAL, "index: %s", e.what());
+    } catch (...) {
+        return kb_err_set(err, KB_EINTERNAL, "index: unknown error");
+    }
+}
+
+std::string normalize(const char *s, size_t len)
+{
+    kb_buf b = KB_BUF_INIT;
+    if (kb_text_normalize(s, len, &b) != 0) {
+        kb_buf_release(&b);
+        return std::string(s, len);
+    }
+    std::string out(kb_buf_str(&b), b.len);
+    kb_buf_release(&b);
+    return out;
+}
+
+std::string normalize(const char *s)
+{
+    return s ? normalize(s, strlen(s)) : std::string();
+}
+
+std::string lower_ascii(std::string s)
+{
+    for (auto &c : s)
+        if (c >= 'A' && c <= 'Z')
+            c = char(c - 'A' + 'a');
+    return s;
+}
+
+// Boolean term values: folded, spaces kept (Xapian terms may hold them).
+std::string fold_value(const char *s)
+{
+    std::string n = normalize(s);
+    size_t a = n.find_first_not_of(' '), z = n.find_last_not_of(' ');
+    return a == std::string::npos ? std::string() : n.substr(a, z - a + 1);
+}
+
+std::string locale_primary(const std::string &loc)
+{
+    size_t cut = loc.find_first_of("-_");
+    return cut == std::string::npos ? loc : loc.substr(0, cut);
+}
+
+const char *stemmer_name(const char *locale)
+{
+    static const struct { const char *lang, *stem; } map[] = {
+        {"en", "english"}, {"fr", "french"}, {"de", "german"}, {"es", "spanish"},
+        {"it", "italian"}, {"nl", "dutch"}, {"pt", "portuguese"}, {"sv", "swedish"},
+        {"da", "danish"}, {"no", "norwegian"}, {"nb", "norwegian"}, {"nn", "norwegian"},
+        {"fi", "finnish"}, {"ru", "russian"}, {"hu", "hungarian"}, {"ro", "romanian"},
+        {"tr", "turkish"}, {"ar", "arabic"}, {"ca", "catalan"}, {"eu", "basque"},
+        {"id", "indonesian"}, {"ga", "irish"}, {"lt", "lithuanian"}, {"ne", "nepali"},
+        {"hy", "armenian"}, {"ta", "tamil"}, {"el", "greek"},
+    };
+    std::string p = lower_ascii(locale_primary(locale ? locale : "en"));
+    for (const auto &m : map)
+        if (p == m.lang)
+            return m.stem;
+    return "none";
+}
+
+Xapian::Stem make_stem(const char *locale)
+{
+    try {
+        return Xapian::Stem(stemmer_name(locale));
+    } catch (const Xapian::InvalidArgumentError &) {
+        return Xapian::Stem("none");
+    }
+}
+
+std::string uid_term(int kind, int64_t number)
+{
+    return std::string(P_ID) + (kind == KB_KIND_TICKET ? "T" : "A") + std::to_string(number);
+}
+
+std::string one_line(const char *s)
+{
+    std::string out = s ? s : "";
+    for (auto &c : out)
+        if (c == '\t' || c == '\n' || c == '\r')
+            c = ' ';
+    return out;
+}
+
+// Document data: tab-separated header line, then the body text.
+enum { D_SOURCE, D_TITLE, D_KIND, D_AUD, D_CATEGORY, D_LOCALE, D_NUMBER, D_UPDATED,
+       D_SUMMARY, D_NFIELDS };
+
+std::string make_data(const kb_doc *d, int audience)
+{
+    std::string h;
+    h += one_line(d->source_id) + '\t' + one_line(d->title) + '\t' +
+         std::to_string(d->kind) + '\t' + std::to_string(audience) + '\t' +
+         one_line(d->category) + '\t' + one_line(d->locale) + '\t' +
+         std::to_string(d->number) + '\t' + std::to_string(d->updated) + '\t' +
+         one_line(d->summary) + '\n';
+    std::string body = d->text ? d->text : "";
+    if (body.size() > STORED_TEXT_MAX) {
+        size_t cut = STORED_TEXT_MAX;
+        while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0) == 0x80)
+            cut--;
+        body.resize(cut);
+    }
+    return h + body;
+}
+
+struct Data {
+    std::string f[D_NFIELDS];
+    std::string body;
+};
+
+Data parse_data(const std::string &s)
+{
+    Data d;
+    size_t nl = s.find('\n');
+    std::string head = s.substr(0, nl);
+    if (nl != std::string::npos)
+        d.body = s.substr(nl + 1);
+    size_t at = 0;
+    for (int i = 0; i < D_NFIELDS; i++) {
+        size_t tab = head.find('\t', at);
+        d.f[i] = head.substr(at, tab == std::string::npos ? std::string::npos : tab - at);
+        if (tab == std::string::npos)
+            break;
+        at = tab + 1;
+    }
+    return d;
+}
+
+// The unique words of a text as the query parser sees them, for spelling.
+std::set<std::string> spelling_words(const std::string &title, const std::string &body)
+{
+    Xapian::TermGenerator tg;
+    Xapian::Document scratch;
+    tg.set_document(scratch);
+    tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+    tg.index_text_without_positions(normalize(title.data(), title.size()));
+    tg.index_text_without_positions(normalize(body.data(), body.size()));
+    std::set<std::string> words;
+    for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t) {
+        const std::string &w = *t;
+        // Spelling only suggests alphabetic words of a sensible length.
+        if (w.size() < 3 || w.size() > 40 || w.find_first_of("0123456789") != std::string::npos)
+            continue;
+        words.insert(w);
+    }
+    return words;
+}
+
+// Removes the document with uid term from db, undoing its spelling entries.
+void remove_from(Xapian::WritableDatabase &db, const std::string &uid)
+{
+    Xapian::PostingIterator p = db.postlist_begin(uid);
+    if (p == db.postlist_end(uid))
+        return;
+    Xapian::Document old = db.get_document(*p);
+    Data d = parse_data(old.get_data());
+    for (const auto &w : spelling_words(d.f[D_TITLE], d.body)) {
+        try {
+            db.remove_spelling(w, 1);
+        } catch (const Xapian::Error &) {
+        }
+    }
+    db.delete_document(uid);
+}
+
+void add_field_text(Xapian::TermGenerator &tg, const char *s, Xapian::termcount wdf,
+                    const char *prefix)
+{
+    if (!s || !*s)
+        return;
+    tg.index_text(normalize(s), wdf, prefix);
+    tg.increase_termpos(100);
+}
+
+Xapian::Document make_document(const Index *ix, const kb_doc *d, int audience)
+{
+    Xapian::Document doc;
+    Xapian::TermGenerator tg;
+    tg.set_document(doc);
+    // STEM_ALL with the "none" stemmer would index nothing at all.
+    bool stems = std::strcmp(stemmer_name(d->locale), "none") != 0;
+    tg.set_stemmer(make_stem(d->locale));
+    tg.set_stemming_strategy(stems ? Xapian::TermGenerator::STEM_ALL
+                                   : Xapian::TermGenerator::STEM_NONE);
+    tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+
+    unsigned tw = ix->opts.title_wdf ? ix->opts.title_wdf : 1;
+    add_field_text(tg, d->title, tw, "");
+    add_field_text(tg, d->summary, 1, "");
+    add_field_text(tg, d->text, 1, "");
+    for (size_t i = 0; i < d->ntags; i++)
+        add_field_text(tg, d->tags[i], 1, "");
+    add_field_text(tg, d->title, 1, P_TITLE);
+    for (size_t i = 0; i < d->ntags; i++)
+        add_field_text(tg, d->tags[i], 1, P_TITLE);
+    add_field_text(tg, d->asked_as, 1, P_ASKED);
+
+    doc.add_boolean_term(uid_term(d->kind, d->number));
+    doc.add_boolean_term(std::string(P_KIND) + kb_kind_name(d->kind));
+    std::string loc = lower_ascii(d->locale && *d->locale ? d->locale : "en");
+    for (auto &c : loc)
+        if (c == '_')
+            c = '-';
+    doc.add_boolean_term(P_LOCALE + loc);
+    if (locale_primary(loc) != loc)
+        doc.add_boolean_term(P_LOCALE + locale_primary(loc));
+    std::string cat = fold_value(d->category);
+    if (!cat.empty()) {
+        doc.add_boolean_term(P_CATEGORY + cat);
+        doc.add_value(SLOT_CATEGORY, d->category);
+    }
+    for (size_t i = 0; i < d->ntags; i++) {
+        std::string t = fold_value(d->tags[i]);
+        if (!t.empty())
+            doc.add_boolean_term(P_TAG + t);
+    }
+    if (d->customer && *d->customer)
+        doc.add_boolean_term(P_CUSTOMER + fold_value(d->customer));
+    if (d->unit && *d->unit)
+        doc.add_boolean_term(P_UNIT + fold_value(d->unit));
+    doc.add_value(SLOT_UPDATED, Xapian::sortable_serialise(double(d->updated)));
+    doc.add_value(SLOT_NUMBER, Xapian::sortable_serialise(double(d->number)));
+    doc.set_data(make_data(d, audience));
+    return doc;
+}
+
+// ---------------------------------------------------------------- queries
+
+const Xapian::SimpleStopper &english_stopper()
+{
+    static const char *const words[] = {
+        "a", "about", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by",
+        "can", "could", "did", "do", "does", "doing", "for", "from", "had", "has", "have",
+        "how", "i", "i'm", "if", "in", "into", "is", "it", "it's", "its", "me", "my",
+        "of", "on", "or", "our", "should", "so", "some", "that", "the", "their", "them",
+        "then", "there", "these", "this", "those", "to", "was", "we", "were", "what",
+        "when", "where", "which", "while", "who", "why", "will", "with", "would", "you",
+        "your", "am", "is", "get", "getting", "way", "there", "possible", "anyone",
+        "know", "want", "need", "please", "thanks", "hi", "hello",
+    };
+    static const Xapian::SimpleStopper stopper(std::begin(words), std::end(words));
+    return stopper;
+}
+
+unsigned parse_flags()
+{
+    return Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_LOVEHATE |
+           Xapian::QueryParser::FLAG_CJK_NGRAM | Xapian::QueryParser::FLAG_PURE_NOT;
+}
+
+struct Parsed {
+    Xapian::Query main;
+    std::vector<std::string> terms; // main-field terms in query order
+    std::string corrected;
+};
+
+Parsed parse(const Xapian::Database &db, const std::string &norm, const kb_search_opts *o,
+             const char *prefix, bool stop, bool spelling)
+{
+    Xapian::QueryParser qp;
+    qp.set_database(db);
+    qp.set_stemmer(make_stem(o->locale));
+    qp.set_stemming_strategy(std::strcmp(stemmer_name(o->locale), "none") != 0
+                                 ? Xapian::QueryParser::STEM_ALL
+                                 : Xapian::QueryParser::STEM_NONE);
+    qp.set_default_op(Xapian::Query::OP_OR);
+    if (stop && std::string(stemmer_name(o->locale)) == "english")
+        qp.set_stopper(&english_stopper());
+    unsigned flags = parse_flags();
+    if (spelling)
+        flags |= Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
+    Parsed p;
+    p.main = qp.parse_query(norm, flags, prefix);
+    if (spelling)
+        p.corrected = qp.get_corrected_query_string();
+    for (auto t = p.main.get_terms_begin(); t != p.main.get_terms_end(); ++t)
+        p.terms.push_back(*t);
+    return p;
+}
+
+Xapian::Query filter_query(const kb_search_opts *o)
+{
+    std::vector<Xapian::Query> parts;
+    if (o->locale && *o->locale) {
+        std::string loc = lower_ascii(o->locale);
+        for (auto &c : loc)
+            if (c == '_')
+                c = '-';
+        parts.emplace_back(P_LOCALE + loc);
+    }
+    if (o->category && *o->category)
+        parts.emplace_back(P_CATEGORY + fold_value(o->category));
+    if (o->tag && *o->tag)
+        parts.emplace_back(P_TAG + fold_value(o->tag));
+    if (o->kind == KB_KIND_ARTICLE || o->kind == KB_KIND_TICKET)
+        parts.emplace_back(std::string(P_KIND) + kb_kind_name(o->kind));
+    if (o->customer && *o->customer)
+        parts.emplace_back(P_CUSTOMER + fold_value(o->customer));
+    if (o->unit && *o->unit)
+        parts.emplace_back(P_UNIT + fold_value(o->unit));
+    if (parts.empty())
+        return Xapian::Query();
+    return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+}
+
+// Admin synonyms for single words and word pairs of the normalised query.
+Xapian::Query synonym_query(const Xapian::Database &db, const std::string &norm,
+                            const kb_search_opts *o)
+{
+    std::vector<std::string> words;
+    std::string w;
+    for (char c : norm + " ") {
+        if (c == ' ' || c == '"' || c == ',' || c == '?' || c == '!' || c == ';' || c == ':') {
+            if (!w.empty()) {
+                while (!w.empty() && (w.back() == '.' || w.back() == '\''))
+                    w.pop_back();
+                if (!w.empty())
+                    words.push_back(w);
+            }
+            w.clear();
+        } else {
+            w += c;
+        }
+    }
+    std::vector<Xapian::Query> alts;
+    auto look = [&](const std::string &key) {
+        for (auto s = db.synonyms_begin(key); s != db.synonyms_end(key); ++s) {
+            Parsed p = parse(db, *s, o, "", false, false);
+            if (!p.main.empty())
+                alts.push_back(p.main);
+        }
+    };
+    for (size_t i = 0; i < words.size(); i++) {
+        look(words[i]);
+        if (i + 1 < words.size())
+            look(words[i] + " " + words[i + 1]);
+    }
+    if (alts.empty())
+        return Xapian::Query();
+    return Xapian::Query(Xapian::Query::OP_OR, alts.begin(), alts.end());
+}
+
+Xapian::Query scaled(const Xapian::Query &q, double w)
+{
+    return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, w);
+}
+
+struct Built {
+    Xapian::Query query;
+    std::vector<std::string> terms;
+    std::string corrected;
+};
+
+Built build_query(const Xapian::Database &db, const std::string &norm, const kb_search_opts *o,
+                  bool spelling)
+{
+    const kb_rank_opts &r = o->rank;
+    Parsed p = parse(db, norm, o, "", r.stopwords != 0, spelling);
+    if (p.main.empty() && r.stopwords)
+        p = parse(db, norm, o, "", false, spelling); // all stop words: keep them
+    Built b;
+    b.terms = p.terms;
+    b.corrected = p.corrected;
+    if (p.main.empty())
+        return b;
+    std::vector<Xapian::Query> any{p.main};
+    if (r.title_weight > 0) {
+        Parsed t = parse(db, norm, o, P_TITLE, r.stopwords != 0, false);
+        if (!t.main.empty())
+            any.push_back(scaled(t.main, r.title_weight));
+    }
+    if (r.asked_weight > 0) {
+        Parsed a = parse(db, norm, o, P_ASKED, r.stopwords != 0, false);
+        if (!a.main.empty())
+            any.push_back(scaled(a.main, r.asked_weight));
+    }
+    if (r.synonyms) {
+        Xapian::Query s = synonym_query(db, norm, o);
+        if (!s.empty())
+            any.push_back(scaled(s, 0.8));
+    }
+    Xapian::Query q = any.size() == 1 ? any[0]
+                                      : Xapian::Query(Xapian::Query::OP_OR, any.begin(), any.end());
+    std::vector<Xapian::Query> boosts;
+    std::vector<std::string> plain;
+    for (const auto &t : p.terms)
+        if (!t.empty() && !(t[0] >= 'A' && t[0] <= 'Z'))
+            plain.push_back(t);
+    if (plain.size() >= 2 && plain.size() <= 12) {
+        if (r.phrase_weight > 0)
+            boosts.push_back(scaled(Xapian::Query(Xapian::Query::OP_PHRASE, plain.begin(),
+                                                  plain.end(), plain.size()),
+                                    r.phrase_weight));
+        if (r.near_weight > 0) {
+            // Pairs of adjacent query words within a few positions of each other.
+            for (size_t i = 0; i + 1 < plain.size(); i++) {
+                Xapian::Query pair[2] = {Xapian::Query(plain[i]), Xapian::Query(plain[i + 1])};
+                boosts.push_back(scaled(Xapian::Query(Xapian::Query::OP_NEAR, pair, pair + 2, 4),
+                                        r.near_weight));
+            }
+        }
+    }
+    if (!boosts.empty())
+        q = Xapian::Query(Xapian::Query::OP_AND_MAYBE, q,
+                          Xapian::Query(Xapian::Query::OP_OR, boosts.begin(), boosts.end()));
+    b.query = q;
+    return b;
+}
+
+// ---------------------------------------------------------------- snippets
+
+struct SnipCtx {
+    const std::unordered_set<std::string> *terms;
+    Xapian::Stem *stem;
+    std::vector<std::pair<size_t, size_t>> spans; // matched words
+    std::vector<std::string> which;               // matched term per span
+    size_t limit;
+};
+
+int snip_word(void *ud, size_t start, size_t end, const char *folded, size_t flen)
+{
+    SnipCtx *c = static_cast<SnipCtx *>(ud);
+    if (start > c->limit)
+        return 1;
+    std::string w(folded, flen);
+    // Cheap pre-check: some term shares the first byte.
+    bool maybe = false;
+    for (const auto &t : *c->terms)
+        if (!t.empty() && t[0] == w[0]) {
+            maybe = true;
+            break;
+        }
+    if (!maybe)
+        return 0;
+    std::string s = (*c->stem)(w);
+    if (c->terms->count(s) || c->terms->count(w)) {
+        c->spans.emplace_back(start, end);
+        c->which.push_back(s);
+    }
+    return 0;
+}
+
+void add_escaped(kb_buf *b, const std::string &s, size_t a, size_t z)
+{
+    kb_buf_add_html(b, s.data() + a, z - a);
+}
+
+// Moves i back to the start of a UTF-8 character.
+size_t char_start(const std::string &s, size_t i)
+{
+    while (i > 0 && i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80)
+        i--;
+    return i;
+}
+
+std::string make_snippet(const std::string &text, const std::string &fallback,
+                         const std::unordered_set<std::string> &terms, Xapian::Stem &stem,
+                         size_t width)
+{
+    SnipCtx c{&terms, &stem, {}, {}, 24 * 1024};
+    if (!terms.empty())
+        kb_text_words(text.data(), text.size(), snip_word, &c);
+    kb_buf b = KB_BUF_INIT;
+    if (c.spans.empty()) {
+        const std::string &src = text.empty() ? fallback : text;
+        size_t z = char_start(src, std::min(src.size(), width));
+        while (z < src.size() && z > width / 2 && src[z] != ' ')
+            z--;
+        add_escaped(&b, src, 0, z);
+        if (z < src.size())
+            kb_buf_adds(&b, "\xE2\x80\xA6");
+        std::string out(kb_buf_str(&b), b.len);
+        kb_buf_release(&b);
+        return out;
+    }
+    // Best window: most distinct terms, then most matches, within width bytes.
+    size_t best = 0, best_distinct = 0, best_count = 0;
+    for (size_t i = 0; i < c.spans.size(); i++) {
+        std::set<std::string> seen;
+        size_t count = 0;
+        for (size_t j = i; j < c.spans.size() && c.spans[j].second - c.spans[i].first <= width;
+             j++) {
+            seen.insert(c.which[j]);
+            count++;
+        }
+        if (seen.size() > best_distinct || (seen.size() == best_distinct && count > best_count)) {
+            best = i;
+            best_distinct = seen.size();
+            best_count = count;
+        }
+    }
+    size_t first = c.spans[best].first;
+    // Start a little before the first match, at a word boundary.
+    size_t a = first > width / 4 ? first - width / 4 : 0;
+    a = char_start(text, a);
+    if (a > 0) {
+        size_t sp = text.find_first_of(" \n", a);
+        if (sp != std::string::npos && sp < first)
+            a = sp + 1;
+    }
+    size_t z = std::min(text.size(), a + width);
+    z = char_start(text, z);
+    if (z < text.size()) {
+        size_t sp = text.rfind(' ', z);
+        if (sp != std::string::npos && sp > c.spans[best].second)
+            z = sp;
+    }
+    if (a > 0)
+        kb_buf_adds(&b, "\xE2\x80\xA6");
+    size_t at = a;
+    for (const auto &sp : c.spans) {
+        if (sp.first < a || sp.second > z)
+            continue;
+        add_escaped(&b, text, at, sp.first);
+        kb_buf_adds(&b, "<mark>");
+        add_escaped(&b, text, sp.first, sp.second);
+        kb_buf_adds(&b, "</mark>");
+        at = sp.second;
+    }
+    add_escaped(&b, text, at, z);
+    if (z < text.size())
+        kb_buf_adds(&b, "\xE2\x80\xA6");
+    std::string out(kb_buf_str(&b), b.len);
+    kb_buf_release(&b);
+    // Paragraph breaks read as spaces in a one-line snippet.
+    for (auto &ch : out)
+        if (ch == '\n')
+            ch = ' ';
+    return out;
+}
+
+char *dup(const std::string &s)
+{
+    return kb_xstrndup(s.data(), s.size());
+}
+
+void fill_hit(kb_hit *h, const Data &d, double score)
+{
+    h->source_id = dup(d.f[D_SOURCE]);
+    h->title = dup(d.f[D_TITLE]);
+    h->summary = d.f[D_SUMMARY].empty() ? nullptr : dup(d.f[D_SUMMARY]);
+    h->category = d.f[D_CATEGORY].empty() ? nullptr : dup(d.f[D_CATEGORY]);
+    h->locale = dup(d.f[D_LOCALE]);
+    h->kind = std::atoi(d.f[D_KIND].c_str());
+    h->audience = std::atoi(d.f[D_AUD].c_str());
+    h->number = std::strtoll(d.f[D_NUMBER].c_str(), nullptr, 10);
+    h->updated = std::strtoll(d.f[D_UPDATED].c_str(), nullptr, 10);
+    h->score = score;
+}
+
+const Xapian::Database &pick(const Index *ix, int dbs)
+{
+    return dbs == KB_DB_PUBLIC ? ix->pub : ix->both;
+}
+
+Xapian::Query with_filter(const Xapian::Query &q, const kb_search_opts *o)
+{
+    Xapian::Query f = filter_query(o);
+    if (f.empty())
+        return q;
+    if (q.empty())
+        return f;
+    return Xapian::Query(Xapian::Query::OP_FILTER, q, f);
+}
+
+kb_result *run_search(Index *ix, const kb_search_opts *o)
+{
+    const Xapian::Database &db = pick(ix, o->dbs);
+    std::string norm = normalize(o->query ? o->query : "");
+    kb_result *res = static_cast<kb_result *>(kb_xcalloc(1, sizeof *res));
+    Built b = build_query(db, norm, o, o->spelling != 0);
+    const kb_rank_opts &r = o->rank;
+    size_t limit = o->limit ? o->limit : 10;
+
+    auto run = [&](const Xapian::Query &q, Xapian::ValueCountMatchSpy *spy) {
+        Xapian::Enquire enq(db);
+        enq.set_query(with_filter(q, o));
+        enq.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, 0.5));
+        if (spy)
+            enq.add_matchspy(spy);
+        Xapian::doccount check = Xapian::doccount(o->offset + limit + 1);
+        if (spy)
+            check = std::max<Xapian::doccount>(check, std::min<Xapian::doccount>(
+                                                          db.get_doccount(), 20000));
+        return enq.get_mset(Xapian::doccount(o->offset), Xapian::doccount(limit + 1), check);
+    };
+
+    if (b.query.empty() && !filter_query(o).empty() && norm.find_first_not_of(' ') == std::string::npos)
+        b.query = Xapian::Query::MatchAll; // browse by filter alone
+    if (b.query.empty())
+        return res;
+
+    Xapian::Query q = b.query;
+    // Pseudo-relevance feedback: expand with the best terms of the top docs.
+    if (r.prf_docs > 0 && r.prf_terms > 0) {
+        Xapian::Enquire enq(db);
+        enq.set_query(with_filter(q, o));
+        enq.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, 0.5));
+        Xapian::MSet top = enq.get_mset(0, Xapian::doccount(r.prf_docs));
+        Xapian::RSet rs;
+        for (auto m = top.begin(); m != top.end(); ++m)
+            rs.add_document(*m);
+        if (!rs.empty()) {
+            struct NoPrefix : public Xapian::ExpandDecider {
+                bool operator()(const std::string &t) const override {
+                    return !t.empty() && !(t[0] >= 'A' && t[0] <= 'Z') && t.size() > 2;
+                }
+            } decider;
+            Xapian::ESet es = enq.get_eset(Xapian::termcount(r.prf_terms), rs, &decider);
+            std::vector<Xapian::Query> ex;
+            for (auto e = es.begin(); e != es.end(); ++e)
+                ex.emplace_back(*e);
+            if (!ex.empty())
+                q = Xapian::Query(Xapian::Query::OP_OR, q,
+                                  scaled(Xapian::Query(Xapian::Query::OP_OR, ex.begin(), ex.end()),
+                                         r.prf_weight));
+        }
+    }
+
+    std::unique_ptr<Xapian::ValueCountMatchSpy> spy;
+    if (o->facets)
+        spy.reset(new Xapian::ValueCountMatchSpy(SLOT_CATEGORY));
+    Xapian::MSet ms = run(q, spy.get());
+    std::vector<std::string> terms = b.terms;
+
+    // Spelling: when the query finds little, run the corrected one instead.
+    if (o->spelling && !b.corrected.empty() && b.corrected != norm &&
+        ms.get_matches_estimated() < 3) {
+        Built c = build_query(db, b.corrected, o, false);
+        if (!c.query.empty()) {
+            std::unique_ptr<Xapian::ValueCountMatchSpy> spy2;
+            if (o->facets)
+                spy2.reset(new Xapian::ValueCountMatchSpy(SLOT_CATEGORY));
+            Xapian::MSet ms2 = run(c.query, spy2.get());
+            if (ms2.get_matches_estimated() > ms.get_matches_estimated()) {
+                ms = ms2;
+                spy = std::move(spy2);
+                terms = c.terms;
+                res->corrected = dup(b.corrected);
+            }
+        }
+    }
+
+    res->total = ms.get_matches_estimated();
+    size_t n = std::min<size_t>(ms.size(), limit);
+    res->more = ms.size() > limit;
+    res->hits = static_cast<kb_hit *>(kb_xcalloc(n ? n : 1, sizeof *res->hits));
+    std::unordered_set<std::string> tset;
+    for (const auto &t : terms)
+        if (!t.empty() && !(t[0] >= 'A' && t[0] <= 'Z'))
+            tset.insert(t);
+    Xapian::Stem stem = make_stem(o->locale);
+    size_t width = o->snippet_chars ? o->snippet_chars : 200;
+    size_t i = 0;
+    for (auto m = ms.begin(); m != ms.end() && i < n; ++m, ++i) {
+        Data d = parse_data(m.get_document().get_data());
+        fill_hit(&res->hits[i], d, m.get_weight());
+        if (o->snippets)
+            res->hits[i].snippet = dup(make_snippet(d.body, d.f[D_SUMMARY], tset, stem, width));
+    }
+    res->nhits = i;
+    if (spy) {
+        std::vector<kb_facet> fs;
+        for (auto v = spy->top_values_begin(50); v != spy->top_values_end(50); ++v)
+            fs.push_back(kb_facet{dup(*v), v.get_termfreq()});
+        res->nfacets = fs.size();
+        res->facets = static_cast<kb_facet *>(kb_xcalloc(fs.size() ? fs.size() : 1, sizeof(kb_facet)));
+        std::copy(fs.begin(), fs.end(), res->facets);
+    }
+    return res;
+}
+
+void open_readers(Index *ix)
+{
+    if (ix->mode == KB_INDEX_WRITE) {
+        ix->pub = *ix->wpub;
+        ix->both = Xapian::Database();
+        ix->both.add_database(*ix->wpub);
+        ix->both.add_database(*ix->wint);
+    } else {
+        ix->pub = Xapian::Database(ix->dir + "/public");
+        ix->both = Xapian::Database(ix->dir + "/public");
+        ix->both.add_database(Xapian::Database(ix->dir + "/internal"));
+    }
+}
+
+} // namespace
+
+struct kb_index {
+    Index ix;
+};
+
+extern "C" {
+
+void kb_index_opts_default(struct kb_index_opts *o)
+{
+    o->title_wdf = 1;
+    o->spelling = 1;
+}
+
+void kb_rank_opts_baseline(struct kb_rank_opts *r)
+{
+    std::memset(r, 0, sizeof *r);
+    r->k1 = 1.2;
+    r->b = 0.75;
+}
+
+void kb_rank_opts_default(struct kb_rank_opts *r)
+{
+    kb_rank_opts_baseline(r);
+    r->title_weight = 1.0;
+    r->phrase_weight = 0.5;
+    r->near_weight = 0.0;
+    r->synonyms = 1;
+    r->stopwords = 1;
+    r->asked_weight = 1.0;
+}
+
+void kb_search_opts_init(struct kb_search_opts *o)
+{
+    std::memset(o, 0, sizeof *o);
+    o->dbs = KB_DB_PUBLIC;
+    o->kind = -1;
+    o->limit = 10;
+    o->snippets = 1;
+    o->spelling = 1;
+    kb_rank_opts_default(&o->rank);
+}
+
+int kb_index_open(const char *dir, int mode, struct kb_index **out, struct kb_err *err)
+{
+    *out = nullptr;
+    kb_index *h = nullptr;
+    try {
+        h = new kb_index();
+        h->ix.dir = dir;
+        h->ix.mode = mode;
+        kb_index_opts_default(&h->ix.opts);
+        if (mode == KB_INDEX_WRITE) {
+            std::filesystem::create_directories(h->ix.dir); // Xapian makes only the leaf
+            h->ix.wpub.reset(new Xapian::WritableDatabase(h->ix.dir + "/public",
+                                                          Xapian::DB_CREATE_OR_OPEN));
+            h->ix.wint.reset(new Xapian::WritableDatabase(h->ix.dir + "/internal",
+                                                          Xapian::DB_CREATE_OR_OPEN));
+        }
+        open_readers(&h->ix);
+        *out = h;
+        return 0;
+    } catch (...) {
+        delete h;
+        int rc = fail(err);
+        if (err && rc == KB_ENOTFOUND)
+            kb_err_set(err, KB_ENOTFOUND, "no index in '%s': run 'kb-indexer add' or 'rebuild' first", dir);
+        return rc;
+    }
+}
+
+void kb_index_close(struct kb_index *h)
+{
+    if (!h)
+        return;
+    try {
+        if (h->ix.wpub)
+            h->ix.wpub->close();
+        if (h->ix.wint)
+            h->ix.wint->close();
+    } catch (...) {
+    }
+    delete h;
+}
+
+int kb_index_reopen(struct kb_index *h, struct kb_err *err)
+{
+    try {
+        if (h->ix.mode == KB_INDEX_READ) {
+            h->ix.pub.reopen();
+            h->ix.both.reopen();
+        }
+        return 0;
+    } catch (...) {
+        return fail(err);
+    }
+}
+
+void kb_index_set_opts(struct kb_index *h, const struct kb_index_opts *o)
+{
+    h->ix.opts = *o;
+}
+
+int kb_index_put(struct kb_index *h, int db, const struct kb_doc *d, struct kb_err *err)
+{
+    try {
+        if (h->ix.mode != KB_INDEX_WRITE)
+            return kb_err_set(err, KB_EINVAL, "index opened read-only");
+        if (db != KB_DB_PUBLIC && db != KB_DB_INTERNAL)
+            return kb_err_set(err, KB_EINVAL, "put needs exactly one database");
+        std::string uid = uid_term(d->kind, d->number);
+        remove_from(*h->ix.wpub, uid);
+        remove_from(*h->ix.wint, uid);
+        Xapian::WritableDatabase &w = db == KB_DB_PUBLIC ? *h->ix.wpub : *h->ix.wint;
+        int audience = db == KB_DB_PUBLIC ? KB_AUD_PUBLIC : KB_AUD_INTERNAL;
+        Xapian::Document doc = make_document(&h->ix, d, audience);
+        w.add_document(doc);
+        if (h->ix.opts.spelling)
+            for (const auto &word : spelling_words(d->title ? d->title : "",
+                                                   parse_data(doc.get_data()).body))
+                w.add_spelling(word, 1);
+        return 0;
+    } catch (...) {
+        return fail(err);
+    }
+}
+
+int kb_index_delete(struct kb_index *h, int kind, int64_t number, struct kb_err *err)
+{
+    try {
+        if (h->ix.mode != KB_INDEX_WRITE)
+            return kb_err_set(err, KB_EINVAL, "index opened read-only");
+        std::string uid = uid_term(kind, number);
+        remove_from(*h->ix.wpub, uid);
+        remove_from(*h->ix.wint, uid);
+        return 0;
+    } catch (...) {
+        return fail(err);
+    }
+}
+
+int kb_index_commit(struct kb_index *h, int64_t seq, struct kb_err *err)
+{
+    try {
+        if (h->ix.mode != KB_INDEX_WRITE)
+            return kb_err_set(err, KB_EINVAL, "index opened read-only");
+        if (seq >= 0) {
+            std::string s = std::to_string(seq);
+            h->ix.wpub->set_metadata(META_SEQ, s);
+            h->ix.wint->set_metadata(META_SEQ, s);
+        }
+        h->ix.wpub->commit();
+        h->ix.wint->commit();
+        return 0;
+    } catch (...) {
+        return fail(err);
+    }
+}
+
+int kb_index_last_seq(struct kb_index *h, int db, int64_t *seq, struct kb_err *err)
+{
+    try {
+        std::string v;
+        if (h->ix.mode == KB_INDEX_WRITE)
+            v = (db == KB_DB_INTERNAL ? *h->ix.wint : *h->ix.wpub).get_metadata(META_SEQ);
+        else if (db == KB_DB_INTERNAL)
+            v = Xapian::Database(h->ix.dir + "/internal").get_metadata(META_SEQ);
+        else
+            v = h->ix.pub.get_metadata(META_SEQ);
+        *seq = v.empty() ? 0 : std::strtoll(v.c_str(), nullptr, 10);
+        return 0;
+    } catch (...) {
+        return fail(err);
+    }
+}
+
+int kb_index_set_synonyms(struct kb_index *h, const char *const *terms, const char *const *syns,
+                          size_t n, struct kb_err *err)
+{
+    try {
+        if (h->ix.mode != KB_INDEX_WRITE)
+            return kb_err_set(err, KB_EINVAL, "index opened read-only");
+        for (Xapian::WritableDatabase *w : {h->ix.wpub.get(), h->ix.wint.get()}) {
+            std::vector<std::string> keys;
+            for (auto k = w->synonym_keys_begin(); k != w->synonym_keys_end(); ++k)
+                keys.push_back(*k);
+            for (const auto &k : keys)
+                w->clear_synonyms(k);
+            for (size_t i = 0; i < n; i++) {
+                std::string a = fold_value(terms[i]), b = fold_value(syns[i]);
+                if (a.empty() || b.empty())
+                    continue;
+                w->add_synonym(a, b); // both directions: synonyms are symmetric
+                w->add_synonym(b, a);
+            }
+        }
+        return 0;
+    } catch (...) {
+        return fail(err);
+    }
+}
+
+int kb_index_count(struct kb_index *h, int db, uint64_t *n, struct kb_err *err)
+{
+    try {
+        if (db == KB_DB_PUBLIC)
+            *n = h->ix.pub.get_doccount();
+        else if (db == KB_DB_BOTH)
+            *n = h->ix.both.get_doccount();
+        else
+            *n = h->ix.both.get_doccount() - h->ix.pub.get_doccount();
+        return 0;
+    } catch (...) {
+        return fail(err);
+    }
+}
+
+void kb_result_free(struct kb_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nhits; i++) {
+        kb_hit *h = &r->hits[i];
+        free(h->source_id);
+        free(h->title);
+        free(h->summary);
+        free(h->snippet);
+        free(h->category);
+        free(h->locale);
+    }
+    free(r->hits);
+    for (size_t i = 0; i < r->nfacets; i++)
+        free(r->facets[i].value);
+    free(r->facets);
+    free(r->corrected);
+    free(r);
+}
+
+int kb_index_search(struct kb_index *h, const struct kb_search_opts *o, struct kb_result **out,
+                    struct kb_err *err)
+{
+    *out = nullptr;
+    for (int attempt = 0;; attempt++) {
+        try {
+            *out = run_search(&h->ix, o);
+            return 0;
+        } catch (const Xapian::DatabaseModifiedError &) {
+            if (attempt >= 3)
+                return kb_err_set(err, KB_EBUSY, "index changed too often during the search");
+            try {
+                h->ix.pub.reopen();
+                h->ix.both.reopen();
+            } catch (...) {
+                return fail(err);
+            }
+        } catch (...) {
+            return fail(err);
+        }
+    }
+}
+
+int kb_index_suggest(struct kb_index *h, int dbs, const char *prefix, const char *locale,
+                     size_t limit, struct kb_result **out, struct kb_err *err)
+{
+    *out = nullptr;
+    try {
+        const Xapian::Database &db = pick(&h->ix, dbs);
+        kb_result *res = static_cast<kb_result *>(kb_xcalloc(1, sizeof *res));
+        std::unique_ptr<kb_result, void (*)(kb_result *)> guard(res, kb_result_free);
+        std::string norm = normalize(prefix ? prefix : "");
+        if (norm.find_first_not_of(' ') == std::string::npos) {
+            *out = guard.release();
+            return 0;
+        }
+        Xapian::QueryParser qp;
+        qp.set_database(db);
+        qp.set_stemmer(make_stem(locale));
+        qp.set_stemming_strategy(std::strcmp(stemmer_name(locale), "none") != 0
+                                     ? Xapian::QueryParser::STEM_ALL
+                                     : Xapian::QueryParser::STEM_NONE);
+        qp.set_default_op(Xapian::Query::OP_AND);
+        Xapian::Query q = qp.parse_query(norm,
+                                         Xapian::QueryParser::FLAG_PARTIAL |
+                                             Xapian::QueryParser::FLAG_CJK_NGRAM,
+                                         P_TITLE);
+        kb_search_opts o;
+        kb_search_opts_init(&o);
+        o.locale = locale;
+        Xapian::Enquire enq(db);
+        enq.set_query(with_filter(q, &o));
+        Xapian::MSet ms = enq.get_mset(0, Xapian::doccount(limit ? limit : 8));
+        res->hits = static_cast<kb_hit *>(kb_xcalloc(ms.size() ? ms.size() : 1, sizeof(kb_hit)));
+        for (auto m = ms.begin(); m != ms.end(); ++m) {
+            Data d = parse_data(m.get_document().get_data());
+            fill_hit(&res->hits[res->nhits++], d, m.get_weight());
+        }
+        res->total = ms.get_matches_estimated();
+        *out = guard.release();
+        return 0;
+    } catch (...) {
+        return fail(err);
+    }
+}
+
+int kb_index_term_freq(struct kb_index *h, int dbs, const char *word, const char *locale,
+                       uint64_t *freq, uint64_t *total, struct kb_err *err)
+{
+    try {
+        const Xapian::Database &db = pick(&h->ix, dbs);
+        std::string w = fold_value(word);
+        Xapian::Stem stem = make_stem(locale);
+        *freq = db.get_termfreq(stem(w));
+        *total = db.get_doccount();
+        return 0;
+    } catch (...) {
+        return fail(err);
+    }
+}
+
+} // extern "C"

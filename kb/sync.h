@@ -1,0 +1,42 @@
+/* Applies the store's outbox to the index. The index records the last
+ * applied outbox seq in its own commit, so after a crash the rows past it
+ * are applied again; applying is idempotent (each row reloads the document's
+ * current state from the store). */
+#ifndef KB_SYNC_H
+#define KB_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "index.h"
+#include "store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Which database a document belongs in: KB_DB_PUBLIC for published public
+ * articles, KB_DB_INTERNAL for published internal articles and tickets, 0 for
+ * drafts and archived articles (in neither). The one place this rule lives. */
+int kb_sync_target(const struct kb_doc *d);
+
+/* Applies outbox rows past the index's last seq, committing every batch rows
+ * (0 = 1000). *applied (may be NULL) gets how many rows were applied. The
+ * index must be open for writing. */
+int kb_sync_apply(struct kb_store *st, struct kb_index *ix, size_t batch, size_t *applied,
+                  struct kb_err *err);
+
+/* Rebuilds the index in dir from the store alone: writes a fresh index next
+ * to it and swaps it in, so searches see the old index until the new one is
+ * complete. Also loads the synonyms. *count gets the documents indexed. */
+int kb_sync_rebuild(struct kb_store *st, const char *dir, const struct kb_index_opts *opts,
+                    size_t *count, struct kb_err *err);
+
+/* Copies the store's synonyms into the index (both databases). */
+int kb_sync_synonyms(struct kb_store *st, struct kb_index *ix, struct kb_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

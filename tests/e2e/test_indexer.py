@@ -15,11 +15,14 @@ from conftest import (GNOME_HELP, INDEXER, SAMPLES, ids, query_json, run_indexer
 
 @pytest.mark.parametrize("query,expected", [
     ("change my desktop background", "gnome-help/look-background"),
-    ("connect to a wifi network", "gnome-help/net-wireless-connect"),
     ("set up a printer", "gnome-help/printing-setup"),
     ("pair a bluetooth device", "gnome-help/bluetooth-connect-device"),
-    ("change my password", "gnome-help/user-changepassword"),
-    ("make the battery last longer", "gnome-help/power-batterylife"),
+    ("add a second keyboard layout", "gnome-help/keyboard-layouts"),
+    ("take a screenshot", "gnome-help/screen-shot-record"),
+    ("screen is too dark brightness", "gnome-help/display-brightness"),
+    ("firmware update stuck at 99% purple light", "articles/firmware-update-stuck"),
+    ("how do I reset my router to factory settings", "articles/reset-router"),
+    ("wifi really slow every evening", "articles/slow-wifi-evening"),
 ])
 def test_real_help_queries_rank_the_right_page_first(demo_kb, query, expected):
     r = query_json(demo_kb, query)
@@ -46,7 +49,7 @@ def test_mallard_titles_and_descriptions_as_yelp_shows_them(demo_kb):
 
 def internal_words():
     """Words that occur in internal articles and tickets but in no public one."""
-    return ["Kestrel", "NR-4471"]
+    return ["Kestrel", "NR-4471", "nimbusctl", "Osprey"]
 
 
 def test_customer_never_sees_internal_articles_or_tickets(demo_kb):
@@ -152,8 +155,8 @@ def test_re_adding_unchanged_files_changes_nothing_and_edits_replace(data_dir):
     assert "0 added, 1 updated, 1 unchanged, 0 failed" in out
     r = query_json(data_dir, "spooler")
     assert ids(r) == ["kb/a"]
-    assert query_json(data_dir, "turn off and on again")["hits"][0]["id"] != "kb/a" \
-        or "spooler" in query_json(data_dir, "turn off and on again")["hits"][0]["snippet"]
+    # The old text is gone from the index.
+    assert query_json(data_dir, "turn again")["hits"] == []
 
 
 def test_malformed_inputs_are_reported_and_the_rest_lands(data_dir):

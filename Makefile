@@ -14,6 +14,7 @@ LDFLAGS  += $(SAN)
 LDLIBS   := $(PKG_LIBS) -lpthread -lm
 
 BUILD    ?= build
+BIN      ?= bin
 DATA     ?= data
 PORT     ?= 8080
 
@@ -31,10 +32,7 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIBKB    := $(BUILD)/libkb.a
 
-PROGS := bin/kb-indexer
-ifneq ($(SRV_OBJ),)
-PROGS += bin/kb-server
-endif
+PROGS := $(BIN)/kb-indexer $(BIN)/kb-server
 
 .PHONY: all deps test unit run demo sanitize clean eval bench
 all: $(PROGS) $(TEST_BIN)
@@ -55,13 +53,13 @@ $(BUILD)/kb/index.o: kb/index.cc
 $(LIBKB): $(KB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-bin/kb-indexer: $(IDX_OBJ) $(LIBKB)
-	@mkdir -p bin
+$(BIN)/kb-indexer: $(IDX_OBJ) $(LIBKB)
+	@mkdir -p $(BIN)
 	@[ -n "$(Q)" ] && echo "  LD  $@" || true
 	$(Q)$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-bin/kb-server: $(SRV_OBJ) $(LIBKB)
-	@mkdir -p bin
+$(BIN)/kb-server: $(SRV_OBJ) $(LIBKB)
+	@mkdir -p $(BIN)
 	@[ -n "$(Q)" ] && echo "  LD  $@" || true
 	$(Q)$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -89,9 +87,9 @@ run: deps
 	    else bin/kb-indexer --data $(DATA) query "change my desktop background"; fi
 
 sanitize:
-	$(Q)$(MAKE) --no-print-directory BUILD=build-san SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" OPT="-O1 -g" all
+	$(Q)$(MAKE) --no-print-directory BUILD=build-san BIN=bin-san SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" OPT="-O1 -g" all
 
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san bin bin-san
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

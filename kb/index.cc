@@ -544,6 +544,9 @@ std::string make_snippet(const std::string &text, const std::string &fallback,
             kb_buf_adds(&b, "\xE2\x80\xA6");
         std::string out(kb_buf_str(&b), b.len);
         kb_buf_release(&b);
+        for (auto &ch : out)
+            if (ch == '\n')
+                ch = ' ';
         return out;
     }
     // Best window: most distinct terms, then most matches, within width bytes.
@@ -696,16 +699,17 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
     Xapian::MSet ms = run(q, spy.get());
     std::vector<std::string> terms = b.terms;
 
-    // Spelling: when the query finds little, run the corrected one instead.
-    if (o->spelling && !b.corrected.empty() && b.corrected != norm &&
-        ms.get_matches_estimated() < 3) {
+    // Spelling: Xapian corrects only words the index does not know; run the
+    // corrected query and show it when it finds at least as much.
+    if (o->spelling && !b.corrected.empty() && b.corrected != norm) {
         Built c = build_query(db, b.corrected, o, false);
         if (!c.query.empty()) {
             std::unique_ptr<Xapian::ValueCountMatchSpy> spy2;
             if (o->facets)
                 spy2.reset(new Xapian::ValueCountMatchSpy(SLOT_CATEGORY));
             Xapian::MSet ms2 = run(c.query, spy2.get());
-            if (ms2.get_matches_estimated() > ms.get_matches_estimated()) {
+            if (ms2.get_matches_estimated() >= ms.get_matches_estimated() &&
+                ms2.get_matches_estimated() > 0) {
                 ms = ms2;
                 spy = std::move(spy2);
                 terms = c.terms;
@@ -1045,6 +1049,7 @@ int kb_index_suggest(struct kb_index *h, int dbs, const char *prefix, const char
         kb_search_opts o;
         kb_search_opts_init(&o);
         o.locale = locale;
+        o.kind = KB_KIND_ARTICLE; // typeahead offers pages to open, not tickets
         Xapian::Enquire enq(db);
         enq.set_query(with_filter(q, &o));
         Xapian::MSet ms = enq.get_mset(0, Xapian::doccount(limit ? limit : 8));
@@ -1058,6 +1063,15 @@ int kb_index_suggest(struct kb_index *h, int dbs, const char *prefix, const char
         return 0;
     } catch (...) {
         return fail(err);
+    }
+}
+
+int kb_index_stopword(const char *word, const char *locale)
+{
+    try {
+        return std::strcmp(stemmer_name(locale), "english") == 0 && english_stopper()(word);
+    } catch (...) {
+        return 0;
     }
 }
 

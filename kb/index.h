@@ -123,10 +123,13 @@ void kb_result_free(struct kb_result *r);
 int kb_index_search(struct kb_index *ix, const struct kb_search_opts *o,
                     struct kb_result **out, struct kb_err *err);
 
-/* Typeahead: documents whose title matches the words typed so far, the last
+/* Typeahead: articles whose title matches the words typed so far, the last
  * one as a prefix. Hits carry titles only. */
 int kb_index_suggest(struct kb_index *ix, int dbs, const char *prefix, const char *locale,
                      size_t limit, struct kb_result **out, struct kb_err *err);
+
+/* 1 if the folded word is a stop word of the locale's language. */
+int kb_index_stopword(const char *word, const char *locale);
 
 /* How many documents of dbs contain the folded word (for choosing the most
  * discriminating terms of long input); total gets the document count. */

@@ -32,13 +32,19 @@ const char *kb_role_name(int role)
 
 struct word {
     char *w;
-    double idf;
+    size_t tf;    /* distinct lines it occurs in */
+    double wtf;   /* the same, earlier words weighing more */
+    double score; /* (1 + ln tf) * idf */
     size_t first; /* order of first appearance */
 };
 
 struct collect {
     struct word *v;
     size_t n, cap;
+    size_t line; /* current line, to count each word once per line */
+    size_t pos;  /* words seen so far */
+    size_t *last_line;
+    const char *locale;
 };
 
 static int add_word(void *ud, size_t start, size_t end, const char *folded, size_t flen)
@@ -46,27 +52,52 @@ static int add_word(void *ud, size_t start, size_t end, const char *folded, size
     (void)start;
     (void)end;
     struct collect *c = ud;
+    /* What the writer says first (subject, opening paragraph) matters more
+     * than signatures, disclaimers and quoted history further down. */
+    double weight = 1.0 / (1.0 + (double)c->pos++ / 150.0);
     if (flen < 2 || flen > 40)
         return 0;
+    size_t digits = 0;
+    for (size_t i = 0; i < flen; i++)
+        digits += folded[i] >= '0' && folded[i] <= '9';
+    if (digits == flen) /* phone numbers, times, counts */
+        return 0;
     for (size_t i = 0; i < c->n; i++)
-        if (strlen(c->v[i].w) == flen && memcmp(c->v[i].w, folded, flen) == 0)
+        if (strlen(c->v[i].w) == flen && memcmp(c->v[i].w, folded, flen) == 0) {
+            if (c->last_line[i] != c->line) {
+                c->v[i].tf++;
+                c->v[i].wtf += weight;
+                c->last_line[i] = c->line;
+            }
             return 0;
+        }
+    char word[48];
+    memcpy(word, folded, flen);
+    word[flen] = '\0';
+    if (kb_index_stopword(word, c->locale))
+        return 0;
+    if (c->n >= 4000)
+        return 0; /* enough words to choose from */
     if (c->n == c->cap) {
         c->cap = c->cap ? c->cap * 2 : 64;
         c->v = kb_xrealloc(c->v, c->cap * sizeof *c->v);
+        c->last_line = kb_xrealloc(c->last_line, c->cap * sizeof *c->last_line);
     }
     c->v[c->n].w = kb_xstrndup(folded, flen);
-    c->v[c->n].idf = 0;
+    c->v[c->n].tf = 1;
+    c->v[c->n].wtf = weight;
+    c->v[c->n].score = 0;
     c->v[c->n].first = c->n;
+    c->last_line[c->n] = c->line;
     c->n++;
-    return c->n >= 4000; /* enough words to choose from */
+    return 0;
 }
 
-static int by_idf(const void *a, const void *b)
+static int by_score(const void *a, const void *b)
 {
     const struct word *x = a, *y = b;
-    if (x->idf != y->idf)
-        return x->idf < y->idf ? 1 : -1;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
     return x->first < y->first ? -1 : (x->first > y->first);
 }
 
@@ -76,9 +107,40 @@ static int by_first(const void *a, const void *b)
     return x->first < y->first ? -1 : (x->first > y->first);
 }
 
+/* The distinct lines of text, quote markers ("> ") removed: pasted e-mails
+ * repeat signatures, disclaimers and quoted history many times over, and a
+ * repeated line should count once. */
+static char **distinct_lines(const char *text, size_t *n_out)
+{
+    char **lines = NULL;
+    size_t n = 0;
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        const char *q = p;
+        while (len && (*q == '>' || *q == ' ' || *q == '\t')) {
+            q++;
+            len--;
+        }
+        while (len && (q[len - 1] == '\r' || q[len - 1] == ' '))
+            len--;
+        int seen = len == 0;
+        for (size_t i = 0; i < n && !seen; i++)
+            seen = strlen(lines[i]) == len && memcmp(lines[i], q, len) == 0;
+        if (!seen) {
+            lines = kb_xrealloc(lines, (n + 1) * sizeof *lines);
+            lines[n++] = kb_xstrndup(q, len);
+        }
+        p = nl ? nl + 1 : p + strlen(p);
+        if (n >= 2000)
+            break;
+    }
+    *n_out = n;
+    return lines;
+}
+
 char *kb_search_reduce(struct kb_index *ix, int dbs, const char *text, const char *locale)
 {
-    struct collect c = {NULL, 0, 0};
     size_t words = 0;
     for (const char *p = text; *p;) {
         while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
@@ -91,31 +153,46 @@ char *kb_search_reduce(struct kb_index *ix, int dbs, const char *text, const cha
     }
     if (words <= KB_LONG_INPUT_WORDS)
         return NULL;
-    kb_text_words(text, strlen(text), add_word, &c);
-    size_t keep = 0;
+    struct collect c = {NULL, 0, 0, 0, 0, NULL, locale};
+    size_t nlines = 0;
+    char **lines = distinct_lines(text, &nlines);
+    for (size_t i = 0; i < nlines; i++) {
+        c.line = i;
+        kb_text_words(lines[i], strlen(lines[i]), add_word, &c);
+        free(lines[i]);
+    }
+    free(lines);
     for (size_t i = 0; i < c.n; i++) {
         uint64_t df = 0, total = 0;
         if (kb_index_term_freq(ix, dbs, c.v[i].w, locale, &df, &total, NULL) != 0 || df == 0 ||
             total == 0) {
-            c.v[i].idf = -1; /* unknown words cannot match anything */
+            c.v[i].score = -1; /* unknown words cannot match anything */
             continue;
         }
-        /* Words in most documents say little; very rare ones say most. */
-        c.v[i].idf = log((double)total / (double)df);
+        /* A word in most documents says little; a word the writer repeats
+         * across distinct lines is what the message is about. */
+        double idf = log(1.0 + (double)total / (double)df);
+        c.v[i].score = c.v[i].wtf * idf;
     }
-    qsort(c.v, c.n, sizeof *c.v, by_idf);
-    for (keep = 0; keep < c.n && keep < KB_LONG_INPUT_KEEP && c.v[keep].idf > 0; keep++)
-        ;
+    qsort(c.v, c.n, sizeof *c.v, by_score);
+    size_t keep = 0;
+    while (keep < c.n && keep < KB_LONG_INPUT_KEEP && c.v[keep].score > 0)
+        keep++;
     qsort(c.v, keep, sizeof *c.v, by_first);
     struct kb_buf b = KB_BUF_INIT;
     for (size_t i = 0; i < keep; i++) {
-        if (i)
-            kb_buf_addc(&b, ' ');
-        kb_buf_adds(&b, c.v[i].w);
+        /* Repetition in the query raises the word's weight (BM25's wqf). */
+        size_t reps = c.v[i].tf >= 4 ? 3 : c.v[i].tf >= 2 ? 2 : 1;
+        for (size_t r = 0; r < reps; r++) {
+            if (b.len)
+                kb_buf_addc(&b, ' ');
+            kb_buf_adds(&b, c.v[i].w);
+        }
     }
     for (size_t i = 0; i < c.n; i++)
         free(c.v[i].w);
     free(c.v);
+    free(c.last_line);
     return kb_buf_detach(&b);
 }
 

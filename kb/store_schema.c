@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "events.h"
+#include "auth.h"
 #include "log.h"
 
 /* "KBst": marks an SQLite file as a kb store (PRAGMA application_id). */
@@ -118,6 +120,8 @@ struct store_migration {
  *     {"users, sessions, tokens", kb_users_schema_sql, NULL},            */
 static const struct store_migration migrations[] = {
     {"articles, revisions, tickets, outbox, synonyms, meta", schema_v1, NULL},
+    {"search log, events, feedback", kb_events_schema_sql, NULL},
+    {"users, sessions, api tokens, login failures", kb_auth_schema_sql, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -1,0 +1,824 @@
+/* The search log, events, feedback, their analytics, and the "asked as"
+ * learning rule. Uses the store's raw handle for its own tables; reads the
+ * articles table for titles and for the learning rule's checks. */
+#include "events.h"
+
+#include <ctype.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "log.h"
+#include "search.h"
+#include "text.h"
+
+#define DAY 86400
+#define MAX_FILLED_DAYS 1000
+
+/* Version 2 of the store (appended to kb/store_schema.c).
+ * - searches: one row per logged search; query is kb_events_norm_query's
+ *   form so that "WiFi  drops" and "wifi drops" group together. role and
+ *   endpoint by name, like the store's other enumerations. AUTOINCREMENT so
+ *   a search id is never reused if old rows are pruned.
+ * - events: search_id is set NULL if the search row goes; article is a plain
+ *   number (no foreign key) so that history survives an article's removal.
+ * - feedback: one row per vote; search_id/query say what the reader had
+ *   searched for, when known. */
+const char kb_events_schema_sql[] =
+    "CREATE TABLE searches ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " time INTEGER NOT NULL,"
+    " query TEXT NOT NULL,"
+    " role TEXT NOT NULL CHECK (role IN ('customer', 'agent', 'writer', 'admin')),"
+    " endpoint TEXT NOT NULL CHECK (endpoint IN ('search', 'suggest', 'deflect')),"
+    " results INTEGER NOT NULL,"
+    " locale TEXT);"
+    "CREATE INDEX searches_time ON searches (time);"
+    "CREATE INDEX searches_query ON searches (query, time);"
+    "CREATE TABLE events ("
+    " id INTEGER PRIMARY KEY,"
+    " time INTEGER NOT NULL,"
+    " type TEXT NOT NULL CHECK (type IN ('click', 'solved', 'submitted', 'view')),"
+    " search_id INTEGER REFERENCES searches (id) ON DELETE SET NULL,"
+    " article INTEGER,"
+    " query TEXT,"
+    " visitor TEXT,"
+    " role TEXT NOT NULL DEFAULT 'customer');"
+    "CREATE INDEX events_time ON events (time, type);"
+    "CREATE INDEX events_search ON events (search_id, type) WHERE search_id IS NOT NULL;"
+    "CREATE TABLE feedback ("
+    " id INTEGER PRIMARY KEY,"
+    " article INTEGER NOT NULL,"
+    " time INTEGER NOT NULL,"
+    " helpful INTEGER NOT NULL CHECK (helpful IN (0, 1)),"
+    " comment TEXT,"
+    " search_id INTEGER REFERENCES searches (id) ON DELETE SET NULL,"
+    " query TEXT,"
+    " role TEXT NOT NULL DEFAULT 'customer');"
+    "CREATE INDEX feedback_article ON feedback (article, time);"
+    "CREATE INDEX feedback_time ON feedback (time);";
+
+static const char *const event_types[] = {"click", "solved", "submitted", "view", NULL};
+static const char *const endpoints[] = {"search", "suggest", "deflect", NULL};
+
+/* ---- SQLite helpers ------------------------------------------------------ */
+
+static int sql_code(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return KB_EBUSY;
+    case SQLITE_CONSTRAINT: return KB_EINVAL;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return KB_ECORRUPT;
+    case SQLITE_NOMEM:
+    case SQLITE_MISUSE:
+    case SQLITE_ERROR: return KB_EINTERNAL;
+    default: return KB_EIO;
+    }
+}
+
+static int sql_fail(struct kb_store *st, struct kb_err *err, int rc, const char *what)
+{
+    return kb_err_set(err, sql_code(rc), "%s: %s", what, sqlite3_errmsg(kb_store_db(st)));
+}
+
+static int prep(struct kb_store *st, const char *sql, sqlite3_stmt **s, struct kb_err *err)
+{
+    int rc = sqlite3_prepare_v2(kb_store_db(st), sql, -1, s, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(*s);
+        *s = NULL;
+        return sql_fail(st, err, rc, "cannot prepare an events statement");
+    }
+    return 0;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+static char *col_text(sqlite3_stmt *s, int i)
+{
+    return kb_xstrdup((const char *)sqlite3_column_text(s, i));
+}
+
+/* Runs a statement that returns no rows; finalizes it. */
+static int run(struct kb_store *st, sqlite3_stmt *s, const char *what, struct kb_err *err)
+{
+    int rc = sqlite3_step(s);
+    int code = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sql_fail(st, err, rc, what);
+    sqlite3_finalize(s);
+    return code;
+}
+
+static int in_list(const char *s, const char *const *list)
+{
+    for (size_t i = 0; s && list[i]; i++)
+        if (strcmp(s, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* ---- text ---------------------------------------------------------------- */
+
+/* Lowercase of one code point for the scripts where it is a fixed offset. */
+static uint32_t lower_cp(uint32_t c)
+{
+    if (c < 0x80)
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    if ((c >= 0xC0 && c <= 0xDE && c != 0xD7) || (c >= 0x391 && c <= 0x3AB && c != 0x3A2) ||
+        (c >= 0x410 && c <= 0x42F))
+        return c + 0x20;
+    if (c >= 0x400 && c <= 0x40F)
+        return c + 0x50;
+    if ((c >= 0x100 && c <= 0x12F) || (c >= 0x132 && c <= 0x137) ||
+        (c >= 0x14A && c <= 0x177))
+        return c | 1;
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+        return (c & 1) ? c + 1 : c;
+    if (c == 0x178)
+        return 0xFF;
+    return c;
+}
+
+static void add_cp(struct kb_buf *b, uint32_t c)
+{
+    char u[4];
+    size_t n;
+    if (c < 0x80) {
+        u[0] = (char)c;
+        n = 1;
+    } else if (c < 0x800) {
+        u[0] = (char)(0xC0 | (c >> 6));
+        u[1] = (char)(0x80 | (c & 0x3F));
+        n = 2;
+    } else if (c < 0x10000) {
+        u[0] = (char)(0xE0 | (c >> 12));
+        u[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (c & 0x3F));
+        n = 3;
+    } else {
+        u[0] = (char)(0xF0 | (c >> 18));
+        u[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (c & 0x3F));
+        n = 4;
+    }
+    kb_buf_add(b, u, n);
+}
+
+/* Decodes one code point of valid UTF-8 at *p and advances it. */
+static uint32_t next_cp(const unsigned char **p)
+{
+    const unsigned char *s = *p;
+    uint32_t c;
+    size_t n;
+    if (s[0] < 0x80) {
+        c = s[0];
+        n = 1;
+    } else if (s[0] < 0xE0) {
+        c = s[0] & 0x1F;
+        n = 2;
+    } else if (s[0] < 0xF0) {
+        c = s[0] & 0x0F;
+        n = 3;
+    } else {
+        c = s[0] & 0x07;
+        n = 4;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if (!s[i]) { /* cannot happen in valid UTF-8; never read past the end */
+            n = i;
+            break;
+        }
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    *p = s + n;
+    return c;
+}
+
+/* s as one line: valid UTF-8, trimmed, white space runs as one space,
+ * lowercased when lower is set, cut to max bytes at a character boundary.
+ * Caller frees. */
+static char *one_line(const char *s, int lower, size_t max)
+{
+    char *fixed = kb_utf8_valid(s, strlen(s)) ? NULL : kb_utf8_fix(s, strlen(s));
+    const unsigned char *p = (const unsigned char *)(fixed ? fixed : s);
+    struct kb_buf b = KB_BUF_INIT;
+    int space = 0;
+    while (*p) {
+        if (isspace(*p)) {
+            space = b.len > 0;
+            p++;
+            continue;
+        }
+        size_t before = b.len;
+        if (space)
+            kb_buf_addc(&b, ' ');
+        space = 0;
+        uint32_t c = next_cp(&p);
+        add_cp(&b, lower ? lower_cp(c) : c);
+        if (b.len > max) {
+            b.len = before;
+            b.data[b.len] = '\0';
+            break;
+        }
+    }
+    free(fixed);
+    return kb_buf_detach(&b);
+}
+
+char *kb_events_norm_query(const char *q)
+{
+    return one_line(q ? q : "", 1, KB_EVENTS_QUERY_MAX);
+}
+
+/* ---- search log ---------------------------------------------------------- */
+
+static const char insert_search_sql[] =
+    "INSERT INTO searches (time, query, role, endpoint, results, locale) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+/* Reads PRAGMA synchronous; -1 on error. */
+static int get_synchronous(sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA synchronous", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static void set_synchronous(sqlite3 *db, int v)
+{
+    char sql[40];
+    snprintf(sql, sizeof sql, "PRAGMA synchronous = %d", v);
+    sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+int kb_events_search_at(struct kb_store *st, int64_t t, const char *query, int role,
+                        const char *endpoint, uint64_t nresults, const char *locale,
+                        int64_t *search_id, struct kb_err *err)
+{
+    if (search_id)
+        *search_id = 0;
+    if (!in_list(endpoint, endpoints))
+        return kb_err_set(err, KB_EINVAL, "unknown search endpoint '%s'",
+                          endpoint ? endpoint : "(null)");
+    if (role < KB_ROLE_CUSTOMER || role > KB_ROLE_ADMIN)
+        return kb_err_set(err, KB_EINVAL, "unknown role %d", role);
+    char *q = kb_events_norm_query(query);
+    char *loc = locale && *locale ? one_line(locale, 1, 35) : NULL;
+    sqlite3 *db = kb_store_db(st);
+    sqlite3_stmt *s = NULL;
+    int code = 0, sync = -1;
+    if (!*q)
+        goto out;
+    if ((code = prep(st, insert_search_sql, &s, err)) != 0)
+        goto out;
+    sqlite3_bind_int64(s, 1, t);
+    bind_text(s, 2, q);
+    bind_text(s, 3, kb_role_name(role));
+    bind_text(s, 4, endpoint);
+    sqlite3_bind_int64(s, 5, nresults > INT64_MAX ? INT64_MAX : (int64_t)nresults);
+    bind_text(s, 6, loc);
+    /* The search log is telemetry on the hot path: outside a caller's
+     * transaction, commit it without waiting for fsync (WAL stays
+     * consistent; a power cut may lose the last few rows). */
+    if (sqlite3_get_autocommit(db)) {
+        sync = get_synchronous(db);
+        if (sync > 1)
+            set_synchronous(db, 1);
+    }
+    code = run(st, s, "cannot log a search", err);
+    if (sync > 1)
+        set_synchronous(db, sync);
+    if (code == 0 && search_id)
+        *search_id = sqlite3_last_insert_rowid(db);
+out:
+    free(loc);
+    free(q);
+    return code;
+}
+
+int kb_events_search(struct kb_store *st, const char *query, int role, const char *endpoint,
+                     uint64_t nresults, const char *locale, int64_t *search_id,
+                     struct kb_err *err)
+{
+    return kb_events_search_at(st, (int64_t)time(NULL), query, role, endpoint, nresults,
+                               locale, search_id, err);
+}
+
+/* The logged query of search id into *query (caller frees). KB_EINVAL
+ * naming search_id when there is no such search. */
+static int search_query(struct kb_store *st, int64_t id, char **query, struct kb_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    *query = NULL;
+    int code = prep(st, "SELECT query FROM searches WHERE id = ?1", &s, err);
+    if (code)
+        return code;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *query = col_text(s, 0);
+    else if (rc == SQLITE_DONE)
+        code = kb_err_set(err, KB_EINVAL, "search_id %lld: no such search", (long long)id);
+    else
+        code = sql_fail(st, err, rc, "cannot read the search log");
+    sqlite3_finalize(s);
+    return code;
+}
+
+/* ---- learning ------------------------------------------------------------ */
+
+/* The one rule for "asked as" learning, shared by live traffic and the
+ * ranking evaluation: a success (a "solved" event or a helpful vote) with
+ * an article and a query teaches the article that query, if the article is
+ * published (and public, for a customer) and the query is 2..200 bytes.
+ * logged is the query of the event's search, used when the event has none
+ * of its own. Never fails: problems are logged. Returns 1 when it learned. */
+static int learn(struct kb_store *st, int64_t article, const char *query, const char *logged,
+                 int role)
+{
+    if (article <= 0)
+        return 0;
+    const char *src = query && *query ? query : logged;
+    if (!src)
+        return 0;
+    char *phrase = one_line(src, 0, (size_t)-1);
+    sqlite3_stmt *s = NULL;
+    struct kb_err err = {0, ""};
+    int ok = 0, rc;
+    size_t len = strlen(phrase);
+    if (len < KB_LEARN_MIN || len > KB_LEARN_MAX)
+        goto out;
+    if (prep(st, "SELECT status, audience FROM articles WHERE number = ?1", &s, &err) != 0)
+        goto fail;
+    sqlite3_bind_int64(s, 1, article);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *status = (const char *)sqlite3_column_text(s, 0);
+        const char *audience = (const char *)sqlite3_column_text(s, 1);
+        ok = status && strcmp(status, "published") == 0 &&
+             (role >= KB_ROLE_AGENT || (audience && strcmp(audience, "public") == 0));
+    } else if (rc != SQLITE_DONE) {
+        sql_fail(st, &err, rc, "cannot read the article");
+    }
+    sqlite3_finalize(s);
+    if (err.code)
+        goto fail;
+    if (!ok)
+        goto out;
+    if (kb_store_add_asked_as(st, article, phrase, &err) != 0) {
+        ok = 0;
+        goto fail;
+    }
+    kb_log(KB_LOG_DEBUG, "events: KB-%lld learned \"%s\"", (long long)article, phrase);
+    goto out;
+fail:
+    kb_log(KB_LOG_WARN, "events: cannot teach KB-%lld \"%.200s\": %s", (long long)article,
+           phrase, err.msg);
+out:
+    free(phrase);
+    return ok;
+}
+
+/* ---- events and feedback ------------------------------------------------- */
+
+/* Checks an optional string field; copies it as one line into *out. */
+static int opt_line(const char *v, const char *field, size_t max, int lower, char **out,
+                    struct kb_err *err)
+{
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (strlen(v) > max)
+        return kb_err_set(err, KB_EINVAL, "%s: longer than %zu bytes", field, max);
+    char *s = one_line(v, lower, max);
+    if (!*s) {
+        free(s);
+        return 0;
+    }
+    *out = s;
+    return 0;
+}
+
+int kb_events_add(struct kb_store *st, const struct kb_event *ev, int64_t *event_id,
+                  int *learned, struct kb_err *err)
+{
+    char *query = NULL, *visitor = NULL, *logged = NULL;
+    sqlite3_stmt *s = NULL;
+    int code;
+    if (event_id)
+        *event_id = 0;
+    if (learned)
+        *learned = 0;
+    if (!ev->type)
+        return kb_err_set(err, KB_EINVAL, "type: missing");
+    if (!in_list(ev->type, event_types))
+        return kb_err_set(err, KB_EINVAL,
+                          "type: unknown event type '%.40s' (click, solved, submitted, view)",
+                          ev->type);
+    if (ev->search_id < 0)
+        return kb_err_set(err, KB_EINVAL, "search_id: must be positive");
+    if (ev->article < 0)
+        return kb_err_set(err, KB_EINVAL, "article: must be positive");
+    if ((code = opt_line(ev->query, "query", KB_EVENTS_QUERY_MAX, 1, &query, err)) != 0 ||
+        (code = opt_line(ev->visitor, "visitor", KB_EVENTS_VISITOR_MAX, 0, &visitor, err)) != 0)
+        goto out;
+    if (ev->search_id > 0 && (code = search_query(st, ev->search_id, &logged, err)) != 0)
+        goto out;
+    if ((code = prep(st, "INSERT INTO events (time, type, search_id, article, query, visitor, "
+                         "role) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &s, err)) != 0)
+        goto out;
+    sqlite3_bind_int64(s, 1, ev->time ? ev->time : (int64_t)time(NULL));
+    bind_text(s, 2, ev->type);
+    if (ev->search_id > 0)
+        sqlite3_bind_int64(s, 3, ev->search_id);
+    if (ev->article > 0)
+        sqlite3_bind_int64(s, 4, ev->article);
+    bind_text(s, 5, query);
+    bind_text(s, 6, visitor);
+    bind_text(s, 7, kb_role_name(ev->role));
+    if ((code = run(st, s, "cannot record an event", err)) != 0)
+        goto out;
+    if (event_id)
+        *event_id = sqlite3_last_insert_rowid(kb_store_db(st));
+    if (strcmp(ev->type, "solved") == 0) {
+        int l = learn(st, ev->article, ev->query, logged, ev->role);
+        if (learned)
+            *learned = l;
+    }
+out:
+    free(logged);
+    free(visitor);
+    free(query);
+    return code;
+}
+
+int kb_feedback_add(struct kb_store *st, const struct kb_feedback *fb, int64_t *feedback_id,
+                    int *learned, struct kb_err *err)
+{
+    char *query = NULL, *logged = NULL, *comment = NULL;
+    sqlite3_stmt *s = NULL;
+    int code, rc;
+    if (feedback_id)
+        *feedback_id = 0;
+    if (learned)
+        *learned = 0;
+    if (fb->article <= 0)
+        return kb_err_set(err, KB_EINVAL, "article: missing");
+    if (fb->helpful != 0 && fb->helpful != 1)
+        return kb_err_set(err, KB_EINVAL, "helpful: must be true or false");
+    if (fb->search_id < 0)
+        return kb_err_set(err, KB_EINVAL, "search_id: must be positive");
+    if (fb->comment && strlen(fb->comment) > KB_FEEDBACK_COMMENT_MAX)
+        return kb_err_set(err, KB_EINVAL, "comment: longer than %d bytes",
+                          KB_FEEDBACK_COMMENT_MAX);
+    if ((code = opt_line(fb->query, "query", KB_EVENTS_QUERY_MAX, 1, &query, err)) != 0)
+        goto out;
+    if (fb->comment) {
+        /* Keep the comment's lines; only make it valid UTF-8. */
+        size_t n = strlen(fb->comment);
+        comment = kb_utf8_valid(fb->comment, n) ? kb_xstrdup(fb->comment)
+                                                : kb_utf8_fix(fb->comment, n);
+    }
+    if (fb->search_id > 0 && (code = search_query(st, fb->search_id, &logged, err)) != 0)
+        goto out;
+    if ((code = prep(st, "SELECT 1 FROM articles WHERE number = ?1", &s, err)) != 0)
+        goto out;
+    sqlite3_bind_int64(s, 1, fb->article);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE)
+        code = kb_err_set(err, KB_ENOTFOUND, "no article KB-%lld", (long long)fb->article);
+    else if (rc != SQLITE_ROW)
+        code = sql_fail(st, err, rc, "cannot read the article");
+    sqlite3_finalize(s);
+    if (code)
+        goto out;
+    if ((code = prep(st, "INSERT INTO feedback (article, time, helpful, comment, search_id, "
+                         "query, role) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &s, err)) != 0)
+        goto out;
+    sqlite3_bind_int64(s, 1, fb->article);
+    sqlite3_bind_int64(s, 2, fb->time ? fb->time : (int64_t)time(NULL));
+    sqlite3_bind_int(s, 3, fb->helpful);
+    bind_text(s, 4, comment && *comment ? comment : NULL);
+    if (fb->search_id > 0)
+        sqlite3_bind_int64(s, 5, fb->search_id);
+    bind_text(s, 6, query);
+    bind_text(s, 7, kb_role_name(fb->role));
+    if ((code = run(st, s, "cannot record feedback", err)) != 0)
+        goto out;
+    if (feedback_id)
+        *feedback_id = sqlite3_last_insert_rowid(kb_store_db(st));
+    if (fb->helpful) {
+        int l = learn(st, fb->article, fb->query, logged, fb->role);
+        if (learned)
+            *learned = l;
+    }
+out:
+    free(comment);
+    free(logged);
+    free(query);
+    return code;
+}
+
+/* ---- analytics ----------------------------------------------------------- */
+
+void kb_range_init(struct kb_range *r, int64_t from, int64_t to)
+{
+    r->from = from;
+    r->to = to;
+    r->role = -1;
+    r->endpoint = NULL;
+}
+
+/* The searches a range selects: ?1 from, ?2 to, ?3 role name or NULL,
+ * ?4 endpoint or NULL (search + deflect) or 'all'. ?5 is the limit. */
+#define S_WHERE " s.time >= ?1 AND s.time < ?2 AND (?3 IS NULL OR s.role = ?3) AND " \
+    "(CASE WHEN ?4 IS NULL THEN s.endpoint <> 'suggest' WHEN ?4 = 'all' THEN 1 " \
+    "ELSE s.endpoint = ?4 END) "
+#define S_CLICKED "EXISTS (SELECT 1 FROM events e WHERE e.search_id = s.id AND e.type = 'click')"
+
+static int check_range(const struct kb_range *r, struct kb_err *err)
+{
+    if (r->role != -1 && (r->role < KB_ROLE_CUSTOMER || r->role > KB_ROLE_ADMIN))
+        return kb_err_set(err, KB_EINVAL, "role: unknown role %d", r->role);
+    if (r->endpoint && strcmp(r->endpoint, "all") != 0 && !in_list(r->endpoint, endpoints))
+        return kb_err_set(err, KB_EINVAL,
+                          "endpoint: unknown endpoint '%.40s' (search, suggest, deflect, all)",
+                          r->endpoint);
+    return 0;
+}
+
+/* Prepares sql and binds the range (?1..?4) and limit (?5) when present. */
+static int prep_range(struct kb_store *st, const char *sql, const struct kb_range *r,
+                      size_t limit, sqlite3_stmt **s, struct kb_err *err)
+{
+    int code = check_range(r, err);
+    if (code || (code = prep(st, sql, s, err)) != 0)
+        return code;
+    int np = sqlite3_bind_parameter_count(*s);
+    sqlite3_bind_int64(*s, 1, r->from);
+    sqlite3_bind_int64(*s, 2, r->to);
+    if (np >= 3)
+        bind_text(*s, 3, r->role >= 0 ? kb_role_name(r->role) : NULL);
+    if (np >= 4)
+        bind_text(*s, 4, r->endpoint);
+    if (np >= 5)
+        sqlite3_bind_int64(*s, 5, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+    return 0;
+}
+
+int kb_events_totals(struct kb_store *st, const struct kb_range *r, struct kb_totals *out,
+                     struct kb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = NULL;
+    int code = prep_range(st, "SELECT count(*), coalesce(sum(s.results = 0), 0), "
+                              "coalesce(sum(" S_CLICKED "), 0) FROM searches s WHERE" S_WHERE,
+                          r, 0, &s, err);
+    if (code)
+        return code;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        out->searches = sqlite3_column_int64(s, 0);
+        out->no_results = sqlite3_column_int64(s, 1);
+        out->clicked = sqlite3_column_int64(s, 2);
+    } else {
+        code = sql_fail(st, err, rc, "cannot count searches");
+    }
+    sqlite3_finalize(s);
+    if (code)
+        return code;
+    code = prep_range(st, "SELECT coalesce(sum(type = 'click'), 0), "
+                          "coalesce(sum(type = 'view'), 0), coalesce(sum(type = 'solved'), 0), "
+                          "coalesce(sum(type = 'submitted'), 0), "
+                          "(SELECT coalesce(sum(helpful), 0) FROM feedback "
+                          " WHERE time >= ?1 AND time < ?2), "
+                          "(SELECT coalesce(sum(1 - helpful), 0) FROM feedback "
+                          " WHERE time >= ?1 AND time < ?2) "
+                          "FROM events WHERE time >= ?1 AND time < ?2",
+                      r, 0, &s, err);
+    if (code)
+        return code;
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        out->clicks = sqlite3_column_int64(s, 0);
+        out->views = sqlite3_column_int64(s, 1);
+        out->solved = sqlite3_column_int64(s, 2);
+        out->submitted = sqlite3_column_int64(s, 3);
+        out->helpful = sqlite3_column_int64(s, 4);
+        out->unhelpful = sqlite3_column_int64(s, 5);
+    } else {
+        code = sql_fail(st, err, rc, "cannot count events");
+    }
+    sqlite3_finalize(s);
+    return code;
+}
+
+static int query_stats(struct kb_store *st, const char *sql, const struct kb_range *r,
+                       size_t limit, struct kb_query_stat **out, size_t *n, struct kb_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (limit == 0)
+        return check_range(r, err);
+    sqlite3_stmt *s = NULL;
+    int code = prep_range(st, sql, r, limit, &s, err), rc;
+    if (code)
+        return code;
+    size_t cap = 0;
+    struct kb_query_stat *v = NULL;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            v = kb_xrealloc(v, cap * sizeof *v);
+        }
+        struct kb_query_stat *q = &v[(*n)++];
+        q->query = col_text(s, 0);
+        q->searches = sqlite3_column_int64(s, 1);
+        q->no_results = sqlite3_column_int64(s, 2);
+        q->clicked = sqlite3_column_int64(s, 3);
+        q->last = sqlite3_column_int64(s, 4);
+    }
+    if (rc != SQLITE_DONE) {
+        code = sql_fail(st, err, rc, "cannot read the search log");
+        kb_query_stats_free(v, *n);
+        v = NULL;
+        *n = 0;
+    }
+    sqlite3_finalize(s);
+    *out = v;
+    return code;
+}
+
+int kb_events_top_queries(struct kb_store *st, const struct kb_range *r, size_t limit,
+                          struct kb_query_stat **out, size_t *n, struct kb_err *err)
+{
+    return query_stats(st, "SELECT s.query, count(*), sum(s.results = 0), sum(" S_CLICKED "), "
+                           "max(s.time) FROM searches s WHERE" S_WHERE
+                           "GROUP BY s.query ORDER BY count(*) DESC, s.query LIMIT ?5",
+                       r, limit, out, n, err);
+}
+
+int kb_events_no_results(struct kb_store *st, const struct kb_range *r, size_t limit,
+                         struct kb_query_stat **out, size_t *n, struct kb_err *err)
+{
+    return query_stats(st, "SELECT s.query, count(*), count(*), sum(" S_CLICKED "), "
+                           "max(s.time) FROM searches s WHERE" S_WHERE "AND s.results = 0 "
+                           "GROUP BY s.query ORDER BY count(*) DESC, max(s.time) DESC, s.query "
+                           "LIMIT ?5",
+                       r, limit, out, n, err);
+}
+
+void kb_query_stats_free(struct kb_query_stat *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i].query);
+    free(v);
+}
+
+/* Rows of (number, title, clicks, helpful, unhelpful). */
+static int article_stats(struct kb_store *st, const char *sql, const struct kb_range *r,
+                         int64_t min_votes, size_t limit, struct kb_article_stat **out,
+                         size_t *n, struct kb_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (limit == 0)
+        return check_range(r, err);
+    sqlite3_stmt *s = NULL;
+    int code = prep_range(st, sql, r, limit, &s, err), rc;
+    if (code)
+        return code;
+    if (sqlite3_bind_parameter_count(s) >= 6)
+        sqlite3_bind_int64(s, 6, min_votes < 1 ? 1 : min_votes);
+    size_t cap = 0;
+    struct kb_article_stat *v = NULL;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            v = kb_xrealloc(v, cap * sizeof *v);
+        }
+        struct kb_article_stat *a = &v[(*n)++];
+        a->number = sqlite3_column_int64(s, 0);
+        a->title = col_text(s, 1);
+        a->clicks = sqlite3_column_int64(s, 2);
+        a->helpful = sqlite3_column_int64(s, 3);
+        a->unhelpful = sqlite3_column_int64(s, 4);
+    }
+    if (rc != SQLITE_DONE) {
+        code = sql_fail(st, err, rc, "cannot read article statistics");
+        kb_article_stats_free(v, *n);
+        v = NULL;
+        *n = 0;
+    }
+    sqlite3_finalize(s);
+    *out = v;
+    return code;
+}
+
+int kb_events_top_clicked(struct kb_store *st, const struct kb_range *r, size_t limit,
+                          struct kb_article_stat **out, size_t *n, struct kb_err *err)
+{
+    return article_stats(st, "SELECT e.article, a.title, count(*), "
+                             "(SELECT coalesce(sum(helpful), 0) FROM feedback f "
+                             " WHERE f.article = e.article AND f.time >= ?1 AND f.time < ?2), "
+                             "(SELECT coalesce(sum(1 - helpful), 0) FROM feedback f "
+                             " WHERE f.article = e.article AND f.time >= ?1 AND f.time < ?2) "
+                             "FROM events e LEFT JOIN articles a ON a.number = e.article "
+                             "WHERE e.type = 'click' AND e.article IS NOT NULL "
+                             "AND e.time >= ?1 AND e.time < ?2 "
+                             "GROUP BY e.article ORDER BY count(*) DESC, e.article LIMIT ?5",
+                         r, 0, limit, out, n, err);
+}
+
+int kb_events_helpful(struct kb_store *st, const struct kb_range *r, int least,
+                      int64_t min_votes, size_t limit, struct kb_article_stat **out, size_t *n,
+                      struct kb_err *err)
+{
+    static const char most_sql[] =
+        "SELECT f.article, a.title, 0, sum(f.helpful), sum(1 - f.helpful) "
+        "FROM feedback f LEFT JOIN articles a ON a.number = f.article "
+        "WHERE f.time >= ?1 AND f.time < ?2 "
+        "GROUP BY f.article HAVING count(*) >= ?6 "
+        "ORDER BY (sum(f.helpful) + 1.0) / (count(*) + 2) DESC, count(*) DESC, f.article "
+        "LIMIT ?5";
+    static const char least_sql[] =
+        "SELECT f.article, a.title, 0, sum(f.helpful), sum(1 - f.helpful) "
+        "FROM feedback f LEFT JOIN articles a ON a.number = f.article "
+        "WHERE f.time >= ?1 AND f.time < ?2 "
+        "GROUP BY f.article HAVING count(*) >= ?6 "
+        "ORDER BY (sum(f.helpful) + 1.0) / (count(*) + 2) ASC, count(*) DESC, f.article "
+        "LIMIT ?5";
+    return article_stats(st, least ? least_sql : most_sql, r, min_votes, limit, out, n, err);
+}
+
+void kb_article_stats_free(struct kb_article_stat *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i].title);
+    free(v);
+}
+
+static int64_t day_floor(int64_t t)
+{
+    int64_t d = t / DAY;
+    if (t % DAY < 0)
+        d--;
+    return d * DAY;
+}
+
+int kb_events_per_day(struct kb_store *st, const struct kb_range *r, struct kb_day_stat **out,
+                      size_t *n, struct kb_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *s = NULL;
+    int code = prep_range(st, "SELECT s.time - (s.time % 86400) AS day, count(*), "
+                              "sum(s.results = 0) FROM searches s WHERE" S_WHERE
+                              "GROUP BY day ORDER BY day",
+                          r, 0, &s, err), rc;
+    if (code)
+        return code;
+    int64_t first = day_floor(r->from), end = r->to > r->from ? r->to : r->from;
+    int fill = (end - first) / DAY <= MAX_FILLED_DAYS;
+    size_t cap = 0;
+    struct kb_day_stat *v = NULL;
+    int64_t next = first;
+#define PUSH(d, a, b) do { \
+        if (*n == cap) { cap = cap ? cap * 2 : 64; v = kb_xrealloc(v, cap * sizeof *v); } \
+        v[*n].day = (d); v[*n].searches = (a); v[*n].no_results = (b); (*n)++; \
+    } while (0)
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t day = day_floor(sqlite3_column_int64(s, 0));
+        for (; fill && next < day; next += DAY)
+            PUSH(next, 0, 0);
+        PUSH(day, sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2));
+        next = day + DAY;
+    }
+    for (; fill && rc == SQLITE_DONE && next < end; next += DAY)
+        PUSH(next, 0, 0);
+#undef PUSH
+    if (rc != SQLITE_DONE) {
+        code = sql_fail(st, err, rc, "cannot read the search log");
+        free(v);
+        v = NULL;
+        *n = 0;
+    }
+    sqlite3_finalize(s);
+    *out = v;
+    return code;
+}

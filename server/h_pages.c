@@ -1,0 +1,1142 @@
+/* The help center as server-rendered HTML that works without JavaScript:
+ * home, search results, articles (with a table of contents, related articles
+ * and "Was this helpful?"), the contact form, sitemap.xml and opensearch.xml.
+ * The audience comes from r->who alone: customers see published public
+ * articles only, and anything else they ask for is the same 404 page. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "html_tpl.h"
+#include "kb/articles.h"
+#include "kb/events.h"
+#include "kb/log.h"
+#include "kb/text.h"
+#include "pages.h"
+
+
+#define PAGE_SIZE 10
+#define PAGE_MAX 100
+#define CATEGORY_MAX_BYTES 200
+#define POPULAR_COUNT 8
+#define RELATED_COUNT 5
+#define TOC_MIN_HEADINGS 3
+#define FEEDBACK_COMMENT_MAX KB_FEEDBACK_COMMENT_MAX
+#define CONTACT_SUBJECT_MAX 200
+#define CONTACT_TEXT_MAX 10000
+#define SITEMAP_MAX_URLS 50000 /* the sitemap protocol's limit per file */
+
+/* ---- small helpers ---- */
+
+/* The article number at the start of "1042-some-slug" or "1042"; 0 when the
+ * reference has any other shape. */
+static int64_t ref_number(const char *ref)
+{
+    int64_t n = 0;
+    size_t i = 0;
+    for (; ref[i] >= '0' && ref[i] <= '9'; i++) {
+        if (i >= 15)
+            return 0;
+        n = n * 10 + (ref[i] - '0');
+    }
+    if (i == 0 || (ref[i] != '\0' && ref[i] != '-'))
+        return 0;
+    return n;
+}
+
+/* Whether role may read d: customers only published public articles, agents
+ * every published article, writers and admins drafts and archived ones too. */
+static int can_read(int role, const struct kb_doc *d)
+{
+    if (d->kind != KB_KIND_ARTICLE)
+        return 0;
+    if (role >= KB_ROLE_WRITER)
+        return 1;
+    if (d->status != KB_STATUS_PUBLISHED)
+        return 0;
+    return d->audience == KB_AUD_PUBLIC || role >= KB_ROLE_AGENT;
+}
+
+/* Loads article number for r's role into d. Returns 1 when it may be shown;
+ * otherwise fills w with the 404 page (or a 500 page on a store error). */
+static int load_article(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w,
+                        int64_t number, struct kb_doc *d)
+{
+    struct kb_err err;
+    kb_doc_init(d);
+    if (number <= 0) {
+        tpl_not_found(w, r);
+        return 0;
+    }
+    int rc = kb_store_get(c->st, KB_KIND_ARTICLE, number, d, &err);
+    if (rc == KB_ENOTFOUND || (rc == 0 && !can_read(r->who.role, d))) {
+        kb_doc_release(d);
+        tpl_not_found(w, r);
+        return 0;
+    }
+    if (rc != 0) {
+        kb_log(KB_LOG_ERROR, "pages: cannot load KB-%lld: %s", (long long)number, err.msg);
+        kb_doc_release(d);
+        tpl_error(w, r, 500, "Something went wrong",
+                  "We couldn't load this article. Please try again in a moment.");
+        return 0;
+    }
+    return 1;
+}
+
+/* Appends the value of field name of a form-encoded body to out (decoded);
+ * returns 1 when present, -1 when it decodes to something with a NUL. */
+static int form_get(const struct srv_req *r, const char *name, struct kb_buf *out)
+{
+    size_t nlen = strlen(name);
+    const char *p = r->body, *end = r->body + r->body_len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(stop - p));
+        if (eq && (size_t)(eq - p) == nlen && memcmp(p, name, nlen) == 0) {
+            kb_buf_reset(out);
+            kb_buf_add(out, "", 0);
+            for (const char *s = eq + 1; s < stop; s++) {
+                if (*s == '+') {
+                    kb_buf_addc(out, ' ');
+                } else if (*s == '%' && stop - s > 2 && isxdigit((unsigned char)s[1]) &&
+                           isxdigit((unsigned char)s[2])) {
+                    char hex[3] = {s[1], s[2], 0};
+                    kb_buf_addc(out, (char)strtol(hex, NULL, 16));
+                    s += 2;
+                } else {
+                    kb_buf_addc(out, *s);
+                }
+            }
+            return memchr(out->data, 0, out->len) ? -1 : 1;
+        }
+        p = stop + 1;
+    }
+    return 0;
+}
+
+/* Appends ' lang="xx"' for a locale other than English (checked characters). */
+static void lang_attr(struct kb_buf *b, const char *locale)
+{
+    if (!locale || !*locale || strcmp(locale, "en") == 0 || strlen(locale) > 20)
+        return;
+    for (const char *p = locale; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+            return;
+    kb_buf_adds(b, " lang=\"");
+    tpl_esc(b, locale);
+    kb_buf_addc(b, '"');
+}
+
+/* Appends <a href="/kb/...">title</a>. */
+static void article_link(struct kb_buf *b, int64_t number, const char *title, const char *locale)
+{
+    kb_buf_adds(b, "<a href=\"");
+    struct kb_buf path = KB_BUF_INIT;
+    srv_article_path(&path, number, title);
+    tpl_esc(b, kb_buf_str(&path));
+    kb_buf_release(&path);
+    kb_buf_addc(b, '"');
+    lang_attr(b, locale);
+    kb_buf_addc(b, '>');
+    tpl_esc(b, title && *title ? title : "(untitled)");
+    kb_buf_adds(b, "</a>");
+}
+
+static void category_href(struct kb_buf *b, const char *query, const char *category)
+{
+    kb_buf_adds(b, "/search?");
+    if (query && *query) {
+        kb_buf_adds(b, "q=");
+        tpl_url_arg(b, query);
+        kb_buf_adds(b, "&amp;");
+    }
+    kb_buf_adds(b, "category=");
+    tpl_url_arg(b, category);
+}
+
+/* ---- GET / ---- */
+
+/* The topics customers can browse, with counts: category facets over every
+ * article of the public index (which holds published public articles only). */
+static void home_categories(struct srv_ctx *c, struct srv_resp *w, struct kb_buf *b)
+{
+    struct kb_index *ix = srv_index(c, w); /* a 503 it may set is replaced by the page */
+    if (!ix)
+        return;
+    struct kb_search_opts o;
+    kb_search_opts_init(&o);
+    o.query = "";
+    o.kind = KB_KIND_ARTICLE; /* with no words: browse everything the filter allows */
+    o.limit = 1;
+    o.snippets = 0;
+    o.spelling = 0;
+    o.facets = 1;
+    struct kb_result *res = NULL;
+    struct kb_err err;
+    if (kb_search(ix, KB_ROLE_CUSTOMER, &o, &res, &err) != 0) {
+        kb_log(KB_LOG_WARN, "pages: topics: %s", err.msg);
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < res->nfacets; i++) {
+        const struct kb_facet *f = &res->facets[i];
+        if (!f->value || !*f->value)
+            continue;
+        if (n++ == 0)
+            kb_buf_adds(b, "<section aria-labelledby=\"topics-h\">\n"
+                           "<h2 id=\"topics-h\">Browse by topic</h2>\n<ul class=\"cards\">\n");
+        kb_buf_adds(b, "<li><a href=\"");
+        category_href(b, NULL, f->value);
+        kb_buf_adds(b, "\"><span class=\"card-title\">");
+        tpl_category_name(b, f->value);
+        kb_buf_printf(b, "</span> <span class=\"count\">%llu article%s</span></a></li>\n",
+                      (unsigned long long)f->count, f->count == 1 ? "" : "s");
+    }
+    if (n)
+        kb_buf_adds(b, "</ul>\n</section>\n");
+    kb_result_free(res);
+}
+
+/* Popular articles: for now the most recently updated public ones. */
+static void home_popular(struct srv_ctx *c, struct kb_buf *b)
+{
+    struct kb_article_filter f = {KB_STATUS_PUBLISHED, KB_AUD_PUBLIC, NULL, NULL, NULL, 0,
+                                  POPULAR_COUNT};
+    struct kb_doc *docs = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    struct kb_err err;
+    if (kb_article_list(c->st, &f, &docs, &n, &total, &err) != 0) {
+        kb_log(KB_LOG_ERROR, "pages: popular articles: %s", err.msg);
+        return;
+    }
+    if (n)
+        kb_buf_adds(b, "<section aria-labelledby=\"popular-h\">\n"
+                       "<h2 id=\"popular-h\">Popular articles</h2>\n<ul class=\"links\">\n");
+    for (size_t i = 0; i < n; i++) {
+        kb_buf_adds(b, "<li>");
+        article_link(b, docs[i].number, docs[i].title, docs[i].locale);
+        kb_buf_printf(b, " <span class=\"meta\">KB-%lld</span></li>\n", (long long)docs[i].number);
+    }
+    if (n)
+        kb_buf_adds(b, "</ul>\n</section>\n");
+    kb_article_list_free(docs, n);
+}
+
+static void h_home(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    struct kb_buf b = KB_BUF_INIT;
+    struct kb_buf canon = KB_BUF_INIT;
+    tpl_base_url(c, r, &canon);
+    kb_buf_addc(&canon, '/');
+    struct tpl_page p = {NULL, "Answers to your questions: search the " TPL_PRODUCT
+                               " or browse articles by topic.",
+                         kb_buf_str(&canon), NULL, 1, 0};
+    tpl_begin(&b, r, &p);
+    kb_buf_adds(&b, "<section class=\"hero\">\n<h1>How can we help?</h1>\n");
+    tpl_search_form(&b, NULL, "", 1);
+    kb_buf_adds(&b, "</section>\n");
+    home_categories(c, w, &b);
+    home_popular(c, &b);
+    kb_buf_adds(&b, "<section class=\"cta\" aria-labelledby=\"cta-h\">\n"
+                    "<h2 id=\"cta-h\">Still need help?</h2>\n"
+                    "<p>Our support team is happy to help. "
+                    "<a href=\"/contact\">Contact support</a></p>\n</section>\n");
+    tpl_end(&b);
+    kb_buf_release(&canon);
+    tpl_send(w, r, 200, &b);
+}
+
+/* ---- GET /search ---- */
+
+static void search_facets(struct kb_buf *b, const struct kb_result *res, const char *q,
+                          const char *category)
+{
+    if (!res || res->nfacets == 0)
+        return;
+    kb_buf_adds(b, "<nav class=\"facets\" aria-labelledby=\"facets-h\">\n"
+                   "<h2 id=\"facets-h\">Filter by topic</h2>\n<ul>\n<li>");
+    int any = !category || !*category;
+    kb_buf_adds(b, any ? "<a aria-current=\"page\" href=\"" : "<a href=\"");
+    if (q && *q) {
+        kb_buf_adds(b, "/search?q=");
+        tpl_url_arg(b, q);
+    } else {
+        kb_buf_adds(b, "/");
+    }
+    kb_buf_adds(b, "\">All topics</a></li>\n");
+    for (size_t i = 0; i < res->nfacets && i < 30; i++) {
+        const struct kb_facet *f = &res->facets[i];
+        if (!f->value || !*f->value)
+            continue;
+        int current = !any && strcasecmp(f->value, category) == 0;
+        kb_buf_adds(b, "<li><a ");
+        if (current)
+            kb_buf_adds(b, "aria-current=\"page\" ");
+        kb_buf_adds(b, "href=\"");
+        category_href(b, q, f->value);
+        kb_buf_adds(b, "\">");
+        tpl_category_name(b, f->value);
+        kb_buf_printf(b, " <span class=\"count\">(%llu)</span></a></li>\n",
+                      (unsigned long long)f->count);
+    }
+    kb_buf_adds(b, "</ul>\n</nav>\n");
+}
+
+static void search_hit(struct kb_buf *b, const struct kb_hit *h)
+{
+    kb_buf_adds(b, "<li class=\"result\">\n<h2>");
+    article_link(b, h->number, h->title, h->locale);
+    kb_buf_adds(b, "</h2>\n");
+    if (h->audience == KB_AUD_INTERNAL)
+        kb_buf_adds(b, "<p class=\"badges\"><span class=\"badge badge-internal\">Internal"
+                       "</span></p>\n");
+    if (h->snippet && *h->snippet) {
+        /* The index escapes snippets and marks matches with <mark>: as is. */
+        kb_buf_adds(b, "<p class=\"snippet\">");
+        kb_buf_adds(b, h->snippet);
+        kb_buf_adds(b, "</p>\n");
+    } else if (h->summary && *h->summary) {
+        kb_buf_adds(b, "<p class=\"snippet\">");
+        tpl_esc(b, h->summary);
+        kb_buf_adds(b, "</p>\n");
+    }
+    kb_buf_printf(b, "<p class=\"meta\"><span class=\"kbnum\">KB-%lld</span>",
+                  (long long)h->number);
+    if (h->category && *h->category) {
+        kb_buf_adds(b, " · ");
+        tpl_category_name(b, h->category);
+    }
+    if (h->updated > 0) {
+        kb_buf_adds(b, " · Updated ");
+        tpl_date(b, h->updated);
+    }
+    kb_buf_adds(b, "</p>\n</li>\n");
+}
+
+static void search_pager(struct kb_buf *b, const char *q, const char *category, long page,
+                         int more)
+{
+    if (page <= 1 && !more)
+        return;
+    kb_buf_adds(b, "<nav class=\"pager\" aria-label=\"Pages of results\">\n");
+    for (int dir = -1; dir <= 1; dir += 2) {
+        long to = page + dir;
+        if ((dir < 0 && page <= 1) || (dir > 0 && (!more || page >= PAGE_MAX))) {
+            if (dir < 0)
+                kb_buf_printf(b, "<span class=\"page-now\">Page %ld</span>\n", page);
+            continue;
+        }
+        kb_buf_printf(b, "<a rel=\"%s\" href=\"/search?q=", dir < 0 ? "prev" : "next");
+        tpl_url_arg(b, q);
+        if (category && *category) {
+            kb_buf_adds(b, "&amp;category=");
+            tpl_url_arg(b, category);
+        }
+        if (to > 1)
+            kb_buf_printf(b, "&amp;page=%ld", to);
+        kb_buf_adds(b, dir < 0 ? "\">&larr; Previous</a>\n" : "\">Next &rarr;</a>\n");
+        if (dir < 0)
+            kb_buf_printf(b, "<span class=\"page-now\">Page %ld</span>\n", page);
+    }
+    kb_buf_adds(b, "</nav>\n");
+}
+
+static void no_results(struct kb_buf *b, const char *q, long page)
+{
+    kb_buf_adds(b, "<div class=\"notice no-results\">\n");
+    if (page > 1) {
+        kb_buf_adds(b, "<h2>No more results</h2>\n<p><a href=\"/search?q=");
+        tpl_url_arg(b, q);
+        kb_buf_adds(b, "\">Back to the first page of results</a></p>\n");
+    } else {
+        kb_buf_adds(b, "<h2>We couldn't find anything");
+        if (q && *q) {
+            kb_buf_adds(b, " for &ldquo;");
+            tpl_esc(b, q);
+            kb_buf_adds(b, "&rdquo;");
+        }
+        kb_buf_adds(b, "</h2>\n<p>Try fewer or different words, check the spelling, "
+                       "or <a href=\"/\">browse the topics</a>.</p>\n");
+    }
+    kb_buf_adds(b, "<p>Still stuck? <a href=\"/contact");
+    if (q && *q) {
+        kb_buf_adds(b, "?subject=");
+        tpl_url_arg(b, q);
+    }
+    kb_buf_adds(b, "\">Contact support</a> and we'll help you.</p>\n</div>\n");
+}
+
+static long page_arg(const struct srv_req *r)
+{
+    const char *v = srv_arg(r, "page");
+    if (!v || !*v)
+        return 1;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end || n < 1)
+        return 1;
+    return n > PAGE_MAX ? PAGE_MAX : n;
+}
+
+static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    const char *q = srv_arg(r, "q");
+    const char *category = srv_arg(r, "category");
+    long page = page_arg(r);
+    if (!q)
+        q = "";
+    if (category && !*category)
+        category = NULL;
+    if (strlen(q) > KB_QUERY_MAX_BYTES) {
+        tpl_error(w, r, 400, "Search too long",
+                  "Please shorten your search to 1,000 characters or fewer.");
+        return;
+    }
+    if (category && strlen(category) > CATEGORY_MAX_BYTES) {
+        tpl_error(w, r, 400, "Unknown topic", "That topic name is too long.");
+        return;
+    }
+    int has_words = q[strspn(q, " \t\r\n")] != '\0';
+
+    struct kb_buf b = KB_BUF_INIT, title = KB_BUF_INIT;
+    if (has_words) {
+        kb_buf_adds(&title, "Results for \u201c");
+        kb_buf_adds(&title, q);
+        kb_buf_adds(&title, "\u201d");
+    } else if (category) {
+        kb_buf_adds(&title, category);
+    } else {
+        kb_buf_adds(&title, "Search");
+    }
+    struct tpl_page p = {kb_buf_str(&title), NULL, NULL, q, 0, 1};
+
+    if (!has_words && !category) {
+        tpl_begin(&b, r, &p);
+        kb_buf_adds(&b, "<h1>Search the " TPL_PRODUCT "</h1>\n"
+                        "<p>Type a question or a few words in the search box, or "
+                        "<a href=\"/\">browse the topics</a>.</p>\n");
+        tpl_end(&b);
+        kb_buf_release(&title);
+        tpl_send(w, r, 200, &b);
+        return;
+    }
+
+    struct kb_index *ix = srv_index(c, w);
+    if (!ix) {
+        kb_buf_release(&title);
+        tpl_error(w, r, 503, "Search is unavailable",
+                  "Search is starting up or being updated. Please try again in a minute.");
+        return;
+    }
+    struct kb_search_opts o;
+    kb_search_opts_init(&o);
+    o.query = q;
+    o.category = category;
+    o.kind = KB_KIND_ARTICLE;
+    o.offset = (size_t)(page - 1) * PAGE_SIZE;
+    o.limit = PAGE_SIZE;
+    o.snippets = 1;
+    o.facets = 1;
+    o.spelling = has_words;
+    struct kb_result *res = NULL, *all = NULL;
+    struct kb_err err;
+    if (kb_search(ix, r->who.role, &o, &res, &err) != 0) {
+        kb_buf_release(&title);
+        if (err.code == KB_EQUERY) {
+            tpl_error(w, r, 400, "We couldn't understand that search",
+                      "Try rewording it with plain words.");
+        } else {
+            kb_log(KB_LOG_ERROR, "pages: search: %s", err.msg);
+            tpl_error(w, r, 500, "Something went wrong",
+                      "Search failed. Please try again in a moment.");
+        }
+        return;
+    }
+    if (has_words && page == 1) {
+        /* For the analytics: what people search for and what finds nothing. */
+        if (kb_events_search(c->st, q, r->who.role, "search", res->total, NULL, NULL, &err) != 0)
+            kb_log(KB_LOG_WARN, "pages: cannot log a search: %s", err.msg);
+    }
+    /* The topic filters list every topic of the query, not just the one chosen. */
+    if (category) {
+        struct kb_search_opts fo = o;
+        fo.query = res->corrected ? res->corrected : q;
+        fo.category = NULL;
+        fo.offset = 0;
+        fo.limit = 1;
+        fo.snippets = 0;
+        fo.spelling = 0;
+        if (kb_search(ix, r->who.role, &fo, &all, &err) != 0)
+            all = NULL;
+    }
+
+    tpl_begin(&b, r, &p);
+    kb_buf_adds(&b, "<div class=\"search-page\">\n<div class=\"search-main\">\n<h1>");
+    if (has_words) {
+        kb_buf_adds(&b, "Results for &ldquo;");
+        tpl_esc(&b, q);
+        kb_buf_adds(&b, "&rdquo;");
+    } else {
+        tpl_category_name(&b, category);
+    }
+    kb_buf_adds(&b, "</h1>\n");
+    if (res->corrected && *res->corrected) {
+        kb_buf_adds(&b, "<p class=\"did-you-mean\">Did you mean <a href=\"/search?q=");
+        tpl_url_arg(&b, res->corrected);
+        if (category) {
+            kb_buf_adds(&b, "&amp;category=");
+            tpl_url_arg(&b, category);
+        }
+        kb_buf_adds(&b, "\">");
+        tpl_esc(&b, res->corrected);
+        kb_buf_adds(&b, "</a>?</p>\n");
+    }
+    if (res->nhits == 0) {
+        no_results(&b, q, page);
+    } else {
+        kb_buf_printf(&b, "<p class=\"count\" role=\"status\">%s%llu result%s</p>\n",
+                      res->more || page > 1 ? "About " : "", (unsigned long long)res->total,
+                      res->total == 1 ? "" : "s");
+        kb_buf_printf(&b, "<ol class=\"results\" start=\"%zu\">\n", o.offset + 1);
+        for (size_t i = 0; i < res->nhits; i++)
+            if (res->hits[i].kind == KB_KIND_ARTICLE)
+                search_hit(&b, &res->hits[i]);
+        kb_buf_adds(&b, "</ol>\n");
+        search_pager(&b, has_words ? q : "", category, page, res->more);
+    }
+    kb_buf_adds(&b, "</div>\n");
+    search_facets(&b, all ? all : res, has_words ? q : "", category);
+    kb_buf_adds(&b, "</div>\n");
+    tpl_end(&b);
+    kb_result_free(res);
+    kb_result_free(all);
+    kb_buf_release(&title);
+    tpl_send(w, r, 200, &b);
+}
+
+/* ---- GET /kb/{number}-{slug} ---- */
+
+struct heading {
+    int level;
+    char *id;   /* escaped, safe in an attribute */
+    char *text; /* escaped HTML text (tags removed) */
+};
+
+struct toc {
+    struct heading *v;
+    size_t n, cap;
+};
+
+/* Appends the text of an HTML fragment with its tags removed. The fragment
+ * is sanitiser output, so what remains is already escaped text. */
+static void strip_tags(struct kb_buf *out, const char *s, size_t n)
+{
+    int in_tag = 0, space = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (in_tag) {
+            in_tag = ch != '>';
+            continue;
+        }
+        if (ch == '<') {
+            in_tag = 1;
+            continue;
+        }
+        if (ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r') {
+            space = out->len > 0;
+            continue;
+        }
+        if (space)
+            kb_buf_addc(out, ' ');
+        space = 0;
+        kb_buf_addc(out, ch);
+    }
+}
+
+static int toc_has_id(const struct toc *t, const char *id)
+{
+    static const char *const reserved[] = {"main", "q-top", "toc-h", "related-h",
+                                           "feedback", "feedback-h", "fb-comment", NULL};
+    for (const char *const *r = reserved; *r; r++)
+        if (strcmp(*r, id) == 0)
+            return 1;
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->v[i].id, id) == 0)
+            return 1;
+    return 0;
+}
+
+/* A unique id from escaped heading text: ASCII letters and digits, dashes
+ * between words; "section-N" when nothing is left. */
+static char *heading_id(const struct toc *t, const char *text)
+{
+    struct kb_buf id = KB_BUF_INIT;
+    int dash = 0;
+    for (const char *p = text; *p && id.len < 60; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == '&') { /* an entity: a word break */
+            const char *semi = strchr(p, ';');
+            if (semi && semi - p < 10)
+                p = semi;
+            dash = id.len > 0;
+            continue;
+        }
+        if (isalnum(ch) && ch < 0x80) {
+            if (dash)
+                kb_buf_addc(&id, '-');
+            kb_buf_addc(&id, (char)tolower(ch));
+            dash = 0;
+        } else {
+            dash = id.len > 0;
+        }
+    }
+    if (id.len == 0)
+        kb_buf_printf(&id, "section-%zu", t->n + 1);
+    size_t base = id.len;
+    for (int k = 2; toc_has_id(t, kb_buf_str(&id)); k++) {
+        id.len = base;
+        id.data[base] = '\0';
+        kb_buf_printf(&id, "-%d", k);
+    }
+    return kb_buf_detach(&id);
+}
+
+/* Finds "</hN" (any case) in s; NULL when absent. */
+static const char *find_close(const char *s, int level)
+{
+    for (const char *p = strchr(s, '<'); p; p = strchr(p + 1, '<'))
+        if (p[1] == '/' && (p[2] == 'h' || p[2] == 'H') && p[3] == '0' + level)
+            return p;
+    return NULL;
+}
+
+/* Copies the article's sanitised HTML into out, giving every h2 and h3 an id
+ * (kept when it has one) and collecting them into t. When the body starts
+ * with an h1 equal to the title (shown by the page already) it is dropped.
+ * The sanitiser escapes '<' and '>' in text and attribute values, so a '<'
+ * always starts a tag. */
+static void body_with_ids(struct kb_buf *out, const char *html, const char *title,
+                          struct toc *t)
+{
+    const char *p = html + strspn(html, " \t\r\n");
+    if ((p[0] == '<') && (p[1] == 'h' || p[1] == 'H') && p[2] == '1' &&
+        (p[3] == '>' || p[3] == ' ')) {
+        const char *gt = strchr(p, '>'), *close = gt ? find_close(gt, 1) : NULL;
+        const char *after = close ? strchr(close, '>') : NULL;
+        if (after) {
+            struct kb_buf h = KB_BUF_INIT, esc = KB_BUF_INIT;
+            strip_tags(&h, gt + 1, (size_t)(close - gt - 1));
+            tpl_esc(&esc, title);
+            if (strcmp(kb_buf_str(&h), kb_buf_str(&esc)) == 0)
+                html = after + 1;
+            kb_buf_release(&h);
+            kb_buf_release(&esc);
+        }
+    }
+    p = html;
+    const char *lt;
+    while ((lt = strchr(p, '<')) != NULL) {
+        int level = (lt[1] == 'h' || lt[1] == 'H') && (lt[2] == '2' || lt[2] == '3') &&
+                            (lt[3] == '>' || lt[3] == ' ' || lt[3] == '\t' || lt[3] == '\n')
+                        ? lt[2] - '0'
+                        : 0;
+        const char *gt = level ? strchr(lt, '>') : NULL;
+        const char *close = gt ? find_close(gt, level) : NULL;
+        if (!close) {
+            kb_buf_add(out, p, (size_t)(lt + 1 - p));
+            p = lt + 1;
+            continue;
+        }
+        struct kb_buf text = KB_BUF_INIT;
+        strip_tags(&text, gt + 1, (size_t)(close - gt - 1));
+        char *id = NULL;
+        /* An id the heading already has (the sanitiser may keep one later). */
+        for (const char *a = lt + 3; a + 4 < gt; a++) {
+            if (strncmp(a, " id=\"", 5) == 0) {
+                const char *q = strchr(a + 5, '"');
+                if (q && q < gt)
+                    id = kb_xstrndup(a + 5, (size_t)(q - a - 5));
+                break;
+            }
+        }
+        kb_buf_add(out, p, (size_t)(lt - p));
+        if (id) {
+            kb_buf_add(out, lt, (size_t)(gt + 1 - lt));
+        } else {
+            id = heading_id(t, kb_buf_str(&text));
+            kb_buf_printf(out, "<h%d id=\"%s\"", level, id);
+            kb_buf_add(out, lt + 3, (size_t)(gt + 1 - (lt + 3)));
+        }
+        if (t->n == t->cap) {
+            t->cap = t->cap ? t->cap * 2 : 16;
+            t->v = kb_xrealloc(t->v, t->cap * sizeof *t->v);
+        }
+        t->v[t->n].level = level;
+        t->v[t->n].id = id;
+        t->v[t->n].text = kb_buf_detach(&text);
+        t->n++;
+        p = gt + 1;
+    }
+    kb_buf_adds(out, p);
+}
+
+static void toc_render(struct kb_buf *b, const struct toc *t)
+{
+    kb_buf_adds(b, "<nav class=\"toc\" aria-labelledby=\"toc-h\">\n"
+                   "<h2 id=\"toc-h\">On this page</h2>\n<ol>\n");
+    int open_li = 0, open_sub = 0, under_h2 = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct heading *h = &t->v[i];
+        if (h->level == 3 && under_h2) {
+            if (!open_sub)
+                kb_buf_adds(b, "<ol>\n");
+            open_sub = 1;
+            kb_buf_printf(b, "<li><a href=\"#%s\">%s</a></li>\n", h->id, h->text);
+            continue;
+        }
+        if (open_sub)
+            kb_buf_adds(b, "</ol>\n");
+        if (open_li)
+            kb_buf_adds(b, "</li>\n");
+        open_sub = 0;
+        kb_buf_printf(b, "<li><a href=\"#%s\">%s</a>", h->id, h->text);
+        open_li = 1;
+        under_h2 = h->level == 2;
+    }
+    if (open_sub)
+        kb_buf_adds(b, "</ol>\n");
+    if (open_li)
+        kb_buf_adds(b, "</li>\n");
+    kb_buf_adds(b, "</ol>\n</nav>\n");
+}
+
+static void toc_release(struct toc *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->v[i].id);
+        free(t->v[i].text);
+    }
+    free(t->v);
+}
+
+static void related(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w,
+                    const struct kb_doc *d, struct kb_buf *b)
+{
+    if (!d->title || !*d->title)
+        return;
+    struct kb_index *ix = srv_index(c, w); /* a 503 it may set is replaced by the page */
+    if (!ix)
+        return;
+    struct kb_search_opts o;
+    kb_search_opts_init(&o);
+    o.query = d->title;
+    o.locale = d->locale;
+    o.kind = KB_KIND_ARTICLE;
+    o.limit = RELATED_COUNT + 1;
+    o.snippets = 0;
+    o.spelling = 0;
+    struct kb_result *res = NULL;
+    struct kb_err err;
+    if (kb_search(ix, r->who.role, &o, &res, &err) != 0) {
+        kb_log(KB_LOG_WARN, "pages: related for KB-%lld: %s", (long long)d->number, err.msg);
+        return;
+    }
+    size_t shown = 0;
+    for (size_t i = 0; i < res->nhits && shown < RELATED_COUNT; i++) {
+        const struct kb_hit *h = &res->hits[i];
+        if (h->number == d->number || h->kind != KB_KIND_ARTICLE)
+            continue;
+        if (shown++ == 0)
+            kb_buf_adds(b, "<aside class=\"related\" aria-labelledby=\"related-h\">\n"
+                           "<h2 id=\"related-h\">Related articles</h2>\n<ul class=\"links\">\n");
+        kb_buf_adds(b, "<li>");
+        article_link(b, h->number, h->title, h->locale);
+        if (h->audience == KB_AUD_INTERNAL)
+            kb_buf_adds(b, " <span class=\"badge badge-internal\">Internal</span>");
+        kb_buf_adds(b, "</li>\n");
+    }
+    if (shown)
+        kb_buf_adds(b, "</ul>\n</aside>\n");
+    kb_result_free(res);
+}
+
+static void feedback_form(struct kb_buf *b, int64_t number, int thanks)
+{
+    kb_buf_adds(b, "<section class=\"feedback\" id=\"feedback\" aria-labelledby=\"feedback-h\">\n");
+    if (thanks) {
+        kb_buf_adds(b, "<h2 id=\"feedback-h\">Thanks for your feedback!</h2>\n"
+                       "<p role=\"status\">It helps us improve this article. Still need help? "
+                       "<a href=\"/contact\">Contact support</a>.</p>\n</section>\n");
+        return;
+    }
+    kb_buf_printf(b,
+                  "<h2 id=\"feedback-h\">Was this helpful?</h2>\n"
+                  "<form method=\"post\" action=\"/kb/%lld/feedback\">\n"
+                  "<p class=\"buttons\"><button type=\"submit\" name=\"helpful\" value=\"yes\">"
+                  "Yes</button> <button type=\"submit\" name=\"helpful\" value=\"no\">No</button>"
+                  "</p>\n<p><label for=\"fb-comment\">Tell us more (optional)</label>\n"
+                  "<textarea id=\"fb-comment\" name=\"comment\" rows=\"3\" maxlength=\"%d\">"
+                  "</textarea></p>\n</form>\n</section>\n",
+                  (long long)number, FEEDBACK_COMMENT_MAX);
+}
+
+/* Appends d's body: the stored sanitised HTML with heading ids, or the plain
+ * text as escaped paragraphs when there is no HTML. */
+static void article_body(struct kb_buf *b, const struct kb_doc *d)
+{
+    struct toc t = {NULL, 0, 0};
+    struct kb_buf body = KB_BUF_INIT;
+    if (d->html && *d->html) {
+        body_with_ids(&body, d->html, d->title, &t);
+    } else if (d->text) {
+        for (const char *p = d->text; *p;) {
+            const char *e = strstr(p, "\n\n");
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            if (n) {
+                kb_buf_adds(&body, "<p>");
+                kb_buf_add_html(&body, p, n);
+                kb_buf_adds(&body, "</p>\n");
+            }
+            p += n;
+            while (*p == '\n')
+                p++;
+        }
+    }
+    if (t.n >= TOC_MIN_HEADINGS)
+        toc_render(b, &t);
+    kb_buf_adds(b, "<div class=\"article-body\">\n");
+    kb_buf_add(b, kb_buf_str(&body), body.len);
+    kb_buf_adds(b, "\n</div>\n");
+    kb_buf_release(&body);
+    toc_release(&t);
+}
+
+/* The description: the summary, else the start of the text (about 160 bytes,
+ * cut at a space). Caller frees. */
+static char *description(const struct kb_doc *d)
+{
+    if (d->summary && *d->summary)
+        return kb_xstrdup(d->summary);
+    if (!d->text)
+        return NULL;
+    size_t n = strlen(d->text);
+    if (n > 160) {
+        n = 160;
+        while (n > 100 && d->text[n] != ' ')
+            n--;
+        while (n > 0 && ((unsigned char)d->text[n] & 0xC0) == 0x80)
+            n--; /* never cut inside a UTF-8 sequence */
+    }
+    char *s = kb_xstrndup(d->text, n);
+    for (char *p = s; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    return s;
+}
+
+static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    int64_t number = ref_number(r->nparams > 0 ? r->param[0] : "");
+    struct kb_doc d;
+    if (!load_article(c, r, w, number, &d))
+        return;
+    struct kb_buf path = KB_BUF_INIT;
+    srv_article_path(&path, d.number, d.title);
+    if (strcmp(r->path, kb_buf_str(&path)) != 0) {
+        tpl_redirect(w, r, 301, kb_buf_str(&path));
+        kb_buf_release(&path);
+        kb_doc_release(&d);
+        return;
+    }
+    const char *thanks = srv_arg(r, "thanks");
+    int is_public = d.audience == KB_AUD_PUBLIC && d.status == KB_STATUS_PUBLISHED;
+    struct kb_buf canon = KB_BUF_INIT, b = KB_BUF_INIT;
+    tpl_base_url(c, r, &canon);
+    kb_buf_add(&canon, path.data, path.len);
+    char *desc = description(&d);
+    struct tpl_page p = {d.title, desc, kb_buf_str(&canon), NULL, 0, !is_public};
+    tpl_begin(&b, r, &p);
+
+    kb_buf_adds(&b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"/\">"
+                    TPL_PRODUCT "</a></li>");
+    if (d.category && *d.category) {
+        kb_buf_adds(&b, "<li><a href=\"");
+        category_href(&b, NULL, d.category);
+        kb_buf_adds(&b, "\">");
+        tpl_category_name(&b, d.category);
+        kb_buf_adds(&b, "</a></li>");
+    }
+    kb_buf_adds(&b, "</ol></nav>\n<article class=\"article\"");
+    lang_attr(&b, d.locale);
+    kb_buf_adds(&b, ">\n<header>\n<h1>");
+    tpl_esc(&b, d.title && *d.title ? d.title : "(untitled)");
+    kb_buf_printf(&b, "</h1>\n<p class=\"meta\"><span class=\"kbnum\" title=\"Quote this "
+                      "number when you contact support\">KB-%lld</span>",
+                  (long long)d.number);
+    if (d.category && *d.category) {
+        kb_buf_adds(&b, " · <span class=\"category\">");
+        tpl_category_name(&b, d.category);
+        kb_buf_adds(&b, "</span>");
+    }
+    if (d.updated > 0) {
+        kb_buf_adds(&b, " · Updated <time datetime=\"");
+        tpl_date(&b, d.updated);
+        kb_buf_adds(&b, "\">");
+        tpl_date(&b, d.updated);
+        kb_buf_adds(&b, "</time>");
+    }
+    kb_buf_adds(&b, "</p>\n");
+    if (d.audience == KB_AUD_INTERNAL || d.status != KB_STATUS_PUBLISHED) {
+        kb_buf_adds(&b, "<p class=\"badges\">");
+        if (d.audience == KB_AUD_INTERNAL)
+            kb_buf_adds(&b, "<span class=\"badge badge-internal\">Internal</span> ");
+        if (d.status != KB_STATUS_PUBLISHED) {
+            kb_buf_adds(&b, "<span class=\"badge badge-status\">");
+            tpl_esc(&b, kb_status_name(d.status));
+            kb_buf_adds(&b, "</span>");
+        }
+        kb_buf_adds(&b, "</p>\n");
+    }
+    kb_buf_adds(&b, "</header>\n");
+    article_body(&b, &d);
+    kb_buf_adds(&b, "</article>\n");
+    feedback_form(&b, d.number, thanks && strcmp(thanks, "1") == 0);
+    related(c, r, w, &d, &b);
+    tpl_end(&b);
+    tpl_send(w, r, 200, &b);
+    free(desc);
+    kb_buf_release(&canon);
+    kb_buf_release(&path);
+    kb_doc_release(&d);
+}
+
+/* ---- POST /kb/{number}/feedback ---- */
+
+static void h_feedback(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    int64_t number = ref_number(r->nparams > 0 ? r->param[0] : "");
+    struct kb_doc d;
+    if (!load_article(c, r, w, number, &d))
+        return;
+    struct kb_buf helpful = KB_BUF_INIT, comment = KB_BUF_INIT, to = KB_BUF_INIT;
+    int hv = form_get(r, "helpful", &helpful);
+    int cv = form_get(r, "comment", &comment);
+    int yes = hv == 1 && strcmp(kb_buf_str(&helpful), "yes") == 0;
+    int no = hv == 1 && strcmp(kb_buf_str(&helpful), "no") == 0;
+    if (!yes && !no) {
+        tpl_error(w, r, 400, "Please choose Yes or No",
+                  "Tell us whether the article helped by choosing Yes or No.");
+        goto out;
+    }
+    if (cv < 0 || comment.len > FEEDBACK_COMMENT_MAX ||
+        !kb_utf8_valid(kb_buf_str(&comment), comment.len)) {
+        tpl_error(w, r, 400, "Comment not accepted",
+                  "Please keep your comment to 2,000 characters of plain text.");
+        goto out;
+    }
+    struct kb_feedback fb;
+    memset(&fb, 0, sizeof fb);
+    fb.article = d.number;
+    fb.helpful = yes;
+    fb.comment = comment.len ? kb_buf_str(&comment) : NULL;
+    fb.role = r->who.role;
+    struct kb_err err;
+    if (kb_feedback_add(c->st, &fb, NULL, NULL, &err) != 0) {
+        kb_log(KB_LOG_ERROR, "pages: feedback on KB-%lld: %s", (long long)d.number, err.msg);
+        tpl_error(w, r, err.code == KB_EINVAL ? 400 : 500, "Sorry, we couldn't save that",
+                  "Your feedback was not saved. Please try again in a moment.");
+        goto out;
+    }
+    srv_article_path(&to, d.number, d.title);
+    kb_buf_adds(&to, "?thanks=1#feedback");
+    tpl_redirect(w, r, 303, kb_buf_str(&to));
+out:
+    kb_buf_release(&helpful);
+    kb_buf_release(&comment);
+    kb_buf_release(&to);
+    kb_doc_release(&d);
+}
+
+/* ---- GET and POST /contact ---- */
+
+static void contact_page(struct srv_resp *w, const struct srv_req *r, int status,
+                         const char *error, const char *subject, const char *text)
+{
+    struct kb_buf b = KB_BUF_INIT;
+    struct tpl_page p = {"Contact support",
+                         "Still need help? Send a message to the support team.", NULL, NULL,
+                         0, 0};
+    tpl_begin(&b, r, &p);
+    kb_buf_adds(&b, "<h1>Still need help?</h1>\n"
+                    "<p>Tell us what's going on and our support team will get back to you. "
+                    "If you saw an article number such as KB-1042, include it.</p>\n");
+    if (error) {
+        kb_buf_adds(&b, "<p class=\"error\" role=\"alert\">");
+        tpl_esc(&b, error);
+        kb_buf_adds(&b, "</p>\n");
+    }
+    kb_buf_printf(&b,
+                  "<form class=\"contact\" method=\"post\" action=\"/contact\">\n"
+                  "<p><label for=\"subject\">Subject</label>\n"
+                  "<input id=\"subject\" name=\"subject\" type=\"text\" required maxlength=\"%d\"",
+                  CONTACT_SUBJECT_MAX);
+    if (subject && *subject) {
+        kb_buf_adds(&b, " value=\"");
+        tpl_esc(&b, subject);
+        kb_buf_addc(&b, '"');
+    }
+    kb_buf_printf(&b,
+                  "></p>\n<p><label for=\"description\">Description</label>\n"
+                  "<textarea id=\"description\" name=\"description\" rows=\"8\" "
+                  "maxlength=\"%d\" aria-describedby=\"description-hint\">",
+                  CONTACT_TEXT_MAX);
+    tpl_esc(&b, text);
+    kb_buf_adds(&b, "</textarea>\n<span class=\"hint\" id=\"description-hint\">What were you "
+                    "trying to do, and what happened instead?</span></p>\n"
+                    "<p><button type=\"submit\">Send message</button></p>\n</form>\n");
+    tpl_end(&b);
+    tpl_send(w, r, status, &b);
+}
+
+static void h_contact(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    (void)c;
+    const char *subject = srv_arg(r, "subject");
+    if (subject && strlen(subject) > CONTACT_SUBJECT_MAX)
+        subject = NULL;
+    contact_page(w, r, 200, NULL, subject, NULL);
+}
+
+static void h_contact_post(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    (void)c;
+    struct kb_buf subject = KB_BUF_INIT, text = KB_BUF_INIT;
+    int sv = form_get(r, "subject", &subject);
+    int tv = form_get(r, "description", &text);
+    const char *s = kb_buf_str(&subject), *t = kb_buf_str(&text);
+    int ok_utf8 = kb_utf8_valid(s, subject.len) && kb_utf8_valid(t, text.len);
+    if (sv < 0 || tv < 0 || !ok_utf8) {
+        contact_page(w, r, 400, "Your message contains characters we can't accept.", NULL,
+                     NULL);
+    } else if (s[strspn(s, " \t\r\n")] == '\0') {
+        contact_page(w, r, 400, "Please enter a subject.", s, t);
+    } else if (subject.len > CONTACT_SUBJECT_MAX || text.len > CONTACT_TEXT_MAX) {
+        contact_page(w, r, 400, "Your message is too long: keep the subject under 200 "
+                                "characters and the description under 10,000.", NULL, NULL);
+    } else {
+        /* No ticket system yet: nothing is stored, only this line is logged. */
+        kb_log(KB_LOG_INFO, "pages: contact request from %s (subject %zu bytes, "
+                            "description %zu bytes)", r->client, subject.len, text.len);
+        struct kb_buf b = KB_BUF_INIT;
+        struct tpl_page p = {"Message sent", NULL, NULL, NULL, 0, 1};
+        tpl_begin(&b, r, &p);
+        kb_buf_adds(&b, "<div class=\"notice\">\n<h1>Thank you!</h1>\n"
+                        "<p role=\"status\">We've received your message and will get back to "
+                        "you as soon as we can.</p>\n"
+                        "<p><a href=\"/\">Back to the " TPL_PRODUCT "</a></p>\n</div>\n");
+        tpl_end(&b);
+        tpl_send(w, r, 200, &b);
+    }
+    kb_buf_release(&subject);
+    kb_buf_release(&text);
+}
+
+/* ---- GET /sitemap.xml, GET /opensearch.xml ---- */
+
+static void h_sitemap(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    struct kb_buf b = KB_BUF_INIT, base = KB_BUF_INIT, path = KB_BUF_INIT;
+    tpl_base_url(c, r, &base);
+    kb_buf_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                    "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n<url><loc>");
+    tpl_esc(&b, kb_buf_str(&base));
+    kb_buf_adds(&b, "/</loc></url>\n");
+    struct kb_article_filter f = {KB_STATUS_PUBLISHED, KB_AUD_PUBLIC, NULL, NULL, NULL, 0,
+                                  KB_ARTICLE_LIST_MAX};
+    for (;;) {
+        struct kb_doc *docs = NULL;
+        size_t n = 0;
+        int64_t total = 0;
+        struct kb_err err;
+        if (kb_article_list(c->st, &f, &docs, &n, &total, &err) != 0) {
+            kb_buf_release(&b);
+            kb_buf_release(&base);
+            kb_buf_release(&path);
+            srv_kb_error(w, &err);
+            return;
+        }
+        for (size_t i = 0; i < n; i++) {
+            kb_buf_reset(&path);
+            srv_article_path(&path, docs[i].number, docs[i].title);
+            kb_buf_adds(&b, "<url><loc>");
+            tpl_esc(&b, kb_buf_str(&base));
+            tpl_esc(&b, kb_buf_str(&path));
+            kb_buf_adds(&b, "</loc>");
+            if (docs[i].updated > 0) {
+                kb_buf_adds(&b, "<lastmod>");
+                tpl_date(&b, docs[i].updated);
+                kb_buf_adds(&b, "</lastmod>");
+            }
+            kb_buf_adds(&b, "</url>\n");
+        }
+        kb_article_list_free(docs, n);
+        f.offset += (int64_t)n;
+        if (n < (size_t)f.limit || f.offset >= total || f.offset >= SITEMAP_MAX_URLS)
+            break;
+    }
+    kb_buf_adds(&b, "</urlset>\n");
+    srv_html(w, 200, &b);
+    w->type = "application/xml; charset=utf-8";
+    tpl_security_headers(w);
+    srv_header_add(w, "Cache-Control", "public, max-age=300");
+    kb_buf_release(&base);
+    kb_buf_release(&path);
+}
+
+static void h_opensearch(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    struct kb_buf b = KB_BUF_INIT, base = KB_BUF_INIT;
+    tpl_base_url(c, r, &base);
+    kb_buf_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                    "<OpenSearchDescription xmlns=\"http://a9.com/-/spec/opensearch/1.1/\">\n"
+                    "<ShortName>" TPL_PRODUCT "</ShortName>\n"
+                    "<Description>Search the " TPL_PRODUCT " articles</Description>\n"
+                    "<InputEncoding>UTF-8</InputEncoding>\n"
+                    "<Image width=\"16\" height=\"16\" type=\"image/svg+xml\">");
+    tpl_esc(&b, kb_buf_str(&base));
+    kb_buf_adds(&b, "/static/favicon.svg</Image>\n<Url type=\"text/html\" method=\"get\" "
+                    "template=\"");
+    tpl_esc(&b, kb_buf_str(&base));
+    kb_buf_adds(&b, "/search?q={searchTerms}\"/>\n"
+                    "<Url type=\"application/opensearchdescription+xml\" rel=\"self\" "
+                    "template=\"");
+    tpl_esc(&b, kb_buf_str(&base));
+    kb_buf_adds(&b, "/opensearch.xml\"/>\n</OpenSearchDescription>\n");
+    srv_html(w, 200, &b);
+    w->type = "application/opensearchdescription+xml";
+    tpl_security_headers(w);
+    srv_header_add(w, "Cache-Control", "public, max-age=3600");
+    kb_buf_release(&base);
+}
+
+const struct srv_route srv_routes_pages[] = {
+    {"GET", "/", h_home, KB_ROLE_CUSTOMER, 0, "Help center home page (HTML)"},
+    {"GET", "/search", h_search, KB_ROLE_CUSTOMER, SRV_RATED, "Search results page (HTML)"},
+    {"GET", "/kb/{ref}", h_article, KB_ROLE_CUSTOMER, 0,
+     "Article page (HTML); /kb/{number} redirects to the canonical URL"},
+    {"POST", "/kb/{ref}/feedback", h_feedback, KB_ROLE_CUSTOMER, SRV_RAW_BODY | SRV_RATED,
+     "\"Was this helpful?\" form (form-encoded helpful=yes|no, comment)"},
+    {"GET", "/contact", h_contact, KB_ROLE_CUSTOMER, 0, "Contact support page (HTML)"},
+    {"POST", "/contact", h_contact_post, KB_ROLE_CUSTOMER, SRV_RAW_BODY | SRV_RATED,
+     "Contact form (form-encoded subject, description)"},
+    {"GET", "/sitemap.xml", h_sitemap, KB_ROLE_CUSTOMER, 0, "Sitemap of public articles"},
+    {"GET", "/opensearch.xml", h_opensearch, KB_ROLE_CUSTOMER, 0, "OpenSearch description"},
+    {"GET", "/static/*", srv_h_static, KB_ROLE_CUSTOMER, 0, "Static files of the web UI"},
+    {"GET", "/favicon.ico", srv_h_favicon, KB_ROLE_CUSTOMER, 0, "The site icon (SVG)"},
+    {NULL, NULL, NULL, 0, 0, NULL},
+};

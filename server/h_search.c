@@ -1,0 +1,354 @@
+/* Search for everyone, typeahead, deflection while a customer writes a
+ * ticket, and agent assist. The audience always comes from r->who.role. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kb/events.h"
+#include "kb/log.h"
+#include "kb/tickets.h"
+#include "srv.h"
+
+#define SUGGEST_MAX 8
+
+static int64_t log_search(struct srv_ctx *c, const char *q, int role, const char *endpoint,
+                          uint64_t n, const char *locale)
+{
+    int64_t id = 0;
+    struct kb_err err;
+    if (kb_events_search(c->st, q, role, endpoint, n, locale, &id, &err) != 0)
+        kb_log(KB_LOG_WARN, "server: cannot log a search: %s", err.msg);
+    return id;
+}
+
+static int check_query(const char *q, struct srv_resp *w)
+{
+    if (q && strlen(q) > KB_QUERY_MAX_BYTES) {
+        srv_error(w, 400, "query_too_long", "query is %zu bytes; the limit is %d", strlen(q),
+                  KB_QUERY_MAX_BYTES);
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *facets_json(const struct kb_result *res)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < res->nfacets; i++)
+        json_array_append_new(a, json_pack("{s:s, s:I}", "category", res->facets[i].value, "count",
+                                           (json_int_t)res->facets[i].count));
+    return a;
+}
+
+static json_t *hits_json(const struct kb_result *res)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < res->nhits; i++)
+        json_array_append_new(a, srv_hit_json(&res->hits[i]));
+    return a;
+}
+
+static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    const char *q = srv_arg(r, "q");
+    const char *category = srv_arg(r, "category"), *tag = srv_arg(r, "tag");
+    const char *kind = srv_arg(r, "kind");
+    long page, per_page;
+    if (check_query(q, w) || srv_arg_int(r, "page", 1, 1, 1000, &page, w) ||
+        srv_arg_int(r, "per_page", 10, 1, 50, &per_page, w))
+        return;
+    if ((!q || !*q) && (!category || !*category) && (!tag || !*tag)) {
+        srv_error(w, 400, "missing_parameter", "parameter 'q' is required");
+        return;
+    }
+    struct kb_search_opts o;
+    kb_search_opts_init(&o);
+    o.query = q ? q : "";
+    o.locale = srv_arg(r, "locale");
+    if (o.locale && !*o.locale)
+        o.locale = NULL;
+    o.category = category && *category ? category : NULL;
+    o.tag = tag && *tag ? tag : NULL;
+    if (kind && *kind) {
+        if (strcmp(kind, "article") == 0)
+            o.kind = KB_KIND_ARTICLE;
+        else if (strcmp(kind, "ticket") == 0)
+            o.kind = KB_KIND_TICKET;
+        else {
+            srv_error(w, 400, "bad_parameter", "parameter 'kind' is article or ticket");
+            return;
+        }
+    }
+    o.offset = (size_t)((page - 1) * per_page);
+    o.limit = (size_t)per_page;
+    o.facets = 1;
+    struct kb_index *ix = srv_index(c, w);
+    if (!ix)
+        return;
+    struct kb_result *res = NULL;
+    struct kb_err err;
+    if (kb_search(ix, r->who.role, &o, &res, &err) != 0) {
+        srv_kb_error(w, &err);
+        return;
+    }
+    int64_t sid = log_search(c, o.query, r->who.role, "search", res->total, o.locale);
+    json_t *out = json_pack("{s:o, s:I, s:i, s:i, s:b, s:o, s:o, s:I}", "hits", hits_json(res),
+                            "total", (json_int_t)res->total, "page", (int)page, "per_page",
+                            (int)per_page, "more", res->more, "corrected",
+                            res->corrected ? json_string(res->corrected) : json_null(), "facets",
+                            facets_json(res), "search_id", (json_int_t)sid);
+    kb_result_free(res);
+    srv_json(w, 200, out);
+}
+
+static void h_suggest(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    const char *q = srv_arg(r, "q");
+    long limit;
+    if (check_query(q, w) || srv_arg_int(r, "limit", SUGGEST_MAX, 1, 20, &limit, w))
+        return;
+    if (!q) {
+        srv_error(w, 400, "missing_parameter", "parameter 'q' is required");
+        return;
+    }
+    const char *locale = srv_arg(r, "locale");
+    struct kb_index *ix = srv_index(c, w);
+    if (!ix)
+        return;
+    struct kb_result *res = NULL;
+    struct kb_err err;
+    if (kb_suggest(ix, r->who.role, q, locale && *locale ? locale : NULL, (size_t)limit, &res,
+                   &err) != 0) {
+        srv_kb_error(w, &err);
+        return;
+    }
+    json_t *a = json_array();
+    for (size_t i = 0; i < res->nhits; i++) {
+        json_t *h = srv_hit_json(&res->hits[i]);
+        json_object_del(h, "snippet");
+        json_object_del(h, "score");
+        json_array_append_new(a, h);
+    }
+    kb_result_free(res);
+    srv_json(w, 200, json_pack("{s:o}", "suggestions", a));
+}
+
+/* subject + "\n" + description of a JSON body, validated. */
+static char *case_text(json_t *body, const char *const *allowed, struct srv_resp *w,
+                       const char **locale)
+{
+    const char *subject = NULL, *description = NULL;
+    if (srv_check_keys(body, allowed, w) || srv_get_str(body, "subject", 0, 1000, &subject, w) ||
+        srv_get_str(body, "description", 0, 200000, &description, w) ||
+        srv_get_str(body, "locale", 0, 35, locale, w))
+        return NULL;
+    if ((!subject || !*subject) && (!description || !*description)) {
+        srv_error(w, 400, "missing_field", "give a 'subject' or a 'description'");
+        return NULL;
+    }
+    struct kb_buf b = KB_BUF_INIT;
+    if (subject)
+        kb_buf_adds(&b, subject);
+    if (description) {
+        kb_buf_addc(&b, '\n');
+        kb_buf_adds(&b, description);
+    }
+    return kb_buf_detach(&b);
+}
+
+static void h_deflect(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    static const char *const allowed[] = {"subject", "description", "locale", NULL};
+    json_t *body = srv_body_object(r, w);
+    if (!body)
+        return;
+    const char *locale = NULL;
+    char *text = case_text(body, allowed, w, &locale);
+    if (!text) {
+        json_decref(body);
+        return;
+    }
+    struct kb_index *ix = srv_index(c, w);
+    struct kb_result *res = NULL;
+    struct kb_err err;
+    struct kb_search_opts o;
+    kb_search_opts_init(&o);
+    o.query = text;
+    o.locale = locale && *locale ? locale : NULL;
+    o.kind = KB_KIND_ARTICLE;
+    o.limit = 5;
+    o.spelling = 0;
+    /* Deflection is for customers: public articles only, whoever asks. */
+    if (ix && kb_search(ix, KB_ROLE_CUSTOMER, &o, &res, &err) != 0) {
+        srv_kb_error(w, &err);
+    } else if (ix) {
+        int64_t sid = log_search(c, text, KB_ROLE_CUSTOMER, "deflect", res->total, o.locale);
+        srv_json(w, 200, json_pack("{s:o, s:I}", "articles", hits_json(res), "search_id",
+                                   (json_int_t)sid));
+    }
+    kb_result_free(res);
+    free(text);
+    json_decref(body);
+}
+
+/* ---- agent assist ---- */
+
+static json_t *ticket_json(const struct kb_doc *t, const char *for_customer, double score)
+{
+    /* Other customers' personal data never reaches this agent's screen. */
+    const char *names[2] = {NULL, NULL};
+    size_t nn = 0;
+    int other = !for_customer || !t->customer || strcasecmp(for_customer, t->customer) != 0;
+    if (other && t->customer)
+        names[nn++] = t->customer;
+    char *subject = kb_redact(t->title, names, nn);
+    char *resolution = kb_redact(t->resolution, names, nn);
+    char *description = kb_redact(t->description, names, nn);
+    json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:I, s:I}", "id",
+                          t->source_id, "number", (json_int_t)t->number, "subject", subject,
+                          "resolution", resolution, "description", description, "category",
+                          t->category, "team", t->team, "product", t->product, "linked_article",
+                          t->linked_article, "created", (json_int_t)t->created, "resolved",
+                          (json_int_t)t->resolved);
+    if (!other) {
+        json_object_set_new(o, "customer", json_string(t->customer));
+        json_object_set_new(o, "unit", t->unit ? json_string(t->unit) : json_null());
+    }
+    if (score > 0)
+        json_object_set_new(o, "score", json_real(score));
+    free(subject);
+    free(resolution);
+    free(description);
+    return o;
+}
+
+struct vote {
+    char name[128];
+    double w;
+};
+
+static void add_vote(struct vote *v, size_t *n, size_t max, const char *name, double w)
+{
+    if (!name || !*name)
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(v[i].name, name) == 0) {
+            v[i].w += w;
+            return;
+        }
+    if (*n < max) {
+        snprintf(v[*n].name, sizeof v[*n].name, "%s", name);
+        v[(*n)++].w = w;
+    }
+}
+
+static json_t *best_vote(const struct vote *v, size_t n)
+{
+    double total = 0, best = 0;
+    size_t bi = 0;
+    for (size_t i = 0; i < n; i++) {
+        total += v[i].w;
+        if (v[i].w > best) {
+            best = v[i].w;
+            bi = i;
+        }
+    }
+    if (!n || total <= 0)
+        return json_null();
+    return json_pack("{s:s, s:f}", "name", v[bi].name, "confidence", best / total);
+}
+
+static json_t *previous(struct srv_ctx *c, const char *customer, const char *unit,
+                        const char *for_customer)
+{
+    json_t *a = json_array();
+    struct kb_doc *docs = NULL;
+    size_t n = 0;
+    if (kb_tickets_list(c->st, customer, unit, 20, &docs, &n, NULL) == 0)
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(a, ticket_json(&docs[i], for_customer, 0));
+    kb_docs_free(docs, n);
+    return a;
+}
+
+static void h_assist(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    static const char *const allowed[] = {"subject", "description", "locale", "customer", "unit",
+                                          "product", NULL};
+    json_t *body = srv_body_object(r, w);
+    if (!body)
+        return;
+    const char *locale = NULL, *customer = NULL, *unit = NULL, *product = NULL;
+    char *text = case_text(body, allowed, w, &locale);
+    if (!text || srv_get_str(body, "customer", 0, 200, &customer, w) ||
+        srv_get_str(body, "unit", 0, 200, &unit, w) ||
+        srv_get_str(body, "product", 0, 200, &product, w)) {
+        free(text);
+        json_decref(body);
+        return;
+    }
+    struct kb_index *ix = srv_index(c, w);
+    if (!ix) {
+        free(text);
+        json_decref(body);
+        return;
+    }
+    struct kb_search_opts o;
+    kb_search_opts_init(&o);
+    o.query = text;
+    o.locale = locale && *locale ? locale : NULL;
+    o.spelling = 0;
+    o.kind = KB_KIND_ARTICLE;
+    o.limit = 6;
+    struct kb_result *arts = NULL, *tix = NULL;
+    struct kb_err err;
+    json_t *out = NULL;
+    if (kb_search(ix, r->who.role, &o, &arts, &err) != 0)
+        goto fail;
+    o.kind = KB_KIND_TICKET;
+    o.limit = 8;
+    o.snippets = 0;
+    if (kb_search(ix, r->who.role, &o, &tix, &err) != 0)
+        goto fail;
+    json_t *similar = json_array();
+    struct vote cats[16], teams[16];
+    size_t ncats = 0, nteams = 0;
+    for (size_t i = 0; i < tix->nhits; i++) {
+        struct kb_doc t;
+        if (kb_store_get(c->st, KB_KIND_TICKET, tix->hits[i].number, &t, NULL) != 0)
+            continue;
+        json_array_append_new(similar, ticket_json(&t, customer, tix->hits[i].score));
+        add_vote(cats, &ncats, 16, t.category, tix->hits[i].score);
+        add_vote(teams, &nteams, 16, t.team, tix->hits[i].score);
+        kb_doc_release(&t);
+    }
+    out = json_pack("{s:o, s:o, s:{s:o, s:o}}", "articles", hits_json(arts), "similar_tickets",
+                    similar, "suggested", "category", best_vote(cats, ncats), "team",
+                    best_vote(teams, nteams));
+    json_object_set_new(out, "customer_tickets",
+                        customer && *customer ? previous(c, customer, NULL, customer) : json_array());
+    json_object_set_new(out, "unit_tickets",
+                        unit && *unit ? previous(c, NULL, unit, customer) : json_array());
+    srv_json(w, 200, out);
+    goto done;
+fail:
+    srv_kb_error(w, &err);
+done:
+    kb_result_free(arts);
+    kb_result_free(tix);
+    free(text);
+    json_decref(body);
+}
+
+const struct srv_route srv_routes_search[] = {
+    {"GET", "/api/v1/search", h_search, KB_ROLE_CUSTOMER, SRV_PUBLIC_CORS | SRV_RATED,
+     "ranked hits; customers see public published articles only"},
+    {"GET", "/api/v1/suggest", h_suggest, KB_ROLE_CUSTOMER, SRV_PUBLIC_CORS | SRV_RATED,
+     "typeahead titles from the caller's audience"},
+    {"POST", "/api/v1/deflect", h_deflect, KB_ROLE_CUSTOMER, SRV_PUBLIC_CORS | SRV_RATED,
+     "public articles that may answer a ticket being written"},
+    {"POST", "/api/v1/assist", h_assist, KB_ROLE_AGENT, SRV_RATED,
+     "articles, similar resolved tickets, previous cases and a suggested category and team"},
+    {NULL, NULL, NULL, 0, 0, NULL},
+};

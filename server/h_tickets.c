@@ -1,0 +1,175 @@
+/* Resolved tickets over HTTP: import (JSON array or JSONL, through the same
+ * parser as kb-indexer) and previous cases of a customer or unit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kb/ingest.h"
+#include "kb/tickets.h"
+#include "srv.h"
+
+#define IMPORT_ERRORS_MAX 200
+
+struct import {
+    struct kb_store *st;
+    size_t added, updated, unchanged, failed;
+    json_t *errors;
+    int fatal;
+    struct kb_err err;
+};
+
+static void bad(void *ud, const char *where, const char *why)
+{
+    struct import *im = ud;
+    im->failed++;
+    if (json_array_size(im->errors) < IMPORT_ERRORS_MAX) {
+        /* where is "request:N": report the record number alone. */
+        const char *colon = strrchr(where, ':');
+        long rec = colon ? strtol(colon + 1, NULL, 10) : 0;
+        json_array_append_new(im->errors, json_pack("{s:i, s:s}", "record", (int)rec, "error", why));
+    }
+}
+
+static int on_doc(void *ud, const struct kb_doc *d)
+{
+    struct import *im = ud;
+    if (d->kind != KB_KIND_TICKET) {
+        char why[256];
+        snprintf(why, sizeof why, "record '%s' is not a ticket: it needs a 'subject'",
+                 d->source_id ? d->source_id : "?");
+        im->failed++;
+        if (json_array_size(im->errors) < IMPORT_ERRORS_MAX)
+            json_array_append_new(im->errors, json_pack("{s:s}", "error", why));
+        return 0;
+    }
+    int result;
+    int64_t number;
+    struct kb_err err;
+    if (kb_store_put(im->st, d, NULL, &result, &number, &err) != 0) {
+        if (err.code == KB_EINVAL) {
+            im->failed++;
+            if (json_array_size(im->errors) < IMPORT_ERRORS_MAX)
+                json_array_append_new(im->errors, json_pack("{s:s?, s:s}", "id", d->source_id,
+                                                            "error", err.msg));
+            return 0;
+        }
+        im->err = err;
+        im->fatal = 1;
+        return 1;
+    }
+    if (result == KB_PUT_ADDED)
+        im->added++;
+    else if (result == KB_PUT_UPDATED)
+        im->updated++;
+    else
+        im->unchanged++;
+    return 0;
+}
+
+static void h_import(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    if (r->body_len == 0) {
+        srv_error(w, 400, "bad_request", "request body is empty: send a JSON array or JSONL of tickets");
+        return;
+    }
+    struct kb_buf jsonl = KB_BUF_INIT;
+    const char *data = r->body;
+    size_t len = r->body_len;
+    size_t skip = strspn(data, " \t\r\n");
+    if (data[skip] == '[') {
+        /* A JSON array: one record per line for the JSONL parser. */
+        json_error_t je;
+        json_t *arr = json_loadb(data, len, 0, &je);
+        if (!arr || !json_is_array(arr)) {
+            json_decref(arr);
+            srv_error(w, 400, "bad_json", "request body is not a valid JSON array: %s at line %d",
+                      je.text, je.line);
+            return;
+        }
+        size_t i;
+        json_t *v;
+        json_array_foreach(arr, i, v) {
+            char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            kb_buf_adds(&jsonl, s ? s : "null");
+            kb_buf_addc(&jsonl, '\n');
+            free(s);
+        }
+        json_decref(arr);
+        data = kb_buf_str(&jsonl);
+        len = jsonl.len;
+    }
+    struct import im = {c->st, 0, 0, 0, 0, json_array(), 0, {0, ""}};
+    struct kb_ingest_opts opts = {KB_AUD_INTERNAL, NULL, NULL};
+    struct kb_ingest_sink sink = {on_doc, bad, &im};
+    struct kb_err err;
+    if (kb_store_begin(c->st, &err) != 0) {
+        srv_kb_error(w, &err);
+        goto out;
+    }
+    int rc = kb_ingest_buffer("request", data, len, &opts, &sink);
+    if (im.fatal) {
+        kb_store_rollback(c->st);
+        srv_kb_error(w, &im.err);
+        goto out;
+    }
+    if (kb_store_commit(c->st, &err) != 0) {
+        srv_kb_error(w, &err);
+        goto out;
+    }
+    if (im.added + im.updated)
+        srv_changed(c->srv);
+    if (rc != 0 && im.added + im.updated + im.unchanged == 0) {
+        json_t *e = json_array_get(im.errors, 0);
+        srv_error(w, 400, "bad_request", "no ticket could be read: %s",
+                  e ? json_string_value(json_object_get(e, "error")) : "unknown format");
+        goto out;
+    }
+    srv_json(w, 200, json_pack("{s:I, s:I, s:I, s:I, s:O}", "added", (json_int_t)im.added,
+                               "updated", (json_int_t)im.updated, "unchanged",
+                               (json_int_t)im.unchanged, "failed", (json_int_t)im.failed, "errors",
+                               im.errors));
+out:
+    json_decref(im.errors);
+    kb_buf_release(&jsonl);
+}
+
+static void h_list(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    const char *customer = srv_arg(r, "customer"), *unit = srv_arg(r, "unit");
+    long limit;
+    if (srv_arg_int(r, "limit", 50, 1, 500, &limit, w))
+        return;
+    if ((!customer || !*customer) && (!unit || !*unit)) {
+        srv_error(w, 400, "missing_parameter", "give 'customer' or 'unit'");
+        return;
+    }
+    struct kb_doc *docs = NULL;
+    size_t n = 0;
+    struct kb_err err;
+    if (kb_tickets_list(c->st, customer && *customer ? customer : NULL,
+                        unit && *unit ? unit : NULL, (size_t)limit, &docs, &n, &err) != 0) {
+        srv_kb_error(w, &err);
+        return;
+    }
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const struct kb_doc *t = &docs[i];
+        json_array_append_new(
+            a, json_pack("{s:s, s:I, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:I}",
+                         "id", t->source_id, "number", (json_int_t)t->number, "subject", t->title,
+                         "description", t->description, "resolution", t->resolution, "customer",
+                         t->customer, "unit", t->unit, "product", t->product, "category",
+                         t->category, "team", t->team, "linked_article", t->linked_article,
+                         "created", (json_int_t)t->created, "resolved", (json_int_t)t->resolved));
+    }
+    kb_docs_free(docs, n);
+    srv_json(w, 200, json_pack("{s:o}", "tickets", a));
+}
+
+const struct srv_route srv_routes_tickets[] = {
+    {"POST", "/api/v1/tickets", h_import, KB_ROLE_AGENT, SRV_RAW_BODY,
+     "import resolved tickets (JSON array or JSONL); bad records are reported and skipped"},
+    {"GET", "/api/v1/tickets", h_list, KB_ROLE_AGENT, 0,
+     "previous cases of a customer or a unit, newest first"},
+    {NULL, NULL, NULL, 0, 0, NULL},
+};

@@ -1,0 +1,205 @@
+/* The page frame and helpers of the server-rendered help center. Everything
+ * that comes from a request or the store is escaped with kb_buf_add_html. */
+#include "html_tpl.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <time.h>
+
+#include "kb/search.h"
+
+#define CSP "default-src 'self'; img-src 'self' data:; style-src 'self'; " \
+            "script-src 'self'; frame-ancestors 'none'"
+
+void tpl_esc(struct kb_buf *b, const char *s)
+{
+    if (s)
+        kb_buf_add_html(b, s, strlen(s));
+}
+
+void tpl_url_arg(struct kb_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (isalnum(*p) || *p == '-' || *p == '_' || *p == '.' || *p == '~') {
+            kb_buf_addc(b, (char)*p);
+        } else {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            kb_buf_add(b, e, 3);
+        }
+    }
+}
+
+void tpl_category_name(struct kb_buf *b, const char *category)
+{
+    if (!category || !*category) {
+        kb_buf_adds(b, "General");
+        return;
+    }
+    struct kb_buf t = KB_BUF_INIT;
+    for (const char *p = category; *p; p++) {
+        char ch = *p == '-' || *p == '_' ? ' ' : *p;
+        if (p == category && ch >= 'a' && ch <= 'z')
+            ch = (char)(ch - 'a' + 'A');
+        kb_buf_addc(&t, ch);
+    }
+    kb_buf_add_html(b, t.data, t.len);
+    kb_buf_release(&t);
+}
+
+void tpl_date(struct kb_buf *b, long long t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char s[32];
+    if (t <= 0 || !gmtime_r(&tt, &tm) || !strftime(s, sizeof s, "%Y-%m-%d", &tm))
+        return;
+    kb_buf_adds(b, s);
+}
+
+/* 1 when h looks like a host name or address with an optional port. */
+static int host_ok(const char *h)
+{
+    if (!h || !*h || strlen(h) > 255)
+        return 0;
+    for (const char *p = h; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr(".-:[]", *p))
+            return 0;
+    return 1;
+}
+
+void tpl_base_url(const struct srv_ctx *c, const struct srv_req *r, struct kb_buf *b)
+{
+    const char *pub = c->srv->opts.public_url;
+    if (pub && *pub) {
+        size_t n = strlen(pub);
+        while (n && pub[n - 1] == '/')
+            n--;
+        kb_buf_add(b, pub, n);
+        return;
+    }
+    const char *host = srv_header(r, "Host");
+    kb_buf_adds(b, "http://");
+    kb_buf_adds(b, host_ok(host) ? host : "localhost");
+}
+
+void tpl_search_form(struct kb_buf *b, const char *query, const char *id_suffix, int big)
+{
+    const char *sfx = id_suffix ? id_suffix : "";
+    kb_buf_printf(b,
+                  "<form class=\"search%s\" role=\"search\" action=\"/search\" method=\"get\">"
+                  "<label for=\"q%s\">Search the Help Center</label>"
+                  "<span class=\"search-row\"><input type=\"search\" id=\"q%s\" name=\"q\" "
+                  "maxlength=\"%d\" autocomplete=\"off\" placeholder=\"Describe your question\"",
+                  big ? " search-big" : "", sfx, sfx, KB_QUERY_MAX_BYTES);
+    if (query && *query) {
+        kb_buf_adds(b, " value=\"");
+        tpl_esc(b, query);
+        kb_buf_addc(b, '"');
+    }
+    kb_buf_adds(b, "><button type=\"submit\">Search</button></span></form>");
+}
+
+void tpl_begin(struct kb_buf *b, const struct srv_req *r, const struct tpl_page *p)
+{
+    kb_buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                   "<title>");
+    if (p->title && *p->title) {
+        tpl_esc(b, p->title);
+        kb_buf_adds(b, " - ");
+    }
+    kb_buf_adds(b, TPL_PRODUCT "</title>\n");
+    if (p->description && *p->description) {
+        kb_buf_adds(b, "<meta name=\"description\" content=\"");
+        tpl_esc(b, p->description);
+        kb_buf_adds(b, "\">\n");
+    }
+    if (p->noindex)
+        kb_buf_adds(b, "<meta name=\"robots\" content=\"noindex\">\n");
+    if (p->canonical && *p->canonical) {
+        kb_buf_adds(b, "<link rel=\"canonical\" href=\"");
+        tpl_esc(b, p->canonical);
+        kb_buf_adds(b, "\">\n");
+    }
+    kb_buf_adds(b, "<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
+                   "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">\n"
+                   "<link rel=\"search\" type=\"application/opensearchdescription+xml\" "
+                   "title=\"" TPL_PRODUCT "\" href=\"/opensearch.xml\">\n"
+                   "</head>\n<body>\n"
+                   "<a class=\"skip\" href=\"#main\">Skip to content</a>\n"
+                   "<header class=\"site\"><div class=\"wrap\">"
+                   "<a class=\"brand\" href=\"/\"><img src=\"/static/favicon.svg\" alt=\"\" "
+                   "width=\"28\" height=\"28\"> " TPL_PRODUCT "</a>");
+    if (!p->home)
+        tpl_search_form(b, p->query, "-top", 0);
+    if (r && r->who.role != KB_ROLE_CUSTOMER) {
+        kb_buf_adds(b, "<p class=\"who\">Signed in as ");
+        tpl_esc(b, r->who.username);
+        kb_buf_adds(b, " (");
+        tpl_esc(b, kb_role_name(r->who.role));
+        kb_buf_adds(b, ")</p>");
+    }
+    kb_buf_adds(b, "</div></header>\n<main id=\"main\" class=\"wrap\">\n");
+}
+
+void tpl_end(struct kb_buf *b)
+{
+    kb_buf_adds(b, "</main>\n<footer class=\"site\"><div class=\"wrap\">"
+                   "<nav aria-label=\"Footer\"><a href=\"/\">" TPL_PRODUCT " home</a> "
+                   "<a href=\"/contact\">Contact support</a></nav>"
+                   "<p>Can't find what you need? <a href=\"/contact\">We're here to help</a>.</p>"
+                   "</div></footer>\n</body>\n</html>\n");
+}
+
+void tpl_security_headers(struct srv_resp *w)
+{
+    srv_header_add(w, "Content-Security-Policy", CSP);
+    /* X-Content-Type-Options: nosniff is added to every response by the core. */
+    srv_header_add(w, "X-Frame-Options", "DENY");
+    srv_header_add(w, "Referrer-Policy", "same-origin");
+}
+
+void tpl_send(struct srv_resp *w, const struct srv_req *r, int status, struct kb_buf *b)
+{
+    tpl_security_headers(w);
+    if (r && r->who.role != KB_ROLE_CUSTOMER)
+        srv_header_add(w, "Cache-Control", "private, no-store");
+    else
+        srv_header_add(w, "Cache-Control", "no-cache");
+    srv_html(w, status, b);
+}
+
+void tpl_error(struct srv_resp *w, const struct srv_req *r, int status, const char *title,
+               const char *msg)
+{
+    struct kb_buf b = KB_BUF_INIT;
+    struct tpl_page p = {title, NULL, NULL, NULL, 0, 1};
+    tpl_begin(&b, r, &p);
+    kb_buf_adds(&b, "<div class=\"notice\">\n<h1>");
+    tpl_esc(&b, title);
+    kb_buf_adds(&b, "</h1>\n<p>");
+    tpl_esc(&b, msg);
+    kb_buf_adds(&b, "</p>\n<p><a href=\"/\">Go to the " TPL_PRODUCT " home page</a> or "
+                    "<a href=\"/contact\">contact support</a>.</p>\n</div>\n");
+    tpl_end(&b);
+    tpl_send(w, r, status, &b);
+}
+
+void tpl_not_found(struct srv_resp *w, const struct srv_req *r)
+{
+    tpl_error(w, r, 404, "Page not found",
+              "We couldn't find that page. It may have moved, or the link may be mistyped. "
+              "Try searching for what you need.");
+}
+
+void tpl_redirect(struct srv_resp *w, const struct srv_req *r, int status, const char *location)
+{
+    struct kb_buf b = KB_BUF_INIT;
+    kb_buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                    "<title>Moved</title></head><body><p><a href=\"");
+    tpl_esc(&b, location);
+    kb_buf_adds(&b, "\">Continue</a></p></body></html>\n");
+    tpl_send(w, r, status, &b);
+    srv_header_add(w, "Location", location);
+}

@@ -1,0 +1,506 @@
+/* The only file that sees libmicrohttpd: request bodies, routing, auth and
+ * role checks, CSRF, rate limits, metrics, and turning a struct srv_resp
+ * into an MHD response (after libmicrohttpd doc/examples/simplepost.c). */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "http.h"
+#include "kb/log.h"
+#include "kb/text.h"
+#include "routes.h"
+
+struct rq {
+    struct kb_buf body;
+    int first_done;
+    int too_big;
+    int counted;
+};
+
+static struct srv *g_srv;
+static atomic_int in_flight;
+
+/* ---- per-thread context ---- */
+
+static _Thread_local struct srv_ctx *tl_ctx;
+static pthread_mutex_t ctx_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct srv_ctx *all_ctx[256];
+static size_t n_ctx;
+
+static struct srv_ctx *thread_ctx(struct srv_resp *w)
+{
+    if (tl_ctx && tl_ctx->st)
+        return tl_ctx;
+    if (!tl_ctx) {
+        tl_ctx = kb_xcalloc(1, sizeof *tl_ctx);
+        tl_ctx->srv = g_srv;
+        pthread_mutex_lock(&ctx_mu);
+        if (n_ctx < sizeof all_ctx / sizeof *all_ctx)
+            all_ctx[n_ctx++] = tl_ctx;
+        pthread_mutex_unlock(&ctx_mu);
+    }
+    struct kb_err err;
+    if (kb_store_open(g_srv->store_path, &tl_ctx->st, &err) != 0) {
+        kb_log(KB_LOG_ERROR, "server: %s", err.msg);
+        srv_error(w, 503, "unavailable", "the store cannot be opened");
+        return NULL;
+    }
+    return tl_ctx;
+}
+
+void srv_http_free_contexts(void)
+{
+    pthread_mutex_lock(&ctx_mu);
+    for (size_t i = 0; i < n_ctx; i++) {
+        kb_index_close(all_ctx[i]->ix);
+        kb_store_close(all_ctx[i]->st);
+        free(all_ctx[i]);
+    }
+    n_ctx = 0;
+    pthread_mutex_unlock(&ctx_mu);
+}
+
+struct kb_index *srv_index(struct srv_ctx *c, struct srv_resp *w)
+{
+    uint64_t gen = atomic_load(&c->srv->index_gen);
+    struct kb_err err;
+    if (!c->ix) {
+        if (kb_index_open(c->srv->index_dir, KB_INDEX_READ, &c->ix, &err) != 0) {
+            kb_log(KB_LOG_WARN, "server: %s", err.msg);
+            srv_error(w, 503, "unavailable", "the search index is not ready");
+            return NULL;
+        }
+        c->ix_gen = gen;
+    } else if (c->ix_gen != gen || time(NULL) - c->ix_checked >= 1) {
+        /* Also once a second: another process may hold the write lock. */
+        c->ix_checked = time(NULL);
+        if (kb_index_reopen(c->ix, &err) != 0) {
+            kb_log(KB_LOG_WARN, "server: reopen: %s", err.msg);
+            kb_index_close(c->ix);
+            c->ix = NULL;
+            return srv_index(c, w);
+        }
+        c->ix_gen = gen;
+    }
+    return c->ix;
+}
+
+/* ---- request accessors ---- */
+
+const char *srv_arg(const struct srv_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *srv_header(const struct srv_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *srv_cookie(const struct srv_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+/* ---- rate limiting: a fixed one-second window per address ---- */
+
+#define RL_SLOTS 4096
+struct srv_ratelimit {
+    pthread_mutex_t mu;
+    struct {
+        char addr[64];
+        time_t sec;
+        unsigned count;
+    } slot[RL_SLOTS];
+};
+
+static struct srv_ratelimit the_rl = {PTHREAD_MUTEX_INITIALIZER, {{{0}, 0, 0}}};
+
+static int rate_ok(const char *addr, unsigned limit)
+{
+    unsigned h = 2166136261u;
+    for (const char *p = addr; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    time_t now = time(NULL);
+    pthread_mutex_lock(&the_rl.mu);
+    __typeof__(the_rl.slot[0]) *s = &the_rl.slot[h % RL_SLOTS];
+    if (s->sec != now || strcmp(s->addr, addr) != 0) {
+        snprintf(s->addr, sizeof s->addr, "%s", addr);
+        s->sec = now;
+        s->count = 0;
+    }
+    int ok = ++s->count <= limit;
+    pthread_mutex_unlock(&the_rl.mu);
+    return ok;
+}
+
+/* ---- helpers ---- */
+
+static void client_addr(struct MHD_Connection *conn, char *out, size_t n)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, n, "unknown");
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)n);
+    if (g_srv->opts.trust_proxy) {
+        const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+        if (xff && *xff) {
+            /* The rightmost entry was added by our proxy; the rest are the
+             * client's own claims. */
+            const char *last = strrchr(xff, ',');
+            last = last ? last + 1 : xff;
+            while (*last == ' ')
+                last++;
+            size_t len = strcspn(last, " ,");
+            if (len > 0 && len < n) {
+                memcpy(out, last, len);
+                out[len] = '\0';
+            }
+        }
+    }
+}
+
+struct utf8_check {
+    int bad;
+    char name[64];
+};
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    (void)kind;
+    struct utf8_check *u = cls;
+    if ((key && !kb_utf8_valid(key, strlen(key))) || (value && !kb_utf8_valid(value, strlen(value)))) {
+        u->bad = 1;
+        snprintf(u->name, sizeof u->name, "%s", key && kb_utf8_valid(key, strlen(key)) ? key : "?");
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+/* Same-origin check for cookie-authenticated state changes. */
+static int origin_ok(const struct srv_req *r)
+{
+    const char *host = srv_header(r, "Host");
+    const char *origin = srv_header(r, "Origin");
+    const char *src = origin ? origin : srv_header(r, "Referer");
+    if (!host || !src)
+        return 0;
+    const char *p = strstr(src, "://");
+    if (!p)
+        return 0;
+    p += 3;
+    size_t hl = strlen(host);
+    return strncmp(p, host, hl) == 0 && (p[hl] == '\0' || p[hl] == '/');
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void free_buf(void *p)
+{
+    free(p);
+}
+
+static enum MHD_Result send_resp(struct MHD_Connection *conn, struct srv_resp *w, int cors,
+                            const char *route)
+{
+    size_t len = w->body.len;
+    char *body = kb_buf_detach(&w->body);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(len, body, free_buf);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", w->type ? w->type : "application/json");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (!w->type || strncmp(w->type, "application/json", 16) == 0)
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (cors)
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+    /* Extra headers, one "Name: value" per line. */
+    const char *h = kb_buf_str(&w->headers);
+    while (*h) {
+        const char *nl = strchr(h, '\n');
+        size_t n = nl ? (size_t)(nl - h) : strlen(h);
+        char line[4096];
+        if (n < sizeof line) {
+            memcpy(line, h, n);
+            line[n] = '\0';
+            char *colon = strchr(line, ':');
+            if (colon) {
+                *colon = '\0';
+                const char *v = colon + 1;
+                while (*v == ' ')
+                    v++;
+                MHD_add_response_header(resp, line, v);
+            }
+        }
+        h += n + (nl ? 1 : 0);
+    }
+    (void)route;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)w->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static void dispatch(struct MHD_Connection *conn, const char *url, const char *method,
+                     struct rq *rq, struct srv_resp *w, int *cors, const char **route_name)
+{
+    struct srv_match m;
+    char client[64];
+    client_addr(conn, client, sizeof client);
+
+    /* The path is decoded once by MHD; it must be valid UTF-8 and NUL-free. */
+    if (!kb_utf8_valid(url, strlen(url))) {
+        srv_error(w, 400, "bad_request", "the request path is not valid UTF-8");
+        return;
+    }
+    struct utf8_check u = {0, ""};
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, check_arg, &u);
+    if (u.bad) {
+        srv_error(w, 400, "bad_parameter", "parameter '%s' is not valid UTF-8", u.name);
+        return;
+    }
+
+    if (strcmp(method, "OPTIONS") == 0) {
+        srv_route_find("GET", url, &m);
+        if (!m.path_known) {
+            srv_error(w, 404, "not_found", "no such route: %s", url);
+            return;
+        }
+        w->status = 204;
+        srv_header_add(w, "Allow", m.allow);
+        if (m.cors) {
+            *cors = 1;
+            srv_header_add(w, "Access-Control-Allow-Methods", m.allow);
+            srv_header_add(w, "Access-Control-Allow-Headers", "Content-Type");
+            srv_header_add(w, "Access-Control-Max-Age", "86400");
+        }
+        return;
+    }
+
+    const struct srv_route *route = srv_route_find(method, url, &m);
+    if (!route) {
+        if (m.path_known) {
+            srv_header_add(w, "Allow", m.allow);
+            srv_error(w, 405, "method_not_allowed", "%s is not allowed on %s; use %s", method, url,
+                      m.allow);
+        } else {
+            srv_error(w, 404, "not_found", "no such route: %s", url);
+        }
+        return;
+    }
+    *route_name = route->pattern;
+    *cors = (route->flags & SRV_PUBLIC_CORS) != 0;
+
+    struct srv_ctx *c = thread_ctx(w);
+    if (!c)
+        return;
+    struct srv_req r;
+    memset(&r, 0, sizeof r);
+    r.method = method;
+    r.path = url;
+    r.body = kb_buf_str(&rq->body);
+    r.body_len = rq->body.len;
+    r.client = client;
+    r.conn = conn;
+    r.nparams = m.nparams;
+    for (int i = 0; i < m.nparams; i++)
+        r.param[i] = m.params[i];
+
+    if (r.body_len && !(route->flags & SRV_RAW_BODY) && !kb_utf8_valid(r.body, r.body_len)) {
+        srv_error(w, 400, "bad_request", "the request body is not valid UTF-8");
+        return;
+    }
+    if (srv_auth_resolve(c, &r, &r.who) != 0) {
+        srv_error(w, 401, "unauthorized", "the session or token is invalid or has expired");
+        return;
+    }
+    if (route->min_role > KB_ROLE_CUSTOMER && r.who.role < route->min_role) {
+        if (r.who.user_id == 0)
+            srv_error(w, 401, "unauthorized", "log in first");
+        else
+            srv_error(w, 403, "forbidden", "this needs the %s role", kb_role_name(route->min_role));
+        return;
+    }
+    int changes = strcmp(method, "GET") && strcmp(method, "HEAD");
+    if (changes && r.who.via_cookie && !(route->flags & SRV_NO_CSRF) && !origin_ok(&r)) {
+        srv_error(w, 403, "forbidden", "cross-site request refused: Origin does not match Host");
+        return;
+    }
+    if ((route->flags & SRV_RATED) && g_srv->opts.rate_limit &&
+        !rate_ok(client, g_srv->opts.rate_limit)) {
+        srv_header_add(w, "Retry-After", "1");
+        srv_error(w, 429, "rate_limited", "too many requests from %s; slow down", client);
+        return;
+    }
+    route->fn(c, &r, w);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls)
+{
+    (void)cls;
+    (void)version;
+    struct rq *rq = *req_cls;
+    if (!rq) {
+        rq = kb_xcalloc(1, sizeof *rq);
+        kb_buf_init(&rq->body);
+        *req_cls = rq;
+        atomic_fetch_add(&in_flight, 1);
+        rq->counted = 1;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > g_srv->opts.max_body)
+            rq->too_big = 1;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!rq->too_big) {
+            if (rq->body.len + *upload_data_size > g_srv->opts.max_body)
+                rq->too_big = 1;
+            else
+                kb_buf_add(&rq->body, upload_data, *upload_data_size);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    double t0 = now_s();
+    struct srv_resp w;
+    memset(&w, 0, sizeof w);
+    w.status = 200;
+    kb_buf_init(&w.body);
+    kb_buf_init(&w.headers);
+    int cors = 0;
+    const char *route = NULL;
+    if (rq->too_big) {
+        srv_error(&w, 413, "too_large", "request body is larger than %zu bytes",
+                  g_srv->opts.max_body);
+    } else {
+        dispatch(conn, url, method, rq, &w, &cors, &route);
+    }
+    if (w.status >= 500)
+        kb_log(KB_LOG_ERROR, "server: %s %s -> %d", method, url, w.status);
+    srv_metrics_observe(g_srv, route, method, w.status, now_s() - t0);
+    enum MHD_Result ret = send_resp(conn, &w, cors, route);
+    kb_buf_release(&w.body);
+    kb_buf_release(&w.headers);
+    return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    struct rq *rq = *req_cls;
+    if (!rq)
+        return;
+    if (rq->counted)
+        atomic_fetch_sub(&in_flight, 1);
+    kb_buf_release(&rq->body);
+    free(rq);
+    *req_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[1024];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    kb_log(KB_LOG_DEBUG, "http: %s", line);
+}
+
+struct srv_http {
+    struct MHD_Daemon *d;
+    unsigned port;
+};
+
+struct srv_http *srv_http_start(struct srv *s, struct kb_err *err)
+{
+    g_srv = s;
+    struct sockaddr_in6 a6;
+    struct sockaddr_in a4;
+    struct sockaddr *sa;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG;
+    memset(&a4, 0, sizeof a4);
+    memset(&a6, 0, sizeof a6);
+    if (inet_pton(AF_INET, s->opts.listen_host, &a4.sin_addr) == 1) {
+        a4.sin_family = AF_INET;
+        a4.sin_port = htons((uint16_t)s->opts.port);
+        sa = (struct sockaddr *)&a4;
+    } else if (inet_pton(AF_INET6, s->opts.listen_host, &a6.sin6_addr) == 1) {
+        a6.sin6_family = AF_INET6;
+        a6.sin6_port = htons((uint16_t)s->opts.port);
+        sa = (struct sockaddr *)&a6;
+        flags |= MHD_USE_IPv6;
+    } else {
+        kb_err_set(err, KB_EINVAL, "cannot listen on '%s': not an IPv4 or IPv6 address",
+                   s->opts.listen_host);
+        return NULL;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, (uint16_t)s->opts.port, NULL, NULL, on_request, NULL,
+        MHD_OPTION_SOCK_ADDR, sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->opts.threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->opts.idle_timeout,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)10000,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)0,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+        MHD_OPTION_END);
+    if (!d) {
+        kb_err_set(err, KB_EIO, "cannot listen on %s:%u (address in use or not allowed)",
+                   s->opts.listen_host, s->opts.port);
+        return NULL;
+    }
+    struct srv_http *h = kb_xcalloc(1, sizeof *h);
+    h->d = d;
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = di ? di->port : s->opts.port;
+    return h;
+}
+
+unsigned srv_http_port(const struct srv_http *h)
+{
+    return h->port;
+}
+
+void srv_http_stop(struct srv_http *h, int grace_ms)
+{
+    if (!h)
+        return;
+    /* Stop accepting, let in-flight requests finish, then close. */
+    MHD_quiesce_daemon(h->d);
+    for (int waited = 0; atomic_load(&in_flight) > 0 && waited < grace_ms; waited += 10) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(h->d);
+    free(h);
+}

@@ -1,0 +1,209 @@
+/* kb-server: the HTTP service for customers, agents, writers and admins. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "kb/log.h"
+#include "srv.h"
+#include "sync_thread.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: kb-server [--data DIR] [OPTIONS]\n"
+            "       kb-server [--data DIR] user add --role ROLE NAME   (see 'kb-server user --help')\n\n"
+            "  --data DIR          data directory (default ./data)\n"
+            "  --listen HOST:PORT  address to listen on (default 127.0.0.1:8080; port 0 picks one)\n"
+            "  --threads N         worker threads (default: the number of cores)\n"
+            "  --max-body BYTES    largest request body (default 1048576; 413 past it)\n"
+            "  --rate-limit N      search requests per client address per second (0 = off)\n"
+            "  --trust-proxy       take the client address from X-Forwarded-For\n"
+            "  --secure-cookies    mark session cookies Secure (serving over HTTPS)\n"
+            "  --public-url URL    absolute base URL for canonical links and the sitemap\n"
+            "  --web DIR           static files (default ./web)\n"
+            "  --idle-timeout S    close idle or slow connections after S seconds (default 30)\n"
+            "  -v, --verbose       debug logging\n");
+}
+
+static int parse_listen(const char *v, struct srv_opts *o)
+{
+    static char host[256];
+    const char *colon = strrchr(v, ':');
+    if (!colon || colon == v) {
+        fprintf(stderr, "kb-server: --listen needs HOST:PORT, not '%s'\n", v);
+        return -1;
+    }
+    size_t n = (size_t)(colon - v);
+    if (v[0] == '[' && n > 2 && v[n - 1] == ']') {
+        v++;
+        n -= 2;
+    }
+    if (n >= sizeof host) {
+        fprintf(stderr, "kb-server: --listen host is too long\n");
+        return -1;
+    }
+    memcpy(host, v, n);
+    host[n] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535 || colon[1] == '\0') {
+        fprintf(stderr, "kb-server: --listen port must be 0-65535, not '%s'\n", colon + 1);
+        return -1;
+    }
+    o->listen_host = host;
+    o->port = (unsigned)port;
+    return 0;
+}
+
+static int parse_num(const char *opt, const char *v, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = v ? strtoul(v, &end, 10) : 0;
+    if (!v || !*v || *end || errno || n > max || v[0] == '-') {
+        fprintf(stderr, "kb-server: %s needs a whole number from 0 to %lu, not '%s'\n", opt, max,
+                v ? v : "");
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static struct srv s;
+    struct srv_opts *o = &s.opts;
+    o->data = "data";
+    o->listen_host = "127.0.0.1";
+    o->port = 8080;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    o->threads = cores > 0 ? (unsigned)cores : 2;
+    o->max_body = SRV_MAX_BODY_DEFAULT;
+    o->web_dir = "web";
+    o->idle_timeout = 30;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        unsigned long n;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "user") == 0) {
+            return srv_cli_user(o->data, argc - i, argv + i);
+        } else if (strcmp(a, "--trust-proxy") == 0) {
+            o->trust_proxy = 1;
+        } else if (strcmp(a, "--secure-cookies") == 0) {
+            o->secure_cookies = 1;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            kb_log_level = KB_LOG_DEBUG;
+        } else if (!v) {
+            fprintf(stderr, "kb-server: unknown option or missing value: '%s'\n", a);
+            usage(stderr);
+            return 2;
+        } else if (strcmp(a, "--data") == 0) {
+            o->data = argv[++i];
+        } else if (strcmp(a, "--listen") == 0) {
+            if (parse_listen(argv[++i], o))
+                return 2;
+        } else if (strcmp(a, "--threads") == 0) {
+            if (parse_num(a, argv[++i], 256, &n) || n == 0) {
+                if (n == 0)
+                    fprintf(stderr, "kb-server: --threads must be at least 1\n");
+                return 2;
+            }
+            o->threads = (unsigned)n;
+        } else if (strcmp(a, "--max-body") == 0) {
+            if (parse_num(a, argv[++i], 1ul << 30, &n) || n < 1024) {
+                if (n < 1024)
+                    fprintf(stderr, "kb-server: --max-body must be at least 1024\n");
+                return 2;
+            }
+            o->max_body = n;
+        } else if (strcmp(a, "--rate-limit") == 0) {
+            if (parse_num(a, argv[++i], 1000000, &n))
+                return 2;
+            o->rate_limit = (unsigned)n;
+        } else if (strcmp(a, "--idle-timeout") == 0) {
+            if (parse_num(a, argv[++i], 86400, &n) || n == 0) {
+                if (n == 0)
+                    fprintf(stderr, "kb-server: --idle-timeout must be at least 1\n");
+                return 2;
+            }
+            o->idle_timeout = (unsigned)n;
+        } else if (strcmp(a, "--public-url") == 0) {
+            o->public_url = argv[++i];
+        } else if (strcmp(a, "--web") == 0) {
+            o->web_dir = argv[++i];
+        } else {
+            fprintf(stderr, "kb-server: unknown option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (mkdir(o->data, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "kb-server: cannot create data directory '%s': %s\n", o->data,
+                strerror(errno));
+        return 1;
+    }
+    snprintf(s.store_path, sizeof s.store_path, "%s/kb.sqlite3", o->data);
+    snprintf(s.index_dir, sizeof s.index_dir, "%s/index", o->data);
+    s.started = time(NULL);
+    pthread_mutex_init(&s.sync_mu, NULL);
+    pthread_cond_init(&s.sync_cv, NULL);
+
+    /* Create the store (schema) and the index before serving. */
+    struct kb_err err;
+    struct kb_store *st = NULL;
+    if (kb_store_open(s.store_path, &st, &err) != 0) {
+        fprintf(stderr, "kb-server: %s\n", err.msg);
+        return 1;
+    }
+    kb_store_close(st);
+    struct kb_index *ix = NULL;
+    int rc = kb_index_open(s.index_dir, KB_INDEX_WRITE, &ix, &err);
+    if (rc && rc != KB_EBUSY) {
+        fprintf(stderr, "kb-server: %s\n", err.msg);
+        return 1;
+    }
+    kb_index_close(ix);
+
+    /* Signals are taken by sigwait in this thread only. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (srv_sync_start(&s) != 0) {
+        fprintf(stderr, "kb-server: cannot start the index thread\n");
+        return 1;
+    }
+    struct srv_http *http = srv_http_start(&s, &err);
+    if (!http) {
+        fprintf(stderr, "kb-server: %s\n", err.msg);
+        srv_sync_stop(&s);
+        return 1;
+    }
+    const char *shown = strchr(o->listen_host, ':') ? "[%s]" : "%s";
+    char hostbuf[300];
+    snprintf(hostbuf, sizeof hostbuf, shown, o->listen_host);
+    printf("kb-server: listening on http://%s:%u (%u threads, data %s)\n", hostbuf,
+           srv_http_port(http), o->threads, o->data);
+    fflush(stdout);
+    kb_log(KB_LOG_INFO, "server: started on %s:%u", hostbuf, srv_http_port(http));
+
+    int sig = 0;
+    sigwait(&set, &sig);
+    kb_log(KB_LOG_INFO, "server: %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    srv_http_stop(http, 10000);
+    srv_sync_stop(&s);
+    srv_http_free_contexts();
+    kb_log(KB_LOG_INFO, "server: stopped");
+    return 0;
+}

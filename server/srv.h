@@ -1,0 +1,185 @@
+/* kb-server internals shared by the HTTP core and the handlers. A handler
+ * fills a struct srv_resp from a const struct srv_req and never sees
+ * libmicrohttpd: only http_mhd.c does. */
+#ifndef KB_SRV_H
+#define KB_SRV_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "kb/buf.h"
+#include "kb/index.h"
+#include "kb/search.h"
+#include "kb/store.h"
+
+#define SRV_MAX_BODY_DEFAULT (1024 * 1024) /* 413 past it */
+#define SRV_MAX_PARAMS 4
+
+/* Who is asking. Anonymous requests are customers with user_id 0. */
+struct srv_who {
+    int role;           /* enum kb_role */
+    int64_t user_id;    /* 0 for anonymous customers */
+    char username[65];
+    int via_cookie;     /* authenticated by session cookie (CSRF checks apply) */
+    int via_token;      /* authenticated by bearer API token */
+};
+
+struct srv_opts {
+    const char *data;
+    const char *listen_host;
+    unsigned port;
+    unsigned threads;
+    size_t max_body;
+    unsigned rate_limit;   /* search requests per client address per second; 0 = off */
+    int trust_proxy;       /* client address from X-Forwarded-For */
+    int secure_cookies;    /* add Secure to cookies (behind HTTPS) */
+    const char *web_dir;   /* static files, default ./web */
+    const char *public_url;/* absolute base for canonical links and sitemap, or NULL */
+    unsigned idle_timeout; /* seconds before an idle or slow connection is closed */
+};
+
+/* Process-wide state. */
+struct srv {
+    struct srv_opts opts;
+    char store_path[4096];
+    char index_dir[4096];
+    /* The index writer lives in the sync thread; readers reopen when gen moves. */
+    atomic_uint_fast64_t index_gen;
+    atomic_int_fast64_t indexed_seq; /* last outbox seq applied to the index */
+    pthread_mutex_t sync_mu;
+    pthread_cond_t sync_cv;
+    int sync_wake;
+    atomic_int stopping;
+    pthread_t sync_thread;
+    struct srv_metrics *metrics;
+    struct srv_ratelimit *ratelimit;
+    time_t started;
+};
+
+/* Per-thread handles, created on a thread's first request. */
+struct srv_ctx {
+    struct srv *srv;
+    struct kb_store *st;
+    struct kb_index *ix;    /* read-only; NULL until the index exists */
+    uint64_t ix_gen;
+    time_t ix_checked;      /* last reopen */
+};
+
+struct srv_req {
+    const char *method;
+    const char *path;       /* decoded, without the query string */
+    const char *body;       /* NUL-terminated; "" when none */
+    size_t body_len;
+    const char *client;     /* client address as text */
+    const char *param[SRV_MAX_PARAMS]; /* {captures} from the route pattern, in order */
+    int nparams;
+    struct srv_who who;
+    void *conn;             /* opaque, for srv_arg/srv_header */
+};
+
+struct srv_resp {
+    int status;
+    const char *type;       /* content type; default application/json */
+    struct kb_buf body;
+    struct kb_buf headers;  /* extra "Name: value\n" lines */
+    const char *route;      /* pattern that matched, for metrics */
+};
+
+typedef void (*srv_handler)(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w);
+
+/* Route flags. */
+enum {
+    SRV_PUBLIC_CORS = 1, /* callable from other origins (the widget): ACAO * */
+    SRV_NO_CSRF = 2,     /* state-changing but exempt from the Origin check (login) */
+    SRV_RATED = 4,       /* counted by --rate-limit */
+    SRV_RAW_BODY = 8     /* body is not JSON (JSONL imports): skip the JSON check */
+};
+
+struct srv_route {
+    const char *method;   /* "GET", "POST", "PUT", "DELETE" */
+    const char *pattern;  /* "/api/v1/articles/{id}/publish"; a final "*" matches the rest */
+    srv_handler fn;
+    int min_role;         /* KB_ROLE_CUSTOMER = anyone; else at least this role */
+    int flags;
+    const char *summary;  /* optional one line for the OpenAPI description */
+};
+
+/* Each handler file defines its table, ended by a {NULL} entry. */
+extern const struct srv_route srv_routes_search[];   /* h_search.c: search, suggest, deflect, assist */
+extern const struct srv_route srv_routes_articles[]; /* h_articles.c: read + writer API */
+extern const struct srv_route srv_routes_auth[];     /* h_auth.c: login, logout, users, tokens */
+extern const struct srv_route srv_routes_tickets[];  /* h_tickets.c: import, previous cases */
+extern const struct srv_route srv_routes_events[];   /* h_events.c: events, feedback, analytics, synonyms */
+extern const struct srv_route srv_routes_pages[];    /* h_pages.c: HTML pages, sitemap, opensearch, static */
+extern const struct srv_route srv_routes_meta[];     /* h_meta.c: healthz, metrics, openapi */
+
+/* ---- request helpers (http_mhd.c) ---- */
+/* A query-string argument, decoded; NULL when absent. Borrowed for the request. */
+const char *srv_arg(const struct srv_req *r, const char *name);
+/* A request header (case-insensitive name); NULL when absent. */
+const char *srv_header(const struct srv_req *r, const char *name);
+/* A cookie's value; NULL when absent. */
+const char *srv_cookie(const struct srv_req *r, const char *name);
+
+/* ---- response helpers (srv_util.c) ---- */
+/* Sets status and a JSON body; takes ownership of j. */
+void srv_json(struct srv_resp *w, int status, json_t *j);
+/* Sets an error: {"error":{"code":code,"message":...}}. code is a short
+ * machine word ("bad_request", "not_found", "forbidden", ...). */
+void srv_error(struct srv_resp *w, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Maps a KB_E* error to a status and error body; 5xx detail is logged, not sent. */
+void srv_kb_error(struct srv_resp *w, const struct kb_err *err);
+void srv_header_add(struct srv_resp *w, const char *name, const char *value);
+/* Sets an HTML body (takes the buffer's contents). */
+void srv_html(struct srv_resp *w, int status, struct kb_buf *html);
+
+/* Parses the body as a JSON object. On failure fills w with a 400 naming the
+ * problem and returns NULL. Caller decrefs the result. */
+json_t *srv_body_object(const struct srv_req *r, struct srv_resp *w);
+/* Field getters that check types. Each returns 0, or fills w with a 400
+ * naming the field and returns -1. Absent optional fields leave *out alone. */
+int srv_get_str(json_t *obj, const char *key, int required, size_t max_len, const char **out,
+                struct srv_resp *w);
+int srv_get_bool(json_t *obj, const char *key, int required, int *out, struct srv_resp *w);
+int srv_get_int(json_t *obj, const char *key, int required, int64_t min, int64_t max,
+                int64_t *out, struct srv_resp *w);
+/* Rejects keys not in the NULL-terminated allowed list (400 naming the key). */
+int srv_check_keys(json_t *obj, const char *const *allowed, struct srv_resp *w);
+/* Parses a query-string integer in [min,max] with a default; 400 on junk. */
+int srv_arg_int(const struct srv_req *r, const char *name, long def, long min, long max,
+                long *out, struct srv_resp *w);
+
+/* The per-thread read index, reopened if the sync thread committed since.
+ * NULL (and a 503 in w) when there is no index. */
+struct kb_index *srv_index(struct srv_ctx *c, struct srv_resp *w);
+/* Tells the sync thread the store has new outbox rows. */
+void srv_changed(struct srv *s);
+/* Waits up to ms for the index to include everything this thread's store
+ * handle has written so far; returns 1 when it does. */
+int srv_wait_indexed(struct srv_ctx *c, int ms);
+
+/* The article's public URL path "/kb/1042-reset-your-router" into b. */
+void srv_article_path(struct kb_buf *b, int64_t number, const char *title);
+/* Hit -> JSON object (id, number, title, url, snippet, category, kind,
+ * audience, score, locale). */
+json_t *srv_hit_json(const struct kb_hit *h);
+
+/* ---- auth (h_auth.c) ---- */
+/* Resolves the session cookie or bearer token of r into who (anonymous:
+ * customer, user_id 0). Returns 0, or -1 when a credential was presented but
+ * is invalid or expired (the core answers 401). */
+int srv_auth_resolve(struct srv_ctx *c, const struct srv_req *r, struct srv_who *who);
+/* `kb-server --data DIR user ...` (cli_user.c). Returns the exit status. */
+int srv_cli_user(const char *data, int argc, char **argv);
+
+/* ---- metrics (srv_metrics.c) ---- */
+void srv_metrics_observe(struct srv *s, const char *route, const char *method, int status,
+                         double seconds);
+void srv_metrics_render(struct srv *s, struct kb_buf *out);
+
+#endif

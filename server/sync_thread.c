@@ -1,0 +1,156 @@
+/* The server's index writer: holds the Xapian write lock, applies the store's
+ * outbox as soon as a handler says something changed (and polls every
+ * second for changes made by kb-indexer), reloads synonyms when they change,
+ * and bumps index_gen so each thread's reader reopens. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kb/log.h"
+#include "kb/sync.h"
+#include "srv.h"
+#include "sync_thread.h"
+
+struct sync_state {
+    struct kb_store *st;
+    struct kb_index *ix;
+    uint64_t synonyms_sig;
+};
+
+static uint64_t synonyms_signature(struct kb_store *st)
+{
+    struct kb_synonym *s = NULL;
+    size_t n = 0;
+    uint64_t h = 1469598103934665603ull;
+    if (kb_store_synonyms(st, &s, &n, NULL) != 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        for (const char *p = s[i].term; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ull;
+        h = (h ^ 0x1f) * 1099511628211ull;
+        for (const char *p = s[i].synonym; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ull;
+        h = (h ^ 0x1e) * 1099511628211ull;
+    }
+    kb_synonyms_free(s, n);
+    return h ^ n;
+}
+
+static void open_writer(struct srv *s, struct sync_state *ss)
+{
+    struct kb_err err;
+    if (ss->ix)
+        return;
+    int rc = kb_index_open(s->index_dir, KB_INDEX_WRITE, &ss->ix, &err);
+    if (rc) {
+        static time_t last_warned;
+        if (time(NULL) - last_warned > 30) {
+            kb_log(KB_LOG_WARN, "sync: cannot open the index for writing (%s); retrying", err.msg);
+            last_warned = time(NULL);
+        }
+        ss->ix = NULL;
+    }
+}
+
+/* One pass: outbox and synonyms. Returns 1 when the index changed. */
+static int sync_once(struct srv *s, struct sync_state *ss)
+{
+    struct kb_err err;
+    open_writer(s, ss);
+    if (!ss->ix)
+        return 0;
+    int changed = 0;
+    size_t applied = 0;
+    if (kb_sync_apply(ss->st, ss->ix, 0, &applied, &err) != 0) {
+        kb_log(KB_LOG_ERROR, "sync: %s", err.msg);
+        /* Reopen on the next pass: the writer may be in a bad state. */
+        kb_index_close(ss->ix);
+        ss->ix = NULL;
+        return 0;
+    }
+    if (applied)
+        changed = 1;
+    uint64_t sig = synonyms_signature(ss->st);
+    if (sig != ss->synonyms_sig) {
+        if (kb_sync_synonyms(ss->st, ss->ix, &err) == 0 && kb_index_commit(ss->ix, -1, &err) == 0) {
+            ss->synonyms_sig = sig;
+            changed = 1;
+        } else {
+            kb_log(KB_LOG_ERROR, "sync: synonyms: %s", err.msg);
+        }
+    }
+    int64_t seq = 0;
+    if (kb_index_last_seq(ss->ix, KB_DB_PUBLIC, &seq, NULL) == 0)
+        atomic_store(&s->indexed_seq, seq);
+    return changed;
+}
+
+static void *sync_main(void *arg)
+{
+    struct srv *s = arg;
+    struct sync_state ss = {NULL, NULL, 0};
+    struct kb_err err;
+    if (kb_store_open(s->store_path, &ss.st, &err) != 0) {
+        kb_log(KB_LOG_ERROR, "sync: %s", err.msg);
+        return NULL;
+    }
+    for (;;) {
+        if (sync_once(s, &ss))
+            atomic_fetch_add(&s->index_gen, 1);
+        pthread_mutex_lock(&s->sync_mu);
+        if (!s->sync_wake && !atomic_load(&s->stopping)) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            pthread_cond_timedwait(&s->sync_cv, &s->sync_mu, &until);
+        }
+        s->sync_wake = 0;
+        pthread_mutex_unlock(&s->sync_mu);
+        if (atomic_load(&s->stopping)) {
+            if (sync_once(s, &ss))
+                atomic_fetch_add(&s->index_gen, 1);
+            break;
+        }
+    }
+    kb_index_close(ss.ix);
+    kb_store_close(ss.st);
+    return NULL;
+}
+
+void srv_changed(struct srv *s)
+{
+    pthread_mutex_lock(&s->sync_mu);
+    s->sync_wake = 1;
+    pthread_cond_signal(&s->sync_cv);
+    pthread_mutex_unlock(&s->sync_mu);
+}
+
+int srv_wait_indexed(struct srv_ctx *c, int ms)
+{
+    /* Everything written before this call has a seq <= the store's last. */
+    struct srv *s = c->srv;
+    int64_t last = 0;
+    if (kb_store_outbox_last(c->st, &last, NULL) != 0)
+        return 0;
+    srv_changed(s);
+    for (int waited = 0; waited <= ms; waited += 5) {
+        if (atomic_load(&s->indexed_seq) >= last)
+            return 1;
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+int srv_sync_start(struct srv *s)
+{
+    return pthread_create(&s->sync_thread, NULL, sync_main, s);
+}
+
+void srv_sync_stop(struct srv *s)
+{
+    atomic_store(&s->stopping, 1);
+    srv_changed(s);
+    pthread_join(s->sync_thread, NULL);
+}

@@ -34,7 +34,7 @@ LIBKB    := $(BUILD)/libkb.a
 
 PROGS := $(BIN)/kb-indexer $(BIN)/kb-server
 
-.PHONY: all deps test unit run demo sanitize clean eval bench
+.PHONY: all deps test unit run demo sanitize clean eval bench fuzz
 all: $(PROGS) $(TEST_BIN)
 
 deps:
@@ -88,6 +88,19 @@ run: deps
 
 sanitize:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-san BIN=bin-san SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" OPT="-O1 -g" all
+
+# Ranking quality on ../shared/eval (issue: ranking); see tests/eval/.
+eval: all
+	$(Q)./tests/eval/run.sh
+
+# Speed against peers (FTS5, plain Xapian, a fixed-body HTTP server); see tests/bench/.
+bench: all
+	$(Q)./tests/bench/run.sh
+
+# libFuzzer targets; FUZZ_SECONDS per target (default 60); see tests/fuzz/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/fuzz/run.sh
 
 clean:
 	rm -rf build build-san bin bin-san

@@ -7,8 +7,10 @@ PKGS="build-essential pkg-config
  libmicrohttpd-dev libxml2-dev libicu-dev libsqlite3-dev sqlite3
  libjansson-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libsodium-dev
  gnome-user-docs
- python3 python3-pytest python3-requests"
-[ "${KB_DEPS_BROWSER:-0}" = 1 ] && PKGS="$PKGS python3-selenium chromium chromium-driver"
+ python3 python3-pytest python3-requests
+ python3-selenium chromium chromium-driver
+ clang libclang-rt-14-dev
+ wrk"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

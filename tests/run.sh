@@ -28,7 +28,7 @@ echo "unit: $passed passed, $failed failed"
 
 if [ "${KB_ONLY_UNIT:-0}" != 1 ] && [ -d tests/e2e ]; then
     report=$(mktemp)
-    $PY -m pytest -q -p no:cacheprovider tests/e2e --junitxml="$report" 2>&1
+    $PY -m pytest -q -p no:cacheprovider tests/e2e tests/browser --junitxml="$report" 2>&1
     rc=$?
     # pytest's exit 5 means no tests were collected: that is a failure here.
     if [ $rc -ne 0 ]; then status=1; fi

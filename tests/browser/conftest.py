@@ -8,26 +8,11 @@ import tempfile
 
 import pytest
 
-import importlib.util
-
 HERE = os.path.dirname(os.path.abspath(__file__))
-E2E = os.path.join(HERE, "..", "e2e")
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-# The end-to-end helpers, under names that do not clash with this conftest.
-_e2e = _load("kb_e2e_conftest", os.path.join(E2E, "conftest.py"))
-sys.modules.setdefault("conftest", _e2e)  # server.py does "from conftest import SERVER"
-_server = _load("kb_e2e_server", os.path.join(E2E, "server.py"))
-GNOME_HELP, SAMPLES, run_indexer = _e2e.GNOME_HELP, _e2e.SAMPLES, _e2e.run_indexer
-KbServer, add_user = _server.KbServer, _server.add_user
+from kbtest import GNOME_HELP, SAMPLES, run_indexer  # noqa: E402
+from server import KbServer, add_user  # noqa: E402
 
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.options import Options  # noqa: E402

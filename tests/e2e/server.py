@@ -13,7 +13,7 @@ import time
 
 import requests
 
-from conftest import SERVER
+from kbtest import SERVER
 
 
 class KbServer:
@@ -92,7 +92,7 @@ class KbServer:
 
 
 def add_user(data, username, password, role):
-    from conftest import SERVER as binary
+    from kbtest import SERVER as binary
     p = subprocess.run([binary, "--data", str(data), "user", "add", "--role", role, username],
                        input=password + "\n", capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import (GNOME_HELP, INDEXER, SAMPLES, ids, query_json, run_indexer)
+from kbtest import (GNOME_HELP, INDEXER, SAMPLES, ids, query_json, run_indexer)
 
 
 @pytest.mark.parametrize("query,expected", [

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from conftest import SAMPLES, run_indexer
+from kbtest import SAMPLES, run_indexer
 from server import KbServer, add_user
 
 WRITER = ("writer1", "writer-password-1")

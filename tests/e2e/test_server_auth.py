@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from conftest import SERVER
+from kbtest import SERVER
 from server import KbServer, add_user
 
 PASSWORDS = {"root": "root-password-1", "writer1": "writer-password-1",

@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from conftest import SAMPLES, run_indexer
+from kbtest import SAMPLES, run_indexer
 from server import KbServer, add_user
 
 INTERNAL_WORDS = ["Kestrel", "nimbusctl", "Osprey", "NR-4471"]

@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from conftest import run_indexer
+from kbtest import run_indexer
 from server import KbServer, add_user
 
 ARTICLES = {

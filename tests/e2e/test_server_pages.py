@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import requests
 
-from conftest import ROOT, SAMPLES, run_indexer
+from kbtest import ROOT, SAMPLES, run_indexer
 from server import KbServer, add_user
 
 WEB = os.path.join(ROOT, "web")

@@ -128,25 +128,6 @@ static int prepare(struct kb_store *st, const char *sql, sqlite3_stmt **s, struc
     return 0;
 }
 
-/* "KB-1042", "kb1042" or "1042": the number, or 0. */
-static int64_t number_of(const char *s)
-{
-    if ((s[0] == 'K' || s[0] == 'k') && (s[1] == 'B' || s[1] == 'b')) {
-        s += 2;
-        if (*s == '-' || *s == ' ')
-            s++;
-    }
-    if (!isdigit((unsigned char)*s))
-        return 0;
-    int64_t n = 0;
-    for (int i = 0; *s; s++, i++) {
-        if (!isdigit((unsigned char)*s) || i >= 18)
-            return 0;
-        n = n * 10 + (*s - '0');
-    }
-    return n;
-}
-
 /* Its own transaction, or a savepoint inside the caller's; kb_store_put
  * nests inside either. */
 static int txn_begin(struct kb_store *st, int *own, struct kb_err *err)
@@ -579,7 +560,7 @@ static void list_bind(sqlite3_stmt *s, const struct kb_article_filter *f, const 
     store_bind(s, 3, f->category);
     store_bind(s, 4, f->locale);
     store_bind(s, 5, like);
-    int64_t num = f->q ? number_of(f->q) : 0;
+    int64_t num = f->q ? store_article_number(f->q) : 0;
     if (num > 0)
         sqlite3_bind_int64(s, 6, num);
     else

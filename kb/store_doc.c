@@ -200,7 +200,7 @@ static void row_to_ticket(sqlite3_stmt *s, struct kb_doc *d)
 /* ---- lookups --------------------------------------------------------------- */
 
 /* "KB-1042", "kb-1042", "KB1042" or "1042": the article number, or 0. */
-static int64_t parse_article_number(const char *s)
+int64_t store_article_number(const char *s)
 {
     if ((s[0] == 'K' || s[0] == 'k') && (s[1] == 'B' || s[1] == 'b')) {
         s += 2;
@@ -223,7 +223,7 @@ static int64_t parse_article_number(const char *s)
 static int resolve_article(struct kb_store *st, const char *ref, const char *locale, int *found,
                            int64_t *number, struct kb_err *err)
 {
-    int64_t n = parse_article_number(ref), got = 0;
+    int64_t n = store_article_number(ref), got = 0;
     int code;
     *found = 0;
     if (n > 0) {

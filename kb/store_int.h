@@ -142,6 +142,8 @@ int store_wend(struct kb_store *st, int code, struct kb_err *err);
 int store_txn_lost(struct kb_err *err);
 
 int64_t store_now(void);
+/* "KB-1042", "kb-1042", "KB1042" or "1042": the article number, or 0. */
+int64_t store_article_number(const char *s);
 int store_blank(const char *s); /* NULL, empty or only white space */
 /* s with white space runs as one space, trimmed, cut to at most max bytes
  * at a UTF-8 boundary. Caller frees. */

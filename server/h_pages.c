@@ -289,7 +289,7 @@ static void search_facets(struct kb_buf *b, const struct kb_result *res, const c
 
 static void search_hit(struct kb_buf *b, const struct kb_hit *h)
 {
-    kb_buf_adds(b, "<li class=\"result\">\n<h2>");
+    kb_buf_printf(b, "<li class=\"result\" data-article=\"%lld\">\n<h2>", (long long)h->number);
     article_link(b, h->number, h->title, h->locale);
     kb_buf_adds(b, "</h2>\n");
     if (h->audience == KB_AUD_INTERNAL)
@@ -457,9 +457,11 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         }
         return;
     }
+    int64_t sid = 0;
     if (has_words && page == 1) {
-        /* For the analytics: what people search for and what finds nothing. */
-        if (kb_events_search(c->st, q, r->who.role, "search", res->total, NULL, NULL, &err) != 0)
+        /* For the analytics: what people search for and what finds nothing.
+         * The id goes into the page so that help.js can tie clicks to it. */
+        if (kb_events_search(c->st, q, r->who.role, "search", res->total, NULL, &sid, &err) != 0)
             kb_log(KB_LOG_WARN, "pages: cannot log a search: %s", err.msg);
     }
     /* The topic filters list every topic of the query, not just the one chosen. */
@@ -502,7 +504,15 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         kb_buf_printf(&b, "<p class=\"count\" role=\"status\">%s%llu result%s</p>\n",
                       res->more || page > 1 ? "About " : "", (unsigned long long)res->total,
                       res->total == 1 ? "" : "s");
-        kb_buf_printf(&b, "<ol class=\"results\" start=\"%zu\">\n", o.offset + 1);
+        kb_buf_printf(&b, "<ol class=\"results\" start=\"%zu\"", o.offset + 1);
+        if (sid > 0)
+            kb_buf_printf(&b, " data-search-id=\"%lld\"", (long long)sid);
+        if (has_words) {
+            kb_buf_adds(&b, " data-query=\"");
+            tpl_esc(&b, q);
+            kb_buf_addc(&b, '"');
+        }
+        kb_buf_adds(&b, ">\n");
         for (size_t i = 0; i < res->nhits; i++)
             if (res->hits[i].kind == KB_KIND_ARTICLE)
                 search_hit(&b, &res->hits[i]);
@@ -776,13 +786,15 @@ static void feedback_form(struct kb_buf *b, int64_t number, int thanks)
     }
     kb_buf_printf(b,
                   "<h2 id=\"feedback-h\">Was this helpful?</h2>\n"
-                  "<form method=\"post\" action=\"/kb/%lld/feedback\">\n"
+                  "<form class=\"feedback-form\" method=\"post\" action=\"/kb/%lld/feedback\" "
+                  "data-article=\"%lld\">\n"
                   "<p class=\"buttons\"><button type=\"submit\" name=\"helpful\" value=\"yes\">"
                   "Yes</button> <button type=\"submit\" name=\"helpful\" value=\"no\">No</button>"
-                  "</p>\n<p><label for=\"fb-comment\">Tell us more (optional)</label>\n"
+                  "</p>\n<p class=\"fb-more\"><label for=\"fb-comment\">Tell us more "
+                  "(optional)</label>\n"
                   "<textarea id=\"fb-comment\" name=\"comment\" rows=\"3\" maxlength=\"%d\">"
                   "</textarea></p>\n</form>\n</section>\n",
-                  (long long)number, FEEDBACK_COMMENT_MAX);
+                  (long long)number, (long long)number, FEEDBACK_COMMENT_MAX);
 }
 
 /* Appends d's body: the stored sanitised HTML with heading ids, or the plain
@@ -996,9 +1008,12 @@ static void contact_page(struct srv_resp *w, const struct srv_req *r, int status
                   "maxlength=\"%d\" aria-describedby=\"description-hint\">",
                   CONTACT_TEXT_MAX);
     tpl_esc(&b, text);
+    /* help.js lists matching articles in #deflect as the customer types. */
     kb_buf_adds(&b, "</textarea>\n<span class=\"hint\" id=\"description-hint\">What were you "
                     "trying to do, and what happened instead?</span></p>\n"
-                    "<p><button type=\"submit\">Send message</button></p>\n</form>\n");
+                    "<div class=\"deflect\" id=\"deflect\" hidden></div>\n"
+                    "<p class=\"send\"><button type=\"submit\" id=\"contact-send\">Send message"
+                    "</button></p>\n</form>\n");
     tpl_end(&b);
     tpl_send(w, r, status, &b);
 }

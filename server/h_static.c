@@ -148,6 +148,9 @@ static void serve(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w
     http_date(lastmod, sizeof lastmod, sb.st_mtim.tv_sec);
     tpl_security_headers(w);
     srv_header_add(w, "Cache-Control", "public, max-age=3600");
+    /* Everything here is public; other sites load widget.js, possibly with
+     * crossorigin="anonymous" and integrity="...". */
+    srv_header_add(w, "Access-Control-Allow-Origin", "*");
     srv_header_add(w, "ETag", etag);
     srv_header_add(w, "Last-Modified", lastmod);
     w->type = content_type(real);

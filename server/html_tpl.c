@@ -122,6 +122,7 @@ void tpl_begin(struct kb_buf *b, const struct srv_req *r, const struct tpl_page 
         tpl_esc(b, p->canonical);
         kb_buf_adds(b, "\">\n");
     }
+    kb_buf_adds(b, "<script src=\"/static/help.js\" defer></script>\n");
     kb_buf_adds(b, "<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
                    "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">\n"
                    "<link rel=\"search\" type=\"application/opensearchdescription+xml\" "

@@ -38,7 +38,8 @@ void tpl_date(struct kb_buf *b, long long t);
 void tpl_base_url(const struct srv_ctx *c, const struct srv_req *r, struct kb_buf *b);
 
 /* Appends the document head and the page header up to and including the
- * opening <main>. */
+ * opening <main>. Every page loads /static/help.js (typeahead, click logging,
+ * the feedback and contact forms); pages work without it. */
 void tpl_begin(struct kb_buf *b, const struct srv_req *r, const struct tpl_page *p);
 /* Appends the search form (label, input, button); id_suffix keeps ids unique
  * when a page has two of them. */

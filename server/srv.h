@@ -116,6 +116,7 @@ extern const struct srv_route srv_routes_tickets[];  /* h_tickets.c: import, pre
 extern const struct srv_route srv_routes_events[];   /* h_events.c: events, feedback, analytics, synonyms */
 extern const struct srv_route srv_routes_pages[];    /* h_pages.c: HTML pages, sitemap, opensearch, static */
 extern const struct srv_route srv_routes_meta[];     /* h_meta.c: healthz, metrics, openapi */
+extern const struct srv_route srv_routes_staff[];    /* h_staff.c: staff pages, ticket -> draft */
 
 /* ---- request helpers (http_mhd.c) ---- */
 /* A query-string argument, decoded; NULL when absent. Borrowed for the request. */

@@ -205,7 +205,11 @@ def assert_html_page(r, status=200):
     assert_page_headers(r)
     t = r.text
     assert t.startswith("<!DOCTYPE html>")
-    assert "<script" not in t.lower()  # no inline script anywhere, and nothing unescaped
+    # Scripts only by src from our own /static/, never inline (and nothing unescaped).
+    tags = re.findall(r"<script\b([^>]*)>(.*?)</script>", t, re.S | re.I)
+    assert t.lower().count("<script") == len(tags)
+    for attrs, body in tags:
+        assert re.search(r'\bsrc="/static/[a-z0-9_.-]+\.js"', attrs) and body == "", attrs
     assert " style=" not in t and "<style" not in t
     assert '<html lang="en">' in t and '<meta charset="utf-8">' in t
     assert "<main" in t and "<header" in t and "<footer" in t

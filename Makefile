@@ -86,23 +86,52 @@ run: deps
 	$(Q)if [ -x bin/kb-server ]; then exec bin/kb-server --data $(DATA) --listen 127.0.0.1:$(PORT); \
 	    else bin/kb-indexer --data $(DATA) query "change my desktop background"; fi
 
-sanitize:
-	$(Q)$(MAKE) --no-print-directory BUILD=build-san BIN=bin-san SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" OPT="-O1 -g" all
+# AddressSanitizer + UndefinedBehaviorSanitizer build in build-san/ and bin-san/;
+# any UBSan report aborts (no recovery). A change of flags rebuilds from clean.
+# CI runs the unit tests and the e2e suite against it (.ci/run, tests/sanitize/).
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+sanitize: deps
+	$(Q)mkdir -p build-san && echo '$(SAN_FLAGS)' | cmp -s - build-san/.flags || \
+	    { rm -rf build-san bin-san && mkdir -p build-san && echo '$(SAN_FLAGS)' > build-san/.flags; }
+	$(Q)$(MAKE) --no-print-directory BUILD=build-san BIN=bin-san SAN="$(SAN_FLAGS)" OPT="-O1 -g" all
 
 # Ranking quality on ../shared/eval (issue: ranking); see tests/eval/.
-eval: all
-	$(Q)./tests/eval/run.sh
+eval: all $(BUILD)/tests/eval/kb_eval
+	$(Q)BUILD=$(BUILD) ./tests/eval/run.sh
+
+$(BUILD)/tests/eval/kb_eval: tests/eval/kb_eval.c $(LIBKB)
+	@mkdir -p $(dir $@)
+	@[ -n "$(Q)" ] && echo "  CC  $<" || true
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIBKB) $(LDLIBS) -lstdc++
 
 # Speed against peers (FTS5, plain Xapian, a fixed-body HTTP server); see tests/bench/.
-bench: all
-	$(Q)./tests/bench/run.sh
+# The peers' programs are built here only, not by `make all`.
+BENCH_PROGS := $(BUILD)/bench/xapian_bench $(BUILD)/bench/fts5_bench $(BUILD)/bench/mhd_fixed \
+               $(BUILD)/bench/kb_micro
+bench: all $(BENCH_PROGS)
+	$(Q)BUILD=$(BUILD) ./tests/bench/run.sh
 
-# libFuzzer targets; FUZZ_SECONDS per target (default 60); see tests/fuzz/.
+$(BUILD)/bench/xapian_bench: tests/bench/xapian_bench.cc
+	@mkdir -p $(dir $@)
+	$(Q)$(CXX) $(CXXFLAGS) -o $@ $< $(LDLIBS)
+
+$(BUILD)/bench/kb_micro: tests/bench/kb_micro.c $(LIBKB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIBKB) $(LDLIBS) -lstdc++
+
+$(BUILD)/bench/%: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+# libFuzzer targets (clang, into build-fuzz/): FUZZ_SECONDS per target
+# (default 60), FUZZ_JOBS at a time (default 2); FUZZ_TARGETS picks some.
+# Replays tests/fuzz/regress/ first. See tests/fuzz/README.md.
 FUZZ_SECONDS ?= 60
-fuzz:
-	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/fuzz/run.sh
+FUZZ_JOBS ?= 2
+fuzz: deps
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) ./tests/fuzz/run.sh
 
 clean:
-	rm -rf build build-san bin bin-san
+	rm -rf build build-san bin bin-san build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,4 +1,6 @@
-/* kb-indexer add: files and directories into the store, then the index. */
+/* kb-indexer add: files and directories into the store and, at the same
+ * time on two more threads, from the store's outbox into the index. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -6,8 +8,24 @@
 
 #include "cli.h"
 #include "kb/ingest.h"
+#include "kb/sync.h"
 
 #define BATCH 500 /* documents per store transaction */
+
+/* The index thread: applies committed outbox rows while the main thread
+ * ingests, so parsing and SQLite writes overlap with Xapian's work (and,
+ * through a kb_sync_pipe, tokenising with Xapian's writes). */
+struct indexer {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    const char *store_path;
+    struct kb_index *ix;
+    size_t committed; /* documents committed to the store so far */
+    int done;         /* the main thread has committed everything */
+    int rc;
+    struct kb_err err;
+};
 
 struct add_ctx {
     struct kb_store *st;
@@ -16,7 +34,57 @@ struct add_ctx {
     int tty;
     double last_progress;
     int fatal;
+    struct indexer *ixr; /* NULL when the index is not ours to write */
 };
+
+static void indexer_notify(struct indexer *x, size_t docs, int done)
+{
+    if (!x)
+        return;
+    pthread_mutex_lock(&x->mu);
+    x->committed += docs;
+    x->done |= done;
+    pthread_cond_signal(&x->cv);
+    pthread_mutex_unlock(&x->mu);
+}
+
+/* Reads the outbox and turns documents into terms; the pipe's own thread
+ * writes them into the index. With the main thread that makes three stages
+ * (parse and store, prepare, write) on as many cores as there are. */
+static void *indexer_main(void *arg)
+{
+    struct indexer *x = arg;
+    struct kb_store *st = NULL;
+    struct kb_sync_pipe *pipe = NULL;
+    size_t seen = 0;
+    if ((x->rc = kb_store_open(x->store_path, &st, &x->err)) != 0)
+        return NULL;
+    if ((x->rc = kb_sync_pipe_start(x->ix, &pipe, &x->err)) != 0) {
+        kb_store_close(st);
+        return NULL;
+    }
+    for (;;) {
+        /* Wait for a batch's worth of new documents, or the end. */
+        pthread_mutex_lock(&x->mu);
+        while (!x->done && x->committed - seen < 200)
+            pthread_cond_wait(&x->cv, &x->mu);
+        int done = x->done;
+        seen = x->committed;
+        pthread_mutex_unlock(&x->mu);
+        /* The pipe leaves the outbox untrimmed: trimming here would wait
+         * for the main thread's write transactions. */
+        if ((x->rc = kb_sync_pipe_feed(pipe, st, NULL, &x->err)) != 0 || done)
+            break;
+    }
+    struct kb_err err;
+    int rc = kb_sync_pipe_finish(pipe, &err);
+    if (rc && !x->rc) {
+        x->rc = rc;
+        x->err = err;
+    }
+    kb_store_close(st);
+    return NULL;
+}
 
 static double now(void)
 {
@@ -76,11 +144,13 @@ static int on_doc(void *ud, const struct kb_doc *d)
     else
         a->unchanged++;
     if (++a->in_batch >= BATCH) {
+        size_t n = a->in_batch;
         a->in_batch = 0;
         if (kb_store_commit(a->st, &err) != 0) {
             fprintf(stderr, "kb-indexer: %s\n", err.msg);
             return a->fatal = 1;
         }
+        indexer_notify(a->ixr, n, 0);
     }
     progress(a, 0);
     return 0;
@@ -136,6 +206,24 @@ int cmd_add(struct cli *c, int argc, char **argv)
     a.tty = isatty(2) && !c->quiet;
     struct kb_ingest_sink sink = {on_doc, on_bad, &a};
     double t0 = now();
+    /* Index while ingesting when the index is ours to write; when kb-server
+     * holds it, the server applies the outbox (cli_sync says so below). */
+    struct indexer x;
+    memset(&x, 0, sizeof x);
+    struct kb_err ierr; /* on failure, cli_sync below tries again and reports */
+    if (kb_index_open(cli_index_dir(c), KB_INDEX_WRITE, &x.ix, &ierr) == 0) {
+        static char path[4096];
+        snprintf(path, sizeof path, "%s/kb.sqlite3", c->data);
+        x.store_path = path;
+        pthread_mutex_init(&x.mu, NULL);
+        pthread_cond_init(&x.cv, NULL);
+        if (pthread_create(&x.th, NULL, indexer_main, &x) == 0) {
+            a.ixr = &x;
+        } else {
+            kb_index_close(x.ix);
+            x.ix = NULL;
+        }
+    }
     size_t files = 0;
     for (; i < argc && !a.fatal; i++) {
         size_t n = 0;
@@ -148,7 +236,29 @@ int cmd_add(struct cli *c, int argc, char **argv)
         a.fatal = 1;
     }
     progress(&a, 1);
-    int rc = a.fatal ? 1 : cli_sync(c, st);
+    int rc = 0;
+    if (a.ixr) {
+        indexer_notify(a.ixr, a.in_batch, 1);
+        pthread_join(x.th, NULL);
+        if (x.rc) {
+            fprintf(stderr, "kb-indexer: cannot update the index: %s\n", x.err.msg);
+            rc = 1;
+        } else if (!a.fatal) {
+            /* Anything left (nothing, normally), and the outbox trim. */
+            struct kb_err serr;
+            if (kb_sync_apply(st, x.ix, 0, NULL, &serr) != 0) {
+                fprintf(stderr, "kb-indexer: cannot update the index: %s\n", serr.msg);
+                rc = 1;
+            }
+        }
+        kb_index_close(x.ix);
+        pthread_mutex_destroy(&x.mu);
+        pthread_cond_destroy(&x.cv);
+    } else if (!a.fatal) {
+        rc = cli_sync(c, st);
+    } else {
+        rc = 1;
+    }
     kb_store_close(st);
     double secs = now() - t0;
     if (!c->quiet || a.failed)

@@ -161,7 +161,14 @@ int kb_time_parse(const char *s, int64_t *out)
         if (!isdigit((unsigned char)*q))
             all_digits = 0;
     if (all_digits && strlen(s) != 8) {
-        *out = strtoll(s, NULL, 10);
+        /* Unix seconds up to the end of year 9999: callers step through
+         * ranges a day at a time, and INT64_MAX would overflow them. */
+        if (strlen(s) > 12)
+            return KB_EINVAL;
+        int64_t v = strtoll(s, NULL, 10);
+        if (v > KB_TIME_MAX)
+            return KB_EINVAL;
+        *out = v;
         return 0;
     }
     struct tm tm;

@@ -70,6 +70,7 @@ int kb_status_parse(const char *s);
 /* Parses "2024-03-01", "2024-03-01T10:20:30Z" (offsets allowed) or Unix
  * seconds into *out; returns 0 or KB_EINVAL. */
 int kb_time_parse(const char *s, int64_t *out);
+#define KB_TIME_MAX 253402300799LL /* 9999-12-31T23:59:59Z, the latest time kb_time_parse gives */
 
 #ifdef __cplusplus
 }

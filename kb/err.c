@@ -39,6 +39,8 @@ const char *kb_code_name(int code)
     case KB_ETOOBIG: return "too big";
     case KB_EFORMAT: return "bad format";
     case KB_EEXIST: return "exists";
+    case KB_ENOSPC: return "disk full";
+    case KB_EROFS: return "read-only";
     default: return "internal error";
     }
 }

@@ -21,7 +21,9 @@ enum kb_code {
     KB_ETOOBIG = -7,  /* over an explicit limit */
     KB_EFORMAT = -8,  /* a file or record is not in a format we read */
     KB_EEXIST = -9,
-    KB_EINTERNAL = -10
+    KB_EINTERNAL = -10,
+    KB_ENOSPC = -11,  /* the disk is full: nothing was written */
+    KB_EROFS = -12    /* the data is on read-only storage: nothing was written */
 };
 
 /* An optional out-parameter: code plus a lowercase message with no full stop. */

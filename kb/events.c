@@ -342,6 +342,46 @@ static int search_query(struct kb_store *st, int64_t id, char **query, struct kb
 
 /* ---- learning ------------------------------------------------------------ */
 
+/* Articles with the same title as article (ignoring ASCII case), in the
+ * same locale, published and visible to role, answer the same question
+ * (several answers to one FAQ, one article per product): the customer's
+ * words describe the question, so each of them learns the phrase too. At
+ * most KB_LEARN_SAME_MAX of them; failures are logged. */
+static void teach_same_question(struct kb_store *st, int64_t article, const char *phrase,
+                                int role)
+{
+    sqlite3_stmt *s = NULL;
+    struct kb_err err = {0, ""};
+    int64_t same[KB_LEARN_SAME_MAX];
+    size_t n = 0;
+    if (prep(st,
+             "SELECT b.number FROM articles a JOIN articles b"
+             " ON b.title = a.title COLLATE NOCASE AND b.locale = a.locale"
+             " WHERE a.number = ?1 AND b.number != ?1 AND b.status = 'published'"
+             " AND (?2 OR b.audience = 'public') ORDER BY b.number LIMIT ?3",
+             &s, &err) != 0)
+        goto fail;
+    sqlite3_bind_int64(s, 1, article);
+    sqlite3_bind_int(s, 2, role >= KB_ROLE_AGENT);
+    sqlite3_bind_int(s, 3, KB_LEARN_SAME_MAX);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < KB_LEARN_SAME_MAX)
+        same[n++] = sqlite3_column_int64(s, 0);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        sql_fail(st, &err, rc, "cannot read articles with the same title");
+    sqlite3_finalize(s);
+    if (err.code)
+        goto fail;
+    for (size_t i = 0; i < n; i++)
+        if (kb_store_add_asked_as(st, same[i], phrase, &err) != 0)
+            kb_log(KB_LOG_WARN, "events: cannot teach KB-%lld \"%.200s\": %s",
+                   (long long)same[i], phrase, err.msg);
+    return;
+fail:
+    kb_log(KB_LOG_WARN, "events: cannot find articles like KB-%lld: %s", (long long)article,
+           err.msg);
+}
+
 /* The one rule for "asked as" learning, shared by live traffic and the
  * ranking evaluation: a success (a "solved" event or a helpful vote) with
  * an article and a query teaches the article that query, if the article is
@@ -385,6 +425,7 @@ static int learn(struct kb_store *st, int64_t article, const char *query, const 
         goto fail;
     }
     kb_log(KB_LOG_DEBUG, "events: KB-%lld learned \"%s\"", (long long)article, phrase);
+    teach_same_question(st, article, phrase, role);
     goto out;
 fail:
     kb_log(KB_LOG_WARN, "events: cannot teach KB-%lld \"%.200s\": %s", (long long)article,

@@ -24,6 +24,7 @@ extern const char kb_events_schema_sql[];
 #define KB_FEEDBACK_COMMENT_MAX 2000
 #define KB_LEARN_MIN 2             /* a learned "asked as" phrase is 2..200 bytes */
 #define KB_LEARN_MAX 200
+#define KB_LEARN_SAME_MAX 50       /* articles with the same title that learn it too */
 
 /* The form queries are grouped by: valid UTF-8, lowercase (ASCII, Latin-1,
  * Latin Extended-A, Greek, Cyrillic), trimmed, white space runs as one

@@ -747,6 +747,16 @@ static char *meta_description(xmlNode *head)
     return best;
 }
 
+/* Replaces *s by a copy with invalid UTF-8 replaced (U+FFFD), if it has any. */
+static void utf8_fixed(char **s)
+{
+    if (*s && kb_in_utf8_check(*s, strlen(*s), 0) != (size_t)-1) {
+        char *f = kb_in_utf8_fix(*s, strlen(*s));
+        free(*s);
+        *s = f;
+    }
+}
+
 int kb_in_html(struct kb_in_ctx *c, const char *data, size_t len, int utf8)
 {
     struct kb_doc d;
@@ -811,6 +821,13 @@ int kb_in_html(struct kb_in_ctx *c, const char *data, size_t len, int utf8)
     d.html = kb_buf_detach(&b);
     kb_doc_set(&d.source, d.html);
     d.format = KB_FMT_HTML;
+    if (!utf8) {
+        /* Without a charset it can use, libxml2 lets some bytes through
+         * undecoded (a 0x95 after "&&&&"): keep the doc valid UTF-8. */
+        char **fields[] = {&d.title, &d.summary, &d.text, &d.html, &d.source};
+        for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+            utf8_fixed(fields[i]);
+    }
     rc = kb_in_emit(c, &d);
 out:
     free(h1);

@@ -12,10 +12,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <new>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -39,6 +41,7 @@ const char *const P_UNIT = "XN";     // boolean
 const Xapian::valueno SLOT_UPDATED = 0;
 const Xapian::valueno SLOT_NUMBER = 1;
 const Xapian::valueno SLOT_CATEGORY = 2;
+const Xapian::valueno SLOT_QUESTION = 3; // title_key(): documents asking the same question
 const char *const META_SEQ = "kb:last_seq";
 const size_t STORED_TEXT_MAX = 32 * 1024; // body kept in the index for snippets
 
@@ -48,6 +51,12 @@ struct Index {
     std::unique_ptr<Xapian::WritableDatabase> wpub, wint;
     Xapian::Database pub, both;
     kb_index_opts opts{};
+    // Writer state, see kb_index_put: stemmers by name, spelling counts
+    // waiting for the next commit, and the highest document number the
+    // index may hold (a put above it is a new document: nothing to replace).
+    std::map<std::string, std::pair<Xapian::Stem, class CachingStem *>> stems;
+    std::unordered_map<std::string, Xapian::termcount> spell_pub, spell_int;
+    int64_t number_max = 0;
 };
 
 int fail(kb_err *err)
@@ -219,8 +228,40 @@ std::set<std::string> spelling_words(const std::string &title, const std::string
     return words;
 }
 
-// Removes the document with uid term from db, undoing its spelling entries.
-void remove_from(Xapian::WritableDatabase &db, const std::string &uid)
+// A word spelling data keeps (what spelling_words keeps).
+bool spelling_word(const std::string &w)
+{
+    return w.size() >= 3 && w.size() <= 40 && w.find_first_of("0123456789") == std::string::npos;
+}
+
+// A stemmer that caches its answers and, while words is set, records every
+// word it is asked about. With STEM_ALL the TermGenerator passes each word it
+// indexes through the stemmer, so the document's words for spelling come
+// from the one tokenising pass (the same words spelling_words finds).
+class CachingStem : public Xapian::StemImplementation {
+  public:
+    explicit CachingStem(const char *name) : real(name) {}
+    std::string operator()(const std::string &w) override
+    {
+        if (words)
+            words->insert(w);
+        auto it = cache.find(w);
+        if (it != cache.end())
+            return it->second;
+        if (cache.size() >= 100000)
+            cache.clear();
+        return cache.emplace(w, real(w)).first->second;
+    }
+    std::string get_description() const override { return "kb cache: " + real.get_description(); }
+    Xapian::Stem real;
+    std::unordered_map<std::string, std::string> cache;
+    std::unordered_set<std::string> *words = nullptr;
+};
+
+// Removes the document with uid term from db, undoing its spelling entries
+// (first from pending, the counts not yet given to Xapian).
+void remove_from(Xapian::WritableDatabase &db, const std::string &uid,
+                 std::unordered_map<std::string, Xapian::termcount> &pending)
 {
     Xapian::PostingIterator p = db.postlist_begin(uid);
     if (p == db.postlist_end(uid))
@@ -228,12 +269,30 @@ void remove_from(Xapian::WritableDatabase &db, const std::string &uid)
     Xapian::Document old = db.get_document(*p);
     Data d = parse_data(old.get_data());
     for (const auto &w : spelling_words(d.f[D_TITLE], d.body)) {
+        auto it = pending.find(w);
+        if (it != pending.end()) {
+            if (--it->second == 0)
+                pending.erase(it);
+            continue;
+        }
         try {
             db.remove_spelling(w, 1);
         } catch (const Xapian::Error &) {
         }
     }
     db.delete_document(uid);
+}
+
+// Gives the pending spelling counts to Xapian: one add_spelling per word per
+// commit instead of one per word per document.
+void flush_spelling(Index *ix)
+{
+    for (auto *p : {&ix->spell_pub, &ix->spell_int}) {
+        Xapian::WritableDatabase &w = p == &ix->spell_pub ? *ix->wpub : *ix->wint;
+        for (const auto &e : *p)
+            w.add_spelling(e.first, e.second);
+        p->clear();
+    }
 }
 
 void add_field_text(Xapian::TermGenerator &tg, const char *s, Xapian::termcount wdf,
@@ -245,22 +304,65 @@ void add_field_text(Xapian::TermGenerator &tg, const char *s, Xapian::termcount 
     tg.increase_termpos(100);
 }
 
-Xapian::Document make_document(const Index *ix, const kb_doc *d, int audience)
+// words (may be NULL) gets the words of the title and body for spelling, when
+// the stemmer can collect them; *collected says whether it did.
+// Documents with the same title (folded) in the same language ask the same
+// question: an 8-byte FNV-1a hash of both, for the ranking's second stage.
+std::string title_key(const char *title, const char *locale)
+{
+    std::string t = fold_value(title ? title : "");
+    if (t.empty())
+        return std::string();
+    t += '\0';
+    t += locale_primary(lower_ascii(locale && *locale ? locale : "en"));
+    uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : t) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    return std::string(reinterpret_cast<const char *>(&h), sizeof h);
+}
+
+Xapian::Document make_document(Index *ix, const kb_doc *d, int audience,
+                               std::unordered_set<std::string> *words, bool *collected)
 {
     Xapian::Document doc;
     Xapian::TermGenerator tg;
     tg.set_document(doc);
     // STEM_ALL with the "none" stemmer would index nothing at all.
-    bool stems = std::strcmp(stemmer_name(d->locale), "none") != 0;
-    tg.set_stemmer(make_stem(d->locale));
+    const char *sname = stemmer_name(d->locale);
+    bool stems = std::strcmp(sname, "none") != 0;
+    CachingStem *cs = nullptr;
+    if (stems && ix->mode == KB_INDEX_WRITE) {
+        auto it = ix->stems.find(sname);
+        if (it == ix->stems.end()) {
+            CachingStem *impl = new CachingStem(sname);
+            it = ix->stems.emplace(sname, std::make_pair(Xapian::Stem(impl), impl)).first;
+        }
+        tg.set_stemmer(it->second.first);
+        cs = it->second.second;
+    } else {
+        tg.set_stemmer(make_stem(d->locale));
+    }
     tg.set_stemming_strategy(stems ? Xapian::TermGenerator::STEM_ALL
                                    : Xapian::TermGenerator::STEM_NONE);
     tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+    // The stored body (what remove_from reads back) must be the whole text.
+    bool collect = words && cs && (!d->text || std::strlen(d->text) <= STORED_TEXT_MAX);
+    *collected = collect;
 
     unsigned tw = ix->opts.title_wdf ? ix->opts.title_wdf : 1;
+    if (collect)
+        cs->words = words;
     add_field_text(tg, d->title, tw, "");
+    if (cs)
+        cs->words = nullptr;
     add_field_text(tg, d->summary, 1, "");
+    if (collect)
+        cs->words = words;
     add_field_text(tg, d->text, 1, "");
+    if (cs)
+        cs->words = nullptr;
     for (size_t i = 0; i < d->ntags; i++)
         add_field_text(tg, d->tags[i], 1, "");
     add_field_text(tg, d->title, 1, P_TITLE);
@@ -293,6 +395,7 @@ Xapian::Document make_document(const Index *ix, const kb_doc *d, int audience)
         doc.add_boolean_term(P_UNIT + fold_value(d->unit));
     doc.add_value(SLOT_UPDATED, Xapian::sortable_serialise(double(d->updated)));
     doc.add_value(SLOT_NUMBER, Xapian::sortable_serialise(double(d->number)));
+    doc.add_value(SLOT_QUESTION, title_key(d->title, d->locale));
     doc.set_data(make_data(d, audience));
     return doc;
 }
@@ -310,6 +413,12 @@ const Xapian::SimpleStopper &english_stopper()
         "when", "where", "which", "while", "who", "why", "will", "with", "would", "you",
         "your", "am", "is", "get", "getting", "way", "there", "possible", "anyone",
         "know", "want", "need", "please", "thanks", "hi", "hello",
+        // Contractions are function words too ("I'd like to ...").
+        "i'd", "i've", "i'll", "you're", "you've", "you'd", "we're", "we've", "they're",
+        "he's", "she's", "that's", "there's", "what's", "here's", "who's", "let's",
+        "don't", "doesn't", "didn't", "can't", "won't", "isn't", "aren't", "wasn't",
+        "weren't", "haven't", "hasn't", "wouldn't", "shouldn't", "couldn't", "wanna",
+        "gonna",
     };
     static const Xapian::SimpleStopper stopper(std::begin(words), std::end(words));
     return stopper;
@@ -319,6 +428,69 @@ unsigned parse_flags()
 {
     return Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_LOVEHATE |
            Xapian::QueryParser::FLAG_CJK_NGRAM | Xapian::QueryParser::FLAG_PURE_NOT;
+}
+
+// Spelling correction for a query that finds little: when at least half of
+// its words (stop words aside) are unknown to the index, as typed and as
+// stemmed, each unknown word is replaced by the spelling table's suggestion.
+// Returns the corrected query, or "" when there is nothing to correct. A
+// query whose other words match is left alone: an unknown word there is
+// more often a real word the knowledge base does not use ("unreplied",
+// "destiny") than a typo, and "correcting" it into a different known word
+// misleads the ranking. (Xapian's own FLAG_SPELLING_CORRECTION looks the
+// unstemmed word up in a stemmed index, so it even "corrects" known words:
+// "procedure" -> "procedures".) Words with digits, of fewer than three
+// letters, or in scripts without spelling data are never corrected.
+std::string correct_spelling(const Xapian::Database &db, const std::string &norm,
+                             const char *locale)
+{
+    Xapian::Stem stem = make_stem(locale);
+    auto word_byte = [](unsigned char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\'' || c >= 0x80;
+    };
+    struct Word {
+        size_t at, len;
+        std::string fix;
+    };
+    std::vector<Word> words;
+    size_t content = 0, unknown = 0;
+    for (size_t i = 0; i < norm.size();) {
+        if (!word_byte(static_cast<unsigned char>(norm[i]))) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < norm.size() && word_byte(static_cast<unsigned char>(norm[j])))
+            j++;
+        std::string w = norm.substr(i, j - i);
+        Word wd{i, j - i, std::string()};
+        i = j;
+        if (kb_index_stopword(w.c_str(), locale))
+            continue;
+        content++;
+        if (db.get_termfreq(w) != 0 || db.get_termfreq(stem(w)) != 0)
+            continue;
+        unknown++;
+        bool plain = w.size() >= 3 && w.size() <= 40 &&
+                     w.find_first_of("0123456789'") == std::string::npos;
+        for (unsigned char c : w)
+            plain = plain && c < 0xE0; // Latin, Greek, Cyrillic; not CJK or Thai
+        if (plain)
+            wd.fix = db.get_spelling_suggestion(w, 2);
+        if (!wd.fix.empty() && wd.fix != w)
+            words.push_back(wd);
+    }
+    if (words.empty() || unknown * 2 < content)
+        return std::string();
+    std::string out;
+    size_t at = 0;
+    for (const auto &w : words) {
+        out.append(norm, at, w.at - at);
+        out += w.fix;
+        at = w.at + w.len;
+    }
+    out.append(norm, at, std::string::npos);
+    return out;
 }
 
 struct Parsed {
@@ -339,13 +511,10 @@ Parsed parse(const Xapian::Database &db, const std::string &norm, const kb_searc
     qp.set_default_op(Xapian::Query::OP_OR);
     if (stop && std::string(stemmer_name(o->locale)) == "english")
         qp.set_stopper(&english_stopper());
-    unsigned flags = parse_flags();
-    if (spelling)
-        flags |= Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
     Parsed p;
-    p.main = qp.parse_query(norm, flags, prefix);
+    p.main = qp.parse_query(norm, parse_flags(), prefix);
     if (spelling)
-        p.corrected = qp.get_corrected_query_string();
+        p.corrected = correct_spelling(db, norm, o->locale);
     for (auto t = p.main.get_terms_begin(); t != p.main.get_terms_end(); ++t)
         p.terms.push_back(*t);
     return p;
@@ -424,6 +593,79 @@ struct Built {
     std::string corrected;
 };
 
+// BM25's inverse document frequency as Xapian 1.4's BM25Weight computes it.
+double bm25_idf(double n_docs, double tf)
+{
+    double tw = (n_docs - tf + 0.5) / (tf + 0.5);
+    if (tw < 2)
+        tw = tw * 0.5 + 1;
+    return std::log(tw);
+}
+
+// The query's words in a field (prefix), each weighted by how rare the word
+// is in the whole collection rather than in that field alone. A field only
+// some documents have ("asked as") would otherwise make every word in it
+// rare: one article taught "search gmail by date" would win every query
+// that says "gmail". BM25F does the same: one idf per word across fields.
+Xapian::Query field_query(const Xapian::Database &db, const std::vector<std::string> &terms,
+                          const char *prefix)
+{
+    double n = db.get_doccount();
+    std::vector<Xapian::Query> parts;
+    std::set<std::string> seen;
+    for (const auto &t : terms) {
+        if (t.empty() || (t[0] >= 'A' && t[0] <= 'Z') || !seen.insert(t).second)
+            continue;
+        Xapian::termcount wqf = Xapian::termcount(std::count(terms.begin(), terms.end(), t));
+        std::string ft = prefix + t;
+        double ftf = db.get_termfreq(ft);
+        if (ftf == 0)
+            continue;
+        double scale = bm25_idf(n, db.get_termfreq(t)) / bm25_idf(n, ftf);
+        parts.push_back(scaled(Xapian::Query(ft, wqf), scale));
+    }
+    if (parts.empty())
+        return Xapian::Query();
+    return Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
+}
+
+// Stems of words the query types apart but the index knows as one word
+// ("git hub", "e mail", "drop box"): each pair of adjacent words, separated
+// by a space or a hyphen, whose joined form is an indexed word.
+std::vector<std::string> joined_words(const Xapian::Database &db, const std::string &norm,
+                                      const char *locale)
+{
+    Xapian::Stem stem = make_stem(locale);
+    std::vector<std::string> out;
+    std::string prev;
+    auto letter = [](unsigned char c) { return (c >= 'a' && c <= 'z') || c >= 0x80; };
+    for (size_t i = 0; i < norm.size();) {
+        unsigned char c = static_cast<unsigned char>(norm[i]);
+        if (!letter(c)) {
+            if (c != ' ' && c != '-')
+                prev.clear(); // punctuation or digits end the pair
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < norm.size() && letter(static_cast<unsigned char>(norm[j])))
+            j++;
+        std::string w = norm.substr(i, j - i);
+        if (j < norm.size() && !letter(static_cast<unsigned char>(norm[j])) && norm[j] != ' ' &&
+            norm[j] != '-' && norm[j] != '.' && norm[j] != ',' && norm[j] != '?' && norm[j] != '!')
+            w.clear(); // part of a longer token ("it's", "x2"): not a word of its own
+        if (!prev.empty() && !w.empty() && prev.size() + w.size() <= 40) {
+            std::string joined = prev + w;
+            std::string t = stem(joined);
+            if (!kb_index_stopword(joined.c_str(), locale) && db.get_termfreq(t) > 0)
+                out.push_back(t);
+        }
+        prev = w;
+        i = j;
+    }
+    return out;
+}
+
 Built build_query(const Xapian::Database &db, const std::string &norm, const kb_search_opts *o,
                   bool spelling)
 {
@@ -436,16 +678,24 @@ Built build_query(const Xapian::Database &db, const std::string &norm, const kb_
     b.corrected = p.corrected;
     if (p.main.empty())
         return b;
+    // Words typed apart that the index knows as one word count as that word.
+    std::vector<std::string> terms = p.terms;
     std::vector<Xapian::Query> any{p.main};
+    for (const auto &j : r.joins ? joined_words(db, norm, o->locale) : std::vector<std::string>()) {
+        if (std::find(terms.begin(), terms.end(), j) != terms.end())
+            continue;
+        terms.push_back(j);
+        any.emplace_back(j);
+    }
     if (r.title_weight > 0) {
-        Parsed t = parse(db, norm, o, P_TITLE, r.stopwords != 0, false);
-        if (!t.main.empty())
-            any.push_back(scaled(t.main, r.title_weight));
+        Xapian::Query f = field_query(db, terms, P_TITLE);
+        if (!f.empty())
+            any.push_back(scaled(f, r.title_weight));
     }
     if (r.asked_weight > 0) {
-        Parsed a = parse(db, norm, o, P_ASKED, r.stopwords != 0, false);
-        if (!a.main.empty())
-            any.push_back(scaled(a.main, r.asked_weight));
+        Xapian::Query f = field_query(db, terms, P_ASKED);
+        if (!f.empty())
+            any.push_back(scaled(f, r.asked_weight));
     }
     if (r.synonyms) {
         Xapian::Query s = synonym_query(db, norm, o);
@@ -539,6 +789,7 @@ std::string make_snippet(const std::string &text, const std::string &fallback,
         size_t z = char_start(src, std::min(src.size(), width));
         while (z < src.size() && z > width / 2 && src[z] != ' ')
             z--;
+        z = char_start(src, z); // no space in reach (Chinese): still cut between characters
         add_escaped(&b, src, 0, z);
         if (z < src.size())
             kb_buf_adds(&b, "\xE2\x80\xA6");
@@ -639,14 +890,61 @@ Xapian::Query with_filter(const Xapian::Query &q, const kb_search_opts *o)
     return Xapian::Query(Xapian::Query::OP_FILTER, q, f);
 }
 
+// One field of a document's data header, without copying the body.
+std::string data_field(const std::string &data, int field)
+{
+    size_t at = 0, end = data.find('\n');
+    if (end == std::string::npos)
+        end = data.size();
+    for (int i = 0; i < field; i++) {
+        at = data.find('\t', at);
+        if (at == std::string::npos || at >= end)
+            return std::string();
+        at++;
+    }
+    size_t z = data.find('\t', at);
+    return data.substr(at, (z == std::string::npos || z > end ? end : z) - at);
+}
+
+// A candidate of the second ranking stage.
+struct Cand {
+    Xapian::docid did;
+    double score;
+    Xapian::Document doc;
+    std::string title; // folded
+};
+
+const size_t RERANK_DEPTH = 50; // candidates the second stage reorders
+
+// Documents with the same title answer the same question: each one moves
+// toward the best score of its group by weight w (0..1), so that the answers
+// to the question the query asks come together ahead of other questions.
+void rerank_groups(std::vector<Cand> &c, double w)
+{
+    std::unordered_map<std::string, double> best;
+    for (const auto &x : c) {
+        auto it = best.find(x.title);
+        if (it == best.end() || it->second < x.score)
+            best[x.title] = x.score;
+    }
+    for (auto &x : c)
+        x.score += w * (best[x.title] - x.score);
+}
+
 kb_result *run_search(Index *ix, const kb_search_opts *o)
 {
     const Xapian::Database &db = pick(ix, o->dbs);
     std::string norm = normalize(o->query ? o->query : "");
     kb_result *res = static_cast<kb_result *>(kb_xcalloc(1, sizeof *res));
-    Built b = build_query(db, norm, o, o->spelling != 0);
+    // Freed if anything below throws (DatabaseModifiedError is retried).
+    std::unique_ptr<kb_result, void (*)(kb_result *)> guard(res, kb_result_free);
+    Built b = build_query(db, norm, o, o->spelling != 0 && o->rank.spelling != 0);
     const kb_rank_opts &r = o->rank;
     size_t limit = o->limit ? o->limit : 10;
+    bool rerank = r.group_weight > 0;
+    // A second stage reorders the first RERANK_DEPTH, so it fetches from 0.
+    size_t first = rerank ? 0 : o->offset;
+    size_t count = rerank ? std::max(o->offset + limit + 1, RERANK_DEPTH) : limit + 1;
 
     auto run = [&](const Xapian::Query &q, Xapian::ValueCountMatchSpy *spy) {
         Xapian::Enquire enq(db);
@@ -654,17 +952,17 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
         enq.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, 0.5));
         if (spy)
             enq.add_matchspy(spy);
-        Xapian::doccount check = Xapian::doccount(o->offset + limit + 1);
+        Xapian::doccount check = Xapian::doccount(first + count);
         if (spy)
             check = std::max<Xapian::doccount>(check, std::min<Xapian::doccount>(
                                                           db.get_doccount(), 20000));
-        return enq.get_mset(Xapian::doccount(o->offset), Xapian::doccount(limit + 1), check);
+        return enq.get_mset(Xapian::doccount(first), Xapian::doccount(count), check);
     };
 
     if (b.query.empty() && !filter_query(o).empty() && norm.find_first_not_of(' ') == std::string::npos)
         b.query = Xapian::Query::MatchAll; // browse by filter alone
     if (b.query.empty())
-        return res;
+        return guard.release();
 
     Xapian::Query q = b.query;
     // Pseudo-relevance feedback: expand with the best terms of the top docs.
@@ -701,7 +999,7 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
 
     // Spelling: Xapian corrects only words the index does not know; run the
     // corrected query and show it when it finds at least as much.
-    if (o->spelling && !b.corrected.empty() && b.corrected != norm) {
+    if (!b.corrected.empty() && b.corrected != norm) {
         Built c = build_query(db, b.corrected, o, false);
         if (!c.query.empty()) {
             std::unique_ptr<Xapian::ValueCountMatchSpy> spy2;
@@ -719,23 +1017,43 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
     }
 
     res->total = ms.get_matches_estimated();
-    size_t n = std::min<size_t>(ms.size(), limit);
-    res->more = ms.size() > limit;
+    std::vector<Cand> cands;
+    cands.reserve(ms.size());
+    for (auto m = ms.begin(); m != ms.end(); ++m)
+        cands.push_back(Cand{*m, m.get_weight(), m.get_document(), std::string()});
+    if (rerank) {
+        size_t depth = std::min(cands.size(), RERANK_DEPTH);
+        std::vector<Cand> top(cands.begin(), cands.begin() + long(depth));
+        for (auto &x : top) {
+            x.title = x.doc.get_value(SLOT_QUESTION);
+            if (x.title.empty()) { // indexed before the slot existed: slower, same answer
+                std::string data = x.doc.get_data();
+                x.title = title_key(data_field(data, D_TITLE).c_str(),
+                                    data_field(data, D_LOCALE).c_str());
+            }
+        }
+        rerank_groups(top, r.group_weight);
+        std::stable_sort(top.begin(), top.end(),
+                         [](const Cand &x, const Cand &y) { return x.score > y.score; });
+        std::copy(top.begin(), top.end(), cands.begin());
+        cands.erase(cands.begin(), cands.begin() + long(std::min(cands.size(), o->offset)));
+    }
+    size_t n = std::min<size_t>(cands.size(), limit);
+    res->more = cands.size() > limit;
     res->hits = static_cast<kb_hit *>(kb_xcalloc(n ? n : 1, sizeof *res->hits));
+    res->nhits = n; // zeroed hits: kb_result_free copes with a partial fill
     std::unordered_set<std::string> tset;
     for (const auto &t : terms)
         if (!t.empty() && !(t[0] >= 'A' && t[0] <= 'Z'))
             tset.insert(t);
     Xapian::Stem stem = make_stem(o->locale);
     size_t width = o->snippet_chars ? o->snippet_chars : 200;
-    size_t i = 0;
-    for (auto m = ms.begin(); m != ms.end() && i < n; ++m, ++i) {
-        Data d = parse_data(m.get_document().get_data());
-        fill_hit(&res->hits[i], d, m.get_weight());
+    for (size_t i = 0; i < n; i++) {
+        Data d = parse_data(cands[i].doc.get_data());
+        fill_hit(&res->hits[i], d, cands[i].score);
         if (o->snippets)
             res->hits[i].snippet = dup(make_snippet(d.body, d.f[D_SUMMARY], tset, stem, width));
     }
-    res->nhits = i;
     if (spy) {
         std::vector<kb_facet> fs;
         for (auto v = spy->top_values_begin(50); v != spy->top_values_end(50); ++v)
@@ -744,7 +1062,7 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
         res->facets = static_cast<kb_facet *>(kb_xcalloc(fs.size() ? fs.size() : 1, sizeof(kb_facet)));
         std::copy(fs.begin(), fs.end(), res->facets);
     }
-    return res;
+    return guard.release();
 }
 
 void open_readers(Index *ix)
@@ -759,6 +1077,33 @@ void open_readers(Index *ix)
         ix->both = Xapian::Database(ix->dir + "/public");
         ix->both.add_database(Xapian::Database(ix->dir + "/internal"));
     }
+}
+
+// Called in a catch block around a read. A reader two commits behind the
+// index thread may read a block the writer has since reused, which shows as
+// DatabaseModifiedError or as garbage ("EOF reading block"). Reopens and
+// returns 0 to try again; after a few tries returns the error (busy, or the
+// fault itself when it persists).
+int retry_read(Index *ix, int attempt, const char *what, kb_err *err)
+{
+    if (attempt >= 3) {
+        try {
+            throw;
+        } catch (const Xapian::DatabaseModifiedError &) {
+            return kb_err_set(err, KB_EBUSY, "index changed too often during the %s", what);
+        } catch (...) {
+            return fail(err);
+        }
+    }
+    try {
+        ix->pub.reopen();
+        ix->both.reopen();
+    } catch (const Xapian::DatabaseError &) {
+        // Changed again while reopening: the next attempt reopens.
+    } catch (...) {
+        return fail(err);
+    }
+    return 0;
 }
 
 } // namespace
@@ -785,12 +1130,16 @@ void kb_rank_opts_baseline(struct kb_rank_opts *r)
 void kb_rank_opts_default(struct kb_rank_opts *r)
 {
     kb_rank_opts_baseline(r);
-    r->title_weight = 1.0;
-    r->phrase_weight = 0.5;
+    r->b = 0.4;
+    r->title_weight = 1.5;
+    r->phrase_weight = 0.0;
     r->near_weight = 0.0;
     r->synonyms = 1;
     r->stopwords = 1;
+    r->spelling = 1;
+    r->joins = 1;
     r->asked_weight = 1.0;
+    r->group_weight = 0.5;
 }
 
 void kb_search_opts_init(struct kb_search_opts *o)
@@ -819,6 +1168,12 @@ int kb_index_open(const char *dir, int mode, struct kb_index **out, struct kb_er
                                                           Xapian::DB_CREATE_OR_OPEN));
             h->ix.wint.reset(new Xapian::WritableDatabase(h->ix.dir + "/internal",
                                                           Xapian::DB_CREATE_OR_OPEN));
+            for (auto *w : {h->ix.wpub.get(), h->ix.wint.get()}) {
+                std::string ub = w->get_value_upper_bound(SLOT_NUMBER);
+                if (!ub.empty())
+                    h->ix.number_max = std::max(
+                        h->ix.number_max, int64_t(std::ceil(Xapian::sortable_unserialise(ub))));
+            }
         }
         open_readers(&h->ix);
         *out = h;
@@ -837,6 +1192,8 @@ void kb_index_close(struct kb_index *h)
     if (!h)
         return;
     try {
+        if (h->ix.wpub)
+            flush_spelling(&h->ix);
         if (h->ix.wpub)
             h->ix.wpub->close();
         if (h->ix.wint)
@@ -864,28 +1221,83 @@ void kb_index_set_opts(struct kb_index *h, const struct kb_index_opts *o)
     h->ix.opts = *o;
 }
 
-int kb_index_put(struct kb_index *h, int db, const struct kb_doc *d, struct kb_err *err)
+struct kb_index_prepared {
+    int db;
+    int kind;
+    int64_t number;
+    Xapian::Document doc;
+    std::vector<std::string> words; // for spelling
+};
+
+int kb_index_prepare(struct kb_index *h, int db, const struct kb_doc *d,
+                     struct kb_index_prepared **out, struct kb_err *err)
 {
+    *out = nullptr;
     try {
         if (h->ix.mode != KB_INDEX_WRITE)
             return kb_err_set(err, KB_EINVAL, "index opened read-only");
         if (db != KB_DB_PUBLIC && db != KB_DB_INTERNAL)
             return kb_err_set(err, KB_EINVAL, "put needs exactly one database");
-        std::string uid = uid_term(d->kind, d->number);
-        remove_from(*h->ix.wpub, uid);
-        remove_from(*h->ix.wint, uid);
-        Xapian::WritableDatabase &w = db == KB_DB_PUBLIC ? *h->ix.wpub : *h->ix.wint;
+        std::unique_ptr<kb_index_prepared> p(new kb_index_prepared());
+        p->db = db;
+        p->kind = d->kind;
+        p->number = d->number;
         int audience = db == KB_DB_PUBLIC ? KB_AUD_PUBLIC : KB_AUD_INTERNAL;
-        Xapian::Document doc = make_document(&h->ix, d, audience);
-        w.add_document(doc);
-        if (h->ix.opts.spelling)
-            for (const auto &word : spelling_words(d->title ? d->title : "",
-                                                   parse_data(doc.get_data()).body))
-                w.add_spelling(word, 1);
+        std::unordered_set<std::string> words;
+        bool collected = false;
+        bool spell = h->ix.opts.spelling != 0;
+        p->doc = make_document(&h->ix, d, audience, spell ? &words : nullptr, &collected);
+        if (spell) {
+            if (!collected)
+                for (const auto &word : spelling_words(d->title ? d->title : "",
+                                                       parse_data(p->doc.get_data()).body))
+                    words.insert(word);
+            for (const auto &word : words)
+                if (spelling_word(word))
+                    p->words.push_back(word);
+        }
+        *out = p.release();
         return 0;
     } catch (...) {
         return fail(err);
     }
+}
+
+int kb_index_put_prepared(struct kb_index *h, struct kb_index_prepared *prep, struct kb_err *err)
+{
+    std::unique_ptr<kb_index_prepared> p(prep);
+    try {
+        if (h->ix.mode != KB_INDEX_WRITE)
+            return kb_err_set(err, KB_EINVAL, "index opened read-only");
+        std::string uid = uid_term(p->kind, p->number);
+        // Numbers only grow: one above every number indexed so far is new,
+        // and needs no look-up for an old version to replace.
+        if (p->number <= h->ix.number_max) {
+            remove_from(*h->ix.wpub, uid, h->ix.spell_pub);
+            remove_from(*h->ix.wint, uid, h->ix.spell_int);
+        }
+        h->ix.number_max = std::max<int64_t>(h->ix.number_max, p->number);
+        Xapian::WritableDatabase &w = p->db == KB_DB_PUBLIC ? *h->ix.wpub : *h->ix.wint;
+        w.add_document(p->doc);
+        auto &pending = p->db == KB_DB_PUBLIC ? h->ix.spell_pub : h->ix.spell_int;
+        for (const auto &word : p->words)
+            pending[word]++;
+        return 0;
+    } catch (...) {
+        return fail(err);
+    }
+}
+
+void kb_index_prepared_free(struct kb_index_prepared *p)
+{
+    delete p;
+}
+
+int kb_index_put(struct kb_index *h, int db, const struct kb_doc *d, struct kb_err *err)
+{
+    struct kb_index_prepared *p = nullptr;
+    int rc = kb_index_prepare(h, db, d, &p, err);
+    return rc ? rc : kb_index_put_prepared(h, p, err);
 }
 
 int kb_index_delete(struct kb_index *h, int kind, int64_t number, struct kb_err *err)
@@ -894,8 +1306,8 @@ int kb_index_delete(struct kb_index *h, int kind, int64_t number, struct kb_err 
         if (h->ix.mode != KB_INDEX_WRITE)
             return kb_err_set(err, KB_EINVAL, "index opened read-only");
         std::string uid = uid_term(kind, number);
-        remove_from(*h->ix.wpub, uid);
-        remove_from(*h->ix.wint, uid);
+        remove_from(*h->ix.wpub, uid, h->ix.spell_pub);
+        remove_from(*h->ix.wint, uid, h->ix.spell_int);
         return 0;
     } catch (...) {
         return fail(err);
@@ -907,6 +1319,7 @@ int kb_index_commit(struct kb_index *h, int64_t seq, struct kb_err *err)
     try {
         if (h->ix.mode != KB_INDEX_WRITE)
             return kb_err_set(err, KB_EINVAL, "index opened read-only");
+        flush_spelling(&h->ix);
         if (seq >= 0) {
             std::string s = std::to_string(seq);
             h->ix.wpub->set_metadata(META_SEQ, s);
@@ -1007,15 +1420,9 @@ int kb_index_search(struct kb_index *h, const struct kb_search_opts *o, struct k
         try {
             *out = run_search(&h->ix, o);
             return 0;
-        } catch (const Xapian::DatabaseModifiedError &) {
-            if (attempt >= 3)
-                return kb_err_set(err, KB_EBUSY, "index changed too often during the search");
-            try {
-                h->ix.pub.reopen();
-                h->ix.both.reopen();
-            } catch (...) {
-                return fail(err);
-            }
+        } catch (const Xapian::DatabaseError &) {
+            if (int rc = retry_read(&h->ix, attempt, "search", err))
+                return rc;
         } catch (...) {
             return fail(err);
         }
@@ -1026,7 +1433,7 @@ int kb_index_suggest(struct kb_index *h, int dbs, const char *prefix, const char
                      size_t limit, struct kb_result **out, struct kb_err *err)
 {
     *out = nullptr;
-    try {
+    for (int attempt = 0;; attempt++) try {
         const Xapian::Database &db = pick(&h->ix, dbs);
         kb_result *res = static_cast<kb_result *>(kb_xcalloc(1, sizeof *res));
         std::unique_ptr<kb_result, void (*)(kb_result *)> guard(res, kb_result_free);
@@ -1061,6 +1468,10 @@ int kb_index_suggest(struct kb_index *h, int dbs, const char *prefix, const char
         res->total = ms.get_matches_estimated();
         *out = guard.release();
         return 0;
+    } catch (const Xapian::DatabaseError &) {
+        // As in kb_index_search (a 500 under writes otherwise).
+        if (int rc = retry_read(&h->ix, attempt, "suggestion", err))
+            return rc;
     } catch (...) {
         return fail(err);
     }
@@ -1078,13 +1489,16 @@ int kb_index_stopword(const char *word, const char *locale)
 int kb_index_term_freq(struct kb_index *h, int dbs, const char *word, const char *locale,
                        uint64_t *freq, uint64_t *total, struct kb_err *err)
 {
-    try {
+    for (int attempt = 0;; attempt++) try {
         const Xapian::Database &db = pick(&h->ix, dbs);
         std::string w = fold_value(word);
         Xapian::Stem stem = make_stem(locale);
         *freq = db.get_termfreq(stem(w));
         *total = db.get_doccount();
         return 0;
+    } catch (const Xapian::DatabaseError &) {
+        if (int rc = retry_read(&h->ix, attempt, "lookup", err))
+            return rc;
     } catch (...) {
         return fail(err);
     }

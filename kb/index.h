@@ -41,6 +41,16 @@ void kb_index_set_opts(struct kb_index *ix, const struct kb_index_opts *o);
 /* Adds or replaces d (d->number and d->kind identify it) in db (PUBLIC or
  * INTERNAL), and removes it from the other one. */
 int kb_index_put(struct kb_index *ix, int db, const struct kb_doc *d, struct kb_err *err);
+/* kb_index_put in two steps, so that one thread can turn documents into
+ * terms while another writes: kb_index_prepare reads only d and the
+ * handle's options and stemmers (never the databases); *out goes to
+ * kb_index_put_prepared, which takes ownership (also on error), or to
+ * kb_index_prepared_free. At most one thread prepares and one writes. */
+struct kb_index_prepared;
+int kb_index_prepare(struct kb_index *ix, int db, const struct kb_doc *d,
+                     struct kb_index_prepared **out, struct kb_err *err);
+int kb_index_put_prepared(struct kb_index *ix, struct kb_index_prepared *p, struct kb_err *err);
+void kb_index_prepared_free(struct kb_index_prepared *p);
 /* Removes a document from both databases; absent is not an error. */
 int kb_index_delete(struct kb_index *ix, int kind, int64_t number, struct kb_err *err);
 /* Commits both databases, recording seq as the last applied outbox row
@@ -67,6 +77,9 @@ struct kb_rank_opts {
     double prf_weight;
     double asked_weight;   /* weight of the "asked as" field; 0 = off */
     double prior_weight;   /* helpful votes / clicks prior; 0 = off */
+    int spelling;          /* correct unknown words (when the caller asks for it) */
+    double group_weight;   /* pull answers sharing a title toward their best; 0 = off */
+    int joins;             /* "git hub" also finds "github" when the index has it */
 };
 void kb_rank_opts_default(struct kb_rank_opts *r);
 void kb_rank_opts_baseline(struct kb_rank_opts *r); /* plain BM25, one field */

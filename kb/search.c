@@ -2,6 +2,8 @@
 #include "search.h"
 
 #include <math.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +30,104 @@ int kb_role_parse(const char *s)
 const char *kb_role_name(int role)
 {
     return role >= 0 && role < 4 ? role_names[role] : "customer";
+}
+
+/* ---- ranking knobs by name --------------------------------------------- */
+
+enum { KNOB_DOUBLE, KNOB_BOOL, KNOB_INT };
+static const struct knob {
+    const char *name;
+    int type;
+    size_t off;
+    double max; /* largest accepted value */
+} knobs[] = {
+    {"k1", KNOB_DOUBLE, offsetof(struct kb_rank_opts, k1), 100},
+    {"b", KNOB_DOUBLE, offsetof(struct kb_rank_opts, b), 1},
+    {"title-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, title_weight), 100},
+    {"phrase-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, phrase_weight), 100},
+    {"near-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, near_weight), 100},
+    {"asked-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, asked_weight), 100},
+    {"prior-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, prior_weight), 100},
+    {"synonyms", KNOB_BOOL, offsetof(struct kb_rank_opts, synonyms), 1},
+    {"stopwords", KNOB_BOOL, offsetof(struct kb_rank_opts, stopwords), 1},
+    {"spelling", KNOB_BOOL, offsetof(struct kb_rank_opts, spelling), 1},
+    {"group-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, group_weight), 1},
+    {"joins", KNOB_BOOL, offsetof(struct kb_rank_opts, joins), 1},
+    {"prf-docs", KNOB_INT, offsetof(struct kb_rank_opts, prf_docs), 50},
+    {"prf-terms", KNOB_INT, offsetof(struct kb_rank_opts, prf_terms), 100},
+    {"prf-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, prf_weight), 100},
+};
+#define NKNOBS (sizeof knobs / sizeof knobs[0])
+
+const char *const kb_rank_opts_names[] = {
+    "k1", "b", "title-weight", "phrase-weight", "near-weight", "asked-weight",
+    "prior-weight", "synonyms", "stopwords", "spelling", "group-weight", "joins", "prf-docs", "prf-terms", "prf-weight", "prf",
+    NULL};
+
+int kb_rank_opts_set(struct kb_rank_opts *r, const char *name, const char *value,
+                     struct kb_err *err)
+{
+    if (!name || !value)
+        return kb_err_set(err, KB_EINVAL, "a ranking option needs a name and a value");
+    if (name[0] == '-' && name[1] == '-')
+        name += 2;
+    if (strcmp(name, "prf") == 0) {
+        int d, t;
+        double w;
+        char extra;
+        if (sscanf(value, "%d:%d:%lf%c", &d, &t, &w, &extra) != 3 || d < 0 || d > 50 ||
+            t < 0 || t > 100 || w < 0)
+            return kb_err_set(err, KB_EINVAL, "prf is DOCS:TERMS:WEIGHT, e.g. 3:10:0.3, not '%.40s'",
+                              value);
+        r->prf_docs = d;
+        r->prf_terms = t;
+        r->prf_weight = w;
+        return 0;
+    }
+    for (size_t i = 0; i < NKNOBS; i++) {
+        if (strcmp(knobs[i].name, name) != 0)
+            continue;
+        char *end;
+        double v = strtod(value, &end);
+        if (!*value || *end || !(v >= 0 && v <= knobs[i].max) ||
+            (knobs[i].type != KNOB_DOUBLE && v != floor(v)))
+            return kb_err_set(err, KB_EINVAL, "%s must be %s from 0 to %g, not '%.40s'", name,
+                              knobs[i].type == KNOB_DOUBLE ? "a number" : "a whole number",
+                              knobs[i].max, value);
+        char *field = (char *)r + knobs[i].off;
+        if (knobs[i].type == KNOB_DOUBLE)
+            memcpy(field, &v, sizeof v);
+        else {
+            int iv = (int)v;
+            memcpy(field, &iv, sizeof iv);
+        }
+        return 0;
+    }
+    return kb_err_set(err, KB_EINVAL, "unknown ranking option '%.40s'", name);
+}
+
+void kb_rank_opts_format(const struct kb_rank_opts *r, char *buf, size_t size)
+{
+    size_t at = 0;
+    if (!size)
+        return;
+    buf[0] = '\0';
+    for (size_t i = 0; i < NKNOBS && at < size; i++) {
+        const char *field = (const char *)r + knobs[i].off;
+        int n;
+        if (knobs[i].type == KNOB_DOUBLE) {
+            double v;
+            memcpy(&v, field, sizeof v);
+            n = snprintf(buf + at, size - at, "%s%s=%g", at ? " " : "", knobs[i].name, v);
+        } else {
+            int v;
+            memcpy(&v, field, sizeof v);
+            n = snprintf(buf + at, size - at, "%s%s=%d", at ? " " : "", knobs[i].name, v);
+        }
+        if (n < 0)
+            break;
+        at += (size_t)n;
+    }
 }
 
 struct word {

@@ -32,6 +32,20 @@ int kb_search(struct kb_index *ix, int role, const struct kb_search_opts *o,
 int kb_suggest(struct kb_index *ix, int role, const char *prefix, const char *locale,
                size_t limit, struct kb_result **out, struct kb_err *err);
 
+/* Sets one ranking knob by name, as the command-line tools and the
+ * evaluation spell it: "k1", "b", "title-weight", "phrase-weight",
+ * "near-weight", "asked-weight", "prior-weight", "synonyms" (0|1),
+ * "stopwords" (0|1), "prf" (DOCS:TERMS:WEIGHT, 0:0:0 = off), and the
+ * names kb_rank_opts_names lists. A leading "--" is ignored. KB_EINVAL
+ * names an unknown knob or a bad value. */
+int kb_rank_opts_set(struct kb_rank_opts *r, const char *name, const char *value,
+                     struct kb_err *err);
+/* The knob names kb_rank_opts_set accepts, NULL-terminated. */
+extern const char *const kb_rank_opts_names[];
+/* Writes every knob as "name=value" pairs separated by spaces into buf
+ * (NUL-terminated, truncated to size). */
+void kb_rank_opts_format(const struct kb_rank_opts *r, char *buf, size_t size);
+
 /* The reduced form of long input (caller frees), or NULL when text is short
  * enough to search as it is. */
 char *kb_search_reduce(struct kb_index *ix, int dbs, const char *text, const char *locale);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
@@ -38,6 +39,8 @@ int store_code(int rc)
     case SQLITE_MISMATCH:
     case SQLITE_RANGE: return KB_EINVAL;
     case SQLITE_TOOBIG: return KB_ETOOBIG;
+    case SQLITE_FULL: return KB_ENOSPC;
+    case SQLITE_READONLY: return KB_EROFS;
     case SQLITE_NOMEM:
     case SQLITE_MISUSE:
     case SQLITE_ERROR: return KB_EINTERNAL;
@@ -233,6 +236,24 @@ static int check_dir(const char *path, struct kb_err *err)
     return code;
 }
 
+/* After a failed open: a clearer error when the directory cannot be
+ * written (read-only mount, permissions), which SQLite reports only as
+ * "unable to open database file" or "attempt to write a readonly database". */
+static int explain_readonly(const char *path, int code, struct kb_err *err)
+{
+    const char *slash = strrchr(path, '/');
+    if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+        return code;
+    char *dir = !slash ? kb_xstrdup(".") : slash == path ? kb_xstrdup("/")
+                                          : kb_xstrndup(path, (size_t)(slash - path));
+    if (access(dir, W_OK) != 0 && (errno == EROFS || errno == EACCES || errno == EPERM))
+        code = kb_err_set(err, KB_EROFS, "cannot open store '%s': directory '%s' is not "
+                          "writable (%s): the store writes its journal beside the database",
+                          path, dir, strerror(errno));
+    free(dir);
+    return code;
+}
+
 static int set_wal(struct kb_store *st, struct kb_err *err)
 {
     sqlite3_stmt *s = NULL;
@@ -292,7 +313,7 @@ int kb_store_open(const char *path, struct kb_store **out, struct kb_err *err)
     return 0;
 fail:
     kb_store_close(st);
-    return code;
+    return explain_readonly(path, code, err);
 }
 
 void kb_store_close(struct kb_store *st)

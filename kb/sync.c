@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,5 +186,191 @@ out:
         remove_tree(tmp.data);
     kb_buf_release(&tmp);
     kb_buf_release(&old);
+    return rc;
+}
+
+/* ---- the pipelined apply: a feeder thread prepares, a writer writes ---- */
+
+struct pipe_item {
+    int64_t seq;
+    int kind;
+    int64_t number;
+    struct kb_index_prepared *prep; /* NULL: remove the document */
+};
+
+#define PIPE_CAP 256
+
+struct kb_sync_pipe {
+    struct kb_index *ix;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t not_empty, not_full;
+    struct pipe_item q[PIPE_CAP];
+    size_t head, count;
+    int finished; /* the feeder is done */
+    int rc;       /* the writer's first error */
+    struct kb_err err;
+    int64_t after; /* last seq fed */
+};
+
+static void pipe_fail(struct kb_sync_pipe *p, int rc, const struct kb_err *err)
+{
+    pthread_mutex_lock(&p->mu);
+    if (!p->rc) {
+        p->rc = rc;
+        if (err)
+            p->err = *err;
+    }
+    pthread_cond_broadcast(&p->not_full);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void *pipe_writer(void *arg)
+{
+    struct kb_sync_pipe *p = arg;
+    size_t since = 0;
+    int64_t last = -1;
+    struct kb_err err;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->count == 0 && !p->finished)
+            pthread_cond_wait(&p->not_empty, &p->mu);
+        if (p->count == 0) {
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        struct pipe_item it = p->q[p->head];
+        p->head = (p->head + 1) % PIPE_CAP;
+        p->count--;
+        int failed = p->rc != 0;
+        pthread_cond_signal(&p->not_full);
+        pthread_mutex_unlock(&p->mu);
+        if (failed) {
+            kb_index_prepared_free(it.prep);
+            continue;
+        }
+        int rc = it.prep ? kb_index_put_prepared(p->ix, it.prep, &err)
+                         : kb_index_delete(p->ix, it.kind, it.number, &err);
+        if (rc == 0) {
+            last = it.seq;
+            /* The same commit interval as kb_sync_apply's batches. */
+            if (++since >= 1000) {
+                since = 0;
+                rc = kb_index_commit(p->ix, last, &err);
+            }
+        }
+        if (rc)
+            pipe_fail(p, rc, &err);
+    }
+    if (!p->rc && since) {
+        int rc = kb_index_commit(p->ix, last, &err);
+        if (rc)
+            pipe_fail(p, rc, &err);
+    }
+    return NULL;
+}
+
+int kb_sync_pipe_start(struct kb_index *ix, struct kb_sync_pipe **out, struct kb_err *err)
+{
+    int64_t pub_seq, int_seq;
+    int rc;
+    *out = NULL;
+    if ((rc = kb_index_last_seq(ix, KB_DB_PUBLIC, &pub_seq, err)) ||
+        (rc = kb_index_last_seq(ix, KB_DB_INTERNAL, &int_seq, err)))
+        return rc;
+    struct kb_sync_pipe *p = kb_xcalloc(1, sizeof *p);
+    p->ix = ix;
+    p->after = pub_seq < int_seq ? pub_seq : int_seq;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->not_empty, NULL);
+    pthread_cond_init(&p->not_full, NULL);
+    if (pthread_create(&p->th, NULL, pipe_writer, p) != 0) {
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->not_empty);
+        pthread_cond_destroy(&p->not_full);
+        free(p);
+        return kb_err_set(err, KB_EINTERNAL, "cannot start the index writer thread");
+    }
+    *out = p;
+    return 0;
+}
+
+/* Queues one item, waiting while the queue is full. Fails (and frees the
+ * item) once the writer has failed. */
+static int pipe_push(struct kb_sync_pipe *p, struct pipe_item it, struct kb_err *err)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->count == PIPE_CAP && !p->rc)
+        pthread_cond_wait(&p->not_full, &p->mu);
+    int rc = p->rc;
+    if (rc) {
+        if (err)
+            *err = p->err;
+    } else {
+        p->q[(p->head + p->count) % PIPE_CAP] = it;
+        p->count++;
+        pthread_cond_signal(&p->not_empty);
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (rc)
+        kb_index_prepared_free(it.prep);
+    return rc;
+}
+
+int kb_sync_pipe_feed(struct kb_sync_pipe *p, struct kb_store *st, size_t *fed,
+                      struct kb_err *err)
+{
+    int rc = 0;
+    if (fed)
+        *fed = 0;
+    for (;;) {
+        struct kb_outbox_row *rows = NULL;
+        size_t n = 0;
+        if ((rc = kb_store_outbox_after(st, p->after, 1000, &rows, &n, err)))
+            return rc;
+        if (n == 0) {
+            free(rows);
+            return 0;
+        }
+        for (size_t i = 0; i < n && !rc; i++) {
+            struct pipe_item it = {rows[i].seq, rows[i].kind, rows[i].number, NULL};
+            struct kb_doc d;
+            rc = kb_store_get(st, it.kind, it.number, &d, err);
+            if (rc == KB_ENOTFOUND) {
+                rc = 0;
+            } else if (rc == 0) {
+                int db = kb_sync_target(&d);
+                if (db)
+                    rc = kb_index_prepare(p->ix, db, &d, &it.prep, err);
+                kb_doc_release(&d);
+            }
+            if (rc == 0)
+                rc = pipe_push(p, it, err);
+        }
+        p->after = rows[n - 1].seq;
+        free(rows);
+        if (rc)
+            return rc;
+        if (fed)
+            *fed += n;
+    }
+}
+
+int kb_sync_pipe_finish(struct kb_sync_pipe *p, struct kb_err *err)
+{
+    if (!p)
+        return 0;
+    pthread_mutex_lock(&p->mu);
+    p->finished = 1;
+    pthread_cond_signal(&p->not_empty);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->th, NULL);
+    int rc = p->rc;
+    if (rc && err)
+        *err = p->err;
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->not_empty);
+    pthread_cond_destroy(&p->not_full);
+    free(p);
     return rc;
 }

@@ -27,6 +27,22 @@ int kb_sync_target(const struct kb_doc *d);
 int kb_sync_apply(struct kb_store *st, struct kb_index *ix, size_t batch, size_t *applied,
                   struct kb_err *err);
 
+/* The outbox applied by two threads, for bulk loads (kb-indexer add): the
+ * caller's thread reads the store and turns documents into terms
+ * (kb_sync_pipe_feed), a writer thread started by kb_sync_pipe_start adds
+ * them to the index and commits every 1000 rows, recording the seq as
+ * kb_sync_apply does. Rows are not trimmed (kb_sync_apply does it later).
+ * Only the writer thread touches ix's databases until kb_sync_pipe_finish,
+ * which waits for it, commits the rest, and frees the pipe. */
+struct kb_sync_pipe;
+int kb_sync_pipe_start(struct kb_index *ix, struct kb_sync_pipe **out, struct kb_err *err);
+/* Queues every outbox row past the last one fed (waiting while the writer
+ * is behind); *fed (may be NULL) gets how many. Fails with the writer's error
+ * once it has failed. */
+int kb_sync_pipe_feed(struct kb_sync_pipe *p, struct kb_store *st, size_t *fed,
+                      struct kb_err *err);
+int kb_sync_pipe_finish(struct kb_sync_pipe *p, struct kb_err *err);
+
 /* Rebuilds the index in dir from the store alone: writes a fresh index next
  * to it and swaps it in, so searches see the old index until the new one is
  * complete. Also loads the synonyms. *count gets the documents indexed. */

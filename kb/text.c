@@ -3,6 +3,7 @@
  * fast path that only lowercases. ICU buffers never leave this file. */
 #include "text.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,11 +274,30 @@ int kb_text_fold(const char *s, size_t len, struct kb_buf *out)
 
 static _Thread_local UBreakIterator *tl_brk;
 
+/* Each thread's breaker is closed when the thread exits (server worker
+ * threads come and go with the daemon), through a key destructor. */
+static pthread_key_t brk_key;
+static pthread_once_t brk_once = PTHREAD_ONCE_INIT;
+
+static void brk_close(void *p)
+{
+    ubrk_close(p);
+}
+
+static void brk_key_init(void)
+{
+    pthread_key_create(&brk_key, brk_close);
+}
+
 static UBreakIterator *word_breaker(const UChar *w, int32_t n, UErrorCode *st)
 {
     if (!tl_brk) {
         tl_brk = ubrk_open(UBRK_WORD, "", w, n, st);
-        return U_SUCCESS(*st) ? tl_brk : (tl_brk = NULL);
+        if (U_FAILURE(*st))
+            return tl_brk = NULL;
+        pthread_once(&brk_once, brk_key_init);
+        pthread_setspecific(brk_key, tl_brk);
+        return tl_brk;
     }
     ubrk_setText(tl_brk, w, n, st);
     return U_SUCCESS(*st) ? tl_brk : NULL;

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -20,6 +22,8 @@ struct rq {
     int first_done;
     int too_big;
     int counted;
+    int nul;         /* the raw URI has %00, which MHD decodes into a string end */
+    int bad_framing; /* several Content-Lengths, or one with Transfer-Encoding */
 };
 
 static struct srv *g_srv;
@@ -354,6 +358,138 @@ static void dispatch(struct MHD_Connection *conn, const char *url, const char *m
     route->fn(c, &r, w);
 }
 
+/* ---- slow clients ----------------------------------------------------------
+ * MHD's connection timeout restarts with every byte received, so a request
+ * trickled a byte a second would hold its connection for ever (and enough of
+ * them every connection). Each connection must deliver a whole request within
+ * --idle-timeout seconds of connecting or of its previous answer, plus a
+ * second per KiB of body; a watchdog shuts down the socket of one that does
+ * not, and MHD then closes it. MHD reports a connection closed before it
+ * closes the descriptor, and both sides hold watch_mu, so the watchdog never
+ * touches a descriptor that was reused. */
+
+struct conn_watch {
+    int fd;
+    atomic_llong since;   /* monotonic second: connected, or the last answer done */
+    atomic_size_t body;   /* body bytes of the current request so far */
+    atomic_int answering; /* the request is complete: the handler and MHD own it */
+    int shut;
+    struct conn_watch *prev, *next;
+};
+
+static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct conn_watch *watch_head;
+static pthread_t watch_thread;
+static atomic_int watch_stop;
+static int watch_running;
+
+static long long mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec;
+}
+
+static struct conn_watch *conn_watch_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct conn_watch *w = kb_xcalloc(1, sizeof *w);
+        w->fd = ci ? ci->connect_fd : -1;
+        atomic_store(&w->since, mono_s());
+        pthread_mutex_lock(&watch_mu);
+        w->next = watch_head;
+        if (watch_head)
+            watch_head->prev = w;
+        watch_head = w;
+        pthread_mutex_unlock(&watch_mu);
+        *socket_context = w;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        struct conn_watch *w = *socket_context;
+        pthread_mutex_lock(&watch_mu);
+        if (w->prev)
+            w->prev->next = w->next;
+        else
+            watch_head = w->next;
+        if (w->next)
+            w->next->prev = w->prev;
+        pthread_mutex_unlock(&watch_mu);
+        free(w);
+        *socket_context = NULL;
+    }
+}
+
+static void *watch_main(void *arg)
+{
+    (void)arg;
+    long long limit = g_srv->opts.idle_timeout;
+    while (!atomic_load(&watch_stop)) {
+        struct timespec ts = {0, 250 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        long long now = mono_s();
+        unsigned shut = 0;
+        pthread_mutex_lock(&watch_mu);
+        for (struct conn_watch *w = watch_head; w; w = w->next) {
+            if (w->shut || w->fd < 0 || atomic_load(&w->answering))
+                continue;
+            long long allowed = limit + (long long)(atomic_load(&w->body) / 1024);
+            if (now - atomic_load(&w->since) > allowed) {
+                shutdown(w->fd, SHUT_RDWR);
+                w->shut = 1;
+                shut++;
+            }
+        }
+        pthread_mutex_unlock(&watch_mu);
+        if (shut)
+            kb_log(KB_LOG_DEBUG, "http: closed %u connections too slow to send a request", shut);
+    }
+    return NULL;
+}
+
+/* Called with the raw URI before MHD decodes it: "/static/style.css%00.png"
+ * would otherwise reach the handlers as "/static/style.css". The request
+ * record is made here and reaches on_request as *req_cls. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    struct rq *rq = kb_xcalloc(1, sizeof *rq);
+    kb_buf_init(&rq->body);
+    for (const char *p = uri ? strchr(uri, '%') : NULL; p; p = strchr(p + 1, '%'))
+        if (p[1] == '0' && p[2] == '0') {
+            rq->nul = 1;
+            break;
+        }
+    return rq;
+}
+
+struct framing {
+    int content_length, transfer_encoding;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    (void)value;
+    struct framing *f = cls;
+    if (key && strcasecmp(key, "Content-Length") == 0)
+        f->content_length++;
+    else if (key && strcasecmp(key, "Transfer-Encoding") == 0)
+        f->transfer_encoding++;
+    return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -366,14 +502,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rq = kb_xcalloc(1, sizeof *rq);
         kb_buf_init(&rq->body);
         *req_cls = rq;
+    }
+    if (!rq->first_done) {
+        rq->first_done = 1;
         atomic_fetch_add(&in_flight, 1);
         rq->counted = 1;
+        /* Two framings that disagree are how requests are smuggled past a
+         * proxy: refuse them rather than pick one. */
+        struct framing f = {0, 0};
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+        rq->bad_framing = f.content_length > 1 || (f.content_length && f.transfer_encoding);
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > g_srv->opts.max_body)
             rq->too_big = 1;
-        return MHD_YES;
+        if (!rq->too_big && !rq->nul && !rq->bad_framing)
+            return MHD_YES;
+        /* Refused now rather than after reading (and dropping) the whole
+         * body, however large it says it is: MHD answers, then closes. */
     }
+    struct conn_watch *cw = conn_watch_of(conn);
     if (*upload_data_size) {
+        if (cw)
+            atomic_fetch_add(&cw->body, *upload_data_size);
         if (!rq->too_big) {
             if (rq->body.len + *upload_data_size > g_srv->opts.max_body)
                 rq->too_big = 1;
@@ -383,6 +533,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (cw)
+        atomic_store(&cw->answering, 1);
     double t0 = now_s();
     struct srv_resp w;
     memset(&w, 0, sizeof w);
@@ -391,7 +543,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     kb_buf_init(&w.headers);
     int cors = 0;
     const char *route = NULL;
-    if (rq->too_big) {
+    if (rq->bad_framing) {
+        srv_error(&w, 400, "bad_request",
+                  "conflicting Content-Length and Transfer-Encoding headers");
+    } else if (rq->nul) {
+        srv_error(&w, 400, "bad_request", "the request URI contains an encoded NUL (%%00)");
+    } else if (rq->too_big) {
         srv_error(&w, 413, "too_large", "request body is larger than %zu bytes",
                   g_srv->opts.max_body);
     } else {
@@ -410,8 +567,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
     (void)toe;
+    struct conn_watch *cw = conn_watch_of(conn);
+    if (cw) {
+        /* The next request on this connection starts its own clock. */
+        atomic_store(&cw->body, 0);
+        atomic_store(&cw->since, mono_s());
+        atomic_store(&cw->answering, 0);
+    }
     struct rq *rq = *req_cls;
     if (!rq)
         return;
@@ -438,9 +601,40 @@ struct srv_http {
     unsigned port;
 };
 
+/* The connection limit: 10,000, or fewer when the open-file limit (raised
+ * to its hard maximum first: `ulimit -n` is often 1024) would otherwise run
+ * out before it, leaving no descriptor for SQLite and Xapian (503s) and
+ * connections beyond it waiting in the backlog. */
+static unsigned connection_limit(unsigned threads)
+{
+    unsigned limit = 10000;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return limit;
+    if (rl.rlim_cur != rl.rlim_max) {
+        struct rlimit want = {rl.rlim_max, rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+            rl = want;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY)
+        return limit;
+    /* Each worker keeps a store (3 files) and two index readers (about 20),
+     * the index thread the writable index; static files and temporary files
+     * come and go. */
+    rlim_t reserve = 64 + 40 * ((rlim_t)threads + 1);
+    rlim_t avail = rl.rlim_cur > reserve + 16 * threads ? rl.rlim_cur - reserve : 16 * threads;
+    if (avail < limit) {
+        limit = (unsigned)avail;
+        kb_log(KB_LOG_WARN, "http: open-file limit %llu allows only %u connections; raise "
+               "`ulimit -n` for more", (unsigned long long)rl.rlim_cur, limit);
+    }
+    return limit;
+}
+
 struct srv_http *srv_http_start(struct srv *s, struct kb_err *err)
 {
     g_srv = s;
+    unsigned max_conns = connection_limit(s->opts.threads);
     struct sockaddr_in6 a6;
     struct sockaddr_in a4;
     struct sockaddr *sa;
@@ -467,10 +661,12 @@ struct srv_http *srv_http_start(struct srv *s, struct kb_err *err)
         MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->opts.threads,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->opts.idle_timeout,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)10000,
+        MHD_OPTION_CONNECTION_LIMIT, max_conns,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)0,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
         MHD_OPTION_END);
@@ -479,6 +675,10 @@ struct srv_http *srv_http_start(struct srv *s, struct kb_err *err)
                    s->opts.listen_host, s->opts.port);
         return NULL;
     }
+    atomic_store(&watch_stop, 0);
+    watch_running = pthread_create(&watch_thread, NULL, watch_main, NULL) == 0;
+    if (!watch_running)
+        kb_log(KB_LOG_WARN, "http: cannot start the slow-client watchdog");
     struct srv_http *h = kb_xcalloc(1, sizeof *h);
     h->d = d;
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -500,6 +700,11 @@ void srv_http_stop(struct srv_http *h, int grace_ms)
     for (int waited = 0; atomic_load(&in_flight) > 0 && waited < grace_ms; waited += 10) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
+    }
+    if (watch_running) {
+        atomic_store(&watch_stop, 1);
+        pthread_join(watch_thread, NULL);
+        watch_running = 0;
     }
     MHD_stop_daemon(h->d);
     free(h);

@@ -170,6 +170,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "kb-server: %s\n", err.msg);
         return 1;
     }
+    /* What the index already holds, so that /healthz reports the real
+     * backlog (not every change ever made) until the first sync pass ends. */
+    int64_t pub_seq = 0, int_seq = 0;
+    if (ix && kb_index_last_seq(ix, KB_DB_PUBLIC, &pub_seq, NULL) == 0 &&
+        kb_index_last_seq(ix, KB_DB_INTERNAL, &int_seq, NULL) == 0)
+        atomic_store(&s.indexed_seq, pub_seq < int_seq ? pub_seq : int_seq);
     kb_index_close(ix);
 
     /* Signals are taken by sigwait in this thread only. */

@@ -58,6 +58,15 @@ void srv_kb_error(struct srv_resp *w, const struct kb_err *err)
         kb_log(KB_LOG_WARN, "server: busy: %s", err->msg);
         srv_error(w, 503, "busy", "the service is busy; try again shortly");
         return;
+    case KB_ENOSPC:
+        kb_log(KB_LOG_ERROR, "server: disk full: %s", err->msg);
+        srv_error(w, 507, "insufficient_storage",
+                  "the server is out of disk space: nothing was saved; try again later");
+        return;
+    case KB_EROFS:
+        kb_log(KB_LOG_ERROR, "server: read-only: %s", err->msg);
+        srv_error(w, 503, "read_only", "the knowledge base is read-only here: nothing was saved");
+        return;
     default:
         kb_log(KB_LOG_ERROR, "server: %s: %s", kb_code_name(err->code), err->msg);
         srv_error(w, 500, "internal", "internal error");

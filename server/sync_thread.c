@@ -96,8 +96,16 @@ static void *sync_main(void *arg)
         return NULL;
     }
     for (;;) {
-        if (sync_once(s, &ss))
+        if (sync_once(s, &ss)) {
             atomic_fetch_add(&s->index_gen, 1);
+            /* Gather the writes of the next 50 ms into one commit: under a
+             * stream of writes, back-to-back commits make every search that
+             * spans two of them fail (or read reused blocks) and retry, and
+             * each commit costs an fsync. */
+            struct timespec pace = {0, 50 * 1000 * 1000};
+            if (!atomic_load(&s->stopping))
+                nanosleep(&pace, NULL);
+        }
         pthread_mutex_lock(&s->sync_mu);
         if (!s->sync_wake && !atomic_load(&s->stopping)) {
             struct timespec until;

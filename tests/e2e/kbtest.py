@@ -9,8 +9,10 @@ import tempfile
 import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-INDEXER = os.path.join(ROOT, "bin", "kb-indexer")
-SERVER = os.path.join(ROOT, "bin", "kb-server")
+# KB_BIN_DIR=bin-san runs the suites against the sanitizer build (make sanitize).
+BIN_DIR = os.path.join(ROOT, os.environ.get("KB_BIN_DIR", "bin"))
+INDEXER = os.path.join(BIN_DIR, "kb-indexer")
+SERVER = os.path.join(BIN_DIR, "kb-server")
 SAMPLES = os.path.join(ROOT, "samples")
 GNOME_HELP = "/usr/share/help/C/gnome-help"
 

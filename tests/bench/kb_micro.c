@@ -1,0 +1,203 @@
+/* kb's own search in-process (no HTTP), and the cost of the search log, for
+ * the benchmark: where the time of an HTTP search goes.
+ *
+ *   kb_micro search DATA QUERIES THREADS SECS   customer search as h_search
+ *                                              runs it (snippets, facets)
+ *   kb_micro log DATA THREADS SECS             kb_events_search calls, as
+ *                                              every HTTP search makes one
+ * Each prints one JSON line: requests, rps, p50/p99/p99.9 in ms, errors.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kb/events.h"
+#include "kb/index.h"
+#include "kb/search.h"
+#include "kb/store.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static atomic_int stop;
+static char **qs;
+static size_t nq;
+static const char *data;
+static int mode_log;
+
+struct worker {
+    pthread_t th;
+    size_t start;
+    double *lat;
+    size_t n, cap;
+    long errors;
+};
+
+static void *run(void *arg)
+{
+    struct worker *w = arg;
+    char path[4096];
+    struct kb_err err;
+    struct kb_index *ix = NULL;
+    struct kb_store *st = NULL;
+    if (mode_log) {
+        snprintf(path, sizeof path, "%s/kb.sqlite3", data);
+        if (kb_store_open(path, &st, &err) != 0) {
+            fprintf(stderr, "kb_micro: %s\n", err.msg);
+            exit(1);
+        }
+    } else {
+        snprintf(path, sizeof path, "%s/index", data);
+        if (kb_index_open(path, KB_INDEX_READ, &ix, &err) != 0) {
+            fprintf(stderr, "kb_micro: %s\n", err.msg);
+            exit(1);
+        }
+    }
+    size_t i = w->start;
+    while (!atomic_load(&stop)) {
+        const char *q = qs[i++ % nq];
+        double a = now();
+        if (mode_log) {
+            int64_t id;
+            if (kb_events_search(st, q, KB_ROLE_CUSTOMER, "search", 10, NULL, &id, &err) != 0)
+                w->errors++;
+        } else {
+            struct kb_search_opts o;
+            kb_search_opts_init(&o);
+            o.query = q;
+            o.facets = 1;
+            /* KB_MICRO_OFF=facets,spelling,snippets: to see what each costs. */
+            const char *off = getenv("KB_MICRO_OFF");
+            if (off && strstr(off, "facets"))
+                o.facets = 0;
+            if (off && strstr(off, "spelling"))
+                o.spelling = 0;
+            if (off && strstr(off, "snippets"))
+                o.snippets = 0;
+            /* KB_MICRO_RANK="name=value name=value": ranking knobs. */
+            const char *rk = getenv("KB_MICRO_RANK");
+            if (rk) {
+                char buf[512], *save = NULL;
+                snprintf(buf, sizeof buf, "%s", rk);
+                for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+                    char *eq = strchr(t, '=');
+                    if (eq) {
+                        *eq = '\0';
+                        kb_rank_opts_set(&o.rank, t, eq + 1, NULL);
+                    }
+                }
+            }
+            struct kb_result *res = NULL;
+            if (kb_search(ix, KB_ROLE_CUSTOMER, &o, &res, &err) != 0)
+                w->errors++;
+            kb_result_free(res);
+        }
+        if (w->n == w->cap) {
+            w->cap = w->cap ? w->cap * 2 : 4096;
+            w->lat = realloc(w->lat, w->cap * sizeof *w->lat);
+        }
+        w->lat[w->n++] = (now() - a) * 1000.0;
+    }
+    kb_index_close(ix);
+    kb_store_close(st);
+    return NULL;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double pct(const double *v, size_t n, double p)
+{
+    if (!n)
+        return 0;
+    size_t i = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
+    return v[i < n ? i : n - 1];
+}
+
+static void load_queries(const char *file)
+{
+    FILE *f = fopen(file, "r");
+    if (!f) {
+        perror(file);
+        exit(1);
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        if (!n)
+            continue;
+        qs = realloc(qs, (nq + 1) * sizeof *qs);
+        qs[nq++] = strdup(line);
+    }
+    free(line);
+    fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+    int threads;
+    double secs;
+    if (argc == 6 && strcmp(argv[1], "search") == 0) {
+        load_queries(argv[3]);
+        threads = atoi(argv[4]);
+        secs = atof(argv[5]);
+    } else if (argc == 5 && strcmp(argv[1], "log") == 0) {
+        static char *one[] = {"bench search log query"};
+        qs = one;
+        nq = 1;
+        mode_log = 1;
+        threads = atoi(argv[3]);
+        secs = atof(argv[4]);
+    } else {
+        fprintf(stderr, "usage: kb_micro search DATA QUERIES THREADS SECS | log DATA THREADS SECS\n");
+        return 2;
+    }
+    data = argv[2];
+    if (!nq || threads < 1)
+        return 2;
+    struct worker *ws = calloc((size_t)threads, sizeof *ws);
+    double t0 = now();
+    for (int t = 0; t < threads; t++) {
+        ws[t].start = (size_t)t * nq / (size_t)threads;
+        pthread_create(&ws[t].th, NULL, run, &ws[t]);
+    }
+    struct timespec d = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
+    nanosleep(&d, NULL);
+    atomic_store(&stop, 1);
+    size_t total = 0;
+    long errors = 0;
+    for (int t = 0; t < threads; t++) {
+        pthread_join(ws[t].th, NULL);
+        total += ws[t].n;
+        errors += ws[t].errors;
+    }
+    double el = now() - t0;
+    double *all = malloc((total ? total : 1) * sizeof *all);
+    size_t k = 0;
+    for (int t = 0; t < threads; t++) {
+        memcpy(all + k, ws[t].lat, ws[t].n * sizeof *all);
+        k += ws[t].n;
+        free(ws[t].lat);
+    }
+    qsort(all, total, sizeof *all, cmp);
+    printf("{\"threads\": %d, \"requests\": %zu, \"rps\": %.1f, \"p50_ms\": %.3f, "
+           "\"p99_ms\": %.3f, \"p999_ms\": %.3f, \"errors\": %ld}\n",
+           threads, total, (double)total / el, pct(all, total, 50), pct(all, total, 99),
+           pct(all, total, 99.9), errors);
+    free(all);
+    free(ws);
+    return 0;
+}

@@ -1,0 +1,405 @@
+/* See srv_harness.h. Replaces server/http_mhd.c and server/sync_thread.c in
+ * the fuzz build only; the checks before the handler copy http_mhd.c's
+ * dispatch() (keep them in step). */
+#include "srv_harness.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "fuzz_common.h"
+#include "kb/auth.h"
+#include "kb/ingest.h"
+#include "kb/log.h"
+#include "kb/sync.h"
+#include "kb/text.h"
+#include "server/routes.h"
+
+static struct srv the_srv;
+static struct srv_ctx the_ctx;
+static struct kb_store *sync_st;
+static struct kb_index *sync_ix;
+static struct fuzz_kb kb;
+
+/* ---- what http_mhd.c and sync_thread.c provide ---- */
+
+static const char *kv_find(const struct fuzz_kv *kv, int n, const char *name, int ci)
+{
+    for (int i = 0; i < n; i++)
+        if (ci ? strcasecmp(kv[i].name, name) == 0 : strcmp(kv[i].name, name) == 0)
+            return kv[i].value;
+    return NULL;
+}
+
+const char *srv_arg(const struct srv_req *r, const char *name)
+{
+    const struct fuzz_conn *c = r->conn;
+    return c ? kv_find(c->args, c->nargs, name, 0) : NULL;
+}
+
+const char *srv_header(const struct srv_req *r, const char *name)
+{
+    const struct fuzz_conn *c = r->conn;
+    return c ? kv_find(c->headers, c->nheaders, name, 1) : NULL;
+}
+
+const char *srv_cookie(const struct srv_req *r, const char *name)
+{
+    const struct fuzz_conn *c = r->conn;
+    return c ? kv_find(c->cookies, c->ncookies, name, 0) : NULL;
+}
+
+struct kb_index *srv_index(struct srv_ctx *c, struct srv_resp *w)
+{
+    struct kb_err err;
+    uint64_t gen = atomic_load(&c->srv->index_gen);
+    if (!c->ix) {
+        if (kb_index_open(c->srv->index_dir, KB_INDEX_READ, &c->ix, &err) != 0) {
+            srv_error(w, 503, "unavailable", "the search index is not ready");
+            return NULL;
+        }
+        c->ix_gen = gen;
+    } else if (c->ix_gen != gen) {
+        if (kb_index_reopen(c->ix, &err) != 0)
+            fuzz_fail("index reopen: %s", err.msg);
+        c->ix_gen = gen;
+    }
+    return c->ix;
+}
+
+/* The sync thread's pass, run at once. */
+void srv_changed(struct srv *s)
+{
+    struct kb_err err;
+    size_t applied = 0;
+    if (kb_sync_apply(sync_st, sync_ix, 0, &applied, &err) != 0)
+        fuzz_fail("sync: %s", err.msg);
+    if (kb_sync_synonyms(sync_st, sync_ix, &err) != 0 || kb_index_commit(sync_ix, -1, &err) != 0)
+        fuzz_fail("sync synonyms: %s", err.msg);
+    int64_t seq = 0;
+    if (kb_index_last_seq(sync_ix, KB_DB_PUBLIC, &seq, NULL) == 0)
+        atomic_store(&s->indexed_seq, seq);
+    atomic_fetch_add(&s->index_gen, 1);
+}
+
+int srv_wait_indexed(struct srv_ctx *c, int ms)
+{
+    (void)ms;
+    srv_changed(c->srv);
+    return 1;
+}
+
+/* ---- set-up ---- */
+
+void fuzz_srv_init(void)
+{
+    static int done;
+    struct kb_err err;
+    if (done++)
+        return;
+    fuzz_kb_build(&kb);
+    kb_log_level = KB_LOG_ERROR + 1; /* quiet: fuzzing makes thousands of 4xx */
+    struct srv_opts *o = &the_srv.opts;
+    o->data = kb.data;
+    o->listen_host = "127.0.0.1";
+    o->threads = 1;
+    o->max_body = SRV_MAX_BODY_DEFAULT;
+    o->idle_timeout = 30;
+    static char web[4096];
+    snprintf(web, sizeof web, "%s/web", kb.root);
+    o->web_dir = web;
+    snprintf(the_srv.store_path, sizeof the_srv.store_path, "%s", kb.store_path);
+    snprintf(the_srv.index_dir, sizeof the_srv.index_dir, "%s", kb.index_dir);
+    the_srv.started = time(NULL);
+    pthread_mutex_init(&the_srv.sync_mu, NULL);
+    pthread_cond_init(&the_srv.sync_cv, NULL);
+    if (kb_store_open(the_srv.store_path, &sync_st, &err) != 0 ||
+        kb_index_open(the_srv.index_dir, KB_INDEX_WRITE, &sync_ix, &err) != 0)
+        fuzz_fail("harness: %s", err.msg);
+    the_ctx.srv = &the_srv;
+    if (kb_store_open(the_srv.store_path, &the_ctx.st, &err) != 0)
+        fuzz_fail("harness: %s", err.msg);
+    srv_changed(&the_srv);
+}
+
+/* ---- request parsing ---- */
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = tolower(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+size_t fuzz_srv_unescape(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r; r++) {
+        if (*r == '%' && hexval((unsigned char)r[1]) >= 0 && hexval((unsigned char)r[2]) >= 0) {
+            *w++ = (char)(hexval((unsigned char)r[1]) * 16 + hexval((unsigned char)r[2]));
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
+void fuzz_srv_parse_query(struct fuzz_conn *conn, char *buf, const char *qs, size_t len)
+{
+    memcpy(buf, qs, len);
+    buf[len] = '\0';
+    char *save = NULL;
+    for (char *part = strtok_r(buf, "&", &save); part; part = strtok_r(NULL, "&", &save)) {
+        if (conn->nargs == FUZZ_MAX_KV)
+            break;
+        char *eq = strchr(part, '=');
+        if (eq)
+            *eq = '\0';
+        for (char *p = part; *p; p++)
+            if (*p == '+')
+                *p = ' ';
+        fuzz_srv_unescape(part);
+        if (eq) {
+            for (char *p = eq + 1; *p; p++)
+                if (*p == '+')
+                    *p = ' ';
+            fuzz_srv_unescape(eq + 1);
+        }
+        /* MHD keeps a key without '=' with a NULL value: lookups find NULL. */
+        conn->args[conn->nargs].name = part;
+        conn->args[conn->nargs++].value = eq ? eq + 1 : NULL;
+    }
+}
+
+void fuzz_srv_parse_cookies(struct fuzz_conn *conn, char *buf, const char *value)
+{
+    strcpy(buf, value);
+    char *save = NULL;
+    for (char *part = strtok_r(buf, ";", &save); part; part = strtok_r(NULL, ";", &save)) {
+        if (conn->ncookies == FUZZ_MAX_KV)
+            break;
+        while (*part == ' ' || *part == '\t')
+            part++;
+        char *eq = strchr(part, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        char *v = eq + 1;
+        size_t n = strlen(v);
+        if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+            v[n - 1] = '\0';
+            v++;
+        }
+        conn->cookies[conn->ncookies].name = part;
+        conn->cookies[conn->ncookies++].value = v;
+    }
+}
+
+/* ---- one request ---- */
+
+static void check_response(const char *method, const char *path, const struct srv_resp *w)
+{
+    if (w->status < 100 || w->status > 599)
+        fuzz_fail("%s %s: status %d", method, path, w->status);
+    if (w->status == 500)
+        fuzz_fail("%s %s: 500 for client input: %.300s", method, path, kb_buf_str(&w->body));
+    const char *body = kb_buf_str(&w->body);
+    if (!kb_utf8_valid(body, w->body.len) && (!w->type || !strstr(w->type, "image/")))
+        fuzz_fail("%s %s: response body is not valid utf-8", method, path);
+    if (!w->type || strncmp(w->type, "application/json", 16) == 0) {
+        if (w->status != 204 && strcmp(method, "HEAD") != 0) {
+            json_error_t je;
+            json_t *j = json_loadb(body, w->body.len, 0, &je);
+            if (!j)
+                fuzz_fail("%s %s: %d with a body that is not JSON (%s): %.300s", method, path,
+                          w->status, je.text, body);
+            if (w->status >= 400 && !json_is_object(json_object_get(j, "error")))
+                fuzz_fail("%s %s: %d without an error object: %.300s", method, path, w->status,
+                          body);
+            json_decref(j);
+        }
+    }
+    const char *h = kb_buf_str(&w->headers);
+    for (const char *p = h; *p; p++)
+        if (*p == '\r')
+            fuzz_fail("%s %s: CR in a response header", method, path);
+}
+
+int fuzz_srv_request(const char *method, const char *path, struct fuzz_conn *conn,
+                     const char *body, size_t body_len, int role)
+{
+    struct srv_resp w;
+    struct srv_match m;
+    memset(&w, 0, sizeof w);
+    w.status = 200;
+    kb_buf_init(&w.body);
+    kb_buf_init(&w.headers);
+    char *b = kb_xmalloc(body_len + 1);
+    memcpy(b, body, body_len);
+    b[body_len] = '\0';
+
+    /* As dispatch() in http_mhd.c. */
+    int bad_arg = 0;
+    for (int i = 0; i < conn->nargs; i++)
+        if (!kb_utf8_valid(conn->args[i].name, strlen(conn->args[i].name)) ||
+            (conn->args[i].value &&
+             !kb_utf8_valid(conn->args[i].value, strlen(conn->args[i].value))))
+            bad_arg = 1;
+    const struct srv_route *route = NULL;
+    if (body_len > the_srv.opts.max_body) {
+        srv_error(&w, 413, "too_large", "request body is too large");
+    } else if (!kb_utf8_valid(path, strlen(path))) {
+        srv_error(&w, 400, "bad_request", "the request path is not valid UTF-8");
+    } else if (bad_arg) {
+        srv_error(&w, 400, "bad_parameter", "a parameter is not valid UTF-8");
+    } else if (strcmp(method, "OPTIONS") == 0) {
+        srv_route_find("GET", path, &m);
+        if (!m.path_known) {
+            srv_error(&w, 404, "not_found", "no such route: %s", path);
+        } else {
+            w.status = 204;
+            srv_header_add(&w, "Allow", m.allow);
+        }
+    } else if (!(route = srv_route_find(method, path, &m))) {
+        if (m.path_known) {
+            srv_header_add(&w, "Allow", m.allow);
+            srv_error(&w, 405, "method_not_allowed", "%s is not allowed on %s; use %s", method,
+                      path, m.allow);
+        } else {
+            srv_error(&w, 404, "not_found", "no such route: %s", path);
+        }
+    } else {
+        struct srv_req r;
+        memset(&r, 0, sizeof r);
+        r.method = method;
+        r.path = path;
+        r.body = b;
+        r.body_len = body_len;
+        r.client = "127.0.0.1";
+        r.conn = conn;
+        r.nparams = m.nparams;
+        for (int i = 0; i < m.nparams; i++)
+            r.param[i] = m.params[i];
+        int ok = 1;
+        if (r.body_len && !(route->flags & SRV_RAW_BODY) && !kb_utf8_valid(r.body, r.body_len)) {
+            srv_error(&w, 400, "bad_request", "the request body is not valid UTF-8");
+            ok = 0;
+        } else if (role < 0) {
+            if (srv_auth_resolve(&the_ctx, &r, &r.who) != 0) {
+                srv_error(&w, 401, "unauthorized", "the session or token is invalid");
+                ok = 0;
+            }
+        } else {
+            r.who.role = role;
+            if (role > KB_ROLE_CUSTOMER && role <= KB_ROLE_ADMIN) {
+                r.who.user_id = kb.user_id[role];
+                snprintf(r.who.username, sizeof r.who.username, "%s", kb.user_name[role]);
+                r.who.via_token = 1;
+            }
+        }
+        if (ok && route->min_role > KB_ROLE_CUSTOMER && r.who.role < route->min_role) {
+            srv_error(&w, r.who.user_id == 0 ? 401 : 403, "forbidden", "needs a role");
+            ok = 0;
+        }
+        if (ok) {
+            route->fn(&the_ctx, &r, &w);
+            w.route = route->pattern;
+        }
+    }
+    check_response(method, path, &w);
+    if (getenv("FUZZ_VERBOSE"))
+        fprintf(stderr, "fuzz: %s %s -> %d %.160s\n", method, path, w.status,
+                w.type && strncmp(w.type, "text/html", 9) == 0 ? "(html)" : kb_buf_str(&w.body));
+    srv_metrics_observe(&the_srv, w.route, method, w.status, 0.001);
+    int status = w.status;
+    kb_buf_release(&w.body);
+    kb_buf_release(&w.headers);
+    free(b);
+    return status;
+}
+
+/* ---- requests as text ---- */
+
+int fuzz_srv_run_text(const uint8_t *data, size_t size, int with_headers)
+{
+    char *buf = kb_xmalloc(size + 1);
+    memcpy(buf, data, size);
+    buf[size] = '\0';
+    char *end = buf + size;
+    char *nl = memchr(buf, '\n', size);
+    char *line_end = nl ? nl : end;
+    *line_end = '\0';
+    char *body = nl ? nl + 1 : end;
+    int status = 0;
+    if (strlen(buf) != (size_t)(line_end - buf))
+        goto out; /* a NUL in the request line: MHD refuses it */
+
+    /* "METHOD TARGET [ROLE]" */
+    char *save = NULL;
+    char *method = strtok_r(buf, " ", &save);
+    char *target = method ? strtok_r(NULL, " ", &save) : NULL;
+    char *role_s = target ? strtok_r(NULL, " ", &save) : NULL;
+    if (!method || !target)
+        goto out;
+    int role = -1;
+    if (role_s) {
+        role = kb_role_parse(role_s);
+        if (role < 0)
+            goto out;
+    }
+    struct fuzz_conn conn;
+    memset(&conn, 0, sizeof conn);
+    char *q = strchr(target, '?');
+    char *qbuf = kb_xmalloc(q ? strlen(q) + 1 : 1);
+    if (q) {
+        *q = '\0';
+        fuzz_srv_parse_query(&conn, qbuf, q + 1, strlen(q + 1));
+    }
+    fuzz_srv_unescape(target);
+
+    /* "Name: value" lines up to an empty line. */
+    char *owned[FUZZ_MAX_KV + 1];
+    int nowned = 0;
+    char *cookie_buf = NULL;
+    while (with_headers && body < end) {
+        char *e = memchr(body, '\n', (size_t)(end - body));
+        char *le = e ? e : end;
+        char *line = body;
+        body = e ? e + 1 : end;
+        if (le > line && le[-1] == '\r')
+            le--;
+        *le = '\0';
+        if (!*line)
+            break;
+        char *colon = strchr(line, ':');
+        if (!colon || conn.nheaders == FUZZ_MAX_KV)
+            continue;
+        *colon = '\0';
+        char *v = colon + 1;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        size_t vn;
+        char *value = fuzz_kb_subst(&kb, v, strlen(v), &vn);
+        owned[nowned++] = value;
+        conn.headers[conn.nheaders].name = line;
+        conn.headers[conn.nheaders++].value = value;
+        if (strcasecmp(line, "Cookie") == 0 && !cookie_buf) {
+            cookie_buf = kb_xmalloc(vn + 1);
+            fuzz_srv_parse_cookies(&conn, cookie_buf, value);
+        }
+    }
+    status = fuzz_srv_request(method, target, &conn, body, (size_t)(end - body), role);
+    for (int i = 0; i < nowned; i++)
+        free(owned[i]);
+    free(cookie_buf);
+    free(qbuf);
+out:
+    free(buf);
+    return status;
+}

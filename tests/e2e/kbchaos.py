@@ -42,7 +42,12 @@ def xapian_check(path):
 
 def xapian_check_both(data):
     for db in ("public", "internal"):
-        xapian_check(os.path.join(str(data), "index", db))
+        path = os.path.join(str(data), "index", db)
+        # A process killed while creating the database leaves a directory with
+        # no committed revision: nothing was acknowledged there to check.
+        if os.path.isdir(path) and not os.path.exists(os.path.join(path, "iamglass")):
+            continue
+        xapian_check(path)
 
 
 def store_query(data, sql, args=()):

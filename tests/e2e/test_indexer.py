@@ -16,7 +16,7 @@ from kbtest import (GNOME_HELP, INDEXER, SAMPLES, ids, query_json, run_indexer)
 @pytest.mark.parametrize("query,expected", [
     ("change my desktop background", "gnome-help/look-background"),
     ("set up a printer", "gnome-help/printing-setup"),
-    ("pair a bluetooth device", "gnome-help/bluetooth-connect-device"),
+    ("connect my computer to a bluetooth device", "gnome-help/bluetooth-connect-device"),
     ("add a second keyboard layout", "gnome-help/keyboard-layouts"),
     ("take a screenshot", "gnome-help/screen-shot-record"),
     ("screen is too dark brightness", "gnome-help/display-brightness"),

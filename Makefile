@@ -96,8 +96,9 @@ sanitize: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-san BIN=bin-san SAN="$(SAN_FLAGS)" OPT="-O1 -g" all
 
 # Ranking quality on ../shared/eval (issue: ranking); see tests/eval/.
+# EVAL_ARGS: ranking options and --ablation, e.g. make eval EVAL_ARGS="--k1 1.5 --ablation".
 eval: all $(BUILD)/tests/eval/kb_eval
-	$(Q)BUILD=$(BUILD) ./tests/eval/run.sh
+	$(Q)BUILD=$(BUILD) ./tests/eval/run.sh $(EVAL_ARGS)
 
 $(BUILD)/tests/eval/kb_eval: tests/eval/kb_eval.c $(LIBKB)
 	@mkdir -p $(dir $@)

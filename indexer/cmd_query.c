@@ -20,11 +20,13 @@ static void help(void)
            "  --kind K           article or ticket\n"
            "  --limit N          hits per page (default 10, at most 1000)\n"
            "  --page N           page number, from 1\n"
-           "Ranking (to see what each feature contributes):\n"
+           "Ranking (to see what each feature contributes; make eval takes the same):\n"
            "  --baseline         plain BM25, title and body as one field\n"
            "  --k1 X --b X       BM25 parameters\n"
            "  --title-weight X --phrase-weight X --near-weight X --asked-weight X\n"
-           "  --synonyms 0|1 --stopwords 0|1 --prf DOCS:TERMS:WEIGHT\n");
+           "  --group-weight X --prior-weight X --recency-weight X\n"
+           "  --synonyms 0|1 --stopwords 0|1 --spelling 0|1 --joins 0|1\n"
+           "  --prf DOCS:TERMS:WEIGHT\n");
 }
 
 /* <mark> to bold on a terminal, removed otherwise; entities decoded. */
@@ -59,20 +61,6 @@ static void print_snippet(const char *s, int tty)
     kb_buf_release(&b);
 }
 
-static int parse_prf(const char *v, struct kb_rank_opts *r)
-{
-    int d, t;
-    double w;
-    if (sscanf(v, "%d:%d:%lf", &d, &t, &w) != 3 || d < 0 || t < 0 || w < 0) {
-        fprintf(stderr, "kb-indexer: --prf is DOCS:TERMS:WEIGHT, e.g. 3:10:0.3, not '%s'\n", v);
-        return -1;
-    }
-    r->prf_docs = d;
-    r->prf_terms = t;
-    r->prf_weight = w;
-    return 0;
-}
-
 int cmd_query(struct cli *c, int argc, char **argv)
 {
     struct kb_search_opts o;
@@ -83,8 +71,6 @@ int cmd_query(struct cli *c, int argc, char **argv)
     int i = 1, rc = 2;
     for (; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        double d;
-        size_t u;
         if (a[0] != '-' || strcmp(a, "--") == 0) {
             if (strcmp(a, "--") == 0)
                 i++;
@@ -139,40 +125,16 @@ int cmd_query(struct cli *c, int argc, char **argv)
                     fprintf(stderr, "kb-indexer: --page starts at 1\n");
                 goto out;
             }
-        } else if (strcmp(a, "--k1") == 0) {
-            if (cli_parse_double(a, v, &o.rank.k1))
-                goto out;
-        } else if (strcmp(a, "--b") == 0) {
-            if (cli_parse_double(a, v, &o.rank.b) || o.rank.b > 1) {
-                fprintf(stderr, "kb-indexer: --b is between 0 and 1\n");
+        } else {
+            /* Every ranking knob, by the names the evaluation uses too. */
+            struct kb_err kerr;
+            if (kb_rank_opts_set(&o.rank, a, v, &kerr) != 0) {
+                if (strncmp(kerr.msg, "unknown", 7) == 0)
+                    fprintf(stderr, "kb-indexer: query: unknown option '%s'\n", a);
+                else
+                    fprintf(stderr, "kb-indexer: --%s\n", kerr.msg);
                 goto out;
             }
-        } else if (strcmp(a, "--title-weight") == 0) {
-            if (cli_parse_double(a, v, &o.rank.title_weight))
-                goto out;
-        } else if (strcmp(a, "--phrase-weight") == 0) {
-            if (cli_parse_double(a, v, &o.rank.phrase_weight))
-                goto out;
-        } else if (strcmp(a, "--near-weight") == 0) {
-            if (cli_parse_double(a, v, &o.rank.near_weight))
-                goto out;
-        } else if (strcmp(a, "--asked-weight") == 0) {
-            if (cli_parse_double(a, v, &o.rank.asked_weight))
-                goto out;
-        } else if (strcmp(a, "--synonyms") == 0 || strcmp(a, "--stopwords") == 0) {
-            if (cli_parse_uint(a, v, 1, &u))
-                goto out;
-            if (a[2] == 's' && a[3] == 'y')
-                o.rank.synonyms = (int)u;
-            else
-                o.rank.stopwords = (int)u;
-        } else if (strcmp(a, "--prf") == 0) {
-            if (parse_prf(v, &o.rank))
-                goto out;
-        } else {
-            fprintf(stderr, "kb-indexer: query: unknown option '%s'\n", a);
-            (void)d;
-            goto out;
         }
     }
     for (; i < argc; i++) {

@@ -45,6 +45,10 @@ struct kb_doc {
     /* Derived (store): how customers asked for it: subjects of tickets it solved
      * and searches it answered, newline separated. Never set by ingest. */
     char *asked_as;
+    /* Derived (events): how readers rated and used an article, for the
+     * ranking's gentle prior. Filled by sync when it indexes, never by
+     * ingest, and not part of the content hash. */
+    int64_t helpful, unhelpful, clicks, solved;
     int64_t created;
     int64_t updated;
     int64_t resolved;

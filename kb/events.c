@@ -61,6 +61,12 @@ const char kb_events_schema_sql[] =
     "CREATE INDEX feedback_article ON feedback (article, time);"
     "CREATE INDEX feedback_time ON feedback (time);";
 
+/* Version 4, for the ranking: kb_events_usage counts an article's events,
+ * and the learning rule finds the articles with the same title. */
+const char kb_events_usage_schema_sql[] =
+    "CREATE INDEX events_article ON events (article, type) WHERE article IS NOT NULL;"
+    "CREATE INDEX articles_title ON articles (title COLLATE NOCASE, locale);";
+
 static const char *const event_types[] = {"click", "solved", "submitted", "view", NULL};
 static const char *const endpoints[] = {"search", "suggest", "deflect", NULL};
 
@@ -435,6 +441,68 @@ out:
     return ok;
 }
 
+/* ---- usage (the ranking's prior) ------------------------------------------ */
+
+int kb_events_usage(struct kb_store *st, int64_t article, struct kb_usage *out,
+                    struct kb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = NULL;
+    int code = prep(st,
+                    "SELECT (SELECT count(*) FROM feedback WHERE article = ?1 AND helpful = 1),"
+                    " (SELECT count(*) FROM feedback WHERE article = ?1 AND helpful = 0),"
+                    " (SELECT count(*) FROM events WHERE article = ?1 AND type = 'click'),"
+                    " (SELECT count(*) FROM events WHERE article = ?1 AND type = 'solved')",
+                    &s, err);
+    if (code)
+        return code;
+    sqlite3_bind_int64(s, 1, article);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        out->helpful = sqlite3_column_int64(s, 0);
+        out->unhelpful = sqlite3_column_int64(s, 1);
+        out->clicks = sqlite3_column_int64(s, 2);
+        out->solved = sqlite3_column_int64(s, 3);
+    } else {
+        code = sql_fail(st, err, rc, "cannot count an article's votes and clicks");
+    }
+    sqlite3_finalize(s);
+    return code;
+}
+
+/* Queues a reindex of article so that its prior follows its usage: always
+ * for a vote, for clicks and "solved" when their sum is a power of two;
+ * not when learning just queued one. */
+static void usage_changed(struct kb_store *st, int64_t article, int vote, int learned)
+{
+    struct kb_usage u;
+    struct kb_err err = {0, ""};
+    if (article <= 0 || learned)
+        return;
+    /* Only published articles have a prior; events may name any number. */
+    sqlite3_stmt *s = NULL;
+    if (prep(st, "SELECT 1 FROM articles WHERE number = ?1 AND status = 'published'", &s,
+             &err) != 0)
+        goto fail;
+    sqlite3_bind_int64(s, 1, article);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW)
+        return;
+    if (!vote) {
+        if (kb_events_usage(st, article, &u, &err) != 0)
+            goto fail;
+        int64_t n = u.clicks + u.solved;
+        if (n <= 0 || (n & (n - 1)) != 0)
+            return;
+    }
+    if (kb_store_touch(st, KB_KIND_ARTICLE, article, &err) == 0)
+        return;
+fail:
+    kb_log(KB_LOG_WARN, "events: cannot update the prior of KB-%lld: %s", (long long)article,
+           err.msg);
+}
+
 /* ---- events and feedback ------------------------------------------------- */
 
 /* Checks an optional string field; copies it as one line into *out. */
@@ -496,11 +564,14 @@ int kb_events_add(struct kb_store *st, const struct kb_event *ev, int64_t *event
         goto out;
     if (event_id)
         *event_id = sqlite3_last_insert_rowid(kb_store_db(st));
+    int l = 0;
     if (strcmp(ev->type, "solved") == 0) {
-        int l = learn(st, ev->article, ev->query, logged, ev->role);
+        l = learn(st, ev->article, ev->query, logged, ev->role);
         if (learned)
             *learned = l;
     }
+    if (strcmp(ev->type, "solved") == 0 || strcmp(ev->type, "click") == 0)
+        usage_changed(st, ev->article, 0, l);
 out:
     free(logged);
     free(visitor);
@@ -563,11 +634,13 @@ int kb_feedback_add(struct kb_store *st, const struct kb_feedback *fb, int64_t *
         goto out;
     if (feedback_id)
         *feedback_id = sqlite3_last_insert_rowid(kb_store_db(st));
+    int l = 0;
     if (fb->helpful) {
-        int l = learn(st, fb->article, fb->query, logged, fb->role);
+        l = learn(st, fb->article, fb->query, logged, fb->role);
         if (learned)
             *learned = l;
     }
+    usage_changed(st, fb->article, 1, l);
 out:
     free(comment);
     free(logged);

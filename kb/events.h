@@ -18,6 +18,9 @@ extern "C" {
 
 /* The store migration step that creates the tables (kb/store_schema.c). */
 extern const char kb_events_schema_sql[];
+/* A later step: events by article (kb_events_usage), articles by title (the
+ * learning rule's same-question lookup). */
+extern const char kb_events_usage_schema_sql[];
 
 #define KB_EVENTS_QUERY_MAX 1000   /* bytes of a logged or posted query */
 #define KB_EVENTS_VISITOR_MAX 100  /* bytes of a visitor or session id */
@@ -60,7 +63,8 @@ struct kb_event {
  * "solved" event with an article and a query (its own, or its search's)
  * adds the query to the article's "asked as" field when the article exists
  * and is published (and public, for a customer) and the query is 2..200
- * bytes. *learned (may be NULL) is 1 when it did (the store queues a
+ * bytes; articles with the same title and locale (other answers to the same
+ * question) learn it too, at most KB_LEARN_SAME_MAX of them. *learned (may be NULL) is 1 when it did (the store queues a
  * reindex unless the phrase was already there); a failure
  * to learn is logged, not returned: the event is recorded either way.
  * *event_id (may be NULL) gets the row id. The ranking evaluation feeds
@@ -86,6 +90,17 @@ struct kb_feedback {
  * the article as kb_events_add does; *learned and *feedback_id as there. */
 int kb_feedback_add(struct kb_store *st, const struct kb_feedback *fb, int64_t *feedback_id,
                     int *learned, struct kb_err *err);
+
+/* How readers rated and used an article, all time: what the ranking's
+ * prior is made of (sync copies it into the document it indexes). Votes
+ * queue a reindex of the article; clicks and "solved" events do when
+ * their sum reaches a power of two (the prior grows with its logarithm). */
+struct kb_usage {
+    int64_t helpful, unhelpful; /* votes */
+    int64_t clicks, solved;     /* events */
+};
+int kb_events_usage(struct kb_store *st, int64_t article, struct kb_usage *out,
+                    struct kb_err *err);
 
 /* ---- analytics over [from, to) ---- */
 

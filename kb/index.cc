@@ -7,10 +7,14 @@
 
 #include <xapian.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -42,6 +46,7 @@ const Xapian::valueno SLOT_UPDATED = 0;
 const Xapian::valueno SLOT_NUMBER = 1;
 const Xapian::valueno SLOT_CATEGORY = 2;
 const Xapian::valueno SLOT_QUESTION = 3; // title_key(): documents asking the same question
+const Xapian::valueno SLOT_PRIOR = 4;    // 'a' + usage prior of an article, 't' + ticket time
 const char *const META_SEQ = "kb:last_seq";
 const size_t STORED_TEXT_MAX = 32 * 1024; // body kept in the index for snippets
 
@@ -306,6 +311,20 @@ void add_field_text(Xapian::TermGenerator &tg, const char *s, Xapian::termcount 
 
 // words (may be NULL) gets the words of the title and body for spelling, when
 // the stemmer can collect them; *collected says whether it did.
+// An article's prior in [-1, 1] from how readers rated and used it: votes
+// (helpful minus unhelpful, shrunk toward 0 by five pretend votes either
+// way, so one vote says little) and use (clicks and "solved", on a log
+// scale: 1,000 uses count fully).
+double usage_prior(const kb_doc *d)
+{
+    double up = double(std::max<int64_t>(d->helpful, 0));
+    double down = double(std::max<int64_t>(d->unhelpful, 0));
+    double votes = (up - down) / (up + down + 5.0);
+    double uses = double(std::max<int64_t>(d->clicks, 0)) + 2.0 * double(std::max<int64_t>(d->solved, 0));
+    double use = std::min(1.0, std::log1p(uses) / std::log1p(1000.0));
+    return std::max(-1.0, std::min(1.0, 0.7 * votes + 0.3 * use));
+}
+
 // Documents with the same title (folded) in the same language ask the same
 // question: an 8-byte FNV-1a hash of both, for the ranking's second stage.
 std::string title_key(const char *title, const char *locale)
@@ -396,6 +415,11 @@ Xapian::Document make_document(Index *ix, const kb_doc *d, int audience,
     doc.add_value(SLOT_UPDATED, Xapian::sortable_serialise(double(d->updated)));
     doc.add_value(SLOT_NUMBER, Xapian::sortable_serialise(double(d->number)));
     doc.add_value(SLOT_QUESTION, title_key(d->title, d->locale));
+    if (d->kind == KB_KIND_TICKET)
+        doc.add_value(SLOT_PRIOR, "t" + Xapian::sortable_serialise(
+                                            double(d->resolved ? d->resolved : d->updated)));
+    else if (d->helpful || d->unhelpful || d->clicks || d->solved)
+        doc.add_value(SLOT_PRIOR, "a" + Xapian::sortable_serialise(usage_prior(d)));
     doc.set_data(make_data(d, audience));
     return doc;
 }
@@ -629,6 +653,52 @@ Xapian::Query field_query(const Xapian::Database &db, const std::vector<std::str
     return Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
 }
 
+// Typo tolerance: how much a likely spelling of an unknown word counts,
+// against 1 for a word as typed.
+const double TYPO_WEIGHT = 0.5;
+
+// Stems of the likely spellings of the query's unknown words: a word of five
+// or more letters that the index knows neither as typed nor stemmed gets
+// the most frequent indexed word one edit away (two from nine letters on),
+// if that is not a stop word. These are added beside the query as typed, at
+// TYPO_WEIGHT: a real word the knowledge base happens not to use
+// ("unreplied") costs little, a typo ("colaborator") still finds its word.
+std::vector<std::string> typo_fixes(const Xapian::Database &db, const std::string &norm,
+                                    const char *locale)
+{
+    Xapian::Stem stem = make_stem(locale);
+    std::vector<std::string> out;
+    auto letter = [](unsigned char c) { return (c >= 'a' && c <= 'z') || c >= 0x80; };
+    for (size_t i = 0; i < norm.size();) {
+        if (!letter(static_cast<unsigned char>(norm[i]))) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < norm.size() && letter(static_cast<unsigned char>(norm[j])))
+            j++;
+        bool whole = (i == 0 || norm[i - 1] == ' ' || norm[i - 1] == '"' || norm[i - 1] == '(') &&
+                     (j == norm.size() || std::strchr(" .,?!;:)\"", norm[j]));
+        std::string w = norm.substr(i, j - i);
+        i = j;
+        size_t letters = 0;
+        for (unsigned char c : w) {
+            if (c >= 0xE0) // CJK, Thai: no spelling data
+                letters = 0;
+            letters += (c & 0xC0) != 0x80;
+            if (c >= 0xE0)
+                break;
+        }
+        if (!whole || letters < 5 || w.size() > 40 || kb_index_stopword(w.c_str(), locale) ||
+            db.get_termfreq(w) != 0 || db.get_termfreq(stem(w)) != 0)
+            continue;
+        std::string fix = db.get_spelling_suggestion(w, letters >= 9 ? 2 : 1);
+        if (!fix.empty() && !kb_index_stopword(fix.c_str(), locale))
+            out.push_back(stem(fix));
+    }
+    return out;
+}
+
 // Stems of words the query types apart but the index knows as one word
 // ("git hub", "e mail", "drop box"): each pair of adjacent words, separated
 // by a space or a hyphen, whose joined form is an indexed word.
@@ -686,11 +756,24 @@ Built build_query(const Xapian::Database &db, const std::string &norm, const kb_
             continue;
         terms.push_back(j);
         any.emplace_back(j);
+        b.corrected.clear(); // the words were not misspelt, only split
     }
+    // Typo tolerance: each unknown word also matches its likely spelling.
+    std::vector<std::string> typos;
+    if (spelling)
+        typos = typo_fixes(db, norm, o->locale);
+    for (const auto &t : typos)
+        if (std::find(terms.begin(), terms.end(), t) == terms.end())
+            any.push_back(scaled(Xapian::Query(t), TYPO_WEIGHT));
+    b.terms = terms; // what snippets highlight
+    b.terms.insert(b.terms.end(), typos.begin(), typos.end());
     if (r.title_weight > 0) {
         Xapian::Query f = field_query(db, terms, P_TITLE);
         if (!f.empty())
             any.push_back(scaled(f, r.title_weight));
+        f = field_query(db, typos, P_TITLE);
+        if (!f.empty())
+            any.push_back(scaled(f, r.title_weight * TYPO_WEIGHT));
     }
     if (r.asked_weight > 0) {
         Xapian::Query f = field_query(db, terms, P_ASKED);
@@ -910,11 +993,66 @@ std::string data_field(const std::string &data, int field)
 struct Cand {
     Xapian::docid did;
     double score;
-    Xapian::Document doc;
-    std::string title; // folded
+    std::string key;   // question key (title_key), or unique when unknown
+    std::string prior; // SLOT_PRIOR
 };
 
-const size_t RERANK_DEPTH = 50; // candidates the second stage reorders
+const size_t RERANK_DEPTH = 20; // candidates the second stage reorders
+
+// Reads one value slot of every candidate into field, going through the
+// value stream in docid order (one forward pass, not a lookup per document).
+void read_slot(const Xapian::Database &db, std::vector<Cand> &c, Xapian::valueno slot,
+               std::string Cand::*field)
+{
+    std::vector<size_t> order(c.size());
+    for (size_t i = 0; i < c.size(); i++)
+        order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return c[a].did < c[b].did; });
+    Xapian::ValueIterator v = db.valuestream_begin(slot);
+    const Xapian::ValueIterator end = db.valuestream_end(slot);
+    for (size_t i : order) {
+        if (v != end)
+            v.skip_to(c[i].did);
+        if (v != end && v.get_docid() == c[i].did)
+            c[i].*field = *v;
+    }
+}
+
+void read_question_keys(const Xapian::Database &db, std::vector<Cand> &c)
+{
+    read_slot(db, c, SLOT_QUESTION, &Cand::key);
+    for (auto &x : c) {
+        if (!x.key.empty())
+            continue;
+        // Indexed before the slot existed: the title from the data (slower).
+        std::string data = db.get_document(x.did).get_data();
+        x.key = title_key(data_field(data, D_TITLE).c_str(), data_field(data, D_LOCALE).c_str());
+        if (x.key.empty()) // no title: a group of its own
+            x.key = "#" + std::to_string(x.did);
+    }
+}
+
+// The gentle priors: an article's score is multiplied by 1 + prior_weight *
+// its usage prior (in [-1, 1]), a ticket's by 1 + recency_weight * 2^(-age
+// / 180 days). So a prior can reorder documents whose text scores are within
+// a factor (1 + w) / (1 - w) of each other, never one that matches clearly
+// better, and only among the first RERANK_DEPTH.
+void apply_priors(const Xapian::Database &db, std::vector<Cand> &c, const kb_rank_opts &r,
+                  double now)
+{
+    read_slot(db, c, SLOT_PRIOR, &Cand::prior);
+    for (auto &x : c) {
+        if (x.prior.size() < 2)
+            continue;
+        double v = Xapian::sortable_unserialise(x.prior.substr(1));
+        if (x.prior[0] == 'a' && r.prior_weight > 0) {
+            x.score *= 1.0 + std::min(r.prior_weight, 0.5) * std::max(-1.0, std::min(1.0, v));
+        } else if (x.prior[0] == 't' && r.recency_weight > 0 && v > 0) {
+            double age_days = std::max(0.0, now - v) / 86400.0;
+            x.score *= 1.0 + std::min(r.recency_weight, 0.5) * std::exp2(-age_days / 180.0);
+        }
+    }
+}
 
 // Documents with the same title answer the same question: each one moves
 // toward the best score of its group by weight w (0..1), so that the answers
@@ -923,12 +1061,12 @@ void rerank_groups(std::vector<Cand> &c, double w)
 {
     std::unordered_map<std::string, double> best;
     for (const auto &x : c) {
-        auto it = best.find(x.title);
+        auto it = best.find(x.key);
         if (it == best.end() || it->second < x.score)
-            best[x.title] = x.score;
+            best[x.key] = x.score;
     }
     for (auto &x : c)
-        x.score += w * (best[x.title] - x.score);
+        x.score += w * (best[x.key] - x.score);
 }
 
 kb_result *run_search(Index *ix, const kb_search_opts *o)
@@ -941,7 +1079,7 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
     Built b = build_query(db, norm, o, o->spelling != 0 && o->rank.spelling != 0);
     const kb_rank_opts &r = o->rank;
     size_t limit = o->limit ? o->limit : 10;
-    bool rerank = r.group_weight > 0;
+    bool rerank = r.group_weight > 0 || r.prior_weight > 0 || r.recency_weight > 0;
     // A second stage reorders the first RERANK_DEPTH, so it fetches from 0.
     size_t first = rerank ? 0 : o->offset;
     size_t count = rerank ? std::max(o->offset + limit + 1, RERANK_DEPTH) : limit + 1;
@@ -1020,19 +1158,17 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
     std::vector<Cand> cands;
     cands.reserve(ms.size());
     for (auto m = ms.begin(); m != ms.end(); ++m)
-        cands.push_back(Cand{*m, m.get_weight(), m.get_document(), std::string()});
+        cands.push_back(Cand{*m, m.get_weight(), std::string(), std::string()});
     if (rerank) {
         size_t depth = std::min(cands.size(), RERANK_DEPTH);
         std::vector<Cand> top(cands.begin(), cands.begin() + long(depth));
-        for (auto &x : top) {
-            x.title = x.doc.get_value(SLOT_QUESTION);
-            if (x.title.empty()) { // indexed before the slot existed: slower, same answer
-                std::string data = x.doc.get_data();
-                x.title = title_key(data_field(data, D_TITLE).c_str(),
-                                    data_field(data, D_LOCALE).c_str());
-            }
+        // A fresh install has no votes or clicks: nothing to read.
+        if ((r.prior_weight > 0 || r.recency_weight > 0) && db.get_value_freq(SLOT_PRIOR) > 0)
+            apply_priors(db, top, r, double(time(nullptr)));
+        if (r.group_weight > 0) {
+            read_question_keys(db, top);
+            rerank_groups(top, r.group_weight);
         }
-        rerank_groups(top, r.group_weight);
         std::stable_sort(top.begin(), top.end(),
                          [](const Cand &x, const Cand &y) { return x.score > y.score; });
         std::copy(top.begin(), top.end(), cands.begin());
@@ -1049,7 +1185,7 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
     Xapian::Stem stem = make_stem(o->locale);
     size_t width = o->snippet_chars ? o->snippet_chars : 200;
     for (size_t i = 0; i < n; i++) {
-        Data d = parse_data(cands[i].doc.get_data());
+        Data d = parse_data(db.get_document(cands[i].did).get_data());
         fill_hit(&res->hits[i], d, cands[i].score);
         if (o->snippets)
             res->hits[i].snippet = dup(make_snippet(d.body, d.f[D_SUMMARY], tset, stem, width));
@@ -1086,7 +1222,7 @@ void open_readers(Index *ix)
 // fault itself when it persists).
 int retry_read(Index *ix, int attempt, const char *what, kb_err *err)
 {
-    if (attempt >= 3) {
+    if (attempt >= 8) {
         try {
             throw;
         } catch (const Xapian::DatabaseModifiedError &) {
@@ -1095,15 +1231,61 @@ int retry_read(Index *ix, int attempt, const char *what, kb_err *err)
             return fail(err);
         }
     }
-    try {
-        ix->pub.reopen();
-        ix->both.reopen();
-    } catch (const Xapian::DatabaseError &) {
-        // Changed again while reopening: the next attempt reopens.
-    } catch (...) {
-        return fail(err);
+    // From the third try on, back off (2, 4, ... 64 ms; 126 ms in all) so
+    // that a writer committing batch after batch (a large ticket import)
+    // finishes its commit before the next read starts.
+    if (attempt >= 2) {
+        struct timespec pause = {0, (1L << (attempt - 1)) * 1000000L};
+        nanosleep(&pause, nullptr);
+    }
+    for (Xapian::Database *db : {&ix->pub, &ix->both}) {
+        try {
+            db->reopen();
+        } catch (const Xapian::DatabaseError &) {
+            // Changed again while reopening: the next attempt reopens.
+        } catch (...) {
+            return fail(err);
+        }
     }
     return 0;
+}
+
+// A database whose creation was interrupted (the process killed before
+// Xapian wrote its version file "iamglass") holds nothing committed, yet
+// Xapian will neither open nor recreate it ("no database"), so every later
+// add or sync failed. Its leftover files are removed and DB_CREATE_OR_OPEN
+// starts afresh; not when another process holds its lock (creating it now)
+// or the folder holds anything else.
+void clear_unborn(const std::string &path)
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::is_directory(path, ec) || fs::exists(path + "/iamglass", ec))
+        return;
+    std::vector<fs::path> files;
+    for (const auto &e : fs::directory_iterator(path, ec)) {
+        std::string n = e.path().filename().string();
+        if (n != "flintlock" && n != "v.tmp" &&
+            !(n.size() > 6 && n.compare(n.size() - 6, 6, ".glass") == 0))
+            return;
+        files.push_back(e.path());
+    }
+    if (ec || files.empty())
+        return;
+    int fd = ::open((path + "/flintlock").c_str(), O_RDWR | O_CLOEXEC);
+    if (fd >= 0) {
+        struct flock fl = {};
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+            ::close(fd);
+            return;
+        }
+    }
+    for (const auto &f : files)
+        fs::remove(f, ec);
+    if (fd >= 0)
+        ::close(fd);
 }
 
 } // namespace
@@ -1130,8 +1312,8 @@ void kb_rank_opts_baseline(struct kb_rank_opts *r)
 void kb_rank_opts_default(struct kb_rank_opts *r)
 {
     kb_rank_opts_baseline(r);
-    r->b = 0.4;
-    r->title_weight = 1.5;
+    r->b = 0.2;
+    r->title_weight = 2.0;
     r->phrase_weight = 0.0;
     r->near_weight = 0.0;
     r->synonyms = 1;
@@ -1140,6 +1322,8 @@ void kb_rank_opts_default(struct kb_rank_opts *r)
     r->joins = 1;
     r->asked_weight = 1.0;
     r->group_weight = 0.5;
+    r->prior_weight = 0.1;
+    r->recency_weight = 0.1;
 }
 
 void kb_search_opts_init(struct kb_search_opts *o)
@@ -1164,6 +1348,8 @@ int kb_index_open(const char *dir, int mode, struct kb_index **out, struct kb_er
         kb_index_opts_default(&h->ix.opts);
         if (mode == KB_INDEX_WRITE) {
             std::filesystem::create_directories(h->ix.dir); // Xapian makes only the leaf
+            clear_unborn(h->ix.dir + "/public");
+            clear_unborn(h->ix.dir + "/internal");
             h->ix.wpub.reset(new Xapian::WritableDatabase(h->ix.dir + "/public",
                                                           Xapian::DB_CREATE_OR_OPEN));
             h->ix.wint.reset(new Xapian::WritableDatabase(h->ix.dir + "/internal",

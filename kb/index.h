@@ -76,10 +76,11 @@ struct kb_rank_opts {
     int prf_terms;         /* terms added by feedback */
     double prf_weight;
     double asked_weight;   /* weight of the "asked as" field; 0 = off */
-    double prior_weight;   /* helpful votes / clicks prior; 0 = off */
+    double prior_weight;   /* helpful votes / clicks prior, at most 0.5; 0 = off */
     int spelling;          /* correct unknown words (when the caller asks for it) */
     double group_weight;   /* pull answers sharing a title toward their best; 0 = off */
     int joins;             /* "git hub" also finds "github" when the index has it */
+    double recency_weight; /* newer tickets first among close matches; 0 = off */
 };
 void kb_rank_opts_default(struct kb_rank_opts *r);
 void kb_rank_opts_baseline(struct kb_rank_opts *r); /* plain BM25, one field */

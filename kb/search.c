@@ -47,12 +47,13 @@ static const struct knob {
     {"phrase-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, phrase_weight), 100},
     {"near-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, near_weight), 100},
     {"asked-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, asked_weight), 100},
-    {"prior-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, prior_weight), 100},
+    {"prior-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, prior_weight), 0.5},
     {"synonyms", KNOB_BOOL, offsetof(struct kb_rank_opts, synonyms), 1},
     {"stopwords", KNOB_BOOL, offsetof(struct kb_rank_opts, stopwords), 1},
     {"spelling", KNOB_BOOL, offsetof(struct kb_rank_opts, spelling), 1},
     {"group-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, group_weight), 1},
     {"joins", KNOB_BOOL, offsetof(struct kb_rank_opts, joins), 1},
+    {"recency-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, recency_weight), 0.5},
     {"prf-docs", KNOB_INT, offsetof(struct kb_rank_opts, prf_docs), 50},
     {"prf-terms", KNOB_INT, offsetof(struct kb_rank_opts, prf_terms), 100},
     {"prf-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, prf_weight), 100},
@@ -61,7 +62,7 @@ static const struct knob {
 
 const char *const kb_rank_opts_names[] = {
     "k1", "b", "title-weight", "phrase-weight", "near-weight", "asked-weight",
-    "prior-weight", "synonyms", "stopwords", "spelling", "group-weight", "joins", "prf-docs", "prf-terms", "prf-weight", "prf",
+    "prior-weight", "synonyms", "stopwords", "spelling", "group-weight", "joins", "recency-weight", "prf-docs", "prf-terms", "prf-weight", "prf",
     NULL};
 
 int kb_rank_opts_set(struct kb_rank_opts *r, const char *name, const char *value,

@@ -73,6 +73,11 @@ int kb_store_set_status(struct kb_store *st, int64_t number, int status,
 int kb_store_add_asked_as(struct kb_store *st, int64_t number, const char *phrase,
                           struct kb_err *err);
 
+/* Queues a reindex of a document whose content did not change but whose
+ * derived ranking data did (votes, clicks). KB_ENOTFOUND is not checked:
+ * sync removes what no longer exists. */
+int kb_store_touch(struct kb_store *st, int kind, int64_t number, struct kb_err *err);
+
 /* Calls fn for every document, articles by number then tickets by id, in
  * one read transaction. A nonzero return from fn stops and is returned. fn
  * may read through st (kb_store_get) but must not write. */

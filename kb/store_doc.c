@@ -387,6 +387,14 @@ int kb_store_add_asked_as(struct kb_store *st, int64_t number, const char *phras
     return store_wend(st, asked_as_add(st, number, phrase, 1, err), err);
 }
 
+int kb_store_touch(struct kb_store *st, int kind, int64_t number, struct kb_err *err)
+{
+    int code = store_wbegin(st, err);
+    if (code)
+        return code;
+    return store_wend(st, outbox_add(st, kind, number, "usage", err), err);
+}
+
 /* Teaches a new article the words of tickets that were linked to it before
  * it existed (tickets imported before articles). */
 static int link_earlier_tickets(struct kb_store *st, const struct kb_doc *d, int64_t number,

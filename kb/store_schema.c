@@ -96,7 +96,7 @@ static const char schema_v1[] =
     " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
     " kind TEXT NOT NULL CHECK (kind IN ('article', 'ticket')),"
     " number INTEGER NOT NULL,"
-    " op TEXT NOT NULL," /* put | remove | status | asked_as: for people reading the file */
+    " op TEXT NOT NULL," /* put | remove | status | asked_as | usage: for people reading the file */
     " created INTEGER NOT NULL);"
     "CREATE TABLE synonyms ("
     " term TEXT NOT NULL CHECK (term <> ''),"
@@ -122,6 +122,7 @@ static const struct store_migration migrations[] = {
     {"articles, revisions, tickets, outbox, synonyms, meta", schema_v1, NULL},
     {"search log, events, feedback", kb_events_schema_sql, NULL},
     {"users, sessions, api tokens, login failures", kb_auth_schema_sql, NULL},
+    {"events by article, articles by title (ranking)", kb_events_usage_schema_sql, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "events.h"
 #include "log.h"
 
 int kb_sync_target(const struct kb_doc *d)
@@ -20,6 +21,25 @@ int kb_sync_target(const struct kb_doc *d)
     if (d->status != KB_STATUS_PUBLISHED)
         return 0;
     return d->audience == KB_AUD_PUBLIC ? KB_DB_PUBLIC : KB_DB_INTERNAL;
+}
+
+/* Copies an article's votes and clicks into d for the ranking's prior; a
+ * failure is logged and leaves zeros (no prior), never stops indexing. */
+static void add_usage(struct kb_store *st, struct kb_doc *d)
+{
+    struct kb_usage u;
+    struct kb_err err;
+    if (d->kind != KB_KIND_ARTICLE || d->number <= 0)
+        return;
+    if (kb_events_usage(st, d->number, &u, &err) != 0) {
+        kb_log(KB_LOG_WARN, "sync: KB-%lld indexed without its prior: %s",
+               (long long)d->number, err.msg);
+        return;
+    }
+    d->helpful = u.helpful;
+    d->unhelpful = u.unhelpful;
+    d->clicks = u.clicks;
+    d->solved = u.solved;
 }
 
 /* Brings one document's index entry in line with the store. */
@@ -33,6 +53,8 @@ static int apply_one(struct kb_store *st, struct kb_index *ix, int kind, int64_t
     if (rc)
         return rc;
     int db = kb_sync_target(&d);
+    if (db)
+        add_usage(st, &d);
     rc = db ? kb_index_put(ix, db, &d, err) : kb_index_delete(ix, kind, number, err);
     kb_doc_release(&d);
     return rc;
@@ -106,6 +128,7 @@ int kb_sync_synonyms(struct kb_store *st, struct kb_index *ix, struct kb_err *er
 }
 
 struct rebuild_ctx {
+    struct kb_store *st;
     struct kb_index *ix;
     size_t count;
     struct kb_err *err;
@@ -117,7 +140,9 @@ static int rebuild_one(void *ud, const struct kb_doc *d)
     int db = kb_sync_target(d);
     if (!db)
         return 0;
-    int rc = kb_index_put(c->ix, db, d, c->err);
+    struct kb_doc with_usage = *d; /* a shallow copy: only the counts change */
+    add_usage(c->st, &with_usage);
+    int rc = kb_index_put(c->ix, db, &with_usage, c->err);
     if (rc)
         return rc;
     if (++c->count % 2000 == 0)
@@ -157,7 +182,7 @@ int kb_sync_rebuild(struct kb_store *st, const char *dir, const struct kb_index_
         goto out;
     if (opts)
         kb_index_set_opts(ix, opts);
-    struct rebuild_ctx c = {ix, 0, err};
+    struct rebuild_ctx c = {st, ix, 0, err};
     if ((rc = kb_store_each(st, rebuild_one, &c, err)))
         goto out;
     if ((rc = kb_sync_synonyms(st, ix, err)))

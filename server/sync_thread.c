@@ -98,11 +98,12 @@ static void *sync_main(void *arg)
     for (;;) {
         if (sync_once(s, &ss)) {
             atomic_fetch_add(&s->index_gen, 1);
-            /* Gather the writes of the next 50 ms into one commit: under a
-             * stream of writes, back-to-back commits make every search that
-             * spans two of them fail (or read reused blocks) and retry, and
-             * each commit costs an fsync. */
-            struct timespec pace = {0, 50 * 1000 * 1000};
+            /* Gather the writes of the next 200 ms into one commit: a reader
+             * can read its revision until the writer commits twice more, so
+             * under a stream of writes back-to-back commits make searches
+             * fail (or read reused blocks) and retry; and each commit costs
+             * an fsync. Publishes stay searchable well within a second. */
+            struct timespec pace = {0, 200 * 1000 * 1000};
             if (!atomic_load(&s->stopping))
                 nanosleep(&pace, NULL);
         }

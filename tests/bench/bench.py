@@ -270,6 +270,10 @@ def main():
     ap.add_argument("--soak", type=float, default=60, help="length of the memory soak run")
     ap.add_argument("--cache", default=os.environ.get("KB_BENCH_CACHE", "/var/tmp/kb-bench"))
     ap.add_argument("--root", help="unpacked documentation packages (default: CACHE/root)")
+    ap.add_argument("--index-reps", type=int, default=int(os.environ.get("KB_BENCH_INDEX_REPS", 0)),
+                    help="indexing passes of each engine (default: --reps)")
+    ap.add_argument("--reuse-index", action="store_true",
+                    help="skip indexing: reuse the last run's indexes and indexing figures")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench-out"))
     args = ap.parse_args()
     t_start = time.monotonic()
@@ -296,11 +300,21 @@ def main():
          "machine": {"cpus": os.cpu_count(), "load_at_start": os.getloadavg()}}
 
     # 1. Indexing, interleaved so that noise spreads over the engines.
-    runs = {"kb": [], "fts5": [], "xapian": []}
-    for rep in range(args.reps):
-        for eng in ("kb", "fts5", "xapian"):
-            runs[eng].append(index_once(eng, cfile, work, ndocs, nbytes))
-    R["index"] = {e: med_runs(v) for e, v in runs.items()}
+    saved = os.path.join(work, "index-results.json")
+    if args.reuse_index:
+        with open(saved) as f:
+            R["index"] = json.load(f)
+        log(f"indexing: reusing the indexes and figures of the previous run ({saved})")
+    else:
+        runs = {"kb": [], "fts5": [], "xapian": []}
+        for rep in range(args.index_reps or args.reps):
+            for eng in ("kb", "fts5", "xapian"):
+                runs[eng].append(index_once(eng, cfile, work, ndocs, nbytes))
+        R["index"] = {e: med_runs(v) for e, v in runs.items()}
+        for e, v in runs.items():
+            R["index"][e]["all_runs"] = v
+        with open(saved, "w") as f:
+            json.dump(R["index"], f, indent=1)
 
     # 2. In-process peers (and kb in-process, to split HTTP from search).
     R["inproc"] = {}
@@ -413,6 +427,10 @@ def f2(x):
     return "-" if x is None else f"{x:.2f}"
 
 
+def pct(x):
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
 def ratio(a, b):
     return None if not a or not b else a / b
 
@@ -453,7 +471,7 @@ def report(R, outdir):
             m = R["http"][f"{mode}/{cc}"]
             ce = R["ceiling"][str(cc)]["rps"]
             p(f"  {mode:<20}{cc:>5}{f0(m['rps']):>9}{f2(m['p50_ms']):>9}{f2(m['p99_ms']):>9}"
-              f"{f2(m['p999_ms']):>9}{f0(m['errors'] + m['non2xx']):>8}{f0(ce):>15}{f2(ratio(m['rps'], ce)):>12}")
+              f"{f2(m['p999_ms']):>9}{f0(m['errors'] + m['non2xx']):>8}{f0(ce):>15}{pct(ratio(m['rps'], ce)):>12}")
     mem = R["memory"]
     rs = [v for _t, v in R["soak"]["rss_samples"] if v]
     p("")

@@ -72,7 +72,8 @@ static int do_index(const char *path, const char *corpus)
     sqlite3_finalize(ins);
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         return die(db, "commit");
-    sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    /* Back to a rollback journal: read-only searchers need no -shm file. */
+    sqlite3_exec(db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
     sqlite3_close(db);
     double secs = now() - t0;
     struct rusage ru;
@@ -130,6 +131,7 @@ static void *run(void *arg)
     sqlite3 *db;
     sqlite3_stmt *s;
     if (sqlite3_open_v2(w->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
         sqlite3_prepare_v2(db,
                            "SELECT rowid, title FROM docs WHERE docs MATCH ? "
                            "ORDER BY bm25(docs) LIMIT 10",

@@ -1,5 +1,5 @@
 """Soak and overload: searches and writes under full load (KB_SOAK_SECONDS,
-default 20; 300 for the real soak) with no 5xx but deliberate 503s, no growth
+default 20, or 300 with KB_LONG_TESTS=1) with no 5xx but deliberate 503s, no growth
 of file descriptors or memory past a small bound, and latency back to normal
 within a second of the load stopping. Slow clients (requests trickled a byte
 a second, thousands of idle connections) do not starve anyone, and
@@ -21,7 +21,8 @@ from kbchaos import KbServerWith, bearer, make_token, proc_fds, proc_rss_kb, pro
 from kbtest import SAMPLES, run_indexer
 from server import KbServer
 
-SOAK_SECONDS = float(os.environ.get("KB_SOAK_SECONDS", "20"))
+SOAK_SECONDS = float(os.environ.get(
+    "KB_SOAK_SECONDS", "300" if os.environ.get("KB_LONG_TESTS") == "1" else "20"))
 IDLE_SOCKETS = int(os.environ.get("KB_IDLE_SOCKETS", "2000"))
 
 QUERIES = ["router", "wifi password", "firmware update stuck", "vpn drops every hour",

@@ -198,7 +198,7 @@ static int64_t sink_number;
 void fuzz_index_docs(void)
 {
     struct kb_err err;
-    if (sink_ix || getenv("FUZZ_NO_INDEX"))
+    if (sink_ix)
         return;
     if (kb_index_open(fuzz_tmpdir("ix"), KB_INDEX_WRITE, &sink_ix, &err) != 0)
         fuzz_fail("cannot open a scratch index: %s", err.msg);

@@ -353,6 +353,10 @@ int fuzz_srv_run_text(const uint8_t *data, size_t size, int with_headers)
         if (role < 0)
             goto out;
     }
+    if (strstr(target, "%00")) {
+        status = 400; /* http_mhd.c refuses an encoded NUL before decoding */
+        goto out;
+    }
     struct fuzz_conn conn;
     memset(&conn, 0, sizeof conn);
     char *q = strchr(target, '?');

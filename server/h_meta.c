@@ -139,7 +139,8 @@ static void h_openapi(struct srv_ctx *c, const struct srv_req *r, struct srv_res
 
 const struct srv_route srv_routes_meta[] = {
     {"GET", "/healthz", h_healthz, KB_ROLE_CUSTOMER, 0, "liveness and index lag"},
-    {"GET", "/metrics", h_metrics, KB_ROLE_CUSTOMER, 0, "Prometheus metrics"},
+    /* Staff only: the document counts are derived from internal content. */
+    {"GET", "/metrics", h_metrics, KB_ROLE_AGENT, 0, "Prometheus metrics (staff token)"},
     {"GET", "/api/v1/openapi.json", h_openapi, KB_ROLE_CUSTOMER, SRV_PUBLIC_CORS,
      "this description"},
     {NULL, NULL, NULL, 0, 0, NULL},

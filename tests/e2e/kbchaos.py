@@ -69,9 +69,15 @@ def store_counts(data):
     return {"public": pub, "internal": internal + tickets}
 
 
+_metrics_tokens = {}
+
+
 def index_counts(srv):
-    """Documents per database from the server's /metrics."""
-    text = srv.get("/metrics", timeout=30).text
+    """Documents per database from the server's /metrics (staff only)."""
+    tok = _metrics_tokens.get(srv.data)
+    if tok is None:
+        tok = _metrics_tokens[srv.data] = make_token(srv.data, "agent", "metrics")
+    text = srv.get("/metrics", timeout=30, headers={"Authorization": "Bearer " + tok}).text
     out = {}
     for aud in ("public", "internal"):
         m = re.search(r'kb_index_documents\{audience="%s"\} (\d+)' % aud, text)

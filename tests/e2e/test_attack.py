@@ -255,7 +255,7 @@ def test_customers_see_no_hidden_words_anywhere(env):
     for q in ("router", "password", "gateway", "modem drops"):
         res = customer_search(env, q, per_page=50)
         assert {f["category"] for f in res["facets"]} <= public_cats, res["facets"]
-    for path in ("/", "/sitemap.xml", "/opensearch.xml", "/contact", "/metrics",
+    for path in ("/", "/sitemap.xml", "/opensearch.xml", "/contact",
                  "/api/v1/openapi.json", "/healthz", "/api/v1/me"):
         r = requests.get(srv.url(path), timeout=30)
         CASES["leak pages"] += 1

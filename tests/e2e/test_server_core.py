@@ -10,6 +10,7 @@ import time
 import pytest
 import requests
 
+from kbchaos import make_token
 from kbtest import SAMPLES, run_indexer
 from server import KbServer, add_user
 
@@ -264,7 +265,13 @@ def test_healthz_metrics_and_openapi(srv):
     h = requests.get(srv.url("/healthz"), timeout=30).json()
     assert h["status"] == "ok" and h["pending"] == 0
     requests.get(srv.url("/api/v1/search"), params={"q": "wifi"}, timeout=30)
-    m = requests.get(srv.url("/metrics"), timeout=30)
+    # Metrics count internal documents: staff only (a Prometheus scraper uses
+    # an agent token); customers get 401 and see no figure.
+    anon = requests.get(srv.url("/metrics"), timeout=30)
+    assert anon.status_code == 401 and "kb_index_documents" not in anon.text
+    m = requests.get(srv.url("/metrics"), timeout=30, headers={
+        "Authorization": "Bearer " + make_token(srv.data, "agent", "prometheus")})
+    assert m.status_code == 200
     assert m.headers["Content-Type"].startswith("text/plain")
     assert 'kb_http_requests_total{route="/api/v1/search",method="GET",status="2xx"}' in m.text
     assert 'kb_http_request_duration_seconds_bucket{route="/api/v1/search"' in m.text

@@ -275,11 +275,15 @@ char *kb_search_reduce(struct kb_index *ix, int dbs, const char *text, const cha
         double idf = log(1.0 + (double)total / (double)df);
         c.v[i].score = c.v[i].wtf * idf;
     }
-    qsort(c.v, c.n, sizeof *c.v, by_score);
+    /* Long input of nothing but stop words and numbers keeps no word (and
+     * c.v stays NULL, which qsort must not be given). */
+    if (c.n)
+        qsort(c.v, c.n, sizeof *c.v, by_score);
     size_t keep = 0;
     while (keep < c.n && keep < KB_LONG_INPUT_KEEP && c.v[keep].score > 0)
         keep++;
-    qsort(c.v, keep, sizeof *c.v, by_first);
+    if (keep)
+        qsort(c.v, keep, sizeof *c.v, by_first);
     struct kb_buf b = KB_BUF_INIT;
     for (size_t i = 0; i < keep; i++) {
         /* Repetition in the query raises the word's weight (BM25's wqf). */

@@ -138,10 +138,13 @@ const char *stemmer_name(const char *locale)
         {"id", "indonesian"}, {"ga", "irish"}, {"lt", "lithuanian"}, {"ne", "nepali"},
         {"hy", "armenian"}, {"ta", "tamil"}, {"el", "greek"},
     };
+    // Only what this libxapian has: 1.4.22 lacks some (greek, for one).
+    static const std::string have = " " + Xapian::Stem::get_available_languages() + " ";
     std::string p = lower_ascii(locale_primary(locale ? locale : "en"));
     for (const auto &m : map)
         if (p == m.lang)
-            return m.stem;
+            return have.find(std::string(" ") + m.stem + " ") != std::string::npos ? m.stem
+                                                                                   : "none";
     return "none";
 }
 

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -27,6 +28,8 @@
 
 extern "C" {
 #include "buf.h"
+#include "search.h"
+#include "snippet.h"
 #include "text.h"
 }
 
@@ -431,24 +434,23 @@ Xapian::Document make_document(Index *ix, const kb_doc *d, int audience,
 
 const Xapian::SimpleStopper &english_stopper()
 {
-    static const char *const words[] = {
-        "a", "about", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by",
-        "can", "could", "did", "do", "does", "doing", "for", "from", "had", "has", "have",
-        "how", "i", "i'm", "if", "in", "into", "is", "it", "it's", "its", "me", "my",
-        "of", "on", "or", "our", "should", "so", "some", "that", "the", "their", "them",
-        "then", "there", "these", "this", "those", "to", "was", "we", "were", "what",
-        "when", "where", "which", "while", "who", "why", "will", "with", "would", "you",
-        "your", "am", "is", "get", "getting", "way", "there", "possible", "anyone",
-        "know", "want", "need", "please", "thanks", "hi", "hello",
-        // Contractions are function words too ("I'd like to ...").
-        "i'd", "i've", "i'll", "you're", "you've", "you'd", "we're", "we've", "they're",
-        "he's", "she's", "that's", "there's", "what's", "here's", "who's", "let's",
-        "don't", "doesn't", "didn't", "can't", "won't", "isn't", "aren't", "wasn't",
-        "weren't", "haven't", "hasn't", "wouldn't", "shouldn't", "couldn't", "wanna",
-        "gonna",
-    };
-    static const Xapian::SimpleStopper stopper(std::begin(words), std::end(words));
+    static const Xapian::SimpleStopper stopper(kb_stopwords_en,
+                                               kb_stopwords_en + kb_stopwords_en_count);
     return stopper;
+}
+
+// The stemmer of a locale's language, made once per thread (a stemmer keeps
+// state while it works, so threads do not share one): creating one costs
+// more than a term lookup, and a search used to create five, assist's
+// reduction of long input one per word.
+const Xapian::Stem &query_stem(const char *locale)
+{
+    thread_local std::map<std::string, Xapian::Stem> stems;
+    const char *name = stemmer_name(locale);
+    auto it = stems.find(name);
+    if (it == stems.end())
+        it = stems.emplace(name, make_stem(locale)).first;
+    return it->second;
 }
 
 unsigned parse_flags()
@@ -457,66 +459,74 @@ unsigned parse_flags()
            Xapian::QueryParser::FLAG_CJK_NGRAM | Xapian::QueryParser::FLAG_PURE_NOT;
 }
 
-// Spelling correction for a query that finds little: when at least half of
-// its words (stop words aside) are unknown to the index, as typed and as
-// stemmed, each unknown word is replaced by the spelling table's suggestion.
-// Returns the corrected query, or "" when there is nothing to correct. A
-// query whose other words match is left alone: an unknown word there is
-// more often a real word the knowledge base does not use ("unreplied",
-// "destiny") than a typo, and "correcting" it into a different known word
-// misleads the ranking. (Xapian's own FLAG_SPELLING_CORRECTION looks the
-// unstemmed word up in a stemmed index, so it even "corrects" known words:
-// "procedure" -> "procedures".) Words with digits, of fewer than three
-// letters, or in scripts without spelling data are never corrected.
-std::string correct_spelling(const Xapian::Database &db, const std::string &norm,
-                             const char *locale)
-{
-    Xapian::Stem stem = make_stem(locale);
-    auto word_byte = [](unsigned char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\'' || c >= 0x80;
-    };
-    struct Word {
-        size_t at, len;
-        std::string fix;
-    };
-    std::vector<Word> words;
-    size_t content = 0, unknown = 0;
-    for (size_t i = 0; i < norm.size();) {
-        if (!word_byte(static_cast<unsigned char>(norm[i]))) {
-            i++;
-            continue;
+// The index's side of the word-level query help in search.c (spelling,
+// typos, joined words): term and spelling lookups, each asked once per
+// search (the spelling table is the costly one, and spelling correction and
+// typo tolerance ask about the same unknown words).
+// No exception may cross the C code: the first one is kept, the C function
+// runs on with "unknown" answers, and check() rethrows it (a
+// DatabaseModifiedError then retries the search as anywhere else).
+struct Lookup {
+    const Xapian::Database &db;
+    const Xapian::Stem &stem;
+    std::unordered_map<std::string, bool> has;
+    std::map<std::pair<std::string, unsigned>, std::string> spell;
+    std::exception_ptr failed;
+    kb_query_lookup c;
+    Lookup(const Xapian::Database &d, const char *locale) : db(d), stem(query_stem(locale))
+    {
+        c = kb_query_lookup{this, locale, has_term, stem_word, spell_word};
+    }
+    void check()
+    {
+        if (failed)
+            std::rethrow_exception(failed);
+    }
+    static int has_term(void *ud, const char *t)
+    {
+        Lookup *l = static_cast<Lookup *>(ud);
+        try {
+            auto it = l->has.find(t);
+            if (it == l->has.end())
+                it = l->has.emplace(t, l->db.get_termfreq(t) != 0).first;
+            return it->second;
+        } catch (...) {
+            l->failed = l->failed ? l->failed : std::current_exception();
+            return 0;
         }
-        size_t j = i;
-        while (j < norm.size() && word_byte(static_cast<unsigned char>(norm[j])))
-            j++;
-        std::string w = norm.substr(i, j - i);
-        Word wd{i, j - i, std::string()};
-        i = j;
-        if (kb_index_stopword(w.c_str(), locale))
-            continue;
-        content++;
-        if (db.get_termfreq(w) != 0 || db.get_termfreq(stem(w)) != 0)
-            continue;
-        unknown++;
-        bool plain = w.size() >= 3 && w.size() <= 40 &&
-                     w.find_first_of("0123456789'") == std::string::npos;
-        for (unsigned char c : w)
-            plain = plain && c < 0xE0; // Latin, Greek, Cyrillic; not CJK or Thai
-        if (plain)
-            wd.fix = db.get_spelling_suggestion(w, 2);
-        if (!wd.fix.empty() && wd.fix != w)
-            words.push_back(wd);
     }
-    if (words.empty() || unknown * 2 < content)
-        return std::string();
-    std::string out;
-    size_t at = 0;
-    for (const auto &w : words) {
-        out.append(norm, at, w.at - at);
-        out += w.fix;
-        at = w.at + w.len;
+    static char *stem_word(void *ud, const char *w)
+    {
+        Lookup *l = static_cast<Lookup *>(ud);
+        try {
+            std::string s = l->stem(w);
+            return kb_xstrndup(s.data(), s.size());
+        } catch (...) {
+            l->failed = l->failed ? l->failed : std::current_exception();
+            return nullptr;
+        }
     }
-    out.append(norm, at, std::string::npos);
+    static char *spell_word(void *ud, const char *w, unsigned edits)
+    {
+        Lookup *l = static_cast<Lookup *>(ud);
+        try {
+            auto key = std::make_pair(std::string(w), edits);
+            auto it = l->spell.find(key);
+            if (it == l->spell.end())
+                it = l->spell.emplace(key, l->db.get_spelling_suggestion(w, edits)).first;
+            return it->second.empty() ? nullptr
+                                       : kb_xstrndup(it->second.data(), it->second.size());
+        } catch (...) {
+            l->failed = l->failed ? l->failed : std::current_exception();
+            return nullptr;
+        }
+    }
+};
+
+std::vector<std::string> take_words(char **v, size_t n)
+{
+    std::vector<std::string> out(v, v + n);
+    kb_query_words_free(v, n);
     return out;
 }
 
@@ -526,12 +536,13 @@ struct Parsed {
     std::string corrected;
 };
 
+// spell (NULL: none) asks for a spelling correction of the whole query.
 Parsed parse(const Xapian::Database &db, const std::string &norm, const kb_search_opts *o,
-             const char *prefix, bool stop, bool spelling)
+             const char *prefix, bool stop, Lookup *spell)
 {
     Xapian::QueryParser qp;
     qp.set_database(db);
-    qp.set_stemmer(make_stem(o->locale));
+    qp.set_stemmer(query_stem(o->locale));
     qp.set_stemming_strategy(std::strcmp(stemmer_name(o->locale), "none") != 0
                                  ? Xapian::QueryParser::STEM_ALL
                                  : Xapian::QueryParser::STEM_NONE);
@@ -539,9 +550,24 @@ Parsed parse(const Xapian::Database &db, const std::string &norm, const kb_searc
     if (stop && std::string(stemmer_name(o->locale)) == "english")
         qp.set_stopper(&english_stopper());
     Parsed p;
-    p.main = qp.parse_query(norm, parse_flags(), prefix);
-    if (spelling)
-        p.corrected = correct_spelling(db, norm, o->locale);
+    char *unphrased = kb_search_unphrase(norm.c_str());
+    std::string text(unphrased);
+    free(unphrased);
+    try {
+        p.main = qp.parse_query(text, parse_flags(), prefix);
+    } catch (const Xapian::QueryParserError &) {
+        // Xapian 1.4 rejects a lone CJK character between other words ("x 国
+        // y") with FLAG_CJK_NGRAM; without the flag it is one term, which
+        // the index has too (n-grams include single characters).
+        p.main = qp.parse_query(text, parse_flags() & ~unsigned(Xapian::QueryParser::FLAG_CJK_NGRAM),
+                                prefix);
+    }
+    if (spell) {
+        char *fixed = kb_query_correct(norm.c_str(), &spell->c);
+        p.corrected = fixed ? fixed : "";
+        free(fixed);
+        spell->check();
+    }
     for (auto t = p.main.get_terms_begin(); t != p.main.get_terms_end(); ++t)
         p.terms.push_back(*t);
     return p;
@@ -594,7 +620,7 @@ Xapian::Query synonym_query(const Xapian::Database &db, const std::string &norm,
     std::vector<Xapian::Query> alts;
     auto look = [&](const std::string &key) {
         for (auto s = db.synonyms_begin(key); s != db.synonyms_end(key); ++s) {
-            Parsed p = parse(db, *s, o, "", false, false);
+            Parsed p = parse(db, *s, o, "", false, nullptr);
             if (!p.main.empty())
                 alts.push_back(p.main);
         }
@@ -660,92 +686,15 @@ Xapian::Query field_query(const Xapian::Database &db, const std::vector<std::str
 // against 1 for a word as typed.
 const double TYPO_WEIGHT = 0.5;
 
-// Stems of the likely spellings of the query's unknown words: a word of five
-// or more letters that the index knows neither as typed nor stemmed gets
-// the most frequent indexed word one edit away (two from nine letters on),
-// if that is not a stop word. These are added beside the query as typed, at
-// TYPO_WEIGHT: a real word the knowledge base happens not to use
-// ("unreplied") costs little, a typo ("colaborator") still finds its word.
-std::vector<std::string> typo_fixes(const Xapian::Database &db, const std::string &norm,
-                                    const char *locale)
-{
-    Xapian::Stem stem = make_stem(locale);
-    std::vector<std::string> out;
-    auto letter = [](unsigned char c) { return (c >= 'a' && c <= 'z') || c >= 0x80; };
-    for (size_t i = 0; i < norm.size();) {
-        if (!letter(static_cast<unsigned char>(norm[i]))) {
-            i++;
-            continue;
-        }
-        size_t j = i;
-        while (j < norm.size() && letter(static_cast<unsigned char>(norm[j])))
-            j++;
-        bool whole = (i == 0 || norm[i - 1] == ' ' || norm[i - 1] == '"' || norm[i - 1] == '(') &&
-                     (j == norm.size() || std::strchr(" .,?!;:)\"", norm[j]));
-        std::string w = norm.substr(i, j - i);
-        i = j;
-        size_t letters = 0;
-        for (unsigned char c : w) {
-            if (c >= 0xE0) // CJK, Thai: no spelling data
-                letters = 0;
-            letters += (c & 0xC0) != 0x80;
-            if (c >= 0xE0)
-                break;
-        }
-        if (!whole || letters < 5 || w.size() > 40 || kb_index_stopword(w.c_str(), locale) ||
-            db.get_termfreq(w) != 0 || db.get_termfreq(stem(w)) != 0)
-            continue;
-        std::string fix = db.get_spelling_suggestion(w, letters >= 9 ? 2 : 1);
-        if (!fix.empty() && !kb_index_stopword(fix.c_str(), locale))
-            out.push_back(stem(fix));
-    }
-    return out;
-}
-
-// Stems of words the query types apart but the index knows as one word
-// ("git hub", "e mail", "drop box"): each pair of adjacent words, separated
-// by a space or a hyphen, whose joined form is an indexed word.
-std::vector<std::string> joined_words(const Xapian::Database &db, const std::string &norm,
-                                      const char *locale)
-{
-    Xapian::Stem stem = make_stem(locale);
-    std::vector<std::string> out;
-    std::string prev;
-    auto letter = [](unsigned char c) { return (c >= 'a' && c <= 'z') || c >= 0x80; };
-    for (size_t i = 0; i < norm.size();) {
-        unsigned char c = static_cast<unsigned char>(norm[i]);
-        if (!letter(c)) {
-            if (c != ' ' && c != '-')
-                prev.clear(); // punctuation or digits end the pair
-            i++;
-            continue;
-        }
-        size_t j = i;
-        while (j < norm.size() && letter(static_cast<unsigned char>(norm[j])))
-            j++;
-        std::string w = norm.substr(i, j - i);
-        if (j < norm.size() && !letter(static_cast<unsigned char>(norm[j])) && norm[j] != ' ' &&
-            norm[j] != '-' && norm[j] != '.' && norm[j] != ',' && norm[j] != '?' && norm[j] != '!')
-            w.clear(); // part of a longer token ("it's", "x2"): not a word of its own
-        if (!prev.empty() && !w.empty() && prev.size() + w.size() <= 40) {
-            std::string joined = prev + w;
-            std::string t = stem(joined);
-            if (!kb_index_stopword(joined.c_str(), locale) && db.get_termfreq(t) > 0)
-                out.push_back(t);
-        }
-        prev = w;
-        i = j;
-    }
-    return out;
-}
-
 Built build_query(const Xapian::Database &db, const std::string &norm, const kb_search_opts *o,
                   bool spelling)
 {
     const kb_rank_opts &r = o->rank;
-    Parsed p = parse(db, norm, o, "", r.stopwords != 0, spelling);
+    Lookup look(db, o->locale);
+    Lookup *spell = spelling ? &look : nullptr;
+    Parsed p = parse(db, norm, o, "", r.stopwords != 0, spell);
     if (p.main.empty() && r.stopwords)
-        p = parse(db, norm, o, "", false, spelling); // all stop words: keep them
+        p = parse(db, norm, o, "", false, spell); // all stop words: keep them
     Built b;
     b.terms = p.terms;
     b.corrected = p.corrected;
@@ -754,7 +703,14 @@ Built build_query(const Xapian::Database &db, const std::string &norm, const kb_
     // Words typed apart that the index knows as one word count as that word.
     std::vector<std::string> terms = p.terms;
     std::vector<Xapian::Query> any{p.main};
-    for (const auto &j : r.joins ? joined_words(db, norm, o->locale) : std::vector<std::string>()) {
+    std::vector<std::string> joins;
+    if (r.joins) {
+        char **v = nullptr;
+        size_t n = kb_query_joins(norm.c_str(), &look.c, &v);
+        joins = take_words(v, n);
+        look.check();
+    }
+    for (const auto &j : joins) {
         if (std::find(terms.begin(), terms.end(), j) != terms.end())
             continue;
         terms.push_back(j);
@@ -763,8 +719,12 @@ Built build_query(const Xapian::Database &db, const std::string &norm, const kb_
     }
     // Typo tolerance: each unknown word also matches its likely spelling.
     std::vector<std::string> typos;
-    if (spelling)
-        typos = typo_fixes(db, norm, o->locale);
+    if (spelling) {
+        char **v = nullptr;
+        size_t n = kb_query_typos(norm.c_str(), &look.c, &v);
+        typos = take_words(v, n);
+        look.check();
+    }
     for (const auto &t : typos)
         if (std::find(terms.begin(), terms.end(), t) == terms.end())
             any.push_back(scaled(Xapian::Query(t), TYPO_WEIGHT));
@@ -818,128 +778,38 @@ Built build_query(const Xapian::Database &db, const std::string &norm, const kb_
 
 // ---------------------------------------------------------------- snippets
 
-struct SnipCtx {
-    const std::unordered_set<std::string> *terms;
-    Xapian::Stem *stem;
-    std::vector<std::pair<size_t, size_t>> spans; // matched words
-    std::vector<std::string> which;               // matched term per span
-    size_t limit;
+// Which query term a word of a hit's text is, for kb_snippet_make: the
+// word's stem, or the word itself, among the query's terms. The words of a
+// few hits repeat a lot, and stemming is the costly part, so each word is
+// stemmed once per search.
+struct SnipMatch {
+    std::unordered_map<std::string, int> ids;  // term -> its number
+    std::unordered_map<std::string, int> memo; // word -> term number or -1
+    bool first[256] = {};                      // first bytes of the terms
+    const Xapian::Stem *stem = nullptr;
 };
 
-int snip_word(void *ud, size_t start, size_t end, const char *folded, size_t flen)
+int snip_match(void *ud, const char *folded, size_t flen)
 {
-    SnipCtx *c = static_cast<SnipCtx *>(ud);
-    if (start > c->limit)
-        return 1;
-    std::string w(folded, flen);
-    // Cheap pre-check: some term shares the first byte.
-    bool maybe = false;
-    for (const auto &t : *c->terms)
-        if (!t.empty() && t[0] == w[0]) {
-            maybe = true;
-            break;
-        }
-    if (!maybe)
-        return 0;
-    std::string s = (*c->stem)(w);
-    if (c->terms->count(s) || c->terms->count(w)) {
-        c->spans.emplace_back(start, end);
-        c->which.push_back(s);
+    SnipMatch *m = static_cast<SnipMatch *>(ud);
+    if (!flen || !m->first[static_cast<unsigned char>(folded[0])])
+        return -1;
+    try { // nothing may be thrown through the C snippet code
+        std::string w(folded, flen);
+        auto hit = m->memo.find(w);
+        if (hit != m->memo.end())
+            return hit->second;
+        if (m->memo.size() >= 20000)
+            m->memo.clear();
+        auto it = m->ids.find((*m->stem)(w));
+        if (it == m->ids.end())
+            it = m->ids.find(w);
+        int id = it == m->ids.end() ? -1 : it->second;
+        m->memo.emplace(std::move(w), id);
+        return id;
+    } catch (...) {
+        return -1; // out of memory: the word goes unmarked
     }
-    return 0;
-}
-
-void add_escaped(kb_buf *b, const std::string &s, size_t a, size_t z)
-{
-    kb_buf_add_html(b, s.data() + a, z - a);
-}
-
-// Moves i back to the start of a UTF-8 character.
-size_t char_start(const std::string &s, size_t i)
-{
-    while (i > 0 && i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80)
-        i--;
-    return i;
-}
-
-std::string make_snippet(const std::string &text, const std::string &fallback,
-                         const std::unordered_set<std::string> &terms, Xapian::Stem &stem,
-                         size_t width)
-{
-    SnipCtx c{&terms, &stem, {}, {}, 24 * 1024};
-    if (!terms.empty())
-        kb_text_words(text.data(), text.size(), snip_word, &c);
-    kb_buf b = KB_BUF_INIT;
-    if (c.spans.empty()) {
-        const std::string &src = text.empty() ? fallback : text;
-        size_t z = char_start(src, std::min(src.size(), width));
-        while (z < src.size() && z > width / 2 && src[z] != ' ')
-            z--;
-        z = char_start(src, z); // no space in reach (Chinese): still cut between characters
-        add_escaped(&b, src, 0, z);
-        if (z < src.size())
-            kb_buf_adds(&b, "\xE2\x80\xA6");
-        std::string out(kb_buf_str(&b), b.len);
-        kb_buf_release(&b);
-        for (auto &ch : out)
-            if (ch == '\n')
-                ch = ' ';
-        return out;
-    }
-    // Best window: most distinct terms, then most matches, within width bytes.
-    size_t best = 0, best_distinct = 0, best_count = 0;
-    for (size_t i = 0; i < c.spans.size(); i++) {
-        std::set<std::string> seen;
-        size_t count = 0;
-        for (size_t j = i; j < c.spans.size() && c.spans[j].second - c.spans[i].first <= width;
-             j++) {
-            seen.insert(c.which[j]);
-            count++;
-        }
-        if (seen.size() > best_distinct || (seen.size() == best_distinct && count > best_count)) {
-            best = i;
-            best_distinct = seen.size();
-            best_count = count;
-        }
-    }
-    size_t first = c.spans[best].first;
-    // Start a little before the first match, at a word boundary.
-    size_t a = first > width / 4 ? first - width / 4 : 0;
-    a = char_start(text, a);
-    if (a > 0) {
-        size_t sp = text.find_first_of(" \n", a);
-        if (sp != std::string::npos && sp < first)
-            a = sp + 1;
-    }
-    size_t z = std::min(text.size(), a + width);
-    z = char_start(text, z);
-    if (z < text.size()) {
-        size_t sp = text.rfind(' ', z);
-        if (sp != std::string::npos && sp > c.spans[best].second)
-            z = sp;
-    }
-    if (a > 0)
-        kb_buf_adds(&b, "\xE2\x80\xA6");
-    size_t at = a;
-    for (const auto &sp : c.spans) {
-        if (sp.first < a || sp.second > z)
-            continue;
-        add_escaped(&b, text, at, sp.first);
-        kb_buf_adds(&b, "<mark>");
-        add_escaped(&b, text, sp.first, sp.second);
-        kb_buf_adds(&b, "</mark>");
-        at = sp.second;
-    }
-    add_escaped(&b, text, at, z);
-    if (z < text.size())
-        kb_buf_adds(&b, "\xE2\x80\xA6");
-    std::string out(kb_buf_str(&b), b.len);
-    kb_buf_release(&b);
-    // Paragraph breaks read as spaces in a one-line snippet.
-    for (auto &ch : out)
-        if (ch == '\n')
-            ch = ' ';
-    return out;
 }
 
 char *dup(const std::string &s)
@@ -1001,6 +871,14 @@ struct Cand {
 };
 
 const size_t RERANK_DEPTH = 20; // candidates the second stage reorders
+
+// The best matches of a word query whose categories the facets count (the
+// rest are estimated from them). Counting every match, up to 20,000, made a
+// search on 100,000 documents ten times as costly as the ranking itself:
+// Xapian cannot skip the documents that will not make the first page while
+// a match spy must see them. (A spy that sees only a few hundred sees them
+// in document order: the oldest imports, often all of one category.)
+const size_t FACET_SAMPLE = 50;
 
 // Reads one value slot of every candidate into field, going through the
 // value stream in docid order (one forward pass, not a lookup per document).
@@ -1072,6 +950,42 @@ void rerank_groups(std::vector<Cand> &c, double w)
         x.score += w * (best[x.key] - x.score);
 }
 
+// res->facets: categories by count, from spy (browsing by filter: up to
+// 20,000 documents in document order) or else from ms's matches. Counts of a
+// sample are scaled up to the estimated number of matches and marked so.
+void facet_counts(const Xapian::Database &db, const Xapian::MSet &ms,
+                  const Xapian::ValueCountMatchSpy *spy, kb_result *res)
+{
+    std::map<std::string, uint64_t> by;
+    double seen = 0, all = ms.get_matches_estimated();
+    if (spy) {
+        for (auto v = spy->values_begin(); v != spy->values_end(); ++v)
+            by[*v] = v.get_termfreq();
+        seen = spy->get_total();
+    } else {
+        std::vector<Cand> c;
+        for (auto m = ms.begin(); m != ms.end(); ++m)
+            c.push_back(Cand{*m, 0, std::string(), std::string()});
+        read_slot(db, c, SLOT_CATEGORY, &Cand::key);
+        for (const auto &x : c)
+            if (!x.key.empty())
+                by[x.key]++;
+        seen = double(c.size());
+    }
+    bool exact = seen >= all && ms.get_matches_lower_bound() == ms.get_matches_upper_bound();
+    res->facets_estimated = !exact;
+    std::vector<std::pair<std::string, uint64_t>> v(by.begin(), by.end());
+    std::stable_sort(v.begin(), v.end(), [](const auto &x, const auto &y) { return x.second > y.second; });
+    v.resize(std::min<size_t>(v.size(), 50));
+    res->facets = static_cast<kb_facet *>(kb_xcalloc(v.size() ? v.size() : 1, sizeof(kb_facet)));
+    for (const auto &f : v) {
+        uint64_t n = f.second;
+        if (!exact && seen > 0)
+            n = std::max<uint64_t>(n, uint64_t(std::llround(double(n) * all / seen)));
+        res->facets[res->nfacets++] = kb_facet{dup(f.first), n};
+    }
+}
+
 kb_result *run_search(Index *ix, const kb_search_opts *o)
 {
     const Xapian::Database &db = pick(ix, o->dbs);
@@ -1083,9 +997,20 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
     const kb_rank_opts &r = o->rank;
     size_t limit = o->limit ? o->limit : 10;
     bool rerank = r.group_weight > 0 || r.prior_weight > 0 || r.recency_weight > 0;
-    // A second stage reorders the first RERANK_DEPTH, so it fetches from 0.
-    size_t first = rerank ? 0 : o->offset;
-    size_t count = rerank ? std::max(o->offset + limit + 1, RERANK_DEPTH) : limit + 1;
+    bool browse = b.query.empty() && !filter_query(o).empty() &&
+                  norm.find_first_not_of(' ') == std::string::npos;
+    if (browse)
+        b.query = Xapian::Query::MatchAll; // browse by filter alone
+    if (b.query.empty())
+        return guard.release();
+    // A second stage reorders the first RERANK_DEPTH, and the facets of a
+    // word query count the first FACET_SAMPLE: both fetch from 0.
+    bool sample = o->facets && !browse;
+    bool from0 = rerank || sample;
+    size_t first = from0 ? 0 : o->offset;
+    size_t count = from0 ? std::max({o->offset + limit + 1, rerank ? RERANK_DEPTH : size_t(0),
+                                     sample ? FACET_SAMPLE : size_t(0)})
+                         : limit + 1;
 
     auto run = [&](const Xapian::Query &q, Xapian::ValueCountMatchSpy *spy) {
         Xapian::Enquire enq(db);
@@ -1093,17 +1018,16 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
         enq.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, 0.5));
         if (spy)
             enq.add_matchspy(spy);
-        Xapian::doccount check = Xapian::doccount(first + count);
-        if (spy)
-            check = std::max<Xapian::doccount>(check, std::min<Xapian::doccount>(
-                                                          db.get_doccount(), 20000));
+        // Totals are exact up to 2,000 matches (an agent counting a ticket
+        // batch, a customer's "12 results"); above that Xapian's estimate.
+        // Measured at 100k documents: within the noise of the query cost.
+        Xapian::doccount check =
+            std::max<Xapian::doccount>(Xapian::doccount(first + count), 2000);
+        if (spy) // browsing: count every document up to a bound
+            check = std::max<Xapian::doccount>(
+                check, std::min<Xapian::doccount>(db.get_doccount(), 20000));
         return enq.get_mset(Xapian::doccount(first), Xapian::doccount(count), check);
     };
-
-    if (b.query.empty() && !filter_query(o).empty() && norm.find_first_not_of(' ') == std::string::npos)
-        b.query = Xapian::Query::MatchAll; // browse by filter alone
-    if (b.query.empty())
-        return guard.release();
 
     Xapian::Query q = b.query;
     // Pseudo-relevance feedback: expand with the best terms of the top docs.
@@ -1133,7 +1057,7 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
     }
 
     std::unique_ptr<Xapian::ValueCountMatchSpy> spy;
-    if (o->facets)
+    if (o->facets && browse)
         spy.reset(new Xapian::ValueCountMatchSpy(SLOT_CATEGORY));
     Xapian::MSet ms = run(q, spy.get());
     std::vector<std::string> terms = b.terms;
@@ -1143,14 +1067,11 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
     if (!b.corrected.empty() && b.corrected != norm) {
         Built c = build_query(db, b.corrected, o, false);
         if (!c.query.empty()) {
-            std::unique_ptr<Xapian::ValueCountMatchSpy> spy2;
-            if (o->facets)
-                spy2.reset(new Xapian::ValueCountMatchSpy(SLOT_CATEGORY));
-            Xapian::MSet ms2 = run(c.query, spy2.get());
+            Xapian::MSet ms2 = run(c.query, nullptr); // words: no spy
+
             if (ms2.get_matches_estimated() >= ms.get_matches_estimated() &&
                 ms2.get_matches_estimated() > 0) {
                 ms = ms2;
-                spy = std::move(spy2);
                 terms = c.terms;
                 res->corrected = dup(b.corrected);
             }
@@ -1175,32 +1096,29 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
         std::stable_sort(top.begin(), top.end(),
                          [](const Cand &x, const Cand &y) { return x.score > y.score; });
         std::copy(top.begin(), top.end(), cands.begin());
-        cands.erase(cands.begin(), cands.begin() + long(std::min(cands.size(), o->offset)));
     }
+    if (from0)
+        cands.erase(cands.begin(), cands.begin() + long(std::min(cands.size(), o->offset)));
     size_t n = std::min<size_t>(cands.size(), limit);
     res->more = cands.size() > limit;
     res->hits = static_cast<kb_hit *>(kb_xcalloc(n ? n : 1, sizeof *res->hits));
     res->nhits = n; // zeroed hits: kb_result_free copes with a partial fill
-    std::unordered_set<std::string> tset;
+    SnipMatch sm;
+    sm.stem = &query_stem(o->locale);
     for (const auto &t : terms)
-        if (!t.empty() && !(t[0] >= 'A' && t[0] <= 'Z'))
-            tset.insert(t);
-    Xapian::Stem stem = make_stem(o->locale);
-    size_t width = o->snippet_chars ? o->snippet_chars : 200;
+        if (!t.empty() && !(t[0] >= 'A' && t[0] <= 'Z') &&
+            sm.ids.emplace(t, int(sm.ids.size())).second)
+            sm.first[static_cast<unsigned char>(t[0])] = true;
     for (size_t i = 0; i < n; i++) {
         Data d = parse_data(db.get_document(cands[i].did).get_data());
         fill_hit(&res->hits[i], d, cands[i].score);
         if (o->snippets)
-            res->hits[i].snippet = dup(make_snippet(d.body, d.f[D_SUMMARY], tset, stem, width));
+            res->hits[i].snippet =
+                kb_snippet_make(d.body.data(), d.body.size(), d.f[D_SUMMARY].c_str(),
+                                o->snippet_chars, sm.ids.size(), snip_match, &sm);
     }
-    if (spy) {
-        std::vector<kb_facet> fs;
-        for (auto v = spy->top_values_begin(50); v != spy->top_values_end(50); ++v)
-            fs.push_back(kb_facet{dup(*v), v.get_termfreq()});
-        res->nfacets = fs.size();
-        res->facets = static_cast<kb_facet *>(kb_xcalloc(fs.size() ? fs.size() : 1, sizeof(kb_facet)));
-        std::copy(fs.begin(), fs.end(), res->facets);
-    }
+    if (o->facets)
+        facet_counts(db, ms, spy.get(), res);
     return guard.release();
 }
 
@@ -1305,41 +1223,6 @@ void kb_index_opts_default(struct kb_index_opts *o)
     o->spelling = 1;
 }
 
-void kb_rank_opts_baseline(struct kb_rank_opts *r)
-{
-    std::memset(r, 0, sizeof *r);
-    r->k1 = 1.2;
-    r->b = 0.75;
-}
-
-void kb_rank_opts_default(struct kb_rank_opts *r)
-{
-    kb_rank_opts_baseline(r);
-    r->b = 0.2;
-    r->title_weight = 2.0;
-    r->phrase_weight = 0.0;
-    r->near_weight = 0.0;
-    r->synonyms = 1;
-    r->stopwords = 1;
-    r->spelling = 1;
-    r->joins = 1;
-    r->asked_weight = 1.0;
-    r->group_weight = 0.5;
-    r->prior_weight = 0.1;
-    r->recency_weight = 0.1;
-}
-
-void kb_search_opts_init(struct kb_search_opts *o)
-{
-    std::memset(o, 0, sizeof *o);
-    o->dbs = KB_DB_PUBLIC;
-    o->kind = -1;
-    o->limit = 10;
-    o->snippets = 1;
-    o->spelling = 1;
-    kb_rank_opts_default(&o->rank);
-}
-
 int kb_index_open(const char *dir, int mode, struct kb_index **out, struct kb_err *err)
 {
     *out = nullptr;
@@ -1372,6 +1255,53 @@ int kb_index_open(const char *dir, int mode, struct kb_index **out, struct kb_er
         int rc = fail(err);
         if (err && rc == KB_ENOTFOUND)
             kb_err_set(err, KB_ENOTFOUND, "no index in '%s': run 'kb-indexer add' or 'rebuild' first", dir);
+        return rc;
+    }
+}
+
+int kb_index_open_remote(const char *const *hosts, const unsigned *ports, size_t n,
+                         const char *lexicon, unsigned timeout_ms, struct kb_index **out,
+                         struct kb_err *err)
+{
+    *out = nullptr;
+    kb_index *h = nullptr;
+    size_t i = 0;
+    int which = 0; // 0 public, 1 internal: named in the error
+    try {
+        h = new kb_index();
+        h->ix.dir = "remote";
+        h->ix.mode = KB_INDEX_READ;
+        kb_index_opts_default(&h->ix.opts);
+        // Both handles hold every shard, so Xapian gathers term statistics
+        // across all of them and weights match one local index's. The
+        // internal shards join only "both": customers never query them.
+        for (i = 0; i < n; i++) {
+            which = 0;
+            Xapian::Database pub = Xapian::Remote::open(hosts[i], ports[i], timeout_ms, timeout_ms);
+            h->ix.pub.add_database(pub);
+            h->ix.both.add_database(pub);
+        }
+        for (i = 0; i < n; i++) {
+            which = 1;
+            h->ix.both.add_database(
+                Xapian::Remote::open(hosts[i], ports[i] + 1, timeout_ms, timeout_ms));
+        }
+        // A local database with no documents, only synonyms: the remote
+        // backend does not serve them, a multi-database merges them. Last,
+        // so that metadata (the last seq) still comes from the first shard.
+        if (lexicon) {
+            Xapian::Database lex(lexicon);
+            h->ix.pub.add_database(lex);
+            h->ix.both.add_database(lex);
+        }
+        *out = h;
+        return 0;
+    } catch (...) {
+        delete h;
+        int rc = fail(err);
+        if (err && i < n)
+            kb_err_set(err, rc, "cannot open %s shard '%s:%u': %s", which ? "internal" : "public",
+                       hosts[i], ports[i] + unsigned(which), std::string(err->msg).c_str());
         return rc;
     }
 }
@@ -1580,27 +1510,6 @@ int kb_index_count(struct kb_index *h, int db, uint64_t *n, struct kb_err *err)
     }
 }
 
-void kb_result_free(struct kb_result *r)
-{
-    if (!r)
-        return;
-    for (size_t i = 0; i < r->nhits; i++) {
-        kb_hit *h = &r->hits[i];
-        free(h->source_id);
-        free(h->title);
-        free(h->summary);
-        free(h->snippet);
-        free(h->category);
-        free(h->locale);
-    }
-    free(r->hits);
-    for (size_t i = 0; i < r->nfacets; i++)
-        free(r->facets[i].value);
-    free(r->facets);
-    free(r->corrected);
-    free(r);
-}
-
 int kb_index_search(struct kb_index *h, const struct kb_search_opts *o, struct kb_result **out,
                     struct kb_err *err)
 {
@@ -1633,7 +1542,7 @@ int kb_index_suggest(struct kb_index *h, int dbs, const char *prefix, const char
         }
         Xapian::QueryParser qp;
         qp.set_database(db);
-        qp.set_stemmer(make_stem(locale));
+        qp.set_stemmer(query_stem(locale));
         qp.set_stemming_strategy(std::strcmp(stemmer_name(locale), "none") != 0
                                      ? Xapian::QueryParser::STEM_ALL
                                      : Xapian::QueryParser::STEM_NONE);
@@ -1680,8 +1589,13 @@ int kb_index_term_freq(struct kb_index *h, int dbs, const char *word, const char
 {
     for (int attempt = 0;; attempt++) try {
         const Xapian::Database &db = pick(&h->ix, dbs);
-        std::string w = fold_value(word);
-        Xapian::Stem stem = make_stem(locale);
+        // Words from kb_text_words are folded already: lower-case ASCII
+        // skips ICU (assist looks up every word of a pasted e-mail).
+        bool plain = true;
+        for (const char *p = word; *p && plain; p++)
+            plain = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '\'';
+        std::string w = plain ? std::string(word) : fold_value(word);
+        const Xapian::Stem &stem = query_stem(locale);
         *freq = db.get_termfreq(stem(w));
         *total = db.get_doccount();
         return 0;

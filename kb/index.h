@@ -26,6 +26,17 @@ enum kb_index_mode { KB_INDEX_READ = 0, KB_INDEX_WRITE = 1 };
  * KB_ENOTFOUND when no index exists yet. Caller closes with kb_index_close. */
 int kb_index_open(const char *dir, int mode, struct kb_index **out, struct kb_err *err);
 void kb_index_close(struct kb_index *ix);
+/* Opens a read handle over n xapian-tcpsrv shards: shard i serves its public
+ * database on hosts[i]:ports[i] and its internal one on ports[i] + 1. They
+ * are searched as one database (same term statistics, so the same ranking);
+ * customers' searches use the public shards alone. Xapian's remote backend
+ * (1.4) serves neither spelling data nor synonyms: spelling correction finds
+ * nothing, and synonyms come from lexicon (a local Xapian database holding
+ * only synonyms, joined to both audiences; NULL for none). timeout_ms bounds
+ * connecting and each remote call. Caller closes with kb_index_close. */
+int kb_index_open_remote(const char *const *hosts, const unsigned *ports, size_t n,
+                         const char *lexicon, unsigned timeout_ms, struct kb_index **out,
+                         struct kb_err *err);
 /* A read handle picks up the latest commit. */
 int kb_index_reopen(struct kb_index *ix, struct kb_err *err);
 
@@ -129,6 +140,7 @@ struct kb_result {
     char *corrected;    /* the corrected query actually run, or NULL */
     struct kb_facet *facets;
     size_t nfacets;
+    int facets_estimated; /* counts scaled up from the first matches checked */
 };
 void kb_result_free(struct kb_result *r);
 

@@ -193,8 +193,9 @@ static void home_categories(struct srv_ctx *c, struct srv_resp *w, struct kb_buf
         category_href(b, NULL, f->value);
         kb_buf_adds(b, "\"><span class=\"card-title\">");
         tpl_category_name(b, f->value);
-        kb_buf_printf(b, "</span> <span class=\"count\">%llu article%s</span></a></li>\n",
-                      (unsigned long long)f->count, f->count == 1 ? "" : "s");
+        kb_buf_printf(b, "</span> <span class=\"count\">%s%llu article%s</span></a></li>\n",
+                      res->facets_estimated ? "about " : "", (unsigned long long)f->count,
+                      f->count == 1 ? "" : "s");
     }
     if (n)
         kb_buf_adds(b, "</ul>\n</section>\n");
@@ -281,8 +282,9 @@ static void search_facets(struct kb_buf *b, const struct kb_result *res, const c
         category_href(b, q, f->value);
         kb_buf_adds(b, "\">");
         tpl_category_name(b, f->value);
-        kb_buf_printf(b, " <span class=\"count\">(%llu)</span></a></li>\n",
-                      (unsigned long long)f->count);
+        /* Counts scaled up from the best matches are shown as such. */
+        kb_buf_printf(b, " <span class=\"count\">(%s%llu)</span></a></li>\n",
+                      res->facets_estimated ? "about " : "", (unsigned long long)f->count);
     }
     kb_buf_adds(b, "</ul>\n</nav>\n");
 }

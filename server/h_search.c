@@ -93,11 +93,14 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         return;
     }
     int64_t sid = log_search(c, o.query, r->who.role, "search", res->total, o.locale);
-    json_t *out = json_pack("{s:o, s:I, s:i, s:i, s:b, s:o, s:o, s:I}", "hits", hits_json(res),
-                            "total", (json_int_t)res->total, "page", (int)page, "per_page",
-                            (int)per_page, "more", res->more, "corrected",
+    /* facets_estimated: the counts were scaled up from the first few hundred
+     * matches (counting every match cost ten times the search itself). */
+    json_t *out = json_pack("{s:o, s:I, s:i, s:i, s:b, s:o, s:o, s:b, s:I}", "hits",
+                            hits_json(res), "total", (json_int_t)res->total, "page", (int)page,
+                            "per_page", (int)per_page, "more", res->more, "corrected",
                             res->corrected ? json_string(res->corrected) : json_null(), "facets",
-                            facets_json(res), "search_id", (json_int_t)sid);
+                            facets_json(res), "facets_estimated", res->facets_estimated,
+                            "search_id", (json_int_t)sid);
     kb_result_free(res);
     srv_json(w, 200, out);
 }
@@ -304,12 +307,13 @@ static void h_assist(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     struct kb_result *arts = NULL, *tix = NULL;
     struct kb_err err;
     json_t *out = NULL;
-    if (kb_search(ix, r->who.role, &o, &arts, &err) != 0)
+    char *reduced = NULL; /* a pasted e-mail is reduced once for both searches */
+    if (kb_search_again(ix, r->who.role, &o, &reduced, &arts, &err) != 0)
         goto fail;
     o.kind = KB_KIND_TICKET;
     o.limit = 8;
     o.snippets = 0;
-    if (kb_search(ix, r->who.role, &o, &tix, &err) != 0)
+    if (kb_search_again(ix, r->who.role, &o, &reduced, &tix, &err) != 0)
         goto fail;
     json_t *similar = json_array();
     struct vote cats[16], teams[16];
@@ -337,6 +341,7 @@ fail:
 done:
     kb_result_free(arts);
     kb_result_free(tix);
+    free(reduced);
     free(text);
     json_decref(body);
 }

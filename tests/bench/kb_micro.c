@@ -3,6 +3,14 @@
  *
  *   kb_micro search DATA QUERIES THREADS SECS   customer search as h_search
  *                                              runs it (snippets, facets)
+ *   kb_micro suggest DATA QUERIES THREADS SECS  typeahead as h_suggest runs it,
+ *                                              each query cut inside its last
+ *                                              word (as wrk/rotate.lua does)
+ *   kb_micro assist DATA TICKETS THREADS SECS   agent assist as h_assist runs
+ *                                              it: articles, then tickets, of
+ *                                              a JSON line's subject and
+ *                                              description (the store's ticket
+ *                                              reads left out)
  *   kb_micro log DATA THREADS SECS             kb_events_search calls, as
  *                                              every HTTP search makes one
  * Each prints one JSON line: requests, rps, p50/p99/p99.9 in ms, errors.
@@ -13,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include "kb/events.h"
 #include "kb/index.h"
@@ -26,16 +36,35 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The calling thread's CPU time: on a shared, loaded machine a better guide
+ * to what a change saves than wall-clock latency. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static atomic_int stop;
 static char **qs;
 static size_t nq;
 static const char *data;
 static int mode_log;
+enum { M_SEARCH, M_SUGGEST, M_ASSIST };
+static int mode = M_SEARCH;
+
+/* The first few errors on stderr: a count alone does not say what failed. */
+static void report(const struct kb_err *err)
+{
+    static atomic_int shown;
+    if (atomic_fetch_add(&shown, 1) < 3)
+        fprintf(stderr, "kb_micro: %s\n", err->msg);
+}
 
 struct worker {
     pthread_t th;
     size_t start;
-    double *lat;
+    double *lat, *cpu;
     size_t n, cap;
     long errors;
 };
@@ -63,11 +92,35 @@ static void *run(void *arg)
     size_t i = w->start;
     while (!atomic_load(&stop)) {
         const char *q = qs[i++ % nq];
-        double a = now();
+        double a = now(), ca = cpu_now();
         if (mode_log) {
             int64_t id;
             if (kb_events_search(st, q, KB_ROLE_CUSTOMER, "search", 10, NULL, &id, &err) != 0)
                 w->errors++;
+        } else if (mode == M_SUGGEST) {
+            struct kb_result *res = NULL;
+            if (kb_suggest(ix, KB_ROLE_CUSTOMER, q, NULL, 8, &res, &err) != 0)
+                w->errors++, report(&err);
+            kb_result_free(res);
+        } else if (mode == M_ASSIST) {
+            struct kb_search_opts o;
+            kb_search_opts_init(&o);
+            o.query = q;
+            o.spelling = 0;
+            o.kind = KB_KIND_ARTICLE;
+            o.limit = 6;
+            struct kb_result *arts = NULL, *tix = NULL;
+            char *reduced = NULL;
+            if (kb_search_again(ix, KB_ROLE_AGENT, &o, &reduced, &arts, &err) != 0)
+                w->errors++, report(&err);
+            o.kind = KB_KIND_TICKET;
+            o.limit = 8;
+            o.snippets = 0;
+            if (kb_search_again(ix, KB_ROLE_AGENT, &o, &reduced, &tix, &err) != 0)
+                w->errors++, report(&err);
+            free(reduced);
+            kb_result_free(arts);
+            kb_result_free(tix);
         } else {
             struct kb_search_opts o;
             kb_search_opts_init(&o);
@@ -96,13 +149,15 @@ static void *run(void *arg)
             }
             struct kb_result *res = NULL;
             if (kb_search(ix, KB_ROLE_CUSTOMER, &o, &res, &err) != 0)
-                w->errors++;
+                w->errors++, report(&err);
             kb_result_free(res);
         }
         if (w->n == w->cap) {
             w->cap = w->cap ? w->cap * 2 : 4096;
             w->lat = realloc(w->lat, w->cap * sizeof *w->lat);
+            w->cpu = realloc(w->cpu, w->cap * sizeof *w->cpu);
         }
+        w->cpu[w->n] = (cpu_now() - ca) * 1000.0;
         w->lat[w->n++] = (now() - a) * 1000.0;
     }
     kb_index_close(ix);
@@ -139,8 +194,31 @@ static void load_queries(const char *file)
             line[--n] = '\0';
         if (!n)
             continue;
+        char *q = NULL;
+        if (mode == M_ASSIST) {
+            /* subject + "\n" + description, as h_assist's case_text. */
+            json_t *j = json_loads(line, 0, NULL);
+            const char *subj = j ? json_string_value(json_object_get(j, "subject")) : NULL;
+            const char *desc = j ? json_string_value(json_object_get(j, "description")) : NULL;
+            size_t len = (subj ? strlen(subj) : 0) + 1 + (desc ? strlen(desc) : 0) + 1;
+            if (j && (subj || desc)) {
+                q = malloc(len);
+                snprintf(q, len, "%s\n%s", subj ? subj : "", desc ? desc : "");
+            }
+            json_decref(j);
+        } else if (mode == M_SUGGEST) {
+            /* What a customer has typed so far: the last word cut short. */
+            char *last = strrchr(line, ' ');
+            last = last ? last + 1 : line;
+            size_t keep = strlen(last) / 2 + 1;
+            q = strndup(line, (size_t)(last - line) + keep);
+        } else {
+            q = strdup(line);
+        }
+        if (!q)
+            continue;
         qs = realloc(qs, (nq + 1) * sizeof *qs);
-        qs[nq++] = strdup(line);
+        qs[nq++] = q;
     }
     free(line);
     fclose(f);
@@ -150,7 +228,11 @@ int main(int argc, char **argv)
 {
     int threads;
     double secs;
-    if (argc == 6 && strcmp(argv[1], "search") == 0) {
+    if (argc == 6 && (strcmp(argv[1], "search") == 0 || strcmp(argv[1], "suggest") == 0 ||
+                      strcmp(argv[1], "assist") == 0)) {
+        mode = strcmp(argv[1], "suggest") == 0  ? M_SUGGEST
+               : strcmp(argv[1], "assist") == 0 ? M_ASSIST
+                                                : M_SEARCH;
         load_queries(argv[3]);
         threads = atoi(argv[4]);
         secs = atof(argv[5]);
@@ -162,7 +244,8 @@ int main(int argc, char **argv)
         threads = atoi(argv[3]);
         secs = atof(argv[4]);
     } else {
-        fprintf(stderr, "usage: kb_micro search DATA QUERIES THREADS SECS | log DATA THREADS SECS\n");
+        fprintf(stderr, "usage: kb_micro search|suggest DATA QUERIES THREADS SECS | assist DATA "
+                        "TICKETS THREADS SECS | log DATA THREADS SECS\n");
         return 2;
     }
     data = argv[2];
@@ -186,18 +269,28 @@ int main(int argc, char **argv)
     }
     double el = now() - t0;
     double *all = malloc((total ? total : 1) * sizeof *all);
+    double *cpu = malloc((total ? total : 1) * sizeof *cpu);
     size_t k = 0;
+    double cpu_sum = 0;
     for (int t = 0; t < threads; t++) {
         memcpy(all + k, ws[t].lat, ws[t].n * sizeof *all);
+        memcpy(cpu + k, ws[t].cpu, ws[t].n * sizeof *cpu);
         k += ws[t].n;
         free(ws[t].lat);
+        free(ws[t].cpu);
     }
+    for (size_t j = 0; j < total; j++)
+        cpu_sum += cpu[j];
     qsort(all, total, sizeof *all, cmp);
+    qsort(cpu, total, sizeof *cpu, cmp);
     printf("{\"threads\": %d, \"requests\": %zu, \"rps\": %.1f, \"p50_ms\": %.3f, "
-           "\"p99_ms\": %.3f, \"p999_ms\": %.3f, \"errors\": %ld}\n",
+           "\"p99_ms\": %.3f, \"p999_ms\": %.3f, \"errors\": %ld, \"cpu_mean_ms\": %.3f, "
+           "\"cpu_p50_ms\": %.3f, \"cpu_p99_ms\": %.3f}\n",
            threads, total, (double)total / el, pct(all, total, 50), pct(all, total, 99),
-           pct(all, total, 99.9), errors);
+           pct(all, total, 99.9), errors, total ? cpu_sum / (double)total : 0,
+           pct(cpu, total, 50), pct(cpu, total, 99));
     free(all);
+    free(cpu);
     free(ws);
     return 0;
 }

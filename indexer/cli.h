@@ -21,6 +21,7 @@ int cmd_rebuild(struct cli *c, int argc, char **argv);
 int cmd_stats(struct cli *c, int argc, char **argv);
 int cmd_sync(struct cli *c, int argc, char **argv);
 int cmd_synonym(struct cli *c, int argc, char **argv);
+int cmd_split(struct cli *c, int argc, char **argv); /* cmd_split.c */
 
 /* Opens DATA/kb.sqlite3, creating DATA when create is set; prints the error
  * and returns NULL on failure. */

@@ -20,6 +20,7 @@ static const struct {
     {"stats", cmd_stats, "counts of documents, index size, pending changes"},
     {"sync", cmd_sync, "apply pending changes to the index"},
     {"synonym", cmd_synonym, "list, add or remove admin synonyms"},
+    {"split", cmd_split, "write the documents into N shard indexes for xapian-tcpsrv"},
 };
 
 static void usage(FILE *f)

@@ -16,6 +16,7 @@
 #include "kb/log.h"
 #include "kb/text.h"
 #include "routes.h"
+#include "scaleout.h"
 
 struct rq {
     struct kb_buf body;
@@ -32,14 +33,23 @@ static atomic_int in_flight;
 /* ---- per-thread context ---- */
 
 static _Thread_local struct srv_ctx *tl_ctx;
+static _Thread_local uint64_t tl_store_gen; /* replica: the store copy tl_ctx->st reads */
 static pthread_mutex_t ctx_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct srv_ctx *all_ctx[256];
 static size_t n_ctx;
 
 static struct srv_ctx *thread_ctx(struct srv_resp *w)
 {
-    if (tl_ctx && tl_ctx->st)
+    /* A replica's store is a copy replaced by newer ones: move to the
+     * newest at the start of a request, never during one. */
+    char copy[4096];
+    uint64_t gen = srv_scale_store(copy, sizeof copy);
+    if (tl_ctx && tl_ctx->st && gen == tl_store_gen)
         return tl_ctx;
+    if (tl_ctx && tl_ctx->st) {
+        kb_store_close(tl_ctx->st);
+        tl_ctx->st = NULL;
+    }
     if (!tl_ctx) {
         tl_ctx = kb_xcalloc(1, sizeof *tl_ctx);
         tl_ctx->srv = g_srv;
@@ -49,11 +59,12 @@ static struct srv_ctx *thread_ctx(struct srv_resp *w)
         pthread_mutex_unlock(&ctx_mu);
     }
     struct kb_err err;
-    if (kb_store_open(g_srv->store_path, &tl_ctx->st, &err) != 0) {
+    if (kb_store_open(gen ? copy : g_srv->store_path, &tl_ctx->st, &err) != 0) {
         kb_log(KB_LOG_ERROR, "server: %s", err.msg);
         srv_error(w, 503, "unavailable", "the store cannot be opened");
         return NULL;
     }
+    tl_store_gen = gen;
     return tl_ctx;
 }
 
@@ -74,7 +85,7 @@ struct kb_index *srv_index(struct srv_ctx *c, struct srv_resp *w)
     uint64_t gen = atomic_load(&c->srv->index_gen);
     struct kb_err err;
     if (!c->ix) {
-        if (kb_index_open(c->srv->index_dir, KB_INDEX_READ, &c->ix, &err) != 0) {
+        if (srv_scale_open_index(c->srv, &c->ix, &err) != 0) {
             kb_log(KB_LOG_WARN, "server: %s", err.msg);
             srv_error(w, 503, "unavailable", "the search index is not ready");
             return NULL;
@@ -109,6 +120,43 @@ const char *srv_header(const struct srv_req *r, const char *name)
 const char *srv_cookie(const struct srv_req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+struct target_ctx {
+    struct kb_buf *out;
+    int n;
+};
+
+static void add_encoded(struct kb_buf *b, const char *s, const char *keep)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p) || (keep && strchr(keep, *p)))
+            kb_buf_addc(b, (char)*p);
+        else
+            kb_buf_printf(b, "%%%02X", *p);
+    }
+}
+
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    (void)kind;
+    struct target_ctx *t = cls;
+    kb_buf_addc(t->out, t->n++ ? '&' : '?');
+    add_encoded(t->out, key, NULL);
+    if (value) {
+        kb_buf_addc(t->out, '=');
+        add_encoded(t->out, value, NULL);
+    }
+    return MHD_YES;
+}
+
+void srv_req_target(const struct srv_req *r, struct kb_buf *out)
+{
+    add_encoded(out, r->path, "/");
+    struct target_ctx t = {out, 0};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, &t);
 }
 
 /* ---- rate limiting: a fixed one-second window per address ---- */
@@ -268,6 +316,7 @@ static void dispatch(struct MHD_Connection *conn, const char *url, const char *m
                      struct rq *rq, struct srv_resp *w, int *cors, const char **route_name)
 {
     struct srv_match m;
+    memset(&m, 0, sizeof m);
     char client[64];
     client_addr(conn, client, sizeof client);
 
@@ -300,7 +349,11 @@ static void dispatch(struct MHD_Connection *conn, const char *url, const char *m
         return;
     }
 
-    const struct srv_route *route = srv_route_find(method, url, &m);
+    /* What a primary serves its replicas (store copies, their search logs):
+     * admins only, outside the public route table. */
+    const struct srv_route *route = srv_scale_route(method, url);
+    if (!route)
+        route = srv_route_find(method, url, &m);
     if (!route) {
         if (m.path_known) {
             srv_header_add(w, "Allow", m.allow);
@@ -333,7 +386,21 @@ static void dispatch(struct MHD_Connection *conn, const char *url, const char *m
         srv_error(w, 400, "bad_request", "the request body is not valid UTF-8");
         return;
     }
-    if (srv_auth_resolve(c, &r, &r.who) != 0) {
+    /* A replica or shard reader sends writes to the primary, which checks
+     * the credentials itself. */
+    if (srv_scale_forwards(route, method)) {
+        srv_scale_forward(c, &r, route, w);
+        return;
+    }
+    int auth = srv_auth_resolve(c, &r, &r.who);
+    /* A session or token newer than a replica's store copy (unknown there,
+     * or not yet with its role): the primary knows it. */
+    if (srv_scale.replica_of && (srv_header(&r, "Authorization") || srv_header(&r, "Cookie")) &&
+        (auth != 0 || r.who.role < route->min_role)) {
+        srv_scale_forward(c, &r, route, w);
+        return;
+    }
+    if (auth != 0) {
         srv_error(w, 401, "unauthorized", "the session or token is invalid or has expired");
         return;
     }
@@ -356,6 +423,7 @@ static void dispatch(struct MHD_Connection *conn, const char *url, const char *m
         return;
     }
     route->fn(c, &r, w);
+    srv_scale_fallback(&r, route, w);
 }
 
 /* ---- slow clients ----------------------------------------------------------
@@ -554,6 +622,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     } else {
         dispatch(conn, url, method, rq, &w, &cors, &route);
     }
+    srv_scale_decorate(route, &w);
     if (w.status >= 500)
         kb_log(KB_LOG_ERROR, "server: %s %s -> %d", method, url, w.status);
     srv_metrics_observe(g_srv, route, method, w.status, now_s() - t0);

@@ -10,6 +10,7 @@
 
 #include "http.h"
 #include "kb/log.h"
+#include "scaleout.h"
 #include "srv.h"
 #include "sync_thread.h"
 
@@ -28,7 +29,17 @@ static void usage(FILE *f)
             "  --public-url URL    absolute base URL for canonical links and the sitemap\n"
             "  --web DIR           static files (default ./web)\n"
             "  --idle-timeout S    close idle or slow connections after S seconds (default 30)\n"
-            "  -v, --verbose       debug logging\n");
+            "  -v, --verbose       debug logging\n\n"
+            "Scaling out (see README, \"Scaling out\"):\n"
+            "  --replication-port HOST:PORT  primary: publish the index to replicas with\n"
+            "                      xapian-replicate-server on HOST:PORT\n"
+            "  --replica-of URL    run as a read replica of the primary at http://HOST:PORT:\n"
+            "                      serve reads from local copies, send writes to the primary\n"
+            "  --primary-token FILE  an admin API token of the primary (to copy its store)\n"
+            "  --replicate-from HOST:PORT  keep the index copy with xapian-replicate from the\n"
+            "                      primary's --replication-port\n"
+            "  --shard HOST:PORT   search a xapian-tcpsrv shard (public on PORT, internal on\n"
+            "                      PORT+1); repeat for each shard\n");
 }
 
 static int parse_listen(const char *v, struct srv_opts *o)
@@ -139,12 +150,26 @@ int main(int argc, char **argv)
             o->public_url = argv[++i];
         } else if (strcmp(a, "--web") == 0) {
             o->web_dir = argv[++i];
+        } else if (strcmp(a, "--replica-of") == 0) {
+            srv_scale.replica_of = argv[++i];
+        } else if (strcmp(a, "--primary-token") == 0) {
+            srv_scale.primary_token = argv[++i];
+        } else if (strcmp(a, "--replicate-from") == 0) {
+            srv_scale.replicate_from = argv[++i];
+        } else if (strcmp(a, "--replication-port") == 0) {
+            srv_scale.replication_on = argv[++i];
+        } else if (strcmp(a, "--shard") == 0) {
+            if (srv_scale_add_shard(argv[++i]) != 0)
+                return 2;
         } else {
             fprintf(stderr, "kb-server: unknown option '%s'\n", a);
             usage(stderr);
             return 2;
         }
     }
+    if (srv_scale_check() != 0)
+        return 2;
+    srv_scale_prepare();
     if (mkdir(o->data, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "kb-server: cannot create data directory '%s': %s\n", o->data,
                 strerror(errno));
@@ -156,16 +181,20 @@ int main(int argc, char **argv)
     pthread_mutex_init(&s.sync_mu, NULL);
     pthread_cond_init(&s.sync_cv, NULL);
 
-    /* Create the store (schema) and the index before serving. */
+    /* Create the store (schema) and the index before serving; a replica's
+     * come from its primary, and a shard reader's index from the shards. */
     struct kb_err err;
     struct kb_store *st = NULL;
-    if (kb_store_open(s.store_path, &st, &err) != 0) {
+    int readonly = srv_scale_readonly();
+    if (srv_scale.replica_of) {
+        /* nothing local to create */
+    } else if (kb_store_open(s.store_path, &st, &err) != 0) {
         fprintf(stderr, "kb-server: %s\n", err.msg);
         return 1;
     }
     kb_store_close(st);
     struct kb_index *ix = NULL;
-    int rc = kb_index_open(s.index_dir, KB_INDEX_WRITE, &ix, &err);
+    int rc = readonly ? 0 : kb_index_open(s.index_dir, KB_INDEX_WRITE, &ix, &err);
     if (rc && rc != KB_EBUSY) {
         fprintf(stderr, "kb-server: %s\n", err.msg);
         return 1;
@@ -186,14 +215,23 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (srv_sync_start(&s) != 0) {
+    if (srv_scale_start(&s, &err) != 0) {
+        fprintf(stderr, "kb-server: %s\n", err.msg);
+        srv_scale_stop();
+        return 1;
+    }
+    /* Replicas and shard readers never write the index: no writer thread. */
+    if (!readonly && srv_sync_start(&s) != 0) {
         fprintf(stderr, "kb-server: cannot start the index thread\n");
+        srv_scale_stop();
         return 1;
     }
     struct srv_http *http = srv_http_start(&s, &err);
     if (!http) {
         fprintf(stderr, "kb-server: %s\n", err.msg);
-        srv_sync_stop(&s);
+        if (!readonly)
+            srv_sync_stop(&s);
+        srv_scale_stop();
         return 1;
     }
     const char *shown = strchr(o->listen_host, ':') ? "[%s]" : "%s";
@@ -208,7 +246,9 @@ int main(int argc, char **argv)
     sigwait(&set, &sig);
     kb_log(KB_LOG_INFO, "server: %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     srv_http_stop(http, 10000);
-    srv_sync_stop(&s);
+    if (!readonly)
+        srv_sync_stop(&s);
+    srv_scale_stop();
     srv_http_free_contexts();
     kb_log(KB_LOG_INFO, "server: stopped");
     return 0;

@@ -18,7 +18,7 @@ struct sync_state {
     uint64_t synonyms_sig;
 };
 
-static uint64_t synonyms_signature(struct kb_store *st)
+uint64_t srv_synonyms_signature(struct kb_store *st)
 {
     struct kb_synonym *s = NULL;
     size_t n = 0;
@@ -71,7 +71,7 @@ static int sync_once(struct srv *s, struct sync_state *ss)
     }
     if (applied)
         changed = 1;
-    uint64_t sig = synonyms_signature(ss->st);
+    uint64_t sig = srv_synonyms_signature(ss->st);
     if (sig != ss->synonyms_sig) {
         if (kb_sync_synonyms(ss->st, ss->ix, &err) == 0 && kb_index_commit(ss->ix, -1, &err) == 0) {
             ss->synonyms_sig = sig;

@@ -365,8 +365,10 @@ int kb_sync_pipe_feed(struct kb_sync_pipe *p, struct kb_store *st, size_t *fed,
                 rc = 0;
             } else if (rc == 0) {
                 int db = kb_sync_target(&d);
-                if (db)
+                if (db) {
+                    add_usage(st, &d); /* as apply_one: re-adding keeps the prior */
                     rc = kb_index_prepare(p->ix, db, &d, &it.prep, err);
+                }
                 kb_doc_release(&d);
             }
             if (rc == 0)

@@ -127,34 +127,23 @@ struct target_ctx {
     int n;
 };
 
-static void add_encoded(struct kb_buf *b, const char *s, const char *keep)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            strchr("-._~", *p) || (keep && strchr(keep, *p)))
-            kb_buf_addc(b, (char)*p);
-        else
-            kb_buf_printf(b, "%%%02X", *p);
-    }
-}
-
 static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                const char *value)
 {
     (void)kind;
     struct target_ctx *t = cls;
     kb_buf_addc(t->out, t->n++ ? '&' : '?');
-    add_encoded(t->out, key, NULL);
+    srv_url_encode(t->out, key, NULL);
     if (value) {
         kb_buf_addc(t->out, '=');
-        add_encoded(t->out, value, NULL);
+        srv_url_encode(t->out, value, NULL);
     }
     return MHD_YES;
 }
 
 void srv_req_target(const struct srv_req *r, struct kb_buf *out)
 {
-    add_encoded(out, r->path, "/");
+    srv_url_encode(out, r->path, "/");
     struct target_ctx t = {out, 0};
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, &t);
 }

@@ -77,8 +77,4 @@ int srv_scale_fallback(const struct srv_req *r, const struct srv_route *route, s
 /* Adds replication lag and shard facts to /healthz and /metrics answers. */
 void srv_scale_decorate(const char *route, struct srv_resp *w);
 
-/* (http_mhd.c) The request's query string, re-encoded, with its "?"; empty
- * when there is none. And the path, percent-encoded again. */
-void srv_req_target(const struct srv_req *r, struct kb_buf *out);
-
 #endif

@@ -183,4 +183,12 @@ void srv_metrics_observe(struct srv *s, const char *route, const char *method, i
                          double seconds);
 void srv_metrics_render(struct srv *s, struct kb_buf *out);
 
+/* Percent-encodes s into b, keeping unreserved characters and those in keep. */
+void srv_url_encode(struct kb_buf *b, const char *s, const char *keep);
+/* The request target (path and query, encoded) as received; for forwarding. */
+void srv_req_target(const struct srv_req *r, struct kb_buf *out);
+/* A hash of the store's synonym table (0 when it cannot be read): changes
+ * when an admin adds or removes a synonym. */
+uint64_t srv_synonyms_signature(struct kb_store *st);
+
 #endif

@@ -269,3 +269,35 @@ json_t *srv_hit_json(const struct kb_hit *h)
     json_object_set_new(o, "score", json_real(h->score));
     return o;
 }
+
+/* Percent-encodes s into b, keeping unreserved characters and those in keep
+ * (a request target rebuilt for forwarding to the primary). */
+void srv_url_encode(struct kb_buf *b, const char *s, const char *keep)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p) || (keep && strchr(keep, *p)))
+            kb_buf_addc(b, (char)*p);
+        else
+            kb_buf_printf(b, "%%%02X", *p);
+    }
+}
+
+uint64_t srv_synonyms_signature(struct kb_store *st)
+{
+    struct kb_synonym *s = NULL;
+    size_t n = 0;
+    uint64_t h = 1469598103934665603ull;
+    if (kb_store_synonyms(st, &s, &n, NULL) != 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        for (const char *p = s[i].term; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ull;
+        h = (h ^ 0x1f) * 1099511628211ull;
+        for (const char *p = s[i].synonym; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ull;
+        h = (h ^ 0x1e) * 1099511628211ull;
+    }
+    kb_synonyms_free(s, n);
+    return h ^ n;
+}

@@ -18,25 +18,6 @@ struct sync_state {
     uint64_t synonyms_sig;
 };
 
-uint64_t srv_synonyms_signature(struct kb_store *st)
-{
-    struct kb_synonym *s = NULL;
-    size_t n = 0;
-    uint64_t h = 1469598103934665603ull;
-    if (kb_store_synonyms(st, &s, &n, NULL) != 0)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        for (const char *p = s[i].term; *p; p++)
-            h = (h ^ (unsigned char)*p) * 1099511628211ull;
-        h = (h ^ 0x1f) * 1099511628211ull;
-        for (const char *p = s[i].synonym; *p; p++)
-            h = (h ^ (unsigned char)*p) * 1099511628211ull;
-        h = (h ^ 0x1e) * 1099511628211ull;
-    }
-    kb_synonyms_free(s, n);
-    return h ^ n;
-}
-
 static void open_writer(struct srv *s, struct sync_state *ss)
 {
     struct kb_err err;

@@ -40,6 +40,20 @@ const char *srv_arg(const struct srv_req *r, const char *name)
     return c ? kv_find(c->args, c->nargs, name, 0) : NULL;
 }
 
+void srv_req_target(const struct srv_req *r, struct kb_buf *out)
+{
+    const struct fuzz_conn *c = r->conn;
+    srv_url_encode(out, r->path, "/");
+    for (int i = 0; c && i < c->nargs; i++) {
+        kb_buf_addc(out, i ? '&' : '?');
+        srv_url_encode(out, c->args[i].name, NULL);
+        if (c->args[i].value) {
+            kb_buf_addc(out, '=');
+            srv_url_encode(out, c->args[i].value, NULL);
+        }
+    }
+}
+
 const char *srv_header(const struct srv_req *r, const char *name)
 {
     const struct fuzz_conn *c = r->conn;

@@ -121,7 +121,19 @@ std::string fold_value(const char *s)
 {
     std::string n = normalize(s);
     size_t a = n.find_first_not_of(' '), z = n.find_last_not_of(' ');
-    return a == std::string::npos ? std::string() : n.substr(a, z - a + 1);
+    if (a == std::string::npos)
+        return std::string();
+    n = n.substr(a, z - a + 1);
+    // Xapian refuses terms over 245 bytes (a pasted paragraph as a ticket's
+    // unit or customer): cut at a character boundary, the same way for the
+    // document and for the filter that looks for it.
+    if (n.size() > 240) {
+        size_t cut = 240;
+        while (cut > 0 && (static_cast<unsigned char>(n[cut]) & 0xC0) == 0x80)
+            cut--;
+        n.resize(cut);
+    }
+    return n;
 }
 
 std::string locale_primary(const std::string &loc)

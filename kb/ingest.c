@@ -39,8 +39,13 @@ void kb_in_bad(struct kb_in_ctx *c, size_t line, const char *fmt, ...)
     else
         snprintf(where, sizeof where, "%s", c->name);
     c->nbad++;
-    if (c->sink && c->sink->bad)
-        c->sink->bad(c->sink->ud, where, why);
+    if (c->sink && c->sink->bad) {
+        /* The reason may quote the input (invalid UTF-8) or be cut inside a
+         * character: reports go into JSON answers and terminals as text. */
+        char *fixed = kb_in_utf8_fix(why, strlen(why));
+        c->sink->bad(c->sink->ud, where, fixed);
+        free(fixed);
+    }
 }
 
 void kb_in_article_init(struct kb_in_ctx *c, struct kb_doc *d)

@@ -259,6 +259,76 @@ static void locale_without_stemmer_in_this_xapian(void)
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* fuzz_tickets: a ticket whose unit was a pasted paragraph could not be
+ * indexed ("Term too long (> 245)"): the unit becomes a filter term. It is
+ * now cut at a character boundary, the same way for the filter, so the
+ * agent's "previous cases of this unit" still finds the ticket. */
+static void unit_longer_than_a_xapian_term(void)
+{
+    char dir[] = "/tmp/kb-test-fuzz-regress-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[300];
+    snprintf(path, sizeof path, "%s/index", dir);
+    struct kb_index *ix = NULL;
+    struct kb_err err;
+    CHECK_INT(kb_index_open(path, KB_INDEX_WRITE, &ix, &err), 0);
+    char unit[400] = "";
+    while (strlen(unit) < 300)
+        strcat(unit, "Ünit fibre box on the wrong wifi ");
+    struct kb_doc d;
+    kb_doc_init(&d);
+    d.kind = KB_KIND_TICKET;
+    d.number = 7;
+    d.audience = KB_AUD_INTERNAL;
+    kb_doc_set(&d.source_id, "T-7");
+    kb_doc_set(&d.title, "Router keeps rebooting");
+    kb_doc_set(&d.text, "The router reboots every night.");
+    kb_doc_set(&d.unit, unit);
+    kb_doc_set(&d.locale, "en");
+    CHECK_INT(kb_index_put(ix, KB_DB_INTERNAL, &d, &err), 0);
+    CHECK_INT(kb_index_commit(ix, 1, &err), 0);
+    kb_doc_release(&d);
+    struct kb_search_opts o;
+    kb_search_opts_init(&o);
+    o.query = "";
+    o.unit = unit;
+    o.kind = KB_KIND_TICKET;
+    struct kb_result *r = NULL;
+    CHECK_INT(kb_search(ix, KB_ROLE_AGENT, &o, &r, &err), 0);
+    CHECK(r != NULL && r->nhits == 1);
+    kb_result_free(r);
+    kb_index_close(ix);
+    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* fuzz_articles_json: the reason given for a bad record quoted the record
+ * cut inside a character (jansson's "near '\\u?'" takes one byte of a
+ * two-byte character), and kb-indexer's report and the import API's JSON answer
+ * carried it on. Reasons are now valid UTF-8. */
+static void note_bad(void *ud, const char *where, const char *why)
+{
+    int *valid = ud;
+    if (!kb_utf8_valid(where, strlen(where)) || !kb_utf8_valid(why, strlen(why)))
+        *valid = 0;
+}
+
+static int ignore_doc(void *ud, const struct kb_doc *d)
+{
+    (void)ud;
+    (void)d;
+    return 0;
+}
+
+static void bad_record_reason_invalid_utf8(void)
+{
+    static const char jsonl[] = "{\"id\":\"kb-1\",\"title\":\"Ok\",\"body\":\"fine\"}\n"
+                                "{\"id\":\"kb-102\",\"title\":\"Plain text\"\"\\u\xdf\x84\n";
+    int valid = 1;
+    struct kb_ingest_sink sink = {ignore_doc, note_bad, &valid};
+    kb_ingest_buffer("articles.jsonl", jsonl, sizeof jsonl - 1, NULL, &sink);
+    CHECK(valid);
+}
+
 int main(void)
 {
     snippet_cut_inside_chinese_character();
@@ -267,5 +337,7 @@ int main(void)
     html_unknown_charset_invalid_utf8();
     long_input_single_letters();
     locale_without_stemmer_in_this_xapian();
+    unit_longer_than_a_xapian_term();
+    bad_record_reason_invalid_utf8();
     return check_report("test_fuzz_regress");
 }

@@ -7,6 +7,7 @@
 #
 #   FUZZ_SECONDS=300 ./tests/fuzz/run.sh                 # all targets
 #   FUZZ_TARGETS="fuzz_html fuzz_query" ./tests/fuzz/run.sh
+#   FUZZ_SEED=1 ./tests/fuzz/run.sh      # libFuzzer's -seed: the same inputs each run
 #
 # Working corpora persist in build-fuzz/corpus/<target>/; crashing inputs
 # land in build-fuzz/artifacts/<target>/ and logs in build-fuzz/logs/.
@@ -164,7 +165,7 @@ run_one() { # target
     for s in "$S/$t" "tests/fuzz/seeds/$(short "$t")" "tests/fuzz/regress/$(short "$t")"; do
         [ -d "$s" ] && seeds+=("$s")
     done
-    "$FB/$t" -max_total_time="$SECONDS_EACH" -timeout=30 -rss_limit_mb=2560 \
+    "$FB/$t" -max_total_time="$SECONDS_EACH" -timeout=30 -rss_limit_mb=2560 ${FUZZ_SEED:+-seed=$FUZZ_SEED} \
         -max_len="$(max_len "$t")" ${d:+-dict=$d} -artifact_prefix="$art" \
         -print_final_stats=1 "$corpus" "${seeds[@]}" >"$FB/logs/$t.log" 2>&1
     echo $? >"$FB/logs/$t.rc"

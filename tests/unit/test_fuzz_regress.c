@@ -25,43 +25,76 @@ static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW 
     return remove(path);
 }
 
+/* A scratch index in dir (a mkdtemp template) holding one document. */
+struct one {
+    int db, kind;
+    int64_t number;
+    const char *source_id, *title, *text, *locale, *unit;
+};
+
+static struct kb_index *index_one(char *dir, const struct one *o)
+{
+    char path[300];
+    struct kb_index *ix = NULL;
+    struct kb_err err;
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/index", dir);
+    CHECK_INT(kb_index_open(path, KB_INDEX_WRITE, &ix, &err), 0);
+    struct kb_doc d;
+    kb_doc_init(&d);
+    d.kind = o->kind;
+    d.number = o->number;
+    d.audience = o->db == KB_DB_INTERNAL ? KB_AUD_INTERNAL : KB_AUD_PUBLIC;
+    kb_doc_set(&d.source_id, o->source_id);
+    kb_doc_set(&d.title, o->title);
+    kb_doc_set(&d.text, o->text);
+    kb_doc_set(&d.locale, o->locale);
+    if (o->unit)
+        kb_doc_set(&d.unit, o->unit);
+    if (ix) {
+        CHECK_INT(kb_index_put(ix, o->db, &d, &err), 0);
+        CHECK_INT(kb_index_commit(ix, 1, &err), 0);
+    }
+    kb_doc_release(&d);
+    return ix;
+}
+
+/* kb_search as role; NULL (and a failed check) on error. */
+static struct kb_result *search_as(struct kb_index *ix, int role, const struct kb_search_opts *o)
+{
+    struct kb_result *r = NULL;
+    struct kb_err err;
+    CHECK_INT(kb_search(ix, role, o, &r, &err), 0);
+    return r;
+}
+
+static void drop_index(struct kb_index *ix, const char *dir)
+{
+    kb_index_close(ix);
+    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* fuzz_query: a snippet without a match (the query hit the title only) was
  * cut at a fixed byte offset when the text had no space to cut at, as
  * Chinese has none, leaving half a character: invalid UTF-8 in the JSON. */
 static void snippet_cut_inside_chinese_character(void)
 {
-    char dir[] = "/tmp/kb-test-fuzz-regress-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[300];
-    snprintf(path, sizeof path, "%s/index", dir);
-    struct kb_index *ix = NULL;
-    struct kb_err err;
-    CHECK_INT(kb_index_open(path, KB_INDEX_WRITE, &ix, &err), 0);
     /* 3-byte characters from offset 0: byte 100 (width 200 / 2) falls
      * inside the 34th one. */
     static const char zh[] = "恢复出厂设置会清除路由器上的所有设置使其回到出厂时的状态";
     char body[1024] = "";
     for (int i = 0; i < 4; i++)
         strcat(body, zh);
-    struct kb_doc d;
-    kb_doc_init(&d);
-    d.kind = KB_KIND_ARTICLE;
-    d.number = 1;
-    kb_doc_set(&d.source_id, "reset-zh");
-    kb_doc_set(&d.title, "Factory reset");
-    kb_doc_set(&d.text, body);
-    kb_doc_set(&d.locale, "zh");
-    CHECK_INT(kb_index_put(ix, KB_DB_PUBLIC, &d, &err), 0);
-    CHECK_INT(kb_index_commit(ix, 1, &err), 0);
-    kb_doc_release(&d);
-
+    char dir[] = "/tmp/kb-test-fuzz-regress-XXXXXX";
+    struct one doc = {KB_DB_PUBLIC, KB_KIND_ARTICLE, 1, "reset-zh", "Factory reset", body, "zh",
+                      NULL};
+    struct kb_index *ix = index_one(dir, &doc);
     struct kb_search_opts o;
     kb_search_opts_init(&o);
     o.query = "factory";
     o.locale = "zh";
     o.snippets = 1;
-    struct kb_result *r = NULL;
-    CHECK_INT(kb_search(ix, KB_ROLE_CUSTOMER, &o, &r, &err), 0);
+    struct kb_result *r = search_as(ix, KB_ROLE_CUSTOMER, &o);
     CHECK(r && r->nhits == 1);
     if (r && r->nhits == 1) {
         const char *s = r->hits[0].snippet;
@@ -70,8 +103,7 @@ static void snippet_cut_inside_chinese_character(void)
         CHECK(s && strlen(s) < strlen(body));
     }
     kb_result_free(r);
-    kb_index_close(ix);
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    drop_index(ix, dir);
 }
 
 /* make sanitize, e2e: LeakSanitizer found a search result leaked by
@@ -189,23 +221,9 @@ static void html_unknown_charset_invalid_utf8(void)
 static void long_input_single_letters(void)
 {
     char dir[] = "/tmp/kb-test-fuzz-regress-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[300];
-    snprintf(path, sizeof path, "%s/index", dir);
-    struct kb_index *ix = NULL;
-    struct kb_err err;
-    CHECK_INT(kb_index_open(path, KB_INDEX_WRITE, &ix, &err), 0);
-    struct kb_doc d;
-    kb_doc_init(&d);
-    d.kind = KB_KIND_ARTICLE;
-    d.number = 1;
-    kb_doc_set(&d.source_id, "reset");
-    kb_doc_set(&d.title, "Reset the router");
-    kb_doc_set(&d.text, "Hold the reset button for ten seconds.");
-    kb_doc_set(&d.locale, "en");
-    CHECK_INT(kb_index_put(ix, KB_DB_PUBLIC, &d, &err), 0);
-    CHECK_INT(kb_index_commit(ix, 1, &err), 0);
-    kb_doc_release(&d);
+    struct one doc = {KB_DB_PUBLIC, KB_KIND_ARTICLE, 1, "reset", "Reset the router",
+                      "Hold the reset button for ten seconds.", "en", NULL};
+    struct kb_index *ix = index_one(dir, &doc);
     char text[600] = "rna";
     for (int r = 0; r < 4; r++)
         strcat(text, " b c d e f g h i j k l m n o p q r s t u v w x y z a the of");
@@ -214,12 +232,10 @@ static void long_input_single_letters(void)
     o.query = text;
     o.snippets = 1;
     o.facets = 1;
-    struct kb_result *r = NULL;
-    CHECK_INT(kb_search(ix, KB_ROLE_CUSTOMER, &o, &r, &err), 0);
+    struct kb_result *r = search_as(ix, KB_ROLE_CUSTOMER, &o);
     CHECK(r != NULL && r->nhits == 0);
     kb_result_free(r);
-    kb_index_close(ix);
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    drop_index(ix, dir);
 }
 
 /* fuzz_articles_json: an article with locale "el" could not be indexed
@@ -229,34 +245,18 @@ static void long_input_single_letters(void)
 static void locale_without_stemmer_in_this_xapian(void)
 {
     char dir[] = "/tmp/kb-test-fuzz-regress-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[300];
-    snprintf(path, sizeof path, "%s/index", dir);
-    struct kb_index *ix = NULL;
-    struct kb_err err;
-    CHECK_INT(kb_index_open(path, KB_INDEX_WRITE, &ix, &err), 0);
-    struct kb_doc d;
-    kb_doc_init(&d);
-    d.kind = KB_KIND_ARTICLE;
-    d.number = 1;
-    kb_doc_set(&d.source_id, "reset-el");
-    kb_doc_set(&d.title, "Επαναφορά δρομολογητή");
-    kb_doc_set(&d.text, "Κρατήστε πατημένο το κουμπί επαναφοράς για δέκα δευτερόλεπτα.");
-    kb_doc_set(&d.locale, "el");
-    CHECK_INT(kb_index_put(ix, KB_DB_PUBLIC, &d, &err), 0);
-    CHECK_INT(kb_index_commit(ix, 1, &err), 0);
-    kb_doc_release(&d);
+    struct one doc = {KB_DB_PUBLIC, KB_KIND_ARTICLE, 1, "reset-el", "Επαναφορά δρομολογητή",
+                      "Κρατήστε πατημένο το κουμπί επαναφοράς για δέκα δευτερόλεπτα.", "el", NULL};
+    struct kb_index *ix = index_one(dir, &doc);
     struct kb_search_opts o;
     kb_search_opts_init(&o);
     o.query = "δρομολογητή";
     o.locale = "el";
     o.snippets = 1;
-    struct kb_result *r = NULL;
-    CHECK_INT(kb_search(ix, KB_ROLE_CUSTOMER, &o, &r, &err), 0);
+    struct kb_result *r = search_as(ix, KB_ROLE_CUSTOMER, &o);
     CHECK(r != NULL && r->nhits == 1);
     kb_result_free(r);
-    kb_index_close(ix);
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    drop_index(ix, dir);
 }
 
 /* fuzz_tickets: a ticket whose unit was a pasted paragraph could not be
@@ -265,40 +265,22 @@ static void locale_without_stemmer_in_this_xapian(void)
  * agent's "previous cases of this unit" still finds the ticket. */
 static void unit_longer_than_a_xapian_term(void)
 {
-    char dir[] = "/tmp/kb-test-fuzz-regress-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[300];
-    snprintf(path, sizeof path, "%s/index", dir);
-    struct kb_index *ix = NULL;
-    struct kb_err err;
-    CHECK_INT(kb_index_open(path, KB_INDEX_WRITE, &ix, &err), 0);
     char unit[400] = "";
     while (strlen(unit) < 300)
         strcat(unit, "Ünit fibre box on the wrong wifi ");
-    struct kb_doc d;
-    kb_doc_init(&d);
-    d.kind = KB_KIND_TICKET;
-    d.number = 7;
-    d.audience = KB_AUD_INTERNAL;
-    kb_doc_set(&d.source_id, "T-7");
-    kb_doc_set(&d.title, "Router keeps rebooting");
-    kb_doc_set(&d.text, "The router reboots every night.");
-    kb_doc_set(&d.unit, unit);
-    kb_doc_set(&d.locale, "en");
-    CHECK_INT(kb_index_put(ix, KB_DB_INTERNAL, &d, &err), 0);
-    CHECK_INT(kb_index_commit(ix, 1, &err), 0);
-    kb_doc_release(&d);
+    char dir[] = "/tmp/kb-test-fuzz-regress-XXXXXX";
+    struct one doc = {KB_DB_INTERNAL, KB_KIND_TICKET, 7, "T-7", "Router keeps rebooting",
+                      "The router reboots every night.", "en", unit};
+    struct kb_index *ix = index_one(dir, &doc);
     struct kb_search_opts o;
     kb_search_opts_init(&o);
     o.query = "";
     o.unit = unit;
     o.kind = KB_KIND_TICKET;
-    struct kb_result *r = NULL;
-    CHECK_INT(kb_search(ix, KB_ROLE_AGENT, &o, &r, &err), 0);
+    struct kb_result *r = search_as(ix, KB_ROLE_AGENT, &o);
     CHECK(r != NULL && r->nhits == 1);
     kb_result_free(r);
-    kb_index_close(ix);
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    drop_index(ix, dir);
 }
 
 /* fuzz_articles_json: the reason given for a bad record quoted the record

@@ -58,6 +58,11 @@ struct Index {
     int mode = KB_INDEX_READ;
     std::unique_ptr<Xapian::WritableDatabase> wpub, wint;
     Xapian::Database pub, both;
+    // A local reader: intl is the internal database, and both shares the
+    // open databases of pub and intl, so their revisions are what both
+    // reads (kb_index_state).
+    Xapian::Database intl;
+    bool local_read = false;
     kb_index_opts opts{};
     // Writer state, see kb_index_put: stemmers by name, spelling counts
     // waiting for the next commit, and the highest document number the
@@ -1143,8 +1148,11 @@ void open_readers(Index *ix)
         ix->both.add_database(*ix->wint);
     } else {
         ix->pub = Xapian::Database(ix->dir + "/public");
-        ix->both = Xapian::Database(ix->dir + "/public");
-        ix->both.add_database(Xapian::Database(ix->dir + "/internal"));
+        ix->intl = Xapian::Database(ix->dir + "/internal");
+        ix->both = Xapian::Database();
+        ix->both.add_database(ix->pub);
+        ix->both.add_database(ix->intl);
+        ix->local_read = true;
     }
 }
 
@@ -1344,6 +1352,24 @@ int kb_index_reopen(struct kb_index *h, struct kb_err *err)
         return 0;
     } catch (...) {
         return fail(err);
+    }
+}
+
+int kb_index_state(struct kb_index *h, int dbs, char *buf, size_t size)
+{
+    if (!h->ix.local_read || size == 0)
+        return -1;
+    try {
+        std::string s = h->ix.dir;
+        s += '\n' + h->ix.pub.get_uuid() + ':' + std::to_string(h->ix.pub.get_revision());
+        if (dbs != KB_DB_PUBLIC)
+            s += '\n' + h->ix.intl.get_uuid() + ':' + std::to_string(h->ix.intl.get_revision());
+        if (s.size() >= size)
+            return -1;
+        std::memcpy(buf, s.c_str(), s.size() + 1);
+        return 0;
+    } catch (...) {
+        return -1;
     }
 }
 

@@ -39,6 +39,12 @@ int kb_index_open_remote(const char *const *hosts, const unsigned *ports, size_t
                          struct kb_err *err);
 /* A read handle picks up the latest commit. */
 int kb_index_reopen(struct kb_index *ix, struct kb_err *err);
+/* What a search of dbs reads through this handle right now: the index
+ * folder and the identity and revision of each database, as text in buf.
+ * Two searches with the same state and options return the same results
+ * (but for time: recency). -1 when the handle cannot say (a writer, which
+ * also sees its own uncommitted changes, or remote shards). */
+int kb_index_state(struct kb_index *ix, int dbs, char *buf, size_t size);
 
 /* Index-time options (a writer's). title_wdf: how many times title words
  * count in the main field (1 = title and body as one field). */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "result_cache.h"
 #include "text.h"
 
 int kb_role_dbs(int role)
@@ -616,17 +617,115 @@ int kb_search_again(struct kb_index *ix, int role, const struct kb_search_opts *
     return kb_index_search(ix, &q, out, err);
 }
 
+/* Result cache keys: every input of a search, strings length-prefixed
+ * (so no two requests share a key), after the index state. */
+static void key_str(struct kb_buf *k, const char *s)
+{
+    if (s)
+        kb_buf_printf(k, "%zu:%s\n", strlen(s), s);
+    else
+        kb_buf_adds(k, "-\n");
+}
+
+/* Starts a key: the kind of request, the role and the state of the index
+ * that role reads; 0 when the handle's results cannot be cached. */
+#define STATE_MAX 4096
+
+static int key_start(struct kb_buf *k, struct kb_index *ix, char what, int role,
+                     char state[STATE_MAX])
+{
+    if (!kb_result_cache_on() || kb_index_state(ix, kb_role_dbs(role), state, STATE_MAX) != 0)
+        return 0;
+    kb_buf_printf(k, "%c%d\n", what, role);
+    key_str(k, state);
+    return 1;
+}
+
+static void search_key(struct kb_buf *k, const struct kb_search_opts *o)
+{
+    char rank[1024];
+    kb_rank_opts_format(&o->rank, rank, sizeof rank);
+    key_str(k, o->query);
+    key_str(k, o->locale);
+    key_str(k, o->category);
+    key_str(k, o->tag);
+    key_str(k, o->customer);
+    key_str(k, o->unit);
+    key_str(k, rank);
+    kb_buf_printf(k, "%d %zu %zu %d %zu %d %d %d\n", o->kind, o->offset, o->limit, o->snippets,
+                  o->snippet_chars, o->facets, o->spelling, o->or_query);
+}
+
+/* The cached result of key, or the one fn computes (then stored). The
+ * state is read again after the search: a search that met a commit
+ * reopened the index and read the newer revision. */
+static int cached(struct kb_buf *key, const char *state0, struct kb_index *ix, int role,
+                  int (*fn)(void *arg, struct kb_result **out, struct kb_err *err), void *arg,
+                  struct kb_result **out, struct kb_err *err)
+{
+    if (key->len && (*out = kb_result_cache_get(key->data, key->len)) != NULL)
+        return 0;
+    int rc = fn(arg, out, err);
+    char state[STATE_MAX];
+    if (rc == 0 && key->len && kb_index_state(ix, kb_role_dbs(role), state, sizeof state) == 0 &&
+        strcmp(state, state0) == 0) /* still the state the key names */
+        kb_result_cache_put(key->data, key->len, *out);
+    return rc;
+}
+
+struct search_call {
+    struct kb_index *ix;
+    int role;
+    const struct kb_search_opts *o;
+};
+
+static int do_search(void *arg, struct kb_result **out, struct kb_err *err)
+{
+    struct search_call *c = arg;
+    char *reduced = NULL;
+    int rc = kb_search_again(c->ix, c->role, c->o, &reduced, out, err);
+    free(reduced);
+    return rc;
+}
+
 int kb_search(struct kb_index *ix, int role, const struct kb_search_opts *o,
               struct kb_result **out, struct kb_err *err)
 {
-    char *reduced = NULL;
-    int rc = kb_search_again(ix, role, o, &reduced, out, err);
-    free(reduced);
+    struct kb_buf key = KB_BUF_INIT;
+    char state[STATE_MAX];
+    if (key_start(&key, ix, 's', role, state))
+        search_key(&key, o);
+    struct search_call c = {ix, role, o};
+    int rc = cached(&key, state, ix, role, do_search, &c, out, err);
+    kb_buf_release(&key);
     return rc;
+}
+
+struct suggest_call {
+    struct kb_index *ix;
+    int role;
+    const char *prefix, *locale;
+    size_t limit;
+};
+
+static int do_suggest(void *arg, struct kb_result **out, struct kb_err *err)
+{
+    struct suggest_call *c = arg;
+    return kb_index_suggest(c->ix, kb_role_dbs(c->role), c->prefix, c->locale, c->limit, out, err);
 }
 
 int kb_suggest(struct kb_index *ix, int role, const char *prefix, const char *locale,
                size_t limit, struct kb_result **out, struct kb_err *err)
 {
-    return kb_index_suggest(ix, kb_role_dbs(role), prefix, locale, limit, out, err);
+    struct kb_buf key = KB_BUF_INIT;
+    char state[STATE_MAX];
+    if (key_start(&key, ix, 't', role, state)) {
+        key_str(&key, prefix);
+        key_str(&key, locale);
+        kb_buf_printf(&key, "%zu\n", limit);
+    }
+    struct suggest_call c = {ix, role, prefix, locale, limit};
+    int rc = cached(&key, state, ix, role, do_suggest, &c, out, err);
+    kb_buf_release(&key);
+    return rc;
 }

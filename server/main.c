@@ -10,6 +10,7 @@
 
 #include "http.h"
 #include "kb/log.h"
+#include "kb/result_cache.h"
 #include "scaleout.h"
 #include "srv.h"
 #include "sync_thread.h"
@@ -29,6 +30,8 @@ static void usage(FILE *f)
             "  --public-url URL    absolute base URL for canonical links and the sitemap\n"
             "  --web DIR           static files (default ./web)\n"
             "  --idle-timeout S    close idle or slow connections after S seconds (default 30)\n"
+            "  --search-cache-mb N memory for cached search and typeahead results, kept\n"
+            "                      until the index changes (default 64; 0 = off)\n"
             "  -v, --verbose       debug logging\n\n"
             "Scaling out (see README, \"Scaling out\"):\n"
             "  --replication-port HOST:PORT  primary: publish the index to replicas with\n"
@@ -98,6 +101,7 @@ int main(int argc, char **argv)
     o->max_body = SRV_MAX_BODY_DEFAULT;
     o->web_dir = "web";
     o->idle_timeout = 30;
+    o->search_cache_mb = 64;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long n;
@@ -146,6 +150,10 @@ int main(int argc, char **argv)
                 return 2;
             }
             o->idle_timeout = (unsigned)n;
+        } else if (strcmp(a, "--search-cache-mb") == 0) {
+            if (parse_num(a, argv[++i], 1u << 20, &n))
+                return 2;
+            o->search_cache_mb = (unsigned)n;
         } else if (strcmp(a, "--public-url") == 0) {
             o->public_url = argv[++i];
         } else if (strcmp(a, "--web") == 0) {
@@ -175,6 +183,7 @@ int main(int argc, char **argv)
                 strerror(errno));
         return 1;
     }
+    kb_result_cache_configure((size_t)o->search_cache_mb << 20, 0);
     snprintf(s.store_path, sizeof s.store_path, "%s/kb.sqlite3", o->data);
     snprintf(s.index_dir, sizeof s.index_dir, "%s/index", o->data);
     s.started = time(NULL);

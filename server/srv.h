@@ -40,6 +40,7 @@ struct srv_opts {
     const char *web_dir;   /* static files, default ./web */
     const char *public_url;/* absolute base for canonical links and sitemap, or NULL */
     unsigned idle_timeout; /* seconds before an idle or slow connection is closed */
+    unsigned search_cache_mb; /* result cache for search and typeahead; 0 = off */
 };
 
 /* Process-wide state. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kb/result_cache.h"
 #include "srv.h"
 
 #define MAX_SERIES 128
@@ -97,4 +98,21 @@ void srv_metrics_render(struct srv *s, struct kb_buf *out)
                       m->s[i].route, m->s[i].method, m->s[i].count);
     }
     pthread_mutex_unlock(&m->mu);
+    struct kb_result_cache_stats cs;
+    kb_result_cache_stats(&cs);
+    kb_buf_printf(out,
+                  "# HELP kb_search_cache_hits_total Searches and typeahead answered from the result cache.\n"
+                  "# TYPE kb_search_cache_hits_total counter\n"
+                  "kb_search_cache_hits_total %llu\n"
+                  "# HELP kb_search_cache_misses_total Searches and typeahead the cache could not answer.\n"
+                  "# TYPE kb_search_cache_misses_total counter\n"
+                  "kb_search_cache_misses_total %llu\n"
+                  "# HELP kb_search_cache_bytes Memory the cached results take (estimate).\n"
+                  "# TYPE kb_search_cache_bytes gauge\n"
+                  "kb_search_cache_bytes %llu\n"
+                  "# HELP kb_search_cache_entries Cached results.\n"
+                  "# TYPE kb_search_cache_entries gauge\n"
+                  "kb_search_cache_entries %llu\n",
+                  (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+                  (unsigned long long)cs.bytes, (unsigned long long)cs.entries);
 }

@@ -408,3 +408,31 @@ def test_concurrent_creates_get_distinct_numbers(srv, writer):
     assert [code for code, _, _ in results] == [201] * 30
     assert len({n for _, n, _ in results}) == 30
     assert all(i == "KB-%d" % n for _, n, i in results)
+
+
+def test_result_cache_never_outlives_a_move_to_internal(srv, writer, agent):
+    """Searches and typeahead are cached; making an article internal still
+    hides it from customers as fast as without the cache."""
+    n = create(srv, writer, title="Flibbertigibbet dongle pairing",
+               body="Pair the flibbertigibbet dongle.", audience="public")["number"]
+    call(srv, writer, "POST", "/api/v1/articles/%d/publish" % n)
+    assert poll(lambda: n in customer_hits(srv, "flibbertigibbet dongle"))
+    for _ in range(3):  # cached now, for both kinds of request
+        assert n in customer_hits(srv, "flibbertigibbet dongle")
+        assert n in suggestions(srv, "flibbertigib")
+    r = call(srv, writer, "PUT", "/api/v1/articles/%d" % n, json={"audience": "internal"})
+    assert r.status_code == 200, r.text
+    assert poll(lambda: n not in customer_hits(srv, "flibbertigibbet dongle")), "still found"
+    assert poll(lambda: n not in suggestions(srv, "flibbertigib")), "still suggested"
+    # Every worker thread agrees (each has its own reader, all share the cache).
+    for _ in range(10):
+        assert n not in customer_hits(srv, "flibbertigibbet dongle")
+        assert n not in suggestions(srv, "flibbertigib")
+
+    def agent_finds():
+        r = agent.get(srv.url("/api/v1/search"), params={"q": "flibbertigibbet dongle"}, timeout=30)
+        return n in [h["number"] for h in r.json()["hits"]]
+    assert poll(agent_finds)
+    # The agent's (cached) answer is never handed to a customer.
+    assert agent_finds() and agent_finds()
+    assert n not in customer_hits(srv, "flibbertigibbet dongle")

@@ -371,3 +371,30 @@ def test_restart_loses_nothing_acknowledged(kb):
         assert sorted(h["id"] for h in found) == sorted(ids)
     finally:
         s2.stop()
+
+
+def metric(srv, agent, name):
+    text = agent.get(srv.url("/metrics"), timeout=30).text
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError("no metric " + name)
+
+
+def test_repeated_searches_come_from_the_cache_and_are_still_logged(srv, agent):
+    hits0 = metric(srv, agent, "kb_search_cache_hits_total")
+    ids = [search(requests, srv, "router keeps rebooting")["search_id"] for _ in range(4)]
+    first = search(requests, srv, "router keeps rebooting")
+    assert metric(srv, agent, "kb_search_cache_hits_total") >= hits0 + 4
+    assert len(set(ids + [first["search_id"]])) == 5  # each search logged on its own
+    assert first["hits"] and first["hits"][0]["audience"] == "public"
+    assert metric(srv, agent, "kb_search_cache_entries") >= 1
+
+
+def test_result_cache_can_be_turned_off(kb):
+    with KbServer(kb, "--search-cache-mb", "0") as s:
+        a = s.login("agent1", "agent-password-1")
+        for _ in range(3):
+            assert search(requests, s, "firmware update stuck")["hits"]
+        assert metric(s, a, "kb_search_cache_hits_total") == 0
+        assert metric(s, a, "kb_search_cache_entries") == 0

@@ -4,14 +4,24 @@
 #include "kb/result_cache.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "kb/err.h"
 
+/* An index as one kind of request reads it (the first line of a state and
+ * how many databases follow), and the newest state seen of it. */
+struct scope {
+    struct scope *next;
+    char *name;
+    char *version;
+};
+
 struct entry {
     struct entry *next_in_bucket;
+    struct scope *scope;
     struct entry *newer, *older; /* LRU list */
     uint64_t hash;
     char *key;
@@ -28,6 +38,7 @@ static struct entry *newest, *oldest;
 static uint64_t n_entries, n_bytes, hits, misses;
 static size_t max_bytes;
 static double ttl = 60;
+static struct scope *scopes;
 
 static double now_s(void)
 {
@@ -163,6 +174,86 @@ static void grow(void)
     nbuckets = nb;
 }
 
+/* The scope a state belongs to ("NAME\nN"), and where its version (the
+ * database lines) starts. */
+static char *scope_name(const char *state, const char **version)
+{
+    const char *nl = strchr(state, '\n');
+    size_t n = nl ? (size_t)(nl - state) : strlen(state);
+    *version = nl ? nl + 1 : "";
+    size_t dbs = 0;
+    for (const char *p = *version; *p; p++)
+        dbs += *p == '\n';
+    char *name = kb_xmalloc(n + 24);
+    memcpy(name, state, n);
+    snprintf(name + n, 24, "\n%zu", dbs + (**version != '\0'));
+    return name;
+}
+
+/* Compares two versions line by line ("UUID:REV"): 1 if a is newer (a
+ * database was replaced, or one moved on and none went back), -1 if a is
+ * older anywhere, 0 if equal. */
+static int version_cmp(const char *a, const char *b)
+{
+    int newer = 0;
+    while (*a || *b) {
+        const char *ca = strchr(a, ':'), *cb = strchr(b, ':');
+        if (!ca || !cb || ca - a != cb - b || memcmp(a, b, (size_t)(ca - a)) != 0)
+            return 1; /* another database under the same name: a rebuild */
+        char *ea, *eb;
+        unsigned long long ra = strtoull(ca + 1, &ea, 10), rb = strtoull(cb + 1, &eb, 10);
+        if (ra < rb)
+            return -1;
+        newer |= ra > rb;
+        a = *ea ? ea + 1 : ea;
+        b = *eb ? eb + 1 : eb;
+    }
+    return newer;
+}
+
+/* Drops every entry of s (a newer state of its index was seen). */
+static void purge(struct scope *s)
+{
+    struct entry *e = oldest;
+    while (e) {
+        struct entry *next = e->newer;
+        if (e->scope == s)
+            drop(e);
+        e = next;
+    }
+}
+
+/* The scope of state, made current: 1 if state is its newest (entries of
+ * older states dropped), 0 if state is older than one already seen. */
+static int scope_at(const char *state, struct scope **out)
+{
+    const char *version;
+    char *name = scope_name(state, &version);
+    struct scope *s = scopes;
+    while (s && strcmp(s->name, name) != 0)
+        s = s->next;
+    if (!s) {
+        s = kb_xcalloc(1, sizeof *s);
+        s->name = name;
+        s->version = kb_xstrdup(version);
+        s->next = scopes;
+        scopes = s;
+        *out = s;
+        return 1;
+    }
+    free(name);
+    *out = s;
+    int c = version_cmp(version, s->version);
+    if (c < 0)
+        return 0;
+    if (c > 0) {
+        purge(s);
+        free(s->version);
+        s->version = kb_xstrdup(version);
+    }
+    return 1;
+}
+
 void kb_result_cache_configure(size_t bytes, unsigned ttl_s)
 {
     pthread_mutex_lock(&mu);
@@ -174,6 +265,13 @@ void kb_result_cache_configure(size_t bytes, unsigned ttl_s)
         free(buckets);
         buckets = NULL;
         nbuckets = 0;
+        while (scopes) {
+            struct scope *next = scopes->next;
+            free(scopes->name);
+            free(scopes->version);
+            free(scopes);
+            scopes = next;
+        }
     }
     pthread_mutex_unlock(&mu);
 }
@@ -197,13 +295,14 @@ void kb_result_cache_stats(struct kb_result_cache_stats *s)
     pthread_mutex_unlock(&mu);
 }
 
-struct kb_result *kb_result_cache_get(const char *key, size_t keylen)
+struct kb_result *kb_result_cache_get(const char *key, size_t keylen, const char *state)
 {
     uint64_t h = hash_key(key, keylen);
     struct kb_result *out = NULL;
+    struct scope *sc;
     pthread_mutex_lock(&mu);
     if (max_bytes) {
-        struct entry *e = find(key, keylen, h);
+        struct entry *e = scope_at(state, &sc) ? find(key, keylen, h) : NULL;
         if (e && now_s() - e->born > ttl) {
             drop(e);
             e = NULL;
@@ -221,7 +320,8 @@ struct kb_result *kb_result_cache_get(const char *key, size_t keylen)
     return out;
 }
 
-void kb_result_cache_put(const char *key, size_t keylen, const struct kb_result *res)
+void kb_result_cache_put(const char *key, size_t keylen, const char *state,
+                         const struct kb_result *res)
 {
     /* Copied outside the lock: the copy is the slow part. */
     if (!kb_result_cache_on())
@@ -235,7 +335,9 @@ void kb_result_cache_put(const char *key, size_t keylen, const struct kb_result 
     e->bytes = result_bytes(res) + keylen;
     e->born = now_s();
     pthread_mutex_lock(&mu);
-    if (!max_bytes || e->bytes > max_bytes / 4) { /* off again, or one entry too big */
+    /* Off again, one entry too big, or read from an older state than one
+     * already seen (no handle will ask for it once it reopens). */
+    if (!max_bytes || e->bytes > max_bytes / 4 || !scope_at(state, &e->scope)) {
         pthread_mutex_unlock(&mu);
         kb_result_free(e->res);
         free(e->key);

@@ -36,12 +36,20 @@ struct kb_result_cache_stats {
 };
 void kb_result_cache_stats(struct kb_result_cache_stats *s);
 
+/* state is kb_index_state's text for the databases the request reads:
+ * its first line names the index, each further line is one database's
+ * "UUID:REVISION". The key must contain it too. Once a newer state of an
+ * index is seen, the entries of older ones are dropped (memory stays flat
+ * while writers publish) and a handle still at an older state gets misses
+ * until it reopens. */
+
 /* A copy of the result stored under key (caller frees with
  * kb_result_free), or NULL. Counts a hit or a miss; NULL without counting
  * while the cache is off. */
-struct kb_result *kb_result_cache_get(const char *key, size_t keylen);
+struct kb_result *kb_result_cache_get(const char *key, size_t keylen, const char *state);
 /* Stores a copy of res under key (replacing one already there). */
-void kb_result_cache_put(const char *key, size_t keylen, const struct kb_result *res);
+void kb_result_cache_put(const char *key, size_t keylen, const char *state,
+                         const struct kb_result *res);
 /* 1 while the cache is on. */
 int kb_result_cache_on(void);
 

@@ -663,13 +663,13 @@ static int cached(struct kb_buf *key, const char *state0, struct kb_index *ix, i
                   int (*fn)(void *arg, struct kb_result **out, struct kb_err *err), void *arg,
                   struct kb_result **out, struct kb_err *err)
 {
-    if (key->len && (*out = kb_result_cache_get(key->data, key->len)) != NULL)
+    if (key->len && (*out = kb_result_cache_get(key->data, key->len, state0)) != NULL)
         return 0;
     int rc = fn(arg, out, err);
     char state[STATE_MAX];
     if (rc == 0 && key->len && kb_index_state(ix, kb_role_dbs(role), state, sizeof state) == 0 &&
         strcmp(state, state0) == 0) /* still the state the key names */
-        kb_result_cache_put(key->data, key->len, *out);
+        kb_result_cache_put(key->data, key->len, state, *out);
     return rc;
 }
 

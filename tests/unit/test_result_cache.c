@@ -154,10 +154,29 @@ int main(void)
     r = search(rd, KB_ROLE_CUSTOMER, "router reset");
     CHECK(!has_id(r, "router-lights")); /* not reopened yet: its own view */
     kb_result_free(r);
+    struct kb_result_cache_stats s0;
+    kb_result_cache_stats(&s0);
+    CHECK(s0.entries >= 4);
     reopen(rd);
     r = search(rd, KB_ROLE_CUSTOMER, "router reset");
     CHECK(has_id(r, "router-lights"));
     kb_result_free(r);
+    /* The customers' entries of the older revision are gone (memory stays
+     * flat while writers publish); the agents' go once an agent searches. */
+    kb_result_cache_stats(&s);
+    CHECK(s.entries < s0.entries);
+    /* A handle still at the older revision is not served the newer answer,
+     * nor does it put its older one back. */
+    r = search(rd2, KB_ROLE_CUSTOMER, "router reset");
+    CHECK(!has_id(r, "router-lights"));
+    kb_result_free(r);
+    r = search(rd2, KB_ROLE_CUSTOMER, "router reset");
+    CHECK(!has_id(r, "router-lights"));
+    kb_result_free(r);
+    r = search(rd, KB_ROLE_CUSTOMER, "router reset");
+    CHECK(has_id(r, "router-lights"));
+    kb_result_free(r);
+    reopen(rd2);
 
     /* Made internal (moved out of the public database): gone for
      * customers at once, although the public answer was cached. */

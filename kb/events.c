@@ -1,11 +1,11 @@
 /* The search log, events, feedback, their analytics, and the "asked as"
- * learning rule. Uses the store's raw handle for its own tables; reads the
+ * learning rule. Uses the store's raw handle for its own tables (and its
+ * statement cache for the search log, which every search writes); reads the
  * articles table for titles and for the learning rule's checks. */
 #include "events.h"
 
 #include <ctype.h>
 #include <sqlite3.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "log.h"
 #include "search.h"
+#include "store_int.h"
 #include "text.h"
 
 #define DAY 86400
@@ -249,29 +250,6 @@ char *kb_events_norm_query(const char *q)
 
 /* ---- search log ---------------------------------------------------------- */
 
-static const char insert_search_sql[] =
-    "INSERT INTO searches (time, query, role, endpoint, results, locale) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-
-/* Reads PRAGMA synchronous; -1 on error. */
-static int get_synchronous(sqlite3 *db)
-{
-    sqlite3_stmt *s = NULL;
-    int v = -1;
-    if (sqlite3_prepare_v2(db, "PRAGMA synchronous", -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
-    return v;
-}
-
-static void set_synchronous(sqlite3 *db, int v)
-{
-    char sql[40];
-    snprintf(sql, sizeof sql, "PRAGMA synchronous = %d", v);
-    sqlite3_exec(db, sql, NULL, NULL, NULL);
-}
-
 int kb_events_search_at(struct kb_store *st, int64_t t, const char *query, int role,
                         const char *endpoint, uint64_t nresults, const char *locale,
                         int64_t *search_id, struct kb_err *err)
@@ -285,12 +263,14 @@ int kb_events_search_at(struct kb_store *st, int64_t t, const char *query, int r
         return kb_err_set(err, KB_EINVAL, "unknown role %d", role);
     char *q = kb_events_norm_query(query);
     char *loc = locale && *locale ? one_line(locale, 1, 35) : NULL;
-    sqlite3 *db = kb_store_db(st);
     sqlite3_stmt *s = NULL;
-    int code = 0, sync = -1;
+    int code = 0, rc;
     if (!*q)
         goto out;
-    if ((code = prep(st, insert_search_sql, &s, err)) != 0)
+    /* The search log is telemetry on the hot path: one cached statement,
+     * committed at the connection's resting synchronous = NORMAL (no fsync;
+     * see "durability" in store.c). */
+    if ((code = store_prep(st, Q_SEARCH_LOG, &s, err)) != 0)
         goto out;
     sqlite3_bind_int64(s, 1, t);
     bind_text(s, 2, q);
@@ -298,19 +278,14 @@ int kb_events_search_at(struct kb_store *st, int64_t t, const char *query, int r
     bind_text(s, 4, endpoint);
     sqlite3_bind_int64(s, 5, nresults > INT64_MAX ? INT64_MAX : (int64_t)nresults);
     bind_text(s, 6, loc);
-    /* The search log is telemetry on the hot path: outside a caller's
-     * transaction, commit it without waiting for fsync (WAL stays
-     * consistent; a power cut may lose the last few rows). */
-    if (sqlite3_get_autocommit(db)) {
-        sync = get_synchronous(db);
-        if (sync > 1)
-            set_synchronous(db, 1);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        if (search_id)
+            *search_id = sqlite3_last_insert_rowid(kb_store_db(st));
+    } else {
+        code = sql_fail(st, err, rc, "cannot log a search");
     }
-    code = run(st, s, "cannot log a search", err);
-    if (sync > 1)
-        set_synchronous(db, sync);
-    if (code == 0 && search_id)
-        *search_id = sqlite3_last_insert_rowid(db);
+    store_done(s);
 out:
     free(loc);
     free(q);

@@ -18,6 +18,7 @@
 #include "store_int.h"
 
 #define MAX_SYNONYM 200 /* bytes per term or synonym */
+#define BUSY_MS 5000     /* how long a statement waits for another connection's lock */
 
 const char *const store_sql[Q_COUNT] = {
 #define STMT_SQL(id, sql) sql,
@@ -140,25 +141,70 @@ int store_txn_lost(struct kb_err *err)
                                    "error; roll back and start again");
 }
 
+/* ---- durability ---------------------------------------------------------
+ * A connection rests at synchronous = NORMAL. In WAL mode that never
+ * corrupts the database and survives a crash of the process; only a power
+ * cut or an OS crash may lose the transactions committed since the WAL was
+ * last synced (by a FULL commit or a checkpoint). That is what the
+ * telemetry written outside store operations gets: the search log (one
+ * insert per search, on the request path), events, feedback, metadata and
+ * outbox trims; kb-server's sync thread checkpoints at least once a second,
+ * which bounds what a power cut can take.
+ * The store's own write operations (store_wbegin outside a transaction and
+ * kb_store_begin: articles, tickets, users, sessions, tokens, synonyms, and
+ * the "asked as" learning) switch to FULL for their transaction, so an
+ * acknowledged write survives a power cut as before, and its fsync of the
+ * WAL also makes every earlier commit durable. The switch costs two short
+ * PRAGMAs per write operation, none per search. A PRAGMA takes effect
+ * when it is prepared, so these cannot be cached statements; SQLite refuses
+ * them inside a transaction, hence the autocommit checks. */
+
+/* Sets the connection's synchronous level to FULL (full set) or NORMAL. */
+static int set_sync_full(struct kb_store *st, int full, struct kb_err *err)
+{
+    if (st->sync_full == full || !sqlite3_get_autocommit(st->db))
+        return 0;
+    int rc = sqlite3_exec(st->db, full ? "PRAGMA synchronous = FULL"
+                                       : "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return store_fail(st, err, rc, "cannot set the durability of store '%s'", st->path);
+    st->sync_full = full;
+    return 0;
+}
+
+/* Back to NORMAL after a write operation; a failure only leaves FULL on. */
+static void sync_rest(struct kb_store *st)
+{
+    struct kb_err err;
+    if (set_sync_full(st, 0, &err) != 0)
+        kb_log(KB_LOG_WARN, "store: %s", err.msg);
+}
+
+/* BEGIN IMMEDIATE at synchronous = FULL. */
+static int begin_full(struct kb_store *st, struct kb_err *err)
+{
+    int code = set_sync_full(st, 1, err);
+    if (code == 0 && (code = store_run(st, Q_BEGIN, err)) != 0)
+        sync_rest(st);
+    return code;
+}
+
 /* Starts one write operation: its own transaction, or a savepoint inside the
  * caller's so that a failed operation leaves the rest of a batch intact. */
 int store_wbegin(struct kb_store *st, struct kb_err *err)
 {
     if (st->txn_lost)
         return store_txn_lost(err);
-    return store_run(st, st->in_txn ? Q_SAVEPOINT : Q_BEGIN, err);
+    return st->in_txn ? store_run(st, Q_SAVEPOINT, err) : begin_full(st, err);
 }
 
 /* Ends a write operation: commits (code == 0) or undoes it. Returns code,
  * or the commit's error. */
 int store_wend(struct kb_store *st, int code, struct kb_err *err)
 {
-    if (code == 0) {
+    if (code == 0)
         code = store_run(st, st->in_txn ? Q_RELEASE : Q_COMMIT, err);
-        if (code == 0)
-            return 0;
-    }
-    if (st->in_txn) {
+    if (code != 0 && st->in_txn) {
         if (sqlite3_get_autocommit(st->db)) {
             /* SQLite rolled back the whole transaction (I/O error, full disk). */
             st->txn_lost = 1;
@@ -168,9 +214,11 @@ int store_wend(struct kb_store *st, int code, struct kb_err *err)
             store_run(st, Q_ROLLBACK_TO, NULL);
             store_run(st, Q_RELEASE, NULL);
         }
-    } else if (!sqlite3_get_autocommit(st->db)) {
+    } else if (code != 0 && !sqlite3_get_autocommit(st->db)) {
         store_run(st, Q_ROLLBACK, NULL);
     }
+    if (!st->in_txn)
+        sync_rest(st);
     return code;
 }
 
@@ -179,7 +227,7 @@ int kb_store_begin(struct kb_store *st, struct kb_err *err)
     if (st->in_txn)
         return kb_err_set(err, KB_EINVAL, "a store transaction is already open "
                                           "(nesting is not supported)");
-    int code = store_run(st, Q_BEGIN, err);
+    int code = begin_full(st, err);
     if (code == 0) {
         st->in_txn = 1;
         st->txn_lost = 0;
@@ -191,14 +239,16 @@ int kb_store_commit(struct kb_store *st, struct kb_err *err)
 {
     if (!st->in_txn)
         return kb_err_set(err, KB_EINVAL, "no store transaction to commit");
+    int code;
     if (st->txn_lost) {
-        st->in_txn = st->txn_lost = 0;
-        return store_txn_lost(err);
+        code = store_txn_lost(err);
+    } else {
+        code = store_run(st, Q_COMMIT, err);
+        if (code && !sqlite3_get_autocommit(st->db))
+            store_run(st, Q_ROLLBACK, NULL);
     }
-    int code = store_run(st, Q_COMMIT, err);
-    if (code && !sqlite3_get_autocommit(st->db))
-        store_run(st, Q_ROLLBACK, NULL);
-    st->in_txn = 0;
+    st->in_txn = st->txn_lost = 0;
+    sync_rest(st);
     return code;
 }
 
@@ -209,6 +259,7 @@ void kb_store_rollback(struct kb_store *st)
     if (!sqlite3_get_autocommit(st->db))
         store_run(st, Q_ROLLBACK, NULL);
     st->in_txn = st->txn_lost = 0;
+    sync_rest(st);
 }
 
 /* ---- open and close ---------------------------------------------------- */
@@ -293,9 +344,7 @@ int kb_store_open(const char *path, struct kb_store **out, struct kb_err *err)
         goto fail;
     }
     sqlite3_extended_result_codes(st->db, 1);
-    sqlite3_busy_timeout(st->db, 5000);
-    /* Acknowledged writes must survive power loss: FULL syncs the WAL on
-     * every commit (NORMAL may lose the last transactions). */
+    sqlite3_busy_timeout(st->db, BUSY_MS);
     if ((rc = sqlite3_exec(st->db, "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF; PRAGMA temp_store = MEMORY",
                            NULL, NULL, NULL)) != SQLITE_OK) {
         code = store_fail(st, err, rc, "cannot open store '%s'", path);
@@ -303,11 +352,11 @@ int kb_store_open(const char *path, struct kb_store **out, struct kb_err *err)
     }
     if ((code = set_wal(st, err)) != 0)
         goto fail;
-    if ((rc = sqlite3_exec(st->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL)) != SQLITE_OK) {
-        code = store_fail(st, err, rc, "cannot open store '%s'", path);
-        goto fail;
-    }
-    if ((code = store_migrate(st, err)) != 0)
+    /* Migrations commit with FULL; then the connection rests at NORMAL and
+     * write operations switch to FULL (see "durability" above). */
+    st->sync_full = -1; /* SQLite's compiled-in default, whatever it is */
+    if ((code = set_sync_full(st, 1, err)) != 0 || (code = store_migrate(st, err)) != 0 ||
+        (code = set_sync_full(st, 0, err)) != 0)
         goto fail;
     *out = st;
     return 0;
@@ -332,6 +381,71 @@ void kb_store_close(struct kb_store *st)
     free(st->stmts);
     free(st->path);
     free(st);
+}
+
+/* ---- checkpoints ---------------------------------------------------------- */
+
+/* After each commit on st: pages is the length of the WAL. Like SQLite's
+ * autocheckpoint (a passive checkpoint from KB_STORE_WAL_PAGES on), except
+ * that with a checkpointer the commit only wakes it, up to
+ * KB_STORE_WAL_MAX_PAGES. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    struct kb_store *st = arg;
+    if (pages < KB_STORE_WAL_PAGES)
+        return SQLITE_OK;
+    if (pages < KB_STORE_WAL_MAX_PAGES && st->ckpt_wake && st->ckpt_wake(st->ckpt_ud))
+        return SQLITE_OK;
+    /* Errors are ignored, as SQLite's own autocheckpoint does: the commit
+     * has succeeded, and the next one tries again. */
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
+void kb_store_defer_checkpoints(struct kb_store *st, int (*wake)(void *ud), void *ud)
+{
+    st->ckpt_wake = wake;
+    st->ckpt_ud = ud;
+    if (wake)
+        sqlite3_wal_hook(st->db, wal_hook, st); /* replaces the autocheckpoint */
+    else
+        sqlite3_wal_autocheckpoint(st->db, KB_STORE_WAL_PAGES);
+}
+
+int kb_store_checkpoint(struct kb_store *st, int *wal_pages, int *copied, struct kb_err *err)
+{
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(st->db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if (rc == SQLITE_OK && log >= KB_STORE_WAL_PAGES && done == log) {
+        /* All of a long WAL is copied, but only a writer whose transaction
+         * begins after that starts it again from its beginning; under a
+         * stream of commits each one begins while the previous one's pages
+         * are still being copied, and the WAL would grow for ever. A
+         * RESTART checkpoint holds off writers until the WAL is all copied
+         * and no reader uses it, so the next writer restarts it. Without a
+         * busy handler it never waits: it gives up (SQLITE_BUSY) when a
+         * writer or a reader of the WAL is active, and otherwise holds the
+         * write lock only to copy what was committed since the line above
+         * (usually nothing, at most a few pages and their two syncs). */
+        int l2 = 0, d2 = 0;
+        sqlite3_busy_timeout(st->db, 0);
+        if (sqlite3_wal_checkpoint_v2(st->db, "main", SQLITE_CHECKPOINT_RESTART, &l2, &d2) ==
+            SQLITE_OK) {
+            log = l2;
+            done = d2;
+        }
+        sqlite3_busy_timeout(st->db, BUSY_MS);
+    }
+    if (wal_pages)
+        *wal_pages = log > 0 ? log : 0;
+    if (copied)
+        *copied = done > 0 ? done : 0;
+    if ((rc & 0xff) == SQLITE_BUSY)
+        return kb_err_set(err, KB_EBUSY, "cannot checkpoint store '%s': another checkpoint "
+                                         "is running", st->path);
+    if (rc != SQLITE_OK)
+        return store_fail(st, err, rc, "cannot checkpoint store '%s'", st->path);
+    return 0;
 }
 
 int kb_store_schema_version(struct kb_store *st)

@@ -32,7 +32,10 @@ int kb_store_schema_version(struct kb_store *st);
 int kb_store_schema_latest(void);
 
 /* Explicit transactions for batches (nesting is not supported). Without
- * them each write call is its own transaction. */
+ * them each write call is its own transaction. Both are durable once they
+ * return (synchronous = FULL); the telemetry other modules write through
+ * kb_store_db outside them (the search log, events) is durable against a
+ * crash of the process but may lose its last rows to a power cut. */
 int kb_store_begin(struct kb_store *st, struct kb_err *err);
 int kb_store_commit(struct kb_store *st, struct kb_err *err);
 void kb_store_rollback(struct kb_store *st);
@@ -125,6 +128,34 @@ struct kb_store_stats {
     int64_t last_seq;
 };
 int kb_store_stats(struct kb_store *st, struct kb_store_stats *out, struct kb_err *err);
+
+/* WAL checkpoints copy the WAL's pages into the database so that the WAL can
+ * start again from its beginning. By default a commit that leaves
+ * KB_STORE_WAL_PAGES or more pages in the WAL runs one itself (SQLite's
+ * autocheckpoint), which can take milliseconds: too long for a request. */
+#define KB_STORE_WAL_PAGES 1000
+#define KB_STORE_WAL_MAX_PAGES 10000 /* past it, commits checkpoint whatever wake says */
+
+/* Hands st's checkpoints to another thread: a commit that leaves
+ * KB_STORE_WAL_PAGES or more pages in the WAL calls wake(ud) (on st's
+ * thread, after the commit) instead of checkpointing. wake returns nonzero
+ * when someone will call kb_store_checkpoint soon; zero (nobody is running)
+ * makes the commit checkpoint itself, as by default. So does a WAL of
+ * KB_STORE_WAL_MAX_PAGES or more, so that a stuck or slow checkpointer
+ * leaves the WAL no longer than SQLite's default would, only later. wake
+ * must be cheap and thread-safe; ud is borrowed and must outlive st. A
+ * NULL wake restores the default. */
+void kb_store_defer_checkpoints(struct kb_store *st, int (*wake)(void *ud), void *ud);
+
+/* Runs a passive checkpoint, on any handle of the database: copies what it
+ * can of the WAL without waiting for (or blocking) readers and writers.
+ * When that copied all of a WAL of KB_STORE_WAL_PAGES or more, it makes
+ * sure that the next writer starts the WAL again from its beginning, if no
+ * other handle uses the WAL at that instant (it never waits for one).
+ * *wal_pages (optional) gets the WAL's length in pages and *copied
+ * (optional) how many of them are now in the database. KB_EBUSY when
+ * another checkpoint is running. */
+int kb_store_checkpoint(struct kb_store *st, int *wal_pages, int *copied, struct kb_err *err);
 
 /* The raw handle, for modules of libkb that add their own tables. */
 struct sqlite3 *kb_store_db(struct kb_store *st);

@@ -20,6 +20,11 @@ struct kb_store {
     int in_txn;    /* kb_store_begin was called */
     int txn_lost;  /* SQLite rolled the caller's transaction back after an error */
     sqlite3_stmt **stmts; /* Q_COUNT entries, NULL until first use */
+    int sync_full; /* PRAGMA synchronous is FULL now (for a write operation), not NORMAL */
+    /* kb_store_defer_checkpoints: wakes whoever checkpoints; NULL when the
+     * connection checkpoints for itself (SQLite's default). */
+    int (*ckpt_wake)(void *ud);
+    void *ckpt_ud;
 };
 
 /* Column lists shared by get and each; row_to_article/row_to_ticket in
@@ -32,7 +37,8 @@ struct kb_store {
 
 /* Every cached statement (SQL text in store_sql). Article writes bind
  * ?1..?18 in the order of bind_article() in store_doc.c; ticket writes
- * ?1..?21 in the order of bind_ticket(). */
+ * ?1..?21 in the order of bind_ticket(). SEARCH_LOG is events.c's insert
+ * into its searches table, cached here because every search runs it. */
 #define STORE_STMTS(X) \
     X(BEGIN, "BEGIN IMMEDIATE") \
     X(COMMIT, "COMMIT") \
@@ -89,6 +95,8 @@ struct kb_store {
     X(META_SET, "INSERT INTO meta (key, value) VALUES (?1, ?2) " \
       "ON CONFLICT (key) DO UPDATE SET value = excluded.value") \
     X(META_DELETE, "DELETE FROM meta WHERE key = ?1") \
+    X(SEARCH_LOG, "INSERT INTO searches (time, query, role, endpoint, results, locale) " \
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)") \
     X(STATS, "SELECT " \
       "(SELECT count(*) FROM articles WHERE status = 'published' AND audience = 'public'), " \
       "(SELECT count(*) FROM articles WHERE status = 'published' AND audience = 'internal'), " \
@@ -135,7 +143,8 @@ int store_query_id(struct kb_store *st, int id, const char *a, const char *b, in
 /* One write operation: its own transaction, or a savepoint inside the
  * caller's (kb_store_begin) so that a failed operation leaves the rest of a
  * batch intact. store_wend commits when code is 0, else undoes; it returns
- * code or the commit's error. */
+ * code or the commit's error. Both these and kb_store_begin's transactions
+ * commit with synchronous = FULL: see "durability" in store.c. */
 int store_wbegin(struct kb_store *st, struct kb_err *err);
 int store_wend(struct kb_store *st, int code, struct kb_err *err);
 /* The error for a write after SQLite rolled the caller's transaction back. */

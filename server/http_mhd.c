@@ -17,6 +17,7 @@
 #include "kb/text.h"
 #include "routes.h"
 #include "scaleout.h"
+#include "sync_thread.h"
 
 struct rq {
     struct kb_buf body;
@@ -64,6 +65,11 @@ static struct srv_ctx *thread_ctx(struct srv_resp *w)
         srv_error(w, 503, "unavailable", "the store cannot be opened");
         return NULL;
     }
+    /* No search waits for a WAL checkpoint: the checkpointer thread of
+     * sync_thread.c runs them (on the primary's store; a replica's copy
+     * checkpoints for itself). */
+    if (!gen)
+        srv_sync_defer_checkpoints(g_srv, tl_ctx->st);
     tl_store_gen = gen;
     return tl_ctx;
 }

@@ -1,7 +1,9 @@
 /* The server's index writer: holds the Xapian write lock, applies the store's
  * outbox as soon as a handler says something changed (and polls every
  * second for changes made by kb-indexer), reloads synonyms when they change,
- * and bumps index_gen so each thread's reader reopens. */
+ * and bumps index_gen so each thread's reader reopens. Beside it, the
+ * checkpointer thread copies the store's WAL into the database for the
+ * request threads, so that no search waits for a checkpoint. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,9 +135,99 @@ int srv_wait_indexed(struct srv_ctx *c, int ms)
     return 0;
 }
 
+/* ---- checkpoints ----------------------------------------------------------
+ * Request threads' store handles (srv_sync_defer_checkpoints) never
+ * checkpoint: a commit that leaves a long WAL wakes this thread instead. It
+ * checkpoints then, and at least once a second besides, which also bounds
+ * what a power cut can take from the search log (see "durability" in
+ * kb/store.c). Its own thread rather than the sync thread's loop, because a
+ * sync pass can index for minutes (kb-indexer's imports). Passive
+ * checkpoints never block readers or writers. One server per process, so
+ * this state need not live in struct srv. */
+static struct {
+    pthread_t thread;
+    int started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;            /* under mu */
+    atomic_int wanted;   /* a commit left a long WAL */
+    atomic_int running;  /* the thread has its store open */
+} ckpt = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+/* The wake of kb_store_defer_checkpoints, on a request thread after its
+ * commit: 0 while the checkpointer does not run (a replica, a store it
+ * could not open), so that the commit checkpoints itself. */
+static int wal_wake(void *ud)
+{
+    (void)ud;
+    if (!atomic_load(&ckpt.running))
+        return 0;
+    if (!atomic_exchange(&ckpt.wanted, 1)) {
+        pthread_mutex_lock(&ckpt.mu);
+        pthread_cond_signal(&ckpt.cv);
+        pthread_mutex_unlock(&ckpt.mu);
+    }
+    return 1;
+}
+
+void srv_sync_defer_checkpoints(struct srv *s, struct kb_store *st)
+{
+    kb_store_defer_checkpoints(st, wal_wake, s);
+}
+
+static void *ckpt_main(void *arg)
+{
+    struct srv *s = arg;
+    struct kb_store *st = NULL;
+    struct kb_err err;
+    time_t warned = 0;
+    if (kb_store_open(s->store_path, &st, &err) != 0) {
+        kb_log(KB_LOG_ERROR, "checkpoint: %s; request threads checkpoint for themselves",
+               err.msg);
+        return NULL;
+    }
+    atomic_store(&ckpt.running, 1);
+    pthread_mutex_lock(&ckpt.mu);
+    while (!ckpt.stop) {
+        if (!atomic_exchange(&ckpt.wanted, 0)) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            pthread_cond_timedwait(&ckpt.cv, &ckpt.mu, &until);
+            atomic_store(&ckpt.wanted, 0);
+            if (ckpt.stop)
+                break;
+        }
+        pthread_mutex_unlock(&ckpt.mu);
+        int pages = 0, copied = 0;
+        int rc = kb_store_checkpoint(st, &pages, &copied, &err);
+        if (rc && rc != KB_EBUSY && time(NULL) - warned > 30) { /* busy: another one runs */
+            kb_log(KB_LOG_WARN, "checkpoint: %s", err.msg);
+            warned = time(NULL);
+        } else if (rc == 0 && pages >= KB_STORE_WAL_PAGES) {
+            kb_log(KB_LOG_DEBUG, "checkpoint: %d of %d WAL pages copied", copied, pages);
+        }
+        pthread_mutex_lock(&ckpt.mu);
+    }
+    pthread_mutex_unlock(&ckpt.mu);
+    atomic_store(&ckpt.running, 0);
+    kb_store_close(st);
+    return NULL;
+}
+
+/* ---- starting and stopping --------------------------------------------- */
+
 int srv_sync_start(struct srv *s)
 {
-    return pthread_create(&s->sync_thread, NULL, sync_main, s);
+    int rc = pthread_create(&s->sync_thread, NULL, sync_main, s);
+    if (rc)
+        return rc;
+    ckpt.stop = 0;
+    ckpt.started = pthread_create(&ckpt.thread, NULL, ckpt_main, s) == 0;
+    if (!ckpt.started)
+        kb_log(KB_LOG_WARN, "sync: cannot start the checkpoint thread; request threads "
+                            "checkpoint for themselves");
+    return 0;
 }
 
 void srv_sync_stop(struct srv *s)
@@ -143,4 +235,12 @@ void srv_sync_stop(struct srv *s)
     atomic_store(&s->stopping, 1);
     srv_changed(s);
     pthread_join(s->sync_thread, NULL);
+    if (ckpt.started) {
+        pthread_mutex_lock(&ckpt.mu);
+        ckpt.stop = 1;
+        pthread_cond_signal(&ckpt.cv);
+        pthread_mutex_unlock(&ckpt.mu);
+        pthread_join(ckpt.thread, NULL);
+        ckpt.started = 0;
+    }
 }

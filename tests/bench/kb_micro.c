@@ -12,7 +12,11 @@
  *                                              description (the store's ticket
  *                                              reads left out)
  *   kb_micro log DATA THREADS SECS             kb_events_search calls, as
- *                                              every HTTP search makes one
+ *                                              every HTTP search makes one;
+ *                                              with KB_MICRO_CHECKPOINT=1 as
+ *                                              kb-server's request threads
+ *                                              make them: checkpoints left to
+ *                                              a thread, as its sync thread
  * Each prints one JSON line: requests, rps, p50/p99/p99.9 in ms, errors.
  */
 #include <pthread.h>
@@ -61,6 +65,44 @@ static void report(const struct kb_err *err)
         fprintf(stderr, "kb_micro: %s\n", err->msg);
 }
 
+/* KB_MICRO_CHECKPOINT=1 (log): as kb-server, the workers' commits only wake
+ * a checkpointer thread (server/sync_thread.c), which checkpoints when woken
+ * and once a second. */
+static int log_defer;
+static atomic_int log_wanted;
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t log_cv = PTHREAD_COND_INITIALIZER;
+
+static int log_wake(void *ud)
+{
+    (void)ud;
+    if (!atomic_exchange(&log_wanted, 1)) {
+        pthread_mutex_lock(&log_mu);
+        pthread_cond_signal(&log_cv);
+        pthread_mutex_unlock(&log_mu);
+    }
+    return 1;
+}
+
+static void *log_checkpointer(void *arg)
+{
+    struct kb_store *st = arg;
+    struct kb_err err;
+    while (!atomic_load(&stop)) {
+        kb_store_checkpoint(st, NULL, NULL, &err);
+        pthread_mutex_lock(&log_mu);
+        if (!atomic_exchange(&log_wanted, 0)) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            pthread_cond_timedwait(&log_cv, &log_mu, &until);
+            atomic_store(&log_wanted, 0);
+        }
+        pthread_mutex_unlock(&log_mu);
+    }
+    return NULL;
+}
+
 struct worker {
     pthread_t th;
     size_t start;
@@ -82,6 +124,8 @@ static void *run(void *arg)
             fprintf(stderr, "kb_micro: %s\n", err.msg);
             exit(1);
         }
+        if (log_defer)
+            kb_store_defer_checkpoints(st, log_wake, NULL);
     } else {
         snprintf(path, sizeof path, "%s/index", data);
         if (kb_index_open(path, KB_INDEX_READ, &ix, &err) != 0) {
@@ -243,6 +287,21 @@ int main(int argc, char **argv)
         mode_log = 1;
         threads = atoi(argv[3]);
         secs = atof(argv[4]);
+        const char *ck = getenv("KB_MICRO_CHECKPOINT");
+        if (ck && strcmp(ck, "1") == 0) {
+            char path[4096];
+            struct kb_store *cst = NULL;
+            struct kb_err err;
+            pthread_t th;
+            snprintf(path, sizeof path, "%s/kb.sqlite3", argv[2]);
+            if (kb_store_open(path, &cst, &err) != 0) {
+                fprintf(stderr, "kb_micro: %s\n", err.msg);
+                return 1;
+            }
+            log_defer = 1;
+            pthread_create(&th, NULL, log_checkpointer, cst);
+            pthread_detach(th);
+        }
     } else {
         fprintf(stderr, "usage: kb_micro search|suggest DATA QUERIES THREADS SECS | assist DATA "
                         "TICKETS THREADS SECS | log DATA THREADS SECS\n");

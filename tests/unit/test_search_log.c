@@ -1,0 +1,300 @@
+/* Tests for the search log's write path and the store's WAL handling: every
+ * logged search is kept under its own id, telemetry rests at synchronous =
+ * NORMAL while store writes commit with FULL, a handle whose checkpoints are
+ * deferred leaves the WAL to a checkpointer (and still bounds it when there
+ * is none), and the store opens and works again afterwards. */
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "check.h"
+#include "kb/doc.h"
+#include "kb/err.h"
+#include "kb/events.h"
+#include "kb/log.h"
+#include "kb/search.h"
+#include "kb/store.h"
+
+static char dir[64];
+
+static struct kb_store *open_store(const char *name)
+{
+    char path[160];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct kb_store *st = NULL;
+    struct kb_err err = {0, ""};
+    if (kb_store_open(path, &st, &err) != 0) {
+        fprintf(stderr, "open %s: %s\n", path, err.msg);
+        exit(1);
+    }
+    return st;
+}
+
+static int64_t int_sql(struct kb_store *st, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t n = -1;
+    if (sqlite3_prepare_v2(kb_store_db(st), sql, -1, &s, NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW)
+            n = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    return n;
+}
+
+/* The -wal file's size in bytes; 0 when there is none. */
+static long long wal_size(const char *name)
+{
+    char path[180];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/%s-wal", dir, name);
+    return stat(path, &sb) == 0 ? (long long)sb.st_size : 0;
+}
+
+/* The size of a WAL of n frames. */
+static long long wal_bytes(struct kb_store *st, long long n)
+{
+    return 32 + n * (24 + int_sql(st, "PRAGMA page_size"));
+}
+
+/* Logs "query <i>" and returns its id (-1 on error). */
+static int64_t log_one(struct kb_store *st, long i)
+{
+    char q[40];
+    snprintf(q, sizeof q, "query %ld", i);
+    int64_t id = -1;
+    struct kb_err err = {0, ""};
+    if (kb_events_search(st, q, KB_ROLE_CUSTOMER, "search", (uint64_t)(i % 7), "en", &id,
+                         &err) != 0) {
+        fprintf(stderr, "log %s: %s\n", q, err.msg);
+        return -1;
+    }
+    return id;
+}
+
+static long wakes;
+static int wake_answer;
+
+static int wake(void *ud)
+{
+    (void)ud;
+    wakes++;
+    return wake_answer;
+}
+
+static void test_ids(void)
+{
+    struct kb_store *st = open_store("ids.sqlite3");
+    int64_t first = log_one(st, 0), prev = first, bad = 0;
+    CHECK(first > 0);
+    for (long i = 1; i < 2000; i++) {
+        int64_t id = log_one(st, i);
+        bad += id != prev + 1;
+        prev = id;
+    }
+    CHECK_INT(bad, 0);
+    CHECK_INT(int_sql(st, "SELECT count(*) FROM searches"), 2000);
+    CHECK_INT(int_sql(st, "SELECT count(DISTINCT id) FROM searches"), 2000);
+    CHECK_INT(int_sql(st, "SELECT max(id) - min(id) FROM searches"), 1999);
+    /* Row i holds query i: the cached statement's bindings do not leak. */
+    CHECK_INT(int_sql(st, "SELECT count(*) FROM searches WHERE query <> 'query ' || "
+                          "(id - (SELECT min(id) FROM searches)) OR results <> "
+                          "(id - (SELECT min(id) FROM searches)) % 7 OR locale IS NOT 'en'"),
+              0);
+    /* A blank query is not logged; a bad endpoint is refused; the next id
+     * follows on. */
+    int64_t id = 7;
+    struct kb_err err = {0, ""};
+    CHECK_INT(kb_events_search(st, "   ", KB_ROLE_CUSTOMER, "search", 0, NULL, &id, &err), 0);
+    CHECK_INT(id, 0);
+    CHECK_INT(kb_events_search(st, "x", KB_ROLE_CUSTOMER, "nope", 0, NULL, &id, &err),
+              KB_EINVAL);
+    CHECK_INT(log_one(st, 2000), prev + 1);
+    /* Inside a caller's transaction, and after its rollback. */
+    CHECK_INT(kb_store_begin(st, &err), 0);
+    CHECK_INT(log_one(st, 2001), prev + 2);
+    kb_store_rollback(st);
+    CHECK_INT(int_sql(st, "SELECT count(*) FROM searches"), 2001);
+    CHECK(log_one(st, 2002) > prev + 1);
+    kb_store_close(st);
+
+    st = open_store("ids.sqlite3");
+    CHECK_INT(int_sql(st, "SELECT count(*) FROM searches"), 2002);
+    CHECK(log_one(st, 2003) > prev + 2);
+    kb_store_close(st);
+}
+
+/* Telemetry commits at NORMAL; the store's own writes at FULL. */
+static void test_durability(void)
+{
+    struct kb_store *st = open_store("sync.sqlite3");
+    struct kb_err err = {0, ""};
+    CHECK_INT(int_sql(st, "PRAGMA synchronous"), 1);
+    CHECK_INT(kb_store_begin(st, &err), 0);
+    CHECK_INT(int_sql(st, "PRAGMA synchronous"), 2);
+    CHECK(log_one(st, 1) > 0);
+    CHECK_INT(kb_store_commit(st, &err), 0);
+    CHECK_INT(int_sql(st, "PRAGMA synchronous"), 1);
+    CHECK_INT(kb_store_synonym_add(st, "wifi", "wlan", &err), 0);
+    CHECK_INT(int_sql(st, "PRAGMA synchronous"), 1);
+    /* A failed write operation rests at NORMAL too. */
+    CHECK_INT(kb_store_synonym_remove(st, "wifi", "nope", &err), KB_ENOTFOUND);
+    CHECK_INT(kb_store_remove(st, KB_KIND_ARTICLE, 4242, &err), KB_ENOTFOUND);
+    CHECK_INT(int_sql(st, "PRAGMA synchronous"), 1);
+    struct kb_doc d;
+    kb_doc_init(&d);
+    d.kind = KB_KIND_ARTICLE;
+    kb_doc_set(&d.source_id, "a1");
+    kb_doc_set(&d.title, "Router");
+    kb_doc_set(&d.text, "Restart it.");
+    int64_t n = 0;
+    CHECK_INT(kb_store_put(st, &d, NULL, NULL, &n, &err), 0);
+    kb_doc_release(&d);
+    CHECK_INT(int_sql(st, "PRAGMA synchronous"), 1);
+    kb_store_close(st);
+}
+
+/* With checkpoints deferred, the WAL grows past KB_STORE_WAL_PAGES and the
+ * commits only wake the checkpointer; its checkpoint (from another handle,
+ * like kb-server's sync thread) lets the WAL start again, and the file then
+ * stops growing. */
+static void test_deferred(void)
+{
+    struct kb_store *st = open_store("defer.sqlite3");
+    struct kb_store *ck = open_store("defer.sqlite3");
+    struct kb_err err = {0, ""};
+    long i = 0, bad = 0;
+    wakes = 0;
+    wake_answer = 1;
+    kb_store_defer_checkpoints(st, wake, NULL);
+    while (wakes == 0 && i < 20000)
+        bad += log_one(st, i++) <= 0;
+    CHECK(wakes > 0);
+    long long at_wake = wal_size("defer.sqlite3");
+    CHECK(at_wake >= wal_bytes(st, KB_STORE_WAL_PAGES));
+    for (long j = 0; j < 200; j++)
+        bad += log_one(st, i++) <= 0;
+    long long grown = wal_size("defer.sqlite3");
+    CHECK(grown > at_wake); /* nobody checkpointed: no restart */
+    CHECK(wakes > 1);
+
+    int pages = 0, copied = 0;
+    CHECK_INT(kb_store_checkpoint(ck, &pages, &copied, &err), 0);
+    CHECK(pages >= KB_STORE_WAL_PAGES);
+    CHECK_INT(copied, pages);
+    long woken = wakes;
+    for (long j = 0; j < 200; j++)
+        bad += log_one(st, i++) <= 0;
+    CHECK_INT(wal_size("defer.sqlite3"), grown); /* restarted from the beginning */
+    CHECK_INT(wakes, woken);                     /* and short again */
+    CHECK_INT(kb_store_checkpoint(ck, &pages, &copied, &err), 0);
+    CHECK(pages < KB_STORE_WAL_PAGES);
+    CHECK_INT(copied, pages);
+    CHECK_INT(bad, 0);
+    CHECK_INT(int_sql(ck, "SELECT count(*) FROM searches"), i);
+    kb_store_close(ck);
+    kb_store_close(st);
+
+    st = open_store("defer.sqlite3");
+    CHECK_INT(wal_size("defer.sqlite3"), 0); /* the last close checkpointed it all */
+    CHECK_INT(int_sql(st, "SELECT count(*) FROM searches"), i);
+    CHECK_INT(log_one(st, i), i + 1);
+    kb_store_close(st);
+}
+
+/* A reader that keeps an old snapshot holds the WAL: checkpoints copy what
+ * they can without waiting for it, and the WAL restarts once it is done. */
+static void test_reader(void)
+{
+    struct kb_store *st = open_store("reader.sqlite3");
+    struct kb_store *ck = open_store("reader.sqlite3");
+    struct kb_store *rd = open_store("reader.sqlite3");
+    struct kb_err err = {0, ""};
+    long i = 0, bad = 0;
+    wakes = 0;
+    wake_answer = 1;
+    kb_store_defer_checkpoints(st, wake, NULL);
+    while (wakes == 0 && i < 20000)
+        bad += log_one(st, i++) <= 0;
+    CHECK_INT(sqlite3_exec(kb_store_db(rd), "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_INT(int_sql(rd, "SELECT count(*) FROM searches"), i);
+    for (long j = 0; j < 50; j++)
+        bad += log_one(st, i++) <= 0;
+    int pages = 0, copied = 0;
+    CHECK_INT(kb_store_checkpoint(ck, &pages, &copied, &err), 0);
+    CHECK(pages >= KB_STORE_WAL_PAGES);
+    CHECK(copied < pages); /* not past the reader's snapshot */
+    CHECK_INT(int_sql(rd, "SELECT count(*) FROM searches"), i - 50);
+    CHECK_INT(sqlite3_exec(kb_store_db(rd), "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_INT(kb_store_checkpoint(ck, &pages, &copied, &err), 0);
+    CHECK_INT(copied, pages);
+    long long size = wal_size("reader.sqlite3");
+    for (long j = 0; j < 50; j++)
+        bad += log_one(st, i++) <= 0;
+    CHECK_INT(wal_size("reader.sqlite3"), size);
+    CHECK_INT(bad, 0);
+    CHECK_INT(int_sql(rd, "SELECT count(*) FROM searches"), i);
+    kb_store_close(rd);
+    kb_store_close(ck);
+    kb_store_close(st);
+}
+
+/* Without a checkpointer (wake says nobody runs), or with one that never
+ * comes, the commits checkpoint themselves: the WAL stays bounded. */
+static void test_bounded(void)
+{
+    static const struct {
+        const char *name;
+        int answer; /* what wake says */
+        long inserts;
+        long limit; /* pages the WAL reaches, give or take one commit */
+    } cases[] = {
+        {"none.sqlite3", 0, 1500, KB_STORE_WAL_PAGES},
+        {"stuck.sqlite3", 1, 6000, KB_STORE_WAL_MAX_PAGES},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        struct kb_store *st = open_store(cases[c].name);
+        long bad = 0;
+        wakes = 0;
+        wake_answer = cases[c].answer;
+        kb_store_defer_checkpoints(st, wake, NULL);
+        long long most = 0;
+        for (long i = 0; i < cases[c].inserts; i++) {
+            bad += log_one(st, i) <= 0;
+            long long n = wal_size(cases[c].name);
+            most = n > most ? n : most;
+        }
+        CHECK_INT(bad, 0);
+        CHECK(wakes > 0);
+        CHECK(most >= wal_bytes(st, cases[c].limit));
+        CHECK(most <= wal_bytes(st, cases[c].limit + 50));
+        CHECK_INT(int_sql(st, "SELECT count(*) FROM searches"), cases[c].inserts);
+        /* Back to SQLite's own autocheckpoint. */
+        kb_store_defer_checkpoints(st, NULL, NULL);
+        CHECK_INT(int_sql(st, "PRAGMA wal_autocheckpoint"), KB_STORE_WAL_PAGES);
+        kb_store_close(st);
+    }
+}
+
+int main(void)
+{
+    kb_log_level = KB_LOG_ERROR;
+    snprintf(dir, sizeof dir, "/tmp/kb-test-search-log-XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_ids();
+    test_durability();
+    test_deferred();
+    test_reader();
+    test_bounded();
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", dir);
+    return check_report("test_search_log");
+}

@@ -21,7 +21,6 @@
 #define TOUCH_EVERY 60 /* seconds between last_seen / last_used updates */
 #define WRONG_LOGIN "wrong username or password"
 #define NOTE_BUSY_MS 100   /* lock wait for noting a session or token use */
-#define STORE_BUSY_MS 5000 /* the handle's usual wait, as kb_store_open sets it */
 
 /* Version 2 of the store (appended to store_schema.c's migrations).
  * - usernames are unique without regard to case (ASCII only, so NOCASE);
@@ -691,10 +690,10 @@ static void note(struct kb_store *st, const char *sql, const char *text, int64_t
         if (sqlite3_bind_parameter_count(s) >= 2)
             sqlite3_bind_int64(s, 2, n);
         if (!st->in_txn)
-            sqlite3_busy_timeout(st->db, NOTE_BUSY_MS);
+            store_busy_wait(st, NOTE_BUSY_MS);
         code = exec_done(st, s, &err);
         if (!st->in_txn)
-            sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+            store_busy_wait(st, STORE_BUSY_MS);
     }
     if (code == KB_EBUSY)
         kb_log(KB_LOG_DEBUG, "auth: skipped noting a use: %s", err.msg);

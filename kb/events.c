@@ -292,6 +292,95 @@ out:
     return code;
 }
 
+int kb_search_row_make(int64_t t, const char *query, int role, const char *endpoint,
+                       uint64_t nresults, const char *locale, struct kb_search_row *row,
+                       struct kb_err *err)
+{
+    memset(row, 0, sizeof *row);
+    if (!in_list(endpoint, endpoints))
+        return kb_err_set(err, KB_EINVAL, "unknown search endpoint '%s'",
+                          endpoint ? endpoint : "(null)");
+    if (role < KB_ROLE_CUSTOMER || role > KB_ROLE_ADMIN)
+        return kb_err_set(err, KB_EINVAL, "unknown role %d", role);
+    for (size_t i = 0; endpoints[i]; i++)
+        if (strcmp(endpoint, endpoints[i]) == 0)
+            row->endpoint = endpoints[i];
+    row->time = t;
+    row->query = kb_events_norm_query(query);
+    row->role = role;
+    row->results = nresults;
+    row->locale = locale && *locale ? one_line(locale, 1, 35) : NULL;
+    return 0;
+}
+
+void kb_search_row_release(struct kb_search_row *row)
+{
+    free(row->query);
+    free(row->locale);
+    row->query = row->locale = NULL;
+}
+
+int kb_events_search_insert(struct kb_store *st, const struct kb_search_row *rows, size_t n,
+                            size_t *skipped, struct kb_err *err)
+{
+    if (skipped)
+        *skipped = 0;
+    sqlite3 *db = kb_store_db(st);
+    int own = sqlite3_get_autocommit(db);
+    if (own && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return sql_fail(st, err, sqlite3_errcode(db), "cannot log searches");
+    sqlite3_stmt *s = NULL;
+    int code = store_prep(st, Q_SEARCH_LOG_ID, &s, err);
+    for (size_t i = 0; code == 0 && i < n; i++) {
+        const struct kb_search_row *r = &rows[i];
+        if (!r->query || !*r->query)
+            continue;
+        sqlite3_bind_int64(s, 1, r->time);
+        bind_text(s, 2, r->query);
+        bind_text(s, 3, kb_role_name(r->role));
+        bind_text(s, 4, r->endpoint);
+        sqlite3_bind_int64(s, 5, r->results > INT64_MAX ? INT64_MAX : (int64_t)r->results);
+        bind_text(s, 6, r->locale);
+        sqlite3_bind_int64(s, 7, r->id);
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+            if (skipped)
+                (*skipped)++;
+        } else if (rc != SQLITE_DONE) {
+            code = sql_fail(st, err, rc, "cannot log searches");
+        }
+        sqlite3_reset(s);
+    }
+    if (s)
+        store_done(s);
+    if (own) {
+        if (code == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+            code = sql_fail(st, err, sqlite3_errcode(db), "cannot log searches");
+        if (code)
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    return code;
+}
+
+int kb_events_search_next_id(struct kb_store *st, int64_t *id, struct kb_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    *id = 1;
+    /* sqlite_sequence remembers ids of deleted rows too (AUTOINCREMENT). */
+    int code = prep(st, "SELECT max(coalesce((SELECT max(id) FROM searches), 0), "
+                        "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'searches'), 0))",
+                    &s, err);
+    if (code)
+        return code;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(s, 0) + 1;
+    else
+        code = sql_fail(st, err, rc, "cannot read the search log");
+    sqlite3_finalize(s);
+    return code;
+}
+
 int kb_events_search(struct kb_store *st, const char *query, int role, const char *endpoint,
                      uint64_t nresults, const char *locale, int64_t *search_id,
                      struct kb_err *err)

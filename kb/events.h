@@ -47,6 +47,32 @@ int kb_events_search_at(struct kb_store *st, int64_t t, const char *query, int r
                         const char *endpoint, uint64_t nresults, const char *locale,
                         int64_t *search_id, struct kb_err *err);
 
+/* The search log written in batches (kb-server logs every search; one
+ * transaction per row cost three times a cached search). The caller numbers
+ * the rows: kb_events_search_next_id, then one id per row. */
+struct kb_search_row {
+    int64_t id, time;
+    char *query;          /* normalised; "" = nothing to log */
+    int role;
+    const char *endpoint; /* static */
+    uint64_t results;
+    char *locale;         /* or NULL */
+};
+/* Checks and normalises one search as kb_events_search_at does, into *row
+ * (release with kb_search_row_release; id left 0). KB_EINVAL for an unknown
+ * endpoint or role. */
+int kb_search_row_make(int64_t t, const char *query, int role, const char *endpoint,
+                       uint64_t nresults, const char *locale, struct kb_search_row *row,
+                       struct kb_err *err);
+void kb_search_row_release(struct kb_search_row *row);
+/* Inserts rows (with their ids) in one transaction, or inside the caller's.
+ * A row whose id is taken already is skipped and counted in *skipped (may
+ * be NULL). */
+int kb_events_search_insert(struct kb_store *st, const struct kb_search_row *rows, size_t n,
+                            size_t *skipped, struct kb_err *err);
+/* The id after the highest the search log holds or ever held. */
+int kb_events_search_next_id(struct kb_store *st, int64_t *id, struct kb_err *err);
+
 /* An event as posted. Strings are borrowed; 0 / NULL means absent. */
 struct kb_event {
     const char *type;    /* "click" | "solved" | "submitted" | "view" */

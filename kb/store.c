@@ -18,7 +18,6 @@
 #include "store_int.h"
 
 #define MAX_SYNONYM 200 /* bytes per term or synonym */
-#define BUSY_MS 5000     /* how long a statement waits for another connection's lock */
 
 const char *const store_sql[Q_COUNT] = {
 #define STMT_SQL(id, sql) sql,
@@ -324,6 +323,32 @@ static int set_wal(struct kb_store *st, struct kb_err *err)
     return code;
 }
 
+/* The busy handler of store_busy_wait: 50 µs steps for the first
+ * millisecond (a colliding single-row commit is over by then), 250 µs up to
+ * 10 ms, then 2 ms; gives up after busy_ms in all (clock time). */
+static int busy_wait(void *ud, int tries)
+{
+    struct kb_store *st = ud;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long us = now.tv_sec * 1000000L + now.tv_nsec / 1000;
+    if (tries == 0)
+        st->busy_since_us = us;
+    long waited = us - st->busy_since_us;
+    if (waited >= (long)st->busy_ms * 1000)
+        return 0;
+    long step = waited < 1000 ? 50 : waited < 10000 ? 250 : 2000;
+    struct timespec ts = {0, step * 1000};
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
+void store_busy_wait(struct kb_store *st, int ms)
+{
+    st->busy_ms = ms;
+    sqlite3_busy_handler(st->db, ms > 0 ? busy_wait : NULL, st);
+}
+
 int kb_store_open(const char *path, struct kb_store **out, struct kb_err *err)
 {
     *out = NULL;
@@ -344,7 +369,7 @@ int kb_store_open(const char *path, struct kb_store **out, struct kb_err *err)
         goto fail;
     }
     sqlite3_extended_result_codes(st->db, 1);
-    sqlite3_busy_timeout(st->db, BUSY_MS);
+    store_busy_wait(st, STORE_BUSY_MS);
     if ((rc = sqlite3_exec(st->db, "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF; PRAGMA temp_store = MEMORY",
                            NULL, NULL, NULL)) != SQLITE_OK) {
         code = store_fail(st, err, rc, "cannot open store '%s'", path);
@@ -428,13 +453,13 @@ int kb_store_checkpoint(struct kb_store *st, int *wal_pages, int *copied, struct
          * write lock only to copy what was committed since the line above
          * (usually nothing, at most a few pages and their two syncs). */
         int l2 = 0, d2 = 0;
-        sqlite3_busy_timeout(st->db, 0);
+        store_busy_wait(st, 0);
         if (sqlite3_wal_checkpoint_v2(st->db, "main", SQLITE_CHECKPOINT_RESTART, &l2, &d2) ==
             SQLITE_OK) {
             log = l2;
             done = d2;
         }
-        sqlite3_busy_timeout(st->db, BUSY_MS);
+        store_busy_wait(st, STORE_BUSY_MS);
     }
     if (wal_pages)
         *wal_pages = log > 0 ? log : 0;

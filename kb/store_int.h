@@ -25,7 +25,16 @@ struct kb_store {
      * connection checkpoints for itself (SQLite's default). */
     int (*ckpt_wake)(void *ud);
     void *ckpt_ud;
+    int busy_ms;        /* store_busy_wait: how long a statement waits for a lock */
+    long busy_since_us; /* when the statement waiting now began to wait */
 };
+
+/* How long st's statements wait for another connection's lock (0: fail at
+ * once with SQLITE_BUSY). Waits in short steps: SQLite's own busy timeout
+ * sleeps 1, 2, 5, 10 ms while a colliding write (a search-log row) holds
+ * the lock for some 40 µs. */
+void store_busy_wait(struct kb_store *st, int ms);
+#define STORE_BUSY_MS 5000 /* the usual wait, as kb_store_open sets it */
 
 /* Column lists shared by get and each; row_to_article/row_to_ticket in
  * store_doc.c read them in this order. */
@@ -97,6 +106,8 @@ struct kb_store {
     X(META_DELETE, "DELETE FROM meta WHERE key = ?1") \
     X(SEARCH_LOG, "INSERT INTO searches (time, query, role, endpoint, results, locale) " \
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)") \
+    X(SEARCH_LOG_ID, "INSERT INTO searches (time, query, role, endpoint, results, locale, id) " \
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
     X(STATS, "SELECT " \
       "(SELECT count(*) FROM articles WHERE status = 'published' AND audience = 'public'), " \
       "(SELECT count(*) FROM articles WHERE status = 'published' AND audience = 'internal'), " \

@@ -10,6 +10,7 @@
 
 #include "kb/events.h"
 #include "kb/log.h"
+#include "search_log.h"
 #include "srv.h"
 
 #define DEFAULT_DAYS 30
@@ -92,6 +93,7 @@ static void events_error(struct srv_resp *w, const struct kb_err *err)
 
 static void h_event(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
+    srv_search_log_flush(c); /* the searches it names or counts */
     static const char *const keys[] = {"type", "search_id", "article", "query", "visitor", NULL};
     json_t *o = srv_body_object(r, w);
     if (!o)
@@ -142,6 +144,7 @@ static int may_see(int role, const struct kb_doc *d)
 
 static void h_feedback(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
+    srv_search_log_flush(c); /* the searches it names or counts */
     static const char *const keys[] = {"helpful", "comment", "search_id", "query", NULL};
     struct kb_err err = {0, ""};
     struct kb_doc d;
@@ -392,6 +395,7 @@ static int analytics_args(const struct srv_req *r, struct kb_range *rg, long *li
 
 static void h_summary(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
+    srv_search_log_flush(c); /* the searches it names or counts */
     struct kb_range rg;
     long limit;
     if (analytics_args(r, &rg, &limit, w))
@@ -411,6 +415,7 @@ static void h_summary(struct srv_ctx *c, const struct srv_req *r, struct srv_res
 
 static void h_top_queries(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
+    srv_search_log_flush(c); /* the searches it names or counts */
     struct kb_range rg;
     long limit;
     if (analytics_args(r, &rg, &limit, w))
@@ -425,6 +430,7 @@ static void h_top_queries(struct srv_ctx *c, const struct srv_req *r, struct srv
 
 static void h_no_results(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
+    srv_search_log_flush(c); /* the searches it names or counts */
     struct kb_range rg;
     long limit;
     if (analytics_args(r, &rg, &limit, w))
@@ -439,6 +445,7 @@ static void h_no_results(struct srv_ctx *c, const struct srv_req *r, struct srv_
 
 static void h_clicks(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
+    srv_search_log_flush(c); /* the searches it names or counts */
     struct kb_range rg;
     long limit;
     if (analytics_args(r, &rg, &limit, w))
@@ -461,6 +468,7 @@ static void h_clicks(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
 
 static void h_deflection(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
+    srv_search_log_flush(c); /* the searches it names or counts */
     struct kb_range rg;
     long limit;
     if (analytics_args(r, &rg, &limit, w))
@@ -493,6 +501,7 @@ static void h_deflection(struct srv_ctx *c, const struct srv_req *r, struct srv_
 
 static void h_helpful(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
+    srv_search_log_flush(c); /* the searches it names or counts */
     struct kb_range rg;
     long limit, min_votes;
     if (analytics_args(r, &rg, &limit, w) ||

@@ -15,6 +15,7 @@
 #include "kb/log.h"
 #include "kb/text.h"
 #include "pages.h"
+#include "search_log.h"
 
 
 #define PAGE_SIZE 10
@@ -463,8 +464,7 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     if (has_words && page == 1) {
         /* For the analytics: what people search for and what finds nothing.
          * The id goes into the page so that help.js can tie clicks to it. */
-        if (kb_events_search(c->st, q, r->who.role, "search", res->total, NULL, &sid, &err) != 0)
-            kb_log(KB_LOG_WARN, "pages: cannot log a search: %s", err.msg);
+        sid = srv_search_log(c, 0, q, r->who.role, "search", res->total, NULL, NULL);
     }
     /* The topic filters list every topic of the query, not just the one chosen. */
     if (category) {

@@ -8,6 +8,7 @@
 #include "kb/events.h"
 #include "kb/log.h"
 #include "kb/tickets.h"
+#include "search_log.h"
 #include "srv.h"
 
 #define SUGGEST_MAX 8
@@ -15,11 +16,7 @@
 static int64_t log_search(struct srv_ctx *c, const char *q, int role, const char *endpoint,
                           uint64_t n, const char *locale)
 {
-    int64_t id = 0;
-    struct kb_err err;
-    if (kb_events_search(c->st, q, role, endpoint, n, locale, &id, &err) != 0)
-        kb_log(KB_LOG_WARN, "server: cannot log a search: %s", err.msg);
-    return id;
+    return srv_search_log(c, 0, q, role, endpoint, n, locale, NULL);
 }
 
 static int check_query(const char *q, struct srv_resp *w)

@@ -12,6 +12,7 @@
 #include "kb/log.h"
 #include "kb/result_cache.h"
 #include "scaleout.h"
+#include "search_log.h"
 #include "srv.h"
 #include "sync_thread.h"
 
@@ -235,9 +236,16 @@ int main(int argc, char **argv)
         srv_scale_stop();
         return 1;
     }
+    if (!readonly && srv_search_log_start(&s, &err) != 0) {
+        fprintf(stderr, "kb-server: %s\n", err.msg);
+        srv_sync_stop(&s);
+        srv_scale_stop();
+        return 1;
+    }
     struct srv_http *http = srv_http_start(&s, &err);
     if (!http) {
         fprintf(stderr, "kb-server: %s\n", err.msg);
+        srv_search_log_stop();
         if (!readonly)
             srv_sync_stop(&s);
         srv_scale_stop();
@@ -255,6 +263,7 @@ int main(int argc, char **argv)
     sigwait(&set, &sig);
     kb_log(KB_LOG_INFO, "server: %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     srv_http_stop(http, 10000);
+    srv_search_log_stop();
     if (!readonly)
         srv_sync_stop(&s);
     srv_scale_stop();

@@ -31,6 +31,7 @@
 #include "kb/search.h"
 #include "kb/sync.h"
 #include "scaleout.h"
+#include "search_log.h"
 #include "sync_thread.h"
 
 struct srv_scale_opts srv_scale;
@@ -904,37 +905,38 @@ void srv_scale_h_searches(struct srv_ctx *c, const struct srv_req *r, struct srv
     }
     struct kb_err err;
     json_t *ids = json_array();
-    if (kb_store_begin(c->st, &err) != 0) {
-        srv_kb_error(w, &err);
-        goto out;
-    }
-    for (size_t i = 0; i < json_array_size(list); i++) {
-        json_int_t t = 0, n = 0;
+    size_t n = json_array_size(list);
+    /* All checked first: a bad record logs none of the batch. */
+    for (size_t i = 0; i < n; i++) {
+        json_int_t t = 0, nres = 0;
         const char *q = NULL, *role = NULL, *endpoint = NULL, *locale = NULL;
-        int64_t id = 0;
+        struct kb_search_row row;
         if (json_unpack(json_array_get(list, i), "{s:I, s:s, s:s, s:s, s:I, s?s}", "time", &t,
-                        "query", &q, "role", &role, "endpoint", &endpoint, "results", &n,
+                        "query", &q, "role", &role, "endpoint", &endpoint, "results", &nres,
                         "locale", &locale) != 0 ||
-            kb_role_parse(role) < 0 || n < 0) {
-            kb_store_rollback(c->st);
+            kb_role_parse(role) < 0 || nres < 0) {
             srv_error(w, 400, "bad_field", "searches[%zu] needs time, query, role, endpoint and "
                       "results", i);
             goto out;
         }
-        if (kb_events_search_at(c->st, (int64_t)t, q, kb_role_parse(role), endpoint,
-                                (uint64_t)n, locale, &id, &err) != 0) {
-            kb_store_rollback(c->st);
-            if (err.code == KB_EINVAL)
-                srv_error(w, 400, "bad_field", "searches[%zu]: %s", i, err.msg);
-            else
-                srv_kb_error(w, &err);
+        if (kb_search_row_make((int64_t)t, q, kb_role_parse(role), endpoint, (uint64_t)nres,
+                               locale, &row, &err) != 0) {
+            srv_error(w, 400, "bad_field", "searches[%zu]: %s", i, err.msg);
             goto out;
         }
-        json_array_append_new(ids, json_integer(id));
+        kb_search_row_release(&row);
     }
-    if (kb_store_commit(c->st, &err) != 0) {
-        srv_kb_error(w, &err);
-        goto out;
+    /* Numbered by the batched log like the primary's own searches, so that
+     * no id is handed out twice. */
+    for (size_t i = 0; i < n; i++) {
+        json_int_t t = 0, nres = 0;
+        const char *q = NULL, *role = NULL, *endpoint = NULL, *locale = NULL;
+        json_unpack(json_array_get(list, i), "{s:I, s:s, s:s, s:s, s:I, s?s}", "time", &t,
+                    "query", &q, "role", &role, "endpoint", &endpoint, "results", &nres,
+                    "locale", &locale);
+        int64_t id = srv_search_log(c, (int64_t)t, q, kb_role_parse(role), endpoint,
+                                    (uint64_t)nres, locale, NULL);
+        json_array_append_new(ids, json_integer(id));
     }
     srv_json(w, 200, json_pack("{s:O}", "ids", ids));
 out:

@@ -457,3 +457,33 @@ def test_clicks_and_hidden_articles_teach_nothing(srv, agent, numbers):
     time.sleep(0.5)
     assert search(srv, "purple kangaroo")["hits"] == []
     assert search(srv, "orange giraffe", agent)["hits"] == []
+
+
+def test_searches_logged_in_batches_survive_a_clean_stop(kb):
+    """Searches are written to the log in batches; a click right after a
+    search, the analytics, and a restart after SIGTERM all see every one."""
+    s = KbServer(kb).start()
+    try:
+        ids = []
+        for _ in range(7):
+            r = requests.get(s.url("/api/v1/search"), params={"q": "quibblefrost lamp"}, timeout=30)
+            ids.append(r.json()["search_id"])
+        assert len(set(ids)) == 7 and ids == sorted(ids)
+        # The click names a search logged a moment ago.
+        r = requests.post(s.url("/api/v1/events"), timeout=30,
+                          json={"type": "submitted", "search_id": ids[-1]})
+        assert r.status_code == 202, r.text
+    finally:
+        s.stop()  # SIGTERM: the waiting rows are written before it exits
+    s2 = KbServer(kb).start()
+    try:
+        a = s2.login(*ADMIN)
+        r = a.get(s2.url("/api/v1/analytics/top-queries"), params={"limit": 50}, timeout=30)
+        assert r.status_code == 200, r.text
+        counts = {q["query"]: q["searches"] for q in r.json()["queries"]}
+        assert counts.get("quibblefrost lamp") == 7, counts
+        # New searches are numbered after the ones before the restart.
+        r = requests.get(s2.url("/api/v1/search"), params={"q": "quibblefrost"}, timeout=30)
+        assert r.json()["search_id"] > ids[-1]
+    finally:
+        s2.stop()

@@ -279,6 +279,53 @@ static void test_bounded(void)
     }
 }
 
+/* The batched path kb-server uses: rows numbered by the caller, written
+ * together; a blank query is skipped, a taken id is skipped and counted,
+ * and the next id is past every id the log ever gave. */
+static void test_batch(void)
+{
+    struct kb_store *st = open_store("batch.sqlite3");
+    struct kb_err err = {0, ""};
+    int64_t next = 0;
+    CHECK_INT(kb_events_search_next_id(st, &next, &err), 0);
+    CHECK_INT(next, 1);
+    struct kb_search_row rows[4];
+    CHECK_INT(kb_search_row_make(1700000000, "  Reset  Router ", KB_ROLE_CUSTOMER, "search", 3,
+                                 "en", &rows[0], &err), 0);
+    CHECK_STR(rows[0].query, "reset router");
+    CHECK_INT(kb_search_row_make(1700000001, " \t", KB_ROLE_AGENT, "suggest", 0, NULL, &rows[1],
+                                 &err), 0);
+    CHECK_INT(kb_search_row_make(1700000002, "vpn", KB_ROLE_AGENT, "deflect", 0, NULL, &rows[2],
+                                 &err), 0);
+    CHECK_INT(kb_search_row_make(1700000003, "wifi", KB_ROLE_CUSTOMER, "search", 9, NULL,
+                                 &rows[3], &err), 0);
+    for (int i = 0; i < 4; i++)
+        rows[i].id = next + i;
+    rows[3].id = rows[0].id; /* taken by the first row */
+    size_t skipped = 9;
+    CHECK_INT(kb_events_search_insert(st, rows, 4, &skipped, &err), 0);
+    CHECK_INT(skipped, 1);
+    CHECK_INT(int_sql(st, "SELECT count(*) FROM searches"), 2);
+    CHECK_INT(int_sql(st, "SELECT results FROM searches WHERE query = 'reset router' AND "
+                          "endpoint = 'search' AND role = 'customer' AND locale = 'en'"), 3);
+    CHECK_INT(int_sql(st, "SELECT id FROM searches WHERE query = 'vpn'"), next + 2);
+    for (int i = 0; i < 4; i++)
+        kb_search_row_release(&rows[i]);
+    CHECK_INT(kb_events_search_next_id(st, &next, &err), 0);
+    CHECK_INT(next, 4);
+    /* Deleted rows keep their ids taken (AUTOINCREMENT). */
+    CHECK_INT(sqlite3_exec(kb_store_db(st), "DELETE FROM searches", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_INT(kb_events_search_next_id(st, &next, &err), 0);
+    CHECK_INT(next, 4);
+    /* Bad input is refused before anything is numbered. */
+    struct kb_search_row bad;
+    CHECK_INT(kb_search_row_make(1, "x", KB_ROLE_CUSTOMER, "browse", 0, NULL, &bad, &err),
+              KB_EINVAL);
+    CHECK_CONTAINS(err.msg, "browse");
+    CHECK_INT(kb_search_row_make(1, "x", 9, "search", 0, NULL, &bad, &err), KB_EINVAL);
+    kb_store_close(st);
+}
+
 int main(void)
 {
     kb_log_level = KB_LOG_ERROR;
@@ -288,6 +335,7 @@ int main(void)
         return 1;
     }
     test_ids();
+    test_batch();
     test_durability();
     test_deferred();
     test_reader();

@@ -205,6 +205,31 @@ static void test_deferred(void)
     kb_store_close(st);
 }
 
+/* A burst (an import) leaves a long WAL: once a checkpoint has started it
+ * over, the next write cuts the file back to 16 MiB (journal_size_limit). */
+static void test_wal_shrinks(void)
+{
+    struct kb_store *st = open_store("shrink.sqlite3");
+    struct kb_store *ck = open_store("shrink.sqlite3");
+    struct kb_err err = {0, ""};
+    wake_answer = 1;
+    kb_store_defer_checkpoints(st, wake, NULL);
+    sqlite3 *db = kb_store_db(st);
+    CHECK_INT(sqlite3_exec(db, "CREATE TABLE burst (x BLOB)", NULL, NULL, NULL), SQLITE_OK);
+    for (int i = 0; i < 24; i++)
+        CHECK_INT(sqlite3_exec(db, "INSERT INTO burst VALUES (zeroblob(1000000))", NULL, NULL,
+                               NULL), SQLITE_OK);
+    CHECK(wal_size("shrink.sqlite3") > 20000000);
+    int pages = 0, copied = 0;
+    CHECK_INT(kb_store_checkpoint(ck, &pages, &copied, &err), 0);
+    CHECK_INT(copied, pages);
+    CHECK(log_one(st, 1) > 0);
+    CHECK(wal_size("shrink.sqlite3") <= 16777216);
+    CHECK_INT(int_sql(ck, "SELECT count(*) FROM burst"), 24);
+    kb_store_close(ck);
+    kb_store_close(st);
+}
+
 /* A reader that keeps an old snapshot holds the WAL: checkpoints copy what
  * they can without waiting for it, and the WAL restarts once it is done. */
 static void test_reader(void)
@@ -338,6 +363,7 @@ int main(void)
     test_batch();
     test_durability();
     test_deferred();
+    test_wal_shrinks();
     test_reader();
     test_bounded();
     char cmd[128];

@@ -7,8 +7,6 @@
 
 #include <xapian.h>
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -28,6 +26,7 @@
 
 extern "C" {
 #include "buf.h"
+#include "index_doc.h"
 #include "search.h"
 #include "snippet.h"
 #include "text.h"
@@ -51,7 +50,6 @@ const Xapian::valueno SLOT_CATEGORY = 2;
 const Xapian::valueno SLOT_QUESTION = 3; // title_key(): documents asking the same question
 const Xapian::valueno SLOT_PRIOR = 4;    // 'a' + usage prior of an article, 't' + ticket time
 const char *const META_SEQ = "kb:last_seq";
-const size_t STORED_TEXT_MAX = 32 * 1024; // body kept in the index for snippets
 
 struct Index {
     std::string dir;
@@ -182,59 +180,17 @@ std::string uid_term(int kind, int64_t number)
     return std::string(P_ID) + (kind == KB_KIND_TICKET ? "T" : "A") + std::to_string(number);
 }
 
-std::string one_line(const char *s)
-{
-    std::string out = s ? s : "";
-    for (auto &c : out)
-        if (c == '\t' || c == '\n' || c == '\r')
-            c = ' ';
-    return out;
-}
-
-// Document data: tab-separated header line, then the body text.
-enum { D_SOURCE, D_TITLE, D_KIND, D_AUD, D_CATEGORY, D_LOCALE, D_NUMBER, D_UPDATED,
-       D_SUMMARY, D_NFIELDS };
-
-std::string make_data(const kb_doc *d, int audience)
-{
-    std::string h;
-    h += one_line(d->source_id) + '\t' + one_line(d->title) + '\t' +
-         std::to_string(d->kind) + '\t' + std::to_string(audience) + '\t' +
-         one_line(d->category) + '\t' + one_line(d->locale) + '\t' +
-         std::to_string(d->number) + '\t' + std::to_string(d->updated) + '\t' +
-         one_line(d->summary) + '\n';
-    std::string body = d->text ? d->text : "";
-    if (body.size() > STORED_TEXT_MAX) {
-        size_t cut = STORED_TEXT_MAX;
-        while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0) == 0x80)
-            cut--;
-        body.resize(cut);
-    }
-    return h + body;
-}
-
+// A document's stored record (index_doc.h), parsed in place: neither
+// copied nor moved, since the parse points into raw.
 struct Data {
-    std::string f[D_NFIELDS];
-    std::string body;
+    const std::string raw;
+    kb_rec r;
+    explicit Data(std::string s) : raw(std::move(s)) { kb_rec_parse(raw.data(), raw.size(), &r); }
+    Data(const Data &) = delete;
+    Data &operator=(const Data &) = delete;
+    std::string field(int i) const { return std::string(r.f[i], r.n[i]); }
+    std::string body() const { return std::string(r.body, r.body_len); }
 };
-
-Data parse_data(const std::string &s)
-{
-    Data d;
-    size_t nl = s.find('\n');
-    std::string head = s.substr(0, nl);
-    if (nl != std::string::npos)
-        d.body = s.substr(nl + 1);
-    size_t at = 0;
-    for (int i = 0; i < D_NFIELDS; i++) {
-        size_t tab = head.find('\t', at);
-        d.f[i] = head.substr(at, tab == std::string::npos ? std::string::npos : tab - at);
-        if (tab == std::string::npos)
-            break;
-        at = tab + 1;
-    }
-    return d;
-}
 
 // The unique words of a text as the query parser sees them, for spelling.
 std::set<std::string> spelling_words(const std::string &title, const std::string &body)
@@ -295,8 +251,8 @@ void remove_from(Xapian::WritableDatabase &db, const std::string &uid,
     if (p == db.postlist_end(uid))
         return;
     Xapian::Document old = db.get_document(*p);
-    Data d = parse_data(old.get_data());
-    for (const auto &w : spelling_words(d.f[D_TITLE], d.body)) {
+    Data d(old.get_data());
+    for (const auto &w : spelling_words(d.field(KB_REC_TITLE), d.body())) {
         auto it = pending.find(w);
         if (it != pending.end()) {
             if (--it->second == 0)
@@ -332,22 +288,6 @@ void add_field_text(Xapian::TermGenerator &tg, const char *s, Xapian::termcount 
     tg.increase_termpos(100);
 }
 
-// words (may be NULL) gets the words of the title and body for spelling, when
-// the stemmer can collect them; *collected says whether it did.
-// An article's prior in [-1, 1] from how readers rated and used it: votes
-// (helpful minus unhelpful, shrunk toward 0 by five pretend votes either
-// way, so one vote says little) and use (clicks and "solved", on a log
-// scale: 1,000 uses count fully).
-double usage_prior(const kb_doc *d)
-{
-    double up = double(std::max<int64_t>(d->helpful, 0));
-    double down = double(std::max<int64_t>(d->unhelpful, 0));
-    double votes = (up - down) / (up + down + 5.0);
-    double uses = double(std::max<int64_t>(d->clicks, 0)) + 2.0 * double(std::max<int64_t>(d->solved, 0));
-    double use = std::min(1.0, std::log1p(uses) / std::log1p(1000.0));
-    return std::max(-1.0, std::min(1.0, 0.7 * votes + 0.3 * use));
-}
-
 // Documents with the same title (folded) in the same language ask the same
 // question: an 8-byte FNV-1a hash of both, for the ranking's second stage.
 std::string title_key(const char *title, const char *locale)
@@ -365,6 +305,8 @@ std::string title_key(const char *title, const char *locale)
     return std::string(reinterpret_cast<const char *>(&h), sizeof h);
 }
 
+// words (may be NULL) gets the words of the title and body for spelling, when
+// the stemmer can collect them; *collected says whether it did.
 Xapian::Document make_document(Index *ix, const kb_doc *d, int audience,
                                std::unordered_set<std::string> *words, bool *collected)
 {
@@ -390,7 +332,7 @@ Xapian::Document make_document(Index *ix, const kb_doc *d, int audience,
                                    : Xapian::TermGenerator::STEM_NONE);
     tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
     // The stored body (what remove_from reads back) must be the whole text.
-    bool collect = words && cs && (!d->text || std::strlen(d->text) <= STORED_TEXT_MAX);
+    bool collect = words && cs && (!d->text || std::strlen(d->text) <= KB_INDEX_TEXT_MAX);
     *collected = collect;
 
     unsigned tw = ix->opts.title_wdf ? ix->opts.title_wdf : 1;
@@ -442,8 +384,11 @@ Xapian::Document make_document(Index *ix, const kb_doc *d, int audience,
         doc.add_value(SLOT_PRIOR, "t" + Xapian::sortable_serialise(
                                             double(d->resolved ? d->resolved : d->updated)));
     else if (d->helpful || d->unhelpful || d->clicks || d->solved)
-        doc.add_value(SLOT_PRIOR, "a" + Xapian::sortable_serialise(usage_prior(d)));
-    doc.set_data(make_data(d, audience));
+        doc.add_value(SLOT_PRIOR, "a" + Xapian::sortable_serialise(kb_rec_usage_prior(d)));
+    size_t len = 0;
+    char *rec = kb_rec_make(d, audience, &len);
+    doc.set_data(std::string(rec, len));
+    std::free(rec);
     return doc;
 }
 
@@ -834,20 +779,6 @@ char *dup(const std::string &s)
     return kb_xstrndup(s.data(), s.size());
 }
 
-void fill_hit(kb_hit *h, const Data &d, double score)
-{
-    h->source_id = dup(d.f[D_SOURCE]);
-    h->title = dup(d.f[D_TITLE]);
-    h->summary = d.f[D_SUMMARY].empty() ? nullptr : dup(d.f[D_SUMMARY]);
-    h->category = d.f[D_CATEGORY].empty() ? nullptr : dup(d.f[D_CATEGORY]);
-    h->locale = dup(d.f[D_LOCALE]);
-    h->kind = std::atoi(d.f[D_KIND].c_str());
-    h->audience = std::atoi(d.f[D_AUD].c_str());
-    h->number = std::strtoll(d.f[D_NUMBER].c_str(), nullptr, 10);
-    h->updated = std::strtoll(d.f[D_UPDATED].c_str(), nullptr, 10);
-    h->score = score;
-}
-
 const Xapian::Database &pick(const Index *ix, int dbs)
 {
     return dbs == KB_DB_PUBLIC ? ix->pub : ix->both;
@@ -861,22 +792,6 @@ Xapian::Query with_filter(const Xapian::Query &q, const kb_search_opts *o)
     if (q.empty())
         return f;
     return Xapian::Query(Xapian::Query::OP_FILTER, q, f);
-}
-
-// One field of a document's data header, without copying the body.
-std::string data_field(const std::string &data, int field)
-{
-    size_t at = 0, end = data.find('\n');
-    if (end == std::string::npos)
-        end = data.size();
-    for (int i = 0; i < field; i++) {
-        at = data.find('\t', at);
-        if (at == std::string::npos || at >= end)
-            return std::string();
-        at++;
-    }
-    size_t z = data.find('\t', at);
-    return data.substr(at, (z == std::string::npos || z > end ? end : z) - at);
 }
 
 // A candidate of the second ranking stage.
@@ -923,8 +838,8 @@ void read_question_keys(const Xapian::Database &db, std::vector<Cand> &c)
         if (!x.key.empty())
             continue;
         // Indexed before the slot existed: the title from the data (slower).
-        std::string data = db.get_document(x.did).get_data();
-        x.key = title_key(data_field(data, D_TITLE).c_str(), data_field(data, D_LOCALE).c_str());
+        Data d(db.get_document(x.did).get_data());
+        x.key = title_key(d.field(KB_REC_TITLE).c_str(), d.field(KB_REC_LOCALE).c_str());
         if (x.key.empty()) // no title: a group of its own
             x.key = "#" + std::to_string(x.did);
     }
@@ -1127,11 +1042,11 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
             sm.ids.emplace(t, int(sm.ids.size())).second)
             sm.first[static_cast<unsigned char>(t[0])] = true;
     for (size_t i = 0; i < n; i++) {
-        Data d = parse_data(db.get_document(cands[i].did).get_data());
-        fill_hit(&res->hits[i], d, cands[i].score);
+        Data d(db.get_document(cands[i].did).get_data());
+        kb_rec_hit(&d.r, cands[i].score, &res->hits[i]);
         if (o->snippets)
             res->hits[i].snippet =
-                kb_snippet_make(d.body.data(), d.body.size(), d.f[D_SUMMARY].c_str(),
+                kb_snippet_make(d.r.body, d.r.body_len, d.field(KB_REC_SUMMARY).c_str(),
                                 o->snippet_chars, sm.ids.size(), snip_match, &sm);
     }
     if (o->facets)
@@ -1191,44 +1106,6 @@ int retry_read(Index *ix, int attempt, const char *what, kb_err *err)
     return 0;
 }
 
-// A database whose creation was interrupted (the process killed before
-// Xapian wrote its version file "iamglass") holds nothing committed, yet
-// Xapian will neither open nor recreate it ("no database"), so every later
-// add or sync failed. Its leftover files are removed and DB_CREATE_OR_OPEN
-// starts afresh; not when another process holds its lock (creating it now)
-// or the folder holds anything else.
-void clear_unborn(const std::string &path)
-{
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    if (!fs::is_directory(path, ec) || fs::exists(path + "/iamglass", ec))
-        return;
-    std::vector<fs::path> files;
-    for (const auto &e : fs::directory_iterator(path, ec)) {
-        std::string n = e.path().filename().string();
-        if (n != "flintlock" && n != "v.tmp" &&
-            !(n.size() > 6 && n.compare(n.size() - 6, 6, ".glass") == 0))
-            return;
-        files.push_back(e.path());
-    }
-    if (ec || files.empty())
-        return;
-    int fd = ::open((path + "/flintlock").c_str(), O_RDWR | O_CLOEXEC);
-    if (fd >= 0) {
-        struct flock fl = {};
-        fl.l_type = F_WRLCK;
-        fl.l_whence = SEEK_SET;
-        if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
-            ::close(fd);
-            return;
-        }
-    }
-    for (const auto &f : files)
-        fs::remove(f, ec);
-    if (fd >= 0)
-        ::close(fd);
-}
-
 } // namespace
 
 struct kb_index {
@@ -1254,8 +1131,8 @@ int kb_index_open(const char *dir, int mode, struct kb_index **out, struct kb_er
         kb_index_opts_default(&h->ix.opts);
         if (mode == KB_INDEX_WRITE) {
             std::filesystem::create_directories(h->ix.dir); // Xapian makes only the leaf
-            clear_unborn(h->ix.dir + "/public");
-            clear_unborn(h->ix.dir + "/internal");
+            kb_rec_clear_unborn((h->ix.dir + "/public").c_str());
+            kb_rec_clear_unborn((h->ix.dir + "/internal").c_str());
             h->ix.wpub.reset(new Xapian::WritableDatabase(h->ix.dir + "/public",
                                                           Xapian::DB_CREATE_OR_OPEN));
             h->ix.wint.reset(new Xapian::WritableDatabase(h->ix.dir + "/internal",
@@ -1407,7 +1284,7 @@ int kb_index_prepare(struct kb_index *h, int db, const struct kb_doc *d,
         if (spell) {
             if (!collected)
                 for (const auto &word : spelling_words(d->title ? d->title : "",
-                                                       parse_data(p->doc.get_data()).body))
+                                                       Data(p->doc.get_data()).body()))
                     words.insert(word);
             for (const auto &word : words)
                 if (spelling_word(word))
@@ -1598,8 +1475,8 @@ int kb_index_suggest(struct kb_index *h, int dbs, const char *prefix, const char
         Xapian::MSet ms = enq.get_mset(0, Xapian::doccount(limit ? limit : 8));
         res->hits = static_cast<kb_hit *>(kb_xcalloc(ms.size() ? ms.size() : 1, sizeof(kb_hit)));
         for (auto m = ms.begin(); m != ms.end(); ++m) {
-            Data d = parse_data(m.get_document().get_data());
-            fill_hit(&res->hits[res->nhits++], d, m.get_weight());
+            Data d(m.get_document().get_data());
+            kb_rec_hit(&d.r, m.get_weight(), &res->hits[res->nhits++]);
         }
         res->total = ms.get_matches_estimated();
         *out = guard.release();

@@ -68,6 +68,38 @@ const char kb_events_usage_schema_sql[] =
     "CREATE INDEX events_article ON events (article, type) WHERE article IS NOT NULL;"
     "CREATE INDEX articles_title ON articles (title COLLATE NOCASE, locale);";
 
+/* Version 5: an article's votes and uses as counters kept by triggers in
+ * the transaction of each insert, so that reading them (every click asks
+ * whether the prior should change; every reindex copies them) costs one
+ * row, not a count over all of the article's events. */
+const char kb_events_counters_schema_sql[] =
+    "CREATE TABLE article_usage ("
+    " article INTEGER PRIMARY KEY,"
+    " helpful INTEGER NOT NULL DEFAULT 0,"
+    " unhelpful INTEGER NOT NULL DEFAULT 0,"
+    " clicks INTEGER NOT NULL DEFAULT 0,"
+    " solved INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO article_usage (article, helpful, unhelpful, clicks, solved)"
+    " SELECT article, sum(h), sum(u), sum(c), sum(s) FROM ("
+    "  SELECT article, helpful = 1 AS h, helpful = 0 AS u, 0 AS c, 0 AS s FROM feedback"
+    "  UNION ALL"
+    "  SELECT article, 0, 0, type = 'click', type = 'solved' FROM events"
+    "  WHERE article IS NOT NULL AND type IN ('click', 'solved'))"
+    " GROUP BY article;"
+    "CREATE TRIGGER events_usage AFTER INSERT ON events"
+    " WHEN NEW.article IS NOT NULL AND NEW.type IN ('click', 'solved') BEGIN"
+    " INSERT INTO article_usage (article, clicks, solved)"
+    "  VALUES (NEW.article, NEW.type = 'click', NEW.type = 'solved')"
+    "  ON CONFLICT (article) DO UPDATE SET clicks = clicks + excluded.clicks,"
+    "  solved = solved + excluded.solved;"
+    " END;"
+    "CREATE TRIGGER feedback_usage AFTER INSERT ON feedback BEGIN"
+    " INSERT INTO article_usage (article, helpful, unhelpful)"
+    "  VALUES (NEW.article, NEW.helpful = 1, NEW.helpful = 0)"
+    "  ON CONFLICT (article) DO UPDATE SET helpful = helpful + excluded.helpful,"
+    "  unhelpful = unhelpful + excluded.unhelpful;"
+    " END;";
+
 static const char *const event_types[] = {"click", "solved", "submitted", "view", NULL};
 static const char *const endpoints[] = {"search", "suggest", "deflect", NULL};
 
@@ -513,10 +545,8 @@ int kb_events_usage(struct kb_store *st, int64_t article, struct kb_usage *out,
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = NULL;
     int code = prep(st,
-                    "SELECT (SELECT count(*) FROM feedback WHERE article = ?1 AND helpful = 1),"
-                    " (SELECT count(*) FROM feedback WHERE article = ?1 AND helpful = 0),"
-                    " (SELECT count(*) FROM events WHERE article = ?1 AND type = 'click'),"
-                    " (SELECT count(*) FROM events WHERE article = ?1 AND type = 'solved')",
+                    "SELECT helpful, unhelpful, clicks, solved FROM article_usage "
+                    "WHERE article = ?1",
                     &s, err);
     if (code)
         return code;
@@ -527,7 +557,7 @@ int kb_events_usage(struct kb_store *st, int64_t article, struct kb_usage *out,
         out->unhelpful = sqlite3_column_int64(s, 1);
         out->clicks = sqlite3_column_int64(s, 2);
         out->solved = sqlite3_column_int64(s, 3);
-    } else {
+    } else if (rc != SQLITE_DONE) { /* DONE: never voted on nor used */
         code = sql_fail(st, err, rc, "cannot count an article's votes and clicks");
     }
     sqlite3_finalize(s);

@@ -21,6 +21,8 @@ extern const char kb_events_schema_sql[];
 /* A later step: events by article (kb_events_usage), articles by title (the
  * learning rule's same-question lookup). */
 extern const char kb_events_usage_schema_sql[];
+/* Version 5: article_usage, counters of votes and uses kept by triggers. */
+extern const char kb_events_counters_schema_sql[];
 
 #define KB_EVENTS_QUERY_MAX 1000   /* bytes of a logged or posted query */
 #define KB_EVENTS_VISITOR_MAX 100  /* bytes of a visitor or session id */

@@ -123,6 +123,7 @@ static const struct store_migration migrations[] = {
     {"search log, events, feedback", kb_events_schema_sql, NULL},
     {"users, sessions, api tokens, login failures", kb_auth_schema_sql, NULL},
     {"events by article, articles by title (ranking)", kb_events_usage_schema_sql, NULL},
+    {"article usage counters (ranking)", kb_events_counters_schema_sql, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

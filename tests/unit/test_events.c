@@ -552,6 +552,56 @@ static void test_analytics(void)
     kb_store_close(st);
 }
 
+/* An article's votes and uses are counters kept with each insert (one row
+ * to read per click, not a count of all its events), equal to the counts;
+ * a store from before them (schema 4) gets them from its events. */
+static void test_usage_counters(void)
+{
+    struct kb_store *st = open_store("usage.sqlite3");
+    struct kb_err err = {0, ""};
+    int64_t a = add_article(st, "usage-a", "Usage A", KB_AUD_PUBLIC, KB_STATUS_PUBLISHED);
+    int64_t b = add_article(st, "usage-b", "Usage B", KB_AUD_PUBLIC, KB_STATUS_PUBLISHED);
+    for (int i = 0; i < 37; i++)
+        CHECK_INT(event(st, "click", 0, a, NULL, KB_ROLE_CUSTOMER, 0, NULL, &err), 0);
+    for (int i = 0; i < 5; i++)
+        CHECK_INT(event(st, "solved", 0, a, NULL, KB_ROLE_CUSTOMER, 0, NULL, &err), 0);
+    CHECK_INT(event(st, "view", 0, a, NULL, KB_ROLE_CUSTOMER, 0, NULL, &err), 0);
+    CHECK_INT(event(st, "click", 0, b, NULL, KB_ROLE_CUSTOMER, 0, NULL, &err), 0);
+    for (int i = 0; i < 4; i++) {
+        struct kb_feedback fb = {a, i != 3, NULL, 0, NULL, KB_ROLE_CUSTOMER, 0};
+        CHECK_INT(kb_feedback_add(st, &fb, NULL, NULL, &err), 0);
+    }
+    struct kb_usage u;
+    CHECK_INT(kb_events_usage(st, a, &u, &err), 0);
+    CHECK_INT(u.clicks, 37);
+    CHECK_INT(u.solved, 5);
+    CHECK_INT(u.helpful, 3);
+    CHECK_INT(u.unhelpful, 1);
+    CHECK_INT(kb_events_usage(st, b, &u, &err), 0);
+    CHECK_INT(u.clicks, 1);
+    CHECK_INT(u.solved + u.helpful + u.unhelpful, 0);
+    CHECK_INT(kb_events_usage(st, 999999, &u, &err), 0); /* never used: zeros */
+    CHECK_INT(u.clicks + u.solved + u.helpful + u.unhelpful, 0);
+
+    /* Back to schema 4, as a store written before the counters was. */
+    CHECK_INT(sqlite3_exec(kb_store_db(st),
+                           "DROP TRIGGER events_usage; DROP TRIGGER feedback_usage; "
+                           "DROP TABLE article_usage; PRAGMA user_version = 4",
+                           NULL, NULL, NULL), SQLITE_OK);
+    kb_store_close(st);
+    st = open_store("usage.sqlite3");
+    CHECK_INT(count_sql(st, "PRAGMA user_version"), kb_store_schema_latest());
+    CHECK_INT(kb_events_usage(st, a, &u, &err), 0);
+    CHECK_INT(u.clicks, 37);
+    CHECK_INT(u.solved, 5);
+    CHECK_INT(u.helpful, 3);
+    CHECK_INT(u.unhelpful, 1);
+    CHECK_INT(event(st, "click", 0, a, NULL, KB_ROLE_CUSTOMER, 0, NULL, &err), 0);
+    CHECK_INT(kb_events_usage(st, a, &u, &err), 0);
+    CHECK_INT(u.clicks, 38);
+    kb_store_close(st);
+}
+
 int main(void)
 {
     kb_log_level = KB_LOG_ERROR;
@@ -565,6 +615,7 @@ int main(void)
     test_event_validation();
     test_learning();
     test_analytics();
+    test_usage_counters();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -394,22 +394,51 @@ int kb_events_search_insert(struct kb_store *st, const struct kb_search_row *row
     return code;
 }
 
-int kb_events_search_next_id(struct kb_store *st, int64_t *id, struct kb_err *err)
+int kb_events_search_reserve(struct kb_store *st, int64_t n, int64_t *first, struct kb_err *err)
 {
+    *first = 0;
+    if (n < 1)
+        return kb_err_set(err, KB_EINVAL, "cannot reserve %lld search ids", (long long)n);
+    sqlite3 *db = kb_store_db(st);
+    if (!sqlite3_get_autocommit(db))
+        return kb_err_set(err, KB_EINVAL, "search ids are reserved outside a transaction");
+    /* AUTOINCREMENT's counter (sqlite_sequence) is what both this and a
+     * plain insert take ids above: moving it past the block keeps the
+     * block for this caller. The row exists after the table's first
+     * insert only. */
+    static const char sql[] =
+        "INSERT INTO sqlite_sequence (name, seq) SELECT 'searches', 0 "
+        " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'searches');"
+        "UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT max(id) FROM searches), 0)) + ?1"
+        " WHERE name = 'searches' RETURNING seq";
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return sql_fail(st, err, rc, "cannot reserve search ids");
+    const char *tail = NULL;
     sqlite3_stmt *s = NULL;
-    *id = 1;
-    /* sqlite_sequence remembers ids of deleted rows too (AUTOINCREMENT). */
-    int code = prep(st, "SELECT max(coalesce((SELECT max(id) FROM searches), 0), "
-                        "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'searches'), 0))",
-                    &s, err);
+    int code = 0;
+    for (const char *at = sql; code == 0 && at && *at; at = tail) {
+        if ((rc = sqlite3_prepare_v2(db, at, -1, &s, &tail)) != SQLITE_OK) {
+            code = sql_fail(st, err, rc, "cannot reserve search ids");
+            break;
+        }
+        if (!s)
+            break;
+        if (sqlite3_bind_parameter_count(s) >= 1)
+            sqlite3_bind_int64(s, 1, n);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+            *first = sqlite3_column_int64(s, 0) - n + 1;
+        if (rc != SQLITE_DONE)
+            code = sql_fail(st, err, rc, "cannot reserve search ids");
+        sqlite3_finalize(s);
+        s = NULL;
+    }
+    if (code == 0 && *first < 1)
+        code = kb_err_set(err, KB_EIO, "cannot reserve search ids: no counter");
+    if (code == 0 && (rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+        code = sql_fail(st, err, rc, "cannot reserve search ids");
     if (code)
-        return code;
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        *id = sqlite3_column_int64(s, 0) + 1;
-    else
-        code = sql_fail(st, err, rc, "cannot read the search log");
-    sqlite3_finalize(s);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return code;
 }
 

@@ -51,7 +51,7 @@ int kb_events_search_at(struct kb_store *st, int64_t t, const char *query, int r
 
 /* The search log written in batches (kb-server logs every search; one
  * transaction per row cost three times a cached search). The caller numbers
- * the rows: kb_events_search_next_id, then one id per row. */
+ * the rows from blocks of ids reserved with kb_events_search_reserve. */
 struct kb_search_row {
     int64_t id, time;
     char *query;          /* normalised; "" = nothing to log */
@@ -72,8 +72,11 @@ void kb_search_row_release(struct kb_search_row *row);
  * be NULL). */
 int kb_events_search_insert(struct kb_store *st, const struct kb_search_row *rows, size_t n,
                             size_t *skipped, struct kb_err *err);
-/* The id after the highest the search log holds or ever held. */
-int kb_events_search_next_id(struct kb_store *st, int64_t *id, struct kb_err *err);
+/* Reserves n ids for rows to come: *first .. *first + n - 1, above every id
+ * the log holds or gave before, and never given again (not to another
+ * process logging into the same store either, nor to a row inserted the
+ * usual way). Its own write transaction. */
+int kb_events_search_reserve(struct kb_store *st, int64_t n, int64_t *first, struct kb_err *err);
 
 /* An event as posted. Strings are borrowed; 0 / NULL means absent. */
 struct kb_event {

@@ -17,7 +17,7 @@ static struct {
     pthread_cond_t cv;
     pthread_t thread;
     int running, stop;
-    int64_t next_id;
+    int64_t next_id, block_end; /* ids reserved in the store, not yet given */
     struct kb_search_row *rows;
     size_t n, cap;
     struct srv *srv;
@@ -89,7 +89,8 @@ int srv_search_log_start(struct srv *s, struct kb_err *err)
     struct kb_store *st = NULL;
     int rc = kb_store_open(s->store_path, &st, err);
     if (rc == 0)
-        rc = kb_events_search_next_id(st, &L.next_id, err);
+        rc = kb_events_search_reserve(st, SRV_SEARCH_LOG_IDS, &L.next_id, err);
+    L.block_end = L.next_id + SRV_SEARCH_LOG_IDS - 1;
     if (rc == 0) {
         L.srv = s;
         L.stop = 0;
@@ -137,6 +138,24 @@ int64_t srv_search_log(struct srv_ctx *c, int64_t t, const char *query, int role
         return 0;
     }
     pthread_mutex_lock(&L.mu);
+    if (L.running && L.next_id > L.block_end) {
+        /* A new block of ids, outside the lock (a write transaction). If
+         * another request got one meanwhile, this one is left unused. */
+        pthread_mutex_unlock(&L.mu);
+        int64_t first = 0;
+        int rc = c->st ? kb_events_search_reserve(c->st, SRV_SEARCH_LOG_IDS, &first, err) : -1;
+        pthread_mutex_lock(&L.mu);
+        if (rc == 0 && L.next_id > L.block_end) {
+            L.next_id = first;
+            L.block_end = first + SRV_SEARCH_LOG_IDS - 1;
+        } else if (rc != 0 && L.next_id > L.block_end) {
+            pthread_mutex_unlock(&L.mu);
+            kb_log(KB_LOG_WARN, "server: cannot log a search: %s",
+                   c->st ? err->msg : "no store");
+            kb_search_row_release(&row);
+            return 0;
+        }
+    }
     /* Only a server that owns its store batches (see search_log.h). */
     if (!L.running || c->st == NULL || c->srv != L.srv) {
         pthread_mutex_unlock(&L.mu);

@@ -6,6 +6,7 @@
  * Anything that reads the log calls srv_search_log_flush first, so a click
  * naming a search_id just handed out still finds its search.
  *
+ * Ids come from blocks reserved in the store (kb_events_search_reserve).
  * Only a server that owns its store batches (started with the index
  * thread); a replica's store copy and a shard reader's log row by row. A
  * crash loses at most the rows of the last SRV_SEARCH_LOG_MS. */
@@ -18,6 +19,9 @@
 
 #define SRV_SEARCH_LOG_MS 200
 #define SRV_SEARCH_LOG_BATCH 512
+/* Ids reserved in the store at a time: two servers on one store (a restart
+ * that overlaps) never give the same search_id. */
+#define SRV_SEARCH_LOG_IDS 1000
 /* Rows waiting when a request writes them itself: the backlog stays
  * bounded if the writer ever falls behind. */
 #define SRV_SEARCH_LOG_BEHIND 20000

@@ -459,16 +459,22 @@ def test_clicks_and_hidden_articles_teach_nothing(srv, agent, numbers):
     assert search(srv, "orange giraffe", agent)["hits"] == []
 
 
-def test_searches_logged_in_batches_survive_a_clean_stop(kb):
+def test_searches_logged_in_batches_survive_a_clean_stop(kb, srv):
     """Searches are written to the log in batches; a click right after a
-    search, the analytics, and a restart after SIGTERM all see every one."""
+    search, the analytics, and a restart after SIGTERM all see every one,
+    also while a second server logs into the same store (a restart that
+    overlaps the old process)."""
     s = KbServer(kb).start()
     try:
-        ids = []
+        ids, others = [], []
         for _ in range(7):
             r = requests.get(s.url("/api/v1/search"), params={"q": "quibblefrost lamp"}, timeout=30)
             ids.append(r.json()["search_id"])
+            r = requests.get(srv.url("/api/v1/search"), params={"q": "quibblefrost other"},
+                             timeout=30)
+            others.append(r.json()["search_id"])
         assert len(set(ids)) == 7 and ids == sorted(ids)
+        assert not set(ids) & set(others)  # two servers never give the same id
         # The click names a search logged a moment ago.
         r = requests.post(s.url("/api/v1/events"), timeout=30,
                           json={"type": "submitted", "search_id": ids[-1]})
@@ -482,6 +488,12 @@ def test_searches_logged_in_batches_survive_a_clean_stop(kb):
         assert r.status_code == 200, r.text
         counts = {q["query"]: q["searches"] for q in r.json()["queries"]}
         assert counts.get("quibblefrost lamp") == 7, counts
+        r = requests.post(srv.url("/api/v1/events"), timeout=30,  # the other server's, written
+                          json={"type": "submitted", "search_id": others[-1]})
+        assert r.status_code == 202, r.text
+        r = a.get(s2.url("/api/v1/analytics/top-queries"), params={"limit": 50}, timeout=30)
+        counts = {q["query"]: q["searches"] for q in r.json()["queries"]}
+        assert counts.get("quibblefrost other") == 7, counts
         # New searches are numbered after the ones before the restart.
         r = requests.get(s2.url("/api/v1/search"), params={"q": "quibblefrost"}, timeout=30)
         assert r.json()["search_id"] > ids[-1]

@@ -304,16 +304,24 @@ static void test_bounded(void)
     }
 }
 
-/* The batched path kb-server uses: rows numbered by the caller, written
- * together; a blank query is skipped, a taken id is skipped and counted,
- * and the next id is past every id the log ever gave. */
+/* The batched path kb-server uses: rows numbered by the caller from a
+ * reserved block, written together; a blank query is skipped, a taken id
+ * is skipped and counted; blocks never overlap, not across handles (two
+ * servers on one store) nor with rows inserted the usual way. */
 static void test_batch(void)
 {
     struct kb_store *st = open_store("batch.sqlite3");
+    struct kb_store *other = open_store("batch.sqlite3");
     struct kb_err err = {0, ""};
-    int64_t next = 0;
-    CHECK_INT(kb_events_search_next_id(st, &next, &err), 0);
+    int64_t next = 0, first2 = 0;
+    CHECK_INT(kb_events_search_reserve(st, 4, &next, &err), 0);
     CHECK_INT(next, 1);
+    CHECK_INT(kb_events_search_reserve(other, 10, &first2, &err), 0);
+    CHECK_INT(first2, 5);
+    int64_t plain = 0;
+    CHECK_INT(kb_events_search(other, "plain insert", KB_ROLE_CUSTOMER, "search", 1, NULL, &plain,
+                               &err), 0);
+    CHECK_INT(plain, 15);
     struct kb_search_row rows[4];
     CHECK_INT(kb_search_row_make(1700000000, "  Reset  Router ", KB_ROLE_CUSTOMER, "search", 3,
                                  "en", &rows[0], &err), 0);
@@ -330,18 +338,20 @@ static void test_batch(void)
     size_t skipped = 9;
     CHECK_INT(kb_events_search_insert(st, rows, 4, &skipped, &err), 0);
     CHECK_INT(skipped, 1);
-    CHECK_INT(int_sql(st, "SELECT count(*) FROM searches"), 2);
+    CHECK_INT(int_sql(st, "SELECT count(*) FROM searches"), 3);
     CHECK_INT(int_sql(st, "SELECT results FROM searches WHERE query = 'reset router' AND "
                           "endpoint = 'search' AND role = 'customer' AND locale = 'en'"), 3);
     CHECK_INT(int_sql(st, "SELECT id FROM searches WHERE query = 'vpn'"), next + 2);
     for (int i = 0; i < 4; i++)
         kb_search_row_release(&rows[i]);
-    CHECK_INT(kb_events_search_next_id(st, &next, &err), 0);
-    CHECK_INT(next, 4);
+    CHECK_INT(kb_events_search_reserve(st, 1, &next, &err), 0);
+    CHECK_INT(next, 16);
     /* Deleted rows keep their ids taken (AUTOINCREMENT). */
     CHECK_INT(sqlite3_exec(kb_store_db(st), "DELETE FROM searches", NULL, NULL, NULL), SQLITE_OK);
-    CHECK_INT(kb_events_search_next_id(st, &next, &err), 0);
-    CHECK_INT(next, 4);
+    CHECK_INT(kb_events_search_reserve(st, 1, &next, &err), 0);
+    CHECK_INT(next, 17);
+    CHECK_INT(kb_events_search_reserve(st, 0, &next, &err), KB_EINVAL);
+    kb_store_close(other);
     /* Bad input is refused before anything is numbered. */
     struct kb_search_row bad;
     CHECK_INT(kb_search_row_make(1, "x", KB_ROLE_CUSTOMER, "browse", 0, NULL, &bad, &err),

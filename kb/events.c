@@ -282,61 +282,19 @@ char *kb_events_norm_query(const char *q)
 
 /* ---- search log ---------------------------------------------------------- */
 
-int kb_events_search_at(struct kb_store *st, int64_t t, const char *query, int role,
-                        const char *endpoint, uint64_t nresults, const char *locale,
-                        int64_t *search_id, struct kb_err *err)
-{
-    if (search_id)
-        *search_id = 0;
-    if (!in_list(endpoint, endpoints))
-        return kb_err_set(err, KB_EINVAL, "unknown search endpoint '%s'",
-                          endpoint ? endpoint : "(null)");
-    if (role < KB_ROLE_CUSTOMER || role > KB_ROLE_ADMIN)
-        return kb_err_set(err, KB_EINVAL, "unknown role %d", role);
-    char *q = kb_events_norm_query(query);
-    char *loc = locale && *locale ? one_line(locale, 1, 35) : NULL;
-    sqlite3_stmt *s = NULL;
-    int code = 0, rc;
-    if (!*q)
-        goto out;
-    /* The search log is telemetry on the hot path: one cached statement,
-     * committed at the connection's resting synchronous = NORMAL (no fsync;
-     * see "durability" in store.c). */
-    if ((code = store_prep(st, Q_SEARCH_LOG, &s, err)) != 0)
-        goto out;
-    sqlite3_bind_int64(s, 1, t);
-    bind_text(s, 2, q);
-    bind_text(s, 3, kb_role_name(role));
-    bind_text(s, 4, endpoint);
-    sqlite3_bind_int64(s, 5, nresults > INT64_MAX ? INT64_MAX : (int64_t)nresults);
-    bind_text(s, 6, loc);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
-        if (search_id)
-            *search_id = sqlite3_last_insert_rowid(kb_store_db(st));
-    } else {
-        code = sql_fail(st, err, rc, "cannot log a search");
-    }
-    store_done(s);
-out:
-    free(loc);
-    free(q);
-    return code;
-}
-
 int kb_search_row_make(int64_t t, const char *query, int role, const char *endpoint,
                        uint64_t nresults, const char *locale, struct kb_search_row *row,
                        struct kb_err *err)
 {
     memset(row, 0, sizeof *row);
-    if (!in_list(endpoint, endpoints))
+    for (size_t i = 0; endpoint && endpoints[i]; i++)
+        if (strcmp(endpoint, endpoints[i]) == 0)
+            row->endpoint = endpoints[i];
+    if (!row->endpoint)
         return kb_err_set(err, KB_EINVAL, "unknown search endpoint '%s'",
                           endpoint ? endpoint : "(null)");
     if (role < KB_ROLE_CUSTOMER || role > KB_ROLE_ADMIN)
         return kb_err_set(err, KB_EINVAL, "unknown role %d", role);
-    for (size_t i = 0; endpoints[i]; i++)
-        if (strcmp(endpoint, endpoints[i]) == 0)
-            row->endpoint = endpoints[i];
     row->time = t;
     row->query = kb_events_norm_query(query);
     row->role = role;
@@ -352,6 +310,65 @@ void kb_search_row_release(struct kb_search_row *row)
     row->query = row->locale = NULL;
 }
 
+/* Inserts one row under its id (0: the next AUTOINCREMENT gives), through
+ * the store's cached statement: every search runs it. *taken (may be NULL)
+ * is set when the id was in use, which is then not an error. Telemetry:
+ * committed at the connection's resting synchronous = NORMAL (no fsync;
+ * see "durability" in store.c). */
+static int insert_row(struct kb_store *st, const struct kb_search_row *r, int64_t *id, int *taken,
+                      struct kb_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    int code = store_prep(st, Q_SEARCH_LOG, &s, err);
+    if (code)
+        return code;
+    sqlite3_bind_int64(s, 1, r->time);
+    bind_text(s, 2, r->query);
+    bind_text(s, 3, kb_role_name(r->role));
+    bind_text(s, 4, r->endpoint);
+    sqlite3_bind_int64(s, 5, r->results > INT64_MAX ? INT64_MAX : (int64_t)r->results);
+    bind_text(s, 6, r->locale);
+    if (r->id > 0)
+        sqlite3_bind_int64(s, 7, r->id);
+    else
+        sqlite3_bind_null(s, 7);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        if (id)
+            *id = sqlite3_last_insert_rowid(kb_store_db(st));
+    } else if (rc == SQLITE_CONSTRAINT_PRIMARYKEY && taken) {
+        *taken = 1;
+    } else {
+        code = sql_fail(st, err, rc, "cannot log a search");
+    }
+    store_done(s);
+    return code;
+}
+
+int kb_events_search_at(struct kb_store *st, int64_t t, const char *query, int role,
+                        const char *endpoint, uint64_t nresults, const char *locale,
+                        int64_t *search_id, struct kb_err *err)
+{
+    if (search_id)
+        *search_id = 0;
+    struct kb_search_row row;
+    int code = kb_search_row_make(t, query, role, endpoint, nresults, locale, &row, err);
+    if (code == 0)
+        code = kb_events_search_put(st, &row, search_id, err);
+    kb_search_row_release(&row);
+    return code;
+}
+
+int kb_events_search_put(struct kb_store *st, const struct kb_search_row *row, int64_t *search_id,
+                         struct kb_err *err)
+{
+    if (search_id)
+        *search_id = 0;
+    if (!row->query || !*row->query)
+        return 0;
+    return insert_row(st, row, search_id, NULL, err);
+}
+
 int kb_events_search_insert(struct kb_store *st, const struct kb_search_row *rows, size_t n,
                             size_t *skipped, struct kb_err *err)
 {
@@ -361,30 +378,15 @@ int kb_events_search_insert(struct kb_store *st, const struct kb_search_row *row
     int own = sqlite3_get_autocommit(db);
     if (own && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return sql_fail(st, err, sqlite3_errcode(db), "cannot log searches");
-    sqlite3_stmt *s = NULL;
-    int code = store_prep(st, Q_SEARCH_LOG_ID, &s, err);
+    int code = 0;
     for (size_t i = 0; code == 0 && i < n; i++) {
-        const struct kb_search_row *r = &rows[i];
-        if (!r->query || !*r->query)
+        if (!rows[i].query || !*rows[i].query)
             continue;
-        sqlite3_bind_int64(s, 1, r->time);
-        bind_text(s, 2, r->query);
-        bind_text(s, 3, kb_role_name(r->role));
-        bind_text(s, 4, r->endpoint);
-        sqlite3_bind_int64(s, 5, r->results > INT64_MAX ? INT64_MAX : (int64_t)r->results);
-        bind_text(s, 6, r->locale);
-        sqlite3_bind_int64(s, 7, r->id);
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-            if (skipped)
-                (*skipped)++;
-        } else if (rc != SQLITE_DONE) {
-            code = sql_fail(st, err, rc, "cannot log searches");
-        }
-        sqlite3_reset(s);
+        int taken = 0;
+        code = insert_row(st, &rows[i], NULL, &taken, err);
+        if (taken && skipped)
+            (*skipped)++;
     }
-    if (s)
-        store_done(s);
     if (own) {
         if (code == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
             code = sql_fail(st, err, sqlite3_errcode(db), "cannot log searches");

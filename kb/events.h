@@ -67,6 +67,10 @@ int kb_search_row_make(int64_t t, const char *query, int role, const char *endpo
                        uint64_t nresults, const char *locale, struct kb_search_row *row,
                        struct kb_err *err);
 void kb_search_row_release(struct kb_search_row *row);
+/* Logs one made row now, under a new id (its id is ignored when 0):
+ * *search_id (may be NULL) gets it, or 0 for a blank query. */
+int kb_events_search_put(struct kb_store *st, const struct kb_search_row *row, int64_t *search_id,
+                         struct kb_err *err);
 /* Inserts rows (with their ids) in one transaction, or inside the caller's.
  * A row whose id is taken already is skipped and counted in *skipped (may
  * be NULL). */

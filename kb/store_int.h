@@ -104,9 +104,7 @@ void store_busy_wait(struct kb_store *st, int ms);
     X(META_SET, "INSERT INTO meta (key, value) VALUES (?1, ?2) " \
       "ON CONFLICT (key) DO UPDATE SET value = excluded.value") \
     X(META_DELETE, "DELETE FROM meta WHERE key = ?1") \
-    X(SEARCH_LOG, "INSERT INTO searches (time, query, role, endpoint, results, locale) " \
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)") \
-    X(SEARCH_LOG_ID, "INSERT INTO searches (time, query, role, endpoint, results, locale, id) " \
+    X(SEARCH_LOG, "INSERT INTO searches (time, query, role, endpoint, results, locale, id) " \
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
     X(STATS, "SELECT " \
       "(SELECT count(*) FROM articles WHERE status = 'published' AND audience = 'public'), " \

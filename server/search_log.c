@@ -159,10 +159,10 @@ int64_t srv_search_log(struct srv_ctx *c, int64_t t, const char *query, int role
     /* Only a server that owns its store batches (see search_log.h). */
     if (!L.running || c->st == NULL || c->srv != L.srv) {
         pthread_mutex_unlock(&L.mu);
-        kb_search_row_release(&row);
         int64_t id = 0;
-        if (kb_events_search_at(c->st, t, query, role, endpoint, nresults, locale, &id, err) != 0)
-            kb_log(KB_LOG_WARN, "server: cannot log a search: %s", err->msg);
+        if (!c->st || kb_events_search_put(c->st, &row, &id, err) != 0)
+            kb_log(KB_LOG_WARN, "server: cannot log a search: %s", c->st ? err->msg : "no store");
+        kb_search_row_release(&row);
         return id;
     }
     if (L.n == L.cap) {

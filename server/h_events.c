@@ -91,6 +91,8 @@ static void events_error(struct srv_resp *w, const struct kb_err *err)
 
 /* ---- POST /api/v1/events --------------------------------------------------- */
 
+/* The body's "visitor" is accepted for older clients but ignored: who
+ * posted is what the server verified (visitor.c), never what a body says. */
 static void h_event(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
     srv_search_log_flush(c); /* the searches it names or counts */
@@ -98,12 +100,17 @@ static void h_event(struct srv_ctx *c, const struct srv_req *r, struct srv_resp 
     json_t *o = srv_body_object(r, w);
     if (!o)
         return;
-    struct kb_event ev = {NULL, 0, 0, NULL, NULL, r->who.role, 0};
+    struct kb_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.role = r->who.role;
+    ev.visitor = r->ident_hash;
+    ev.network = r->net_hash;
+    const char *claimed = NULL;
     if (srv_check_keys(o, keys, w) || srv_get_str(o, "type", 1, 20, &ev.type, w) ||
-        srv_get_int(o, "search_id", 0, 1, INT64_MAX, &ev.search_id, w) ||
+        srv_sid_get(c, r, o, &ev.search_id, &ev.bound, w) ||
         get_article(o, &ev.article, w) ||
         srv_get_str(o, "query", 0, KB_EVENTS_QUERY_MAX, &ev.query, w) ||
-        srv_get_str(o, "visitor", 0, KB_EVENTS_VISITOR_MAX, &ev.visitor, w))
+        srv_get_str(o, "visitor", 0, KB_EVENTS_VISITOR_MAX, &claimed, w))
         goto out;
     if (strcmp(ev.type, "click") && strcmp(ev.type, "solved") && strcmp(ev.type, "submitted") &&
         strcmp(ev.type, "view")) {
@@ -173,10 +180,15 @@ static void h_feedback(struct srv_ctx *c, const struct srv_req *r, struct srv_re
     }
     if (!(o = srv_body_object(r, w)))
         goto out;
-    struct kb_feedback fb = {number, 0, NULL, 0, NULL, r->who.role, 0};
+    struct kb_feedback fb;
+    memset(&fb, 0, sizeof fb);
+    fb.article = number;
+    fb.role = r->who.role;
+    fb.visitor = r->ident_hash;
+    fb.network = r->net_hash;
     if (srv_check_keys(o, keys, w) || srv_get_bool(o, "helpful", 1, &fb.helpful, w) ||
         srv_get_str(o, "comment", 0, KB_FEEDBACK_COMMENT_MAX, &fb.comment, w) ||
-        srv_get_int(o, "search_id", 0, 1, INT64_MAX, &fb.search_id, w) ||
+        srv_sid_get(c, r, o, &fb.search_id, &fb.bound, w) ||
         srv_get_str(o, "query", 0, KB_EVENTS_QUERY_MAX, &fb.query, w))
         goto out;
     int learned = 0;
@@ -580,12 +592,14 @@ static void h_synonym_remove(struct srv_ctx *c, const struct srv_req *r, struct 
 }
 
 const struct srv_route srv_routes_events[] = {
-    {"POST", "/api/v1/events", h_event, KB_ROLE_CUSTOMER, SRV_PUBLIC_CORS | SRV_RATED,
-     "record a click, view, solved or submitted event {type, search_id?, article?, query?, "
-     "visitor?}"},
+    {"POST", "/api/v1/events", h_event, KB_ROLE_CUSTOMER,
+     SRV_PUBLIC_CORS | SRV_RATED | SRV_EVENT,
+     "record a click, view, solved or submitted event {type, search_id?, article?, query?} "
+     "(search_id: the string a search returned; a body's visitor is ignored: the visitor is "
+     "the kb_visitor cookie or X-KB-Visitor header the server issued)"},
     {"POST", "/api/v1/articles/{ref}/feedback", h_feedback, KB_ROLE_CUSTOMER,
-     SRV_PUBLIC_CORS | SRV_RATED, "was this article helpful? {helpful, comment?, search_id?, "
-     "query?}"},
+     SRV_PUBLIC_CORS | SRV_RATED | SRV_EVENT,
+     "was this article helpful? {helpful, comment?, search_id?, query?}"},
     {"GET", "/api/v1/analytics/summary", h_summary, KB_ROLE_ADMIN, 0,
      "every search figure for [from, to) (default the last 30 days), limit per list"},
     {"GET", "/api/v1/analytics/top-queries", h_top_queries, KB_ROLE_ADMIN, 0,

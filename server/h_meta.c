@@ -9,15 +9,24 @@
 #include "routes.h"
 #include "srv.h"
 
+/* Anonymous callers learn only whether the service is up: the counters
+ * move with internal drafts and ticket imports, so they are for staff (and
+ * the replicas, which read them with their primary token). */
 static void h_healthz(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
-    (void)r;
+    struct kb_index *ix = srv_index(c, w);
+    if (!ix) {
+        if (r->who.role < KB_ROLE_AGENT)
+            srv_json(w, 503, json_pack("{s:s}", "status", "unavailable"));
+        return;
+    }
+    if (r->who.role < KB_ROLE_AGENT) {
+        srv_json(w, 200, json_pack("{s:s}", "status", "ok"));
+        return;
+    }
     int64_t last = 0;
     kb_store_outbox_last(c->st, &last, NULL);
     int64_t applied = atomic_load(&c->srv->indexed_seq);
-    struct kb_index *ix = srv_index(c, w);
-    if (!ix)
-        return;
     srv_json(w, 200, json_pack("{s:s, s:I, s:I, s:I, s:I}", "status", "ok", "uptime_seconds",
                                (json_int_t)(time(NULL) - c->srv->started), "changes_written",
                                (json_int_t)last, "changes_indexed", (json_int_t)applied,
@@ -138,7 +147,8 @@ static void h_openapi(struct srv_ctx *c, const struct srv_req *r, struct srv_res
 }
 
 const struct srv_route srv_routes_meta[] = {
-    {"GET", "/healthz", h_healthz, KB_ROLE_CUSTOMER, 0, "liveness and index lag"},
+    {"GET", "/healthz", h_healthz, KB_ROLE_CUSTOMER, 0,
+     "liveness ({\"status\":\"ok\"}, or 503); staff also get the index lag counters"},
     /* Staff only: the document counts are derived from internal content. */
     {"GET", "/metrics", h_metrics, KB_ROLE_AGENT, 0, "Prometheus metrics (staff token)"},
     {"GET", "/api/v1/openapi.json", h_openapi, KB_ROLE_CUSTOMER, SRV_PUBLIC_CORS,

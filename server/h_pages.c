@@ -460,11 +460,12 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         }
         return;
     }
-    int64_t sid = 0;
+    char sid[KB_SID_LEN + 1] = "";
     if (has_words && page == 1) {
         /* For the analytics: what people search for and what finds nothing.
          * The id goes into the page so that help.js can tie clicks to it. */
-        sid = srv_search_log(c, 0, q, r->who.role, "search", res->total, NULL, NULL);
+        srv_sid_text(c, r, srv_search_log(c, 0, q, r->who.role, "search", res->total, NULL,
+                                          NULL), sid);
     }
     /* The topic filters list every topic of the query, not just the one chosen. */
     if (category) {
@@ -507,8 +508,11 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
                       res->more || page > 1 ? "About " : "", (unsigned long long)res->total,
                       res->total == 1 ? "" : "s");
         kb_buf_printf(&b, "<ol class=\"results\" start=\"%zu\"", o.offset + 1);
-        if (sid > 0)
-            kb_buf_printf(&b, " data-search-id=\"%lld\"", (long long)sid);
+        if (sid[0]) {
+            kb_buf_adds(&b, " data-search-id=\"");
+            tpl_esc(&b, sid);
+            kb_buf_addc(&b, '"');
+        }
         if (has_words) {
             kb_buf_adds(&b, " data-query=\"");
             tpl_esc(&b, q);
@@ -938,8 +942,10 @@ static void h_feedback(struct srv_ctx *c, const struct srv_req *r, struct srv_re
     if (!load_article(c, r, w, number, &d))
         return;
     struct kb_buf helpful = KB_BUF_INIT, comment = KB_BUF_INIT, to = KB_BUF_INIT;
+    struct kb_buf sid = KB_BUF_INIT;
     int hv = form_get(r, "helpful", &helpful);
     int cv = form_get(r, "comment", &comment);
+    int sv = form_get(r, "search_id", &sid);
     int yes = hv == 1 && strcmp(kb_buf_str(&helpful), "yes") == 0;
     int no = hv == 1 && strcmp(kb_buf_str(&helpful), "no") == 0;
     if (!yes && !no) {
@@ -959,19 +965,31 @@ static void h_feedback(struct srv_ctx *c, const struct srv_req *r, struct srv_re
     fb.helpful = yes;
     fb.comment = comment.len ? kb_buf_str(&comment) : NULL;
     fb.role = r->who.role;
+    fb.visitor = r->ident_hash;
+    fb.network = r->net_hash;
+    if (sv == 1 && sid.len <= KB_SID_LEN)
+        srv_sid_decode(c, r, kb_buf_str(&sid), &fb.search_id, &fb.bound);
     struct kb_err err;
-    if (kb_feedback_add(c->st, &fb, NULL, NULL, &err) != 0) {
+    int learned = 0;
+    if (kb_feedback_add(c->st, &fb, NULL, &learned, &err) != 0) {
+        if (err.code == KB_ENOTFOUND) { /* not for this reader: as if it never was */
+            tpl_not_found(w, r);
+            goto out;
+        }
         kb_log(KB_LOG_ERROR, "pages: feedback on KB-%lld: %s", (long long)d.number, err.msg);
         tpl_error(w, r, err.code == KB_EINVAL ? 400 : 500, "Sorry, we couldn't save that",
                   "Your feedback was not saved. Please try again in a moment.");
         goto out;
     }
+    if (learned)
+        srv_changed(c->srv);
     srv_article_path(&to, d.number, d.title);
     kb_buf_adds(&to, "?thanks=1#feedback");
     tpl_redirect(w, r, 303, kb_buf_str(&to));
 out:
     kb_buf_release(&helpful);
     kb_buf_release(&comment);
+    kb_buf_release(&sid);
     kb_buf_release(&to);
     kb_doc_release(&d);
 }
@@ -1146,7 +1164,8 @@ const struct srv_route srv_routes_pages[] = {
     {"GET", "/search", h_search, KB_ROLE_CUSTOMER, SRV_RATED, "Search results page (HTML)"},
     {"GET", "/kb/{ref}", h_article, KB_ROLE_CUSTOMER, 0,
      "Article page (HTML); /kb/{number} redirects to the canonical URL"},
-    {"POST", "/kb/{ref}/feedback", h_feedback, KB_ROLE_CUSTOMER, SRV_RAW_BODY | SRV_RATED,
+    {"POST", "/kb/{ref}/feedback", h_feedback, KB_ROLE_CUSTOMER,
+     SRV_RAW_BODY | SRV_RATED | SRV_EVENT,
      "\"Was this helpful?\" form (form-encoded helpful=yes|no, comment)"},
     {"GET", "/contact", h_contact, KB_ROLE_CUSTOMER, 0, "Contact support page (HTML)"},
     {"POST", "/contact", h_contact_post, KB_ROLE_CUSTOMER, SRV_RAW_BODY | SRV_RATED,

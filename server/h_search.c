@@ -92,12 +92,12 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     int64_t sid = log_search(c, o.query, r->who.role, "search", res->total, o.locale);
     /* facets_estimated: the counts were scaled up from the first few hundred
      * matches (counting every match cost ten times the search itself). */
-    json_t *out = json_pack("{s:o, s:I, s:i, s:i, s:b, s:o, s:o, s:b, s:I}", "hits",
+    json_t *out = json_pack("{s:o, s:I, s:i, s:i, s:b, s:o, s:o, s:b, s:o}", "hits",
                             hits_json(res), "total", (json_int_t)res->total, "page", (int)page,
                             "per_page", (int)per_page, "more", res->more, "corrected",
                             res->corrected ? json_string(res->corrected) : json_null(), "facets",
                             facets_json(res), "facets_estimated", res->facets_estimated,
-                            "search_id", (json_int_t)sid);
+                            "search_id", srv_sid_json(c, r, sid));
     kb_result_free(res);
     srv_json(w, 200, out);
 }
@@ -184,8 +184,8 @@ static void h_deflect(struct srv_ctx *c, const struct srv_req *r, struct srv_res
         srv_kb_error(w, &err);
     } else if (ix) {
         int64_t sid = log_search(c, text, KB_ROLE_CUSTOMER, "deflect", res->total, o.locale);
-        srv_json(w, 200, json_pack("{s:o, s:I}", "articles", hits_json(res), "search_id",
-                                   (json_int_t)sid));
+        srv_json(w, 200, json_pack("{s:o, s:o}", "articles", hits_json(res), "search_id",
+                                   srv_sid_json(c, r, sid)));
     }
     kb_result_free(res);
     free(text);

@@ -154,35 +154,44 @@ void srv_req_target(const struct srv_req *r, struct kb_buf *out)
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, &t);
 }
 
-/* ---- rate limiting: a fixed one-second window per address ---- */
+/* ---- rate limiting: a fixed window per key ----
+ * Searches: --rate-limit per client address per second. Events and votes:
+ * --event-rate per visitor (the keyed hash of its identity) per minute. */
 
 #define RL_SLOTS 4096
 struct srv_ratelimit {
     pthread_mutex_t mu;
     struct {
-        char addr[64];
-        time_t sec;
+        char key[64];
+        time_t window;
         unsigned count;
     } slot[RL_SLOTS];
 };
 
 static struct srv_ratelimit the_rl = {PTHREAD_MUTEX_INITIALIZER, {{{0}, 0, 0}}};
+static struct srv_ratelimit event_rl = {PTHREAD_MUTEX_INITIALIZER, {{{0}, 0, 0}}};
 
-static int rate_ok(const char *addr, unsigned limit)
+/* 1 when key may make one more request in the current window of seconds;
+ * else 0 with *retry the seconds until the window ends. */
+static int rate_ok(struct srv_ratelimit *rl, const char *key, unsigned limit, unsigned seconds,
+                   unsigned *retry)
 {
     unsigned h = 2166136261u;
-    for (const char *p = addr; *p; p++)
+    for (const char *p = key; *p; p++)
         h = (h ^ (unsigned char)*p) * 16777619u;
-    time_t now = time(NULL);
-    pthread_mutex_lock(&the_rl.mu);
-    __typeof__(the_rl.slot[0]) *s = &the_rl.slot[h % RL_SLOTS];
-    if (s->sec != now || strcmp(s->addr, addr) != 0) {
-        snprintf(s->addr, sizeof s->addr, "%s", addr);
-        s->sec = now;
+    time_t now = time(NULL), window = now / (time_t)seconds;
+    pthread_mutex_lock(&rl->mu);
+    __typeof__(rl->slot[0]) *s = &rl->slot[h % RL_SLOTS];
+    if (s->window != window || strcmp(s->key, key) != 0) {
+        snprintf(s->key, sizeof s->key, "%s", key);
+        s->window = window;
         s->count = 0;
     }
     int ok = ++s->count <= limit;
-    pthread_mutex_unlock(&the_rl.mu);
+    pthread_mutex_unlock(&rl->mu);
+    *retry = (unsigned)((window + 1) * (time_t)seconds - now);
+    if (*retry < 1)
+        *retry = 1;
     return ok;
 }
 
@@ -279,8 +288,10 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct srv_resp *w
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (!w->type || strncmp(w->type, "application/json", 16) == 0)
         MHD_add_response_header(resp, "Cache-Control", "no-store");
-    if (cors)
+    if (cors) {
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+        MHD_add_response_header(resp, "Access-Control-Expose-Headers", SRV_VISITOR_HEADER);
+    }
     /* Extra headers, one "Name: value" per line. */
     const char *h = kb_buf_str(&w->headers);
     while (*h) {
@@ -307,8 +318,38 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct srv_resp *w
     return ret;
 }
 
+/* Routes whose answers caches may keep (Cache-Control: public): no visitor
+ * id is issued on them. */
+static int cacheable_route(const char *pattern)
+{
+    static const char *const cached[] = {"/static/*", "/favicon.ico", "/sitemap.xml",
+                                         "/opensearch.xml", NULL};
+    for (size_t i = 0; cached[i]; i++)
+        if (strcmp(pattern, cached[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The per-visitor limit on events and votes; 0, or fills w with a 429. */
+static int event_rate_check(const struct srv_req *r, struct srv_resp *w)
+{
+    unsigned retry;
+    if (!g_srv->opts.event_rate ||
+        rate_ok(&event_rl, r->ident_hash, g_srv->opts.event_rate, 60, &retry))
+        return 0;
+    char v[16];
+    snprintf(v, sizeof v, "%u", retry);
+    srv_header_add(w, "Retry-After", v);
+    srv_error(w, 429, "rate_limited",
+              "too many events from this visitor: at most %u a minute; try again in %u s",
+              g_srv->opts.event_rate, retry);
+    return -1;
+}
+
+/* *staff is set when the caller was authenticated as agent or above. */
 static void dispatch(struct MHD_Connection *conn, const char *url, const char *method,
-                     struct rq *rq, struct srv_resp *w, int *cors, const char **route_name)
+                     struct rq *rq, struct srv_resp *w, int *cors, const char **route_name,
+                     int *staff)
 {
     struct srv_match m;
     memset(&m, 0, sizeof m);
@@ -338,7 +379,7 @@ static void dispatch(struct MHD_Connection *conn, const char *url, const char *m
         if (m.cors) {
             *cors = 1;
             srv_header_add(w, "Access-Control-Allow-Methods", m.allow);
-            srv_header_add(w, "Access-Control-Allow-Headers", "Content-Type");
+            srv_header_add(w, "Access-Control-Allow-Headers", "Content-Type, " SRV_VISITOR_HEADER);
             srv_header_add(w, "Access-Control-Max-Age", "86400");
         }
         return;
@@ -381,16 +422,23 @@ static void dispatch(struct MHD_Connection *conn, const char *url, const char *m
         srv_error(w, 400, "bad_request", "the request body is not valid UTF-8");
         return;
     }
+    /* Who this is: a visitor id is issued to anyone who presents no
+     * credentials (a customer) and has none yet. */
+    int credentials = srv_header(&r, "Authorization") || srv_cookie(&r, "kb_session");
+    srv_visitor_resolve(g_srv, &r, !credentials && !cacheable_route(route->pattern));
+    if ((route->flags & SRV_EVENT) && event_rate_check(&r, w))
+        return;
     /* A replica or shard reader sends writes to the primary, which checks
      * the credentials itself. */
     if (srv_scale_forwards(route, method)) {
         srv_scale_forward(c, &r, route, w);
+        srv_visitor_headers(g_srv, &r, w);
         return;
     }
     int auth = srv_auth_resolve(c, &r, &r.who);
     /* A session or token newer than a replica's store copy (unknown there,
      * or not yet with its role): the primary knows it. */
-    if (srv_scale.replica_of && (srv_header(&r, "Authorization") || srv_header(&r, "Cookie")) &&
+    if (srv_scale.replica_of && credentials &&
         (auth != 0 || r.who.role < route->min_role)) {
         srv_scale_forward(c, &r, route, w);
         return;
@@ -411,14 +459,17 @@ static void dispatch(struct MHD_Connection *conn, const char *url, const char *m
         srv_error(w, 403, "forbidden", "cross-site request refused: Origin does not match Host");
         return;
     }
+    *staff = r.who.role >= KB_ROLE_AGENT;
+    unsigned retry;
     if ((route->flags & SRV_RATED) && g_srv->opts.rate_limit &&
-        !rate_ok(client, g_srv->opts.rate_limit)) {
+        !rate_ok(&the_rl, client, g_srv->opts.rate_limit, 1, &retry)) {
         srv_header_add(w, "Retry-After", "1");
         srv_error(w, 429, "rate_limited", "too many requests from %s; slow down", client);
         return;
     }
     route->fn(c, &r, w);
     srv_scale_fallback(&r, route, w);
+    srv_visitor_headers(g_srv, &r, w);
 }
 
 /* ---- slow clients ----------------------------------------------------------
@@ -604,7 +655,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     w.status = 200;
     kb_buf_init(&w.body);
     kb_buf_init(&w.headers);
-    int cors = 0;
+    int cors = 0, staff = 0;
     const char *route = NULL;
     if (rq->bad_framing) {
         srv_error(&w, 400, "bad_request",
@@ -615,9 +666,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         srv_error(&w, 413, "too_large", "request body is larger than %zu bytes",
                   g_srv->opts.max_body);
     } else {
-        dispatch(conn, url, method, rq, &w, &cors, &route);
+        dispatch(conn, url, method, rq, &w, &cors, &route, &staff);
     }
-    srv_scale_decorate(route, &w);
+    srv_scale_decorate(route, staff, &w);
     if (w.status >= 500)
         kb_log(KB_LOG_ERROR, "server: %s %s -> %d", method, url, w.status);
     srv_metrics_observe(g_srv, route, method, w.status, now_s() - t0);

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "kb/capability.h"
+#include "kb/learn.h"
 #include "kb/log.h"
 #include "kb/result_cache.h"
 #include "scaleout.h"
@@ -26,6 +28,10 @@ static void usage(FILE *f)
             "  --threads N         worker threads (default: the number of cores)\n"
             "  --max-body BYTES    largest request body (default 1048576; 413 past it)\n"
             "  --rate-limit N      search requests per client address per second (0 = off)\n"
+            "  --event-rate N      events and votes per visitor per minute (default 60; 0 = off)\n"
+            "  --learn-k N         distinct customers (and networks) who must use a word before\n"
+            "                      it teaches a public article (1-1000; default 3; kept in the\n"
+            "                      store, so it stays until changed)\n"
             "  --trust-proxy       take the client address from X-Forwarded-For\n"
             "  --secure-cookies    mark session cookies Secure (serving over HTTPS)\n"
             "  --public-url URL    absolute base URL for canonical links and the sitemap\n"
@@ -103,6 +109,7 @@ int main(int argc, char **argv)
     o->web_dir = "web";
     o->idle_timeout = 30;
     o->search_cache_mb = 64;
+    o->event_rate = 60;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long n;
@@ -144,6 +151,18 @@ int main(int argc, char **argv)
             if (parse_num(a, argv[++i], 1000000, &n))
                 return 2;
             o->rate_limit = (unsigned)n;
+        } else if (strcmp(a, "--event-rate") == 0) {
+            if (parse_num(a, argv[++i], 1000000, &n))
+                return 2;
+            o->event_rate = (unsigned)n;
+        } else if (strcmp(a, "--learn-k") == 0) {
+            if (parse_num(a, argv[++i], KB_LEARN_K_MAX, &n))
+                return 2;
+            if (n < 1) {
+                fprintf(stderr, "kb-server: --learn-k must be from 1 to %d\n", KB_LEARN_K_MAX);
+                return 2;
+            }
+            o->learn_k = (int)n;
         } else if (strcmp(a, "--idle-timeout") == 0) {
             if (parse_num(a, argv[++i], 86400, &n) || n == 0) {
                 if (n == 0)
@@ -201,8 +220,14 @@ int main(int argc, char **argv)
     } else if (kb_store_open(s.store_path, &st, &err) != 0) {
         fprintf(stderr, "kb-server: %s\n", err.msg);
         return 1;
+    } else if (kb_cap_keys_load(st, &s.caps, &err) != 0 ||
+               (o->learn_k && !readonly && kb_learn_set_k(st, o->learn_k, &err) != 0)) {
+        fprintf(stderr, "kb-server: %s\n", err.msg);
+        kb_store_close(st);
+        return 1;
     }
     kb_store_close(st);
+    s.node = srv_scale.replica_of ? 1 : 0;
     struct kb_index *ix = NULL;
     int rc = readonly ? 0 : kb_index_open(s.index_dir, KB_INDEX_WRITE, &ix, &err);
     if (rc && rc != KB_EBUSY) {

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "fwd_http.h"
+#include "kb/capability.h"
 #include "kb/events.h"
 #include "kb/log.h"
 #include "kb/search.h"
@@ -506,12 +507,15 @@ static void *snapshot_main(void *arg)
 
 /* ---- the primary's revision, the copy's, and the lag ---- */
 
+/* The primary's counters are for staff: asked with the primary token. */
 static int probe_primary(int64_t *indexed, int64_t *written)
 {
     struct fwd_resp resp;
     struct kb_err err;
+    char hdr[400];
+    snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", R.token);
     fwd_resp_init(&resp);
-    int ok = fwd_request(R.host, R.port, "GET", "/healthz", NULL, NULL, 0, PROBE_TIMEOUT_MS,
+    int ok = fwd_request(R.host, R.port, "GET", "/healthz", hdr, NULL, 0, PROBE_TIMEOUT_MS,
                          65536, &resp, &err) == 0 && resp.status == 200;
     if (ok) {
         json_t *j = json_loadb(resp.body.data, resp.body.len, 0, NULL);
@@ -622,7 +626,8 @@ static double lag_seconds(void)
 
 /* ---- forwarding and the event spool ---- */
 
-static char *translate_search_id(const char *body, size_t len, int *unshipped);
+static char *translate_search_id(const char *body, size_t len, const char *ident,
+                                 int *unshipped);
 
 static int is_event_route(const struct srv_route *route)
 {
@@ -658,6 +663,10 @@ static void request_headers(const struct srv_req *r, struct kb_buf *h)
                                         "Accept-Language", NULL};
     for (size_t i = 0; names[i]; i++)
         add_fwd_header(h, r, names[i]);
+    /* The visitor this replica verified or just issued: the primary counts
+     * the same visitor (it believes only ids its own secret signed). */
+    if (r->visitor[0])
+        kb_buf_printf(h, SRV_VISITOR_HEADER ": %s\r\n", r->visitor);
     /* The primary (with --trust-proxy) sees the customer, not the replica. */
     kb_buf_printf(h, "X-Forwarded-For: %s\r\n", r->client);
 }
@@ -668,8 +677,8 @@ static unsigned spool_counter;
  * the event or nothing, never half of one. */
 static int spool_event(const struct srv_req *r, const char *target, const char *headers)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s%}", "method", r->method, "target", target,
-                          "headers", headers, "body", r->body, r->body_len);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s%, s:s}", "method", r->method, "target", target,
+                          "headers", headers, "body", r->body, r->body_len, "ident", r->ident);
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     if (!text)
@@ -714,17 +723,18 @@ static unsigned drain_spool(void)
         char path[4400];
         snprintf(path, sizeof path, "%s/%s", R.spool_dir, list[i]->d_name);
         json_t *j = json_load_file(path, 0, NULL);
-        const char *method = NULL, *target = NULL, *headers = NULL, *body = NULL;
+        const char *method = NULL, *target = NULL, *headers = NULL, *body = NULL, *ident = "";
         size_t body_len = 0;
-        if (!j || json_unpack(j, "{s:s, s:s, s:s, s:s%}", "method", &method, "target", &target,
-                              "headers", &headers, "body", &body, &body_len) != 0) {
+        if (!j || json_unpack(j, "{s:s, s:s, s:s, s:s%, s?s}", "method", &method, "target",
+                              &target, "headers", &headers, "body", &body, &body_len, "ident",
+                              &ident) != 0) {
             kb_log(KB_LOG_ERROR, "replica: dropping unreadable spooled event '%s'", path);
             json_decref(j);
             unlink(path);
             continue;
         }
         int unshipped;
-        char *tbody = translate_search_id(body, body_len, &unshipped);
+        char *tbody = translate_search_id(body, body_len, ident, &unshipped);
         if (tbody) {
             body = tbody;
             body_len = strlen(tbody);
@@ -807,7 +817,8 @@ void srv_scale_forward(struct srv_ctx *c, const struct srv_req *r, const struct 
      * waits in the spool for its search (shipped first, within a second). */
     struct srv_req translated;
     int unshipped = 0;
-    char *body_copy = event ? translate_search_id(r->body, r->body_len, &unshipped) : NULL;
+    char *body_copy =
+        event ? translate_search_id(r->body, r->body_len, r->ident, &unshipped) : NULL;
     int must_wait = unshipped && strcmp(route->pattern, "/api/v1/events") == 0;
     if (body_copy && !must_wait) {
         translated = *r;
@@ -1073,21 +1084,39 @@ static void ship_searches(struct ship_src *cur, struct ship_src *old)
 }
 
 /* The search_id in an event's JSON body, made the primary's: kept when it is
- * the primary's already, translated when shipped, else dropped (the event
- * still counts, under its query). Returns the new body (caller frees) or
- * NULL to send the body as it is. *unshipped tells that the search was
- * this replica's but not yet shipped. */
-static char *translate_search_id(const char *body, size_t len, int *unshipped)
+ * the primary's already (or no search id of this install: the primary
+ * records the event without a search), translated when shipped, else
+ * dropped (the event still counts, under its query). A search id of this
+ * replica is decoded with the poster's identity (ident) and made again as
+ * the primary's, bound to the same role and ident when it was bound to
+ * them, to nobody otherwise; the primary checks the role itself. Returns
+ * the new body (caller frees) or NULL to send the body as it is.
+ * *unshipped tells that the search was this replica's but not yet shipped. */
+static char *translate_search_id(const char *body, size_t len, const char *ident,
+                                 int *unshipped)
 {
     *unshipped = 0;
     json_t *j = len ? json_loadb(body, len, 0, NULL) : NULL;
     json_t *v = json_object_get(j, "search_id");
     char *out = NULL;
-    if (json_is_integer(v) && json_integer_value(v) > LOCAL_ID_MIN) {
-        int64_t p = id_map_get(json_integer_value(v));
-        if (p > 0)
-            json_object_set_new(j, "search_id", json_integer(p));
-        else {
+    const struct kb_cap_keys *caps = &R.srv->caps;
+    int64_t id = 0;
+    uint32_t node = 0;
+    int bound = 0, role = KB_ROLE_CUSTOMER;
+    if (json_is_string(v) &&
+        kb_sid_decode(caps, json_string_value(v), role, ident, &id, &node, &bound) == 0 &&
+        node == R.srv->node && id > LOCAL_ID_MIN) {
+        /* The role it was issued to, if to this ident at all. */
+        for (int k = KB_ROLE_CUSTOMER; k <= KB_ROLE_ADMIN && !bound; k++) {
+            kb_sid_decode(caps, json_string_value(v), k, ident, &id, &node, &bound);
+            role = k;
+        }
+        int64_t p = id_map_get(id);
+        if (p > 0) {
+            char sid[KB_SID_LEN + 1];
+            kb_sid_encode(caps, p, 0, role, bound ? ident : NULL, sid);
+            json_object_set_new(j, "search_id", json_string(sid));
+        } else {
             json_object_del(j, "search_id");
             *unshipped = 1;
         }
@@ -1117,10 +1146,12 @@ static void *forwarder_main(void *arg)
 
 /* ---- /healthz and /metrics ---- */
 
-void srv_scale_decorate(const char *route, struct srv_resp *w)
+void srv_scale_decorate(const char *route, int staff, struct srv_resp *w)
 {
     if (!route || w->status != 200 || !srv_scale_readonly())
         return;
+    if (!staff && strcmp(route, "/healthz") == 0)
+        return; /* anonymous callers learn only that the service is up */
     int up = srv_scale.replica_of ? atomic_load(&R.primary_up) : 0;
     double lag = srv_scale.replica_of ? lag_seconds() : 0;
     if (strcmp(route, "/healthz") == 0) {
@@ -1331,6 +1362,15 @@ int srv_scale_start(struct srv *s, struct kb_err *err)
                               "within 15 s (is the primary run with --replication-port %s?)",
                               srv_scale.replicate_from, srv_scale.replicate_from);
     }
+    /* The keys of search ids and visitor ids: the primary's secret, in its
+     * store copy. */
+    struct kb_store *st = NULL;
+    int rc = kb_store_open(R.store_path, &st, err);
+    if (rc == 0)
+        rc = kb_cap_keys_load(st, &s->caps, err);
+    kb_store_close(st);
+    if (rc != 0)
+        return rc;
     if (pthread_create(&R.monitor, NULL, monitor_main, s) != 0)
         return kb_err_set(err, KB_EIO, "cannot start the replica monitor");
     R.threads |= 1;

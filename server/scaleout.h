@@ -74,7 +74,8 @@ void srv_scale_forward(struct srv_ctx *c, const struct srv_req *r, const struct 
  * copy does not have yet (published since the copy was taken) from the
  * primary, which applies the same role checks. Returns 1 when it replaced w. */
 int srv_scale_fallback(const struct srv_req *r, const struct srv_route *route, struct srv_resp *w);
-/* Adds replication lag and shard facts to /healthz and /metrics answers. */
-void srv_scale_decorate(const char *route, struct srv_resp *w);
+/* Adds replication lag and shard facts to /healthz answers for staff
+ * (staff: the caller is agent or above) and to /metrics. */
+void srv_scale_decorate(const char *route, int staff, struct srv_resp *w);
 
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "kb/buf.h"
+#include "kb/capability.h"
 #include "kb/index.h"
 #include "kb/search.h"
 #include "kb/store.h"
@@ -41,6 +42,8 @@ struct srv_opts {
     const char *public_url;/* absolute base for canonical links and sitemap, or NULL */
     unsigned idle_timeout; /* seconds before an idle or slow connection is closed */
     unsigned search_cache_mb; /* result cache for search and typeahead; 0 = off */
+    unsigned event_rate;   /* events and votes per visitor per minute; 0 = off */
+    int learn_k;           /* --learn-k: set the store's k at start; 0 = leave it */
 };
 
 /* Process-wide state. */
@@ -59,6 +62,8 @@ struct srv {
     struct srv_metrics *metrics;
     struct srv_ratelimit *ratelimit;
     time_t started;
+    struct kb_cap_keys caps; /* from the store's install secret (a replica's copy has it too) */
+    uint32_t node;           /* in search ids: 0 on a primary, 1 on a replica */
 };
 
 /* Per-thread handles, created on a thread's first request. */
@@ -80,6 +85,12 @@ struct srv_req {
     int nparams;
     struct srv_who who;
     void *conn;             /* opaque, for srv_arg/srv_header */
+    /* Who this is, for the learning rules and rate limits (visitor.c). */
+    char visitor[KB_VISITOR_LEN + 1]; /* a signed visitor id this install issued, or "" */
+    char ident[KB_VISITOR_LEN + 72];  /* visitor, or "addr:" + client when there is none */
+    char ident_hash[33];              /* kb_cap_hash of ident */
+    char net_hash[33];                /* kb_cap_hash of the client's network */
+    int visitor_issued;               /* visitor was made for this request: send it back */
 };
 
 struct srv_resp {
@@ -97,7 +108,8 @@ enum {
     SRV_PUBLIC_CORS = 1, /* callable from other origins (the widget): ACAO * */
     SRV_NO_CSRF = 2,     /* state-changing but exempt from the Origin check (login) */
     SRV_RATED = 4,       /* counted by --rate-limit */
-    SRV_RAW_BODY = 8     /* body is not JSON (JSONL imports): skip the JSON check */
+    SRV_RAW_BODY = 8,    /* body is not JSON (JSONL imports): skip the JSON check */
+    SRV_EVENT = 16       /* an event or vote: counted by --event-rate per visitor */
 };
 
 struct srv_route {
@@ -170,6 +182,34 @@ void srv_article_path(struct kb_buf *b, int64_t number, const char *title);
 /* Hit -> JSON object (id, number, title, url, snippet, category, kind,
  * audience, score, locale). */
 json_t *srv_hit_json(const struct kb_hit *h);
+
+/* ---- visitors and search ids (visitor.c, search_id.c) ---- */
+#define SRV_VISITOR_COOKIE "kb_visitor"
+#define SRV_VISITOR_HEADER "X-KB-Visitor"
+/* Fills r's visitor, ident, ident_hash and net_hash from the X-KB-Visitor
+ * header or the kb_visitor cookie (believed only when signed here). With
+ * issue set and no valid id, makes a new visitor id for r (visitor_issued). */
+void srv_visitor_resolve(struct srv *s, struct srv_req *r, int issue);
+/* When r's visitor was issued for it: the Set-Cookie and X-KB-Visitor
+ * headers that hand it to the client. */
+void srv_visitor_headers(const struct srv *s, const struct srv_req *r, struct srv_resp *w);
+/* The search_id a search answer carries: the capability string for search
+ * number id, issued to r's role and ident; JSON null when id is 0. New
+ * reference for the caller. */
+json_t *srv_sid_json(struct srv_ctx *c, const struct srv_req *r, int64_t id);
+/* The same into out ("" when id is 0). */
+void srv_sid_text(struct srv_ctx *c, const struct srv_req *r, int64_t id,
+                  char out[KB_SID_LEN + 1]);
+/* Reads the optional "search_id" of obj. A string is decoded against r's
+ * role and ident: *id gets the search number when this server issued it
+ * (0 when forged, altered or another node's), *bound whether it was issued
+ * to r. Returns 0, or fills w with a 400 naming the field (an integer, or
+ * another type) and returns -1. */
+int srv_sid_get(struct srv_ctx *c, const struct srv_req *r, json_t *obj, int64_t *id,
+                int *bound, struct srv_resp *w);
+/* Decodes text as above (NULL or "" = none). */
+void srv_sid_decode(struct srv_ctx *c, const struct srv_req *r, const char *text, int64_t *id,
+                    int *bound);
 
 /* ---- auth (h_auth.c) ---- */
 /* Resolves the session cookie or bearer token of r into who (anonymous:

@@ -240,7 +240,7 @@
   /* ---- search results: log the click ---- */
 
   function results(ol) {
-    var sid = parseInt(ol.getAttribute('data-search-id') || '0', 10) || 0;
+    var sid = ol.getAttribute('data-search-id') || ''; /* opaque: never a number */
     var query = ol.getAttribute('data-query') || '';
     function opened(e) {
       var a = e.target.closest('a');
@@ -442,7 +442,7 @@
     done.setAttribute('role', 'status');
     form.parentNode.insertBefore(done, form);
 
-    var sid = 0, seq = 0, timer = 0, last = '', articles = [];
+    var sid = '', seq = 0, timer = 0, last = '', articles = [];
 
     function makeItem() {
       var li = el('li');
@@ -463,7 +463,7 @@
       li.children[2].textContent = h.ref || '';
     }
     function show(d) {
-      sid = d.search_id || 0;
+      sid = typeof d.search_id === 'string' ? d.search_id : '';
       articles = (d.articles || []).filter(function (h) { return h.url; });
       syncList(ul, articles, makeItem, fillItem);
       box.hidden = !articles.length;
@@ -479,7 +479,7 @@
       if ((s + t).length < DEFLECT_MIN) {
         seq++;
         last = '';
-        show({ articles: [], search_id: 0 });
+        show({ articles: [], search_id: '' });
         return;
       }
       if (key === last) return;

@@ -15,9 +15,13 @@
  * shadow root, so the host's styles don't reach in and ours don't leak out;
  * custom properties --kb-brand and --kb-font on the host element theme it.
  * Requests go only to the public API, which allows any origin, and never
- * carry cookies. Untrusted text goes into textContent; only the server's
- * snippets (escaped, with <mark>) and sanitised article bodies are parsed as
- * HTML, in an inert document first. */
+ * carry cookies: the visitor id the server issues (response header
+ * X-KB-Visitor) is kept in localStorage and sent back in that header, so
+ * that the searches and the "solved" that follows are the same visitor's.
+ * search_id is an opaque string, passed back as it came. Untrusted text
+ * goes into textContent; only the server's snippets (escaped, with <mark>)
+ * and sanitised article bodies are parsed as HTML, in an inert document
+ * first. */
 (function () {
   'use strict';
 
@@ -113,14 +117,36 @@
     return e;
   }
 
-  function request(path, body) {
+  /* The visitor id the Help Center issued us (signed by the server: only
+   * its own are believed), per host site. */
+  var VISITOR_KEY = 'kb.visitor:' + BASE;
+  var visitor = '';
+  try { visitor = localStorage.getItem(VISITOR_KEY) || ''; } catch (e) { /* blocked */ }
+
+  function keepVisitor(r) {
+    var v = r.headers.get('X-KB-Visitor');
+    if (v && v !== visitor && /^[A-Za-z0-9._-]{1,100}$/.test(v)) {
+      visitor = v;
+      try { localStorage.setItem(VISITOR_KEY, v); } catch (e) { /* kept for this page */ }
+    }
+    return r;
+  }
+
+  function options(body, extra) {
     var opt = { credentials: 'omit', mode: 'cors' };
+    if (visitor) opt.headers = { 'X-KB-Visitor': visitor };
     if (body) {
       opt.method = 'POST';
-      /* A string body is text/plain: a simple CORS request, no preflight. */
+      /* A string body is text/plain: no JSON content type to pre-flight. */
       opt.body = JSON.stringify(body);
     }
-    return fetch(API + path, opt).then(function (r) {
+    if (extra) for (var k in extra) opt[k] = extra[k];
+    return opt;
+  }
+
+  function request(path, body) {
+    return fetch(API + path, options(body)).then(function (r) {
+      keepVisitor(r);
       if (!r.ok) throw new Error('HTTP ' + r.status);
       return r.json();
     });
@@ -128,8 +154,8 @@
 
   function logEvent(ev) {
     try {
-      fetch(API + '/events', { method: 'POST', body: JSON.stringify(ev), credentials: 'omit',
-                               mode: 'cors', keepalive: true }).catch(function () {});
+      fetch(API + '/events', options(ev, { keepalive: true }))
+        .then(keepVisitor).catch(function () {});
     } catch (e) { /* not important enough to fail for */ }
   }
 
@@ -397,7 +423,7 @@
     }
 
     function showArticle(hit, from) {
-      current = { hit: hit, search_id: from.search_id || 0, query: from.query || '' };
+      current = { hit: hit, search_id: from.search_id || '', query: from.query || '' };
       returnFocus = root.activeElement;
       home.hidden = true;
       art.hidden = false;
@@ -556,7 +582,7 @@
     });
 
     /* results */
-    var results = [], resultsSid = 0, resultsQuery = '';
+    var results = [], resultsSid = '', resultsQuery = '';
     function makeItem() {
       var li = el('li');
       li.appendChild(el('a'));
@@ -583,7 +609,7 @@
       request('/search?per_page=5&kind=article&q=' + encodeURIComponent(text)).then(function (d) {
         if (my !== seq) return;
         results = (d.hits || []).filter(function (h) { return h.url; });
-        resultsSid = d.search_id || 0;
+        resultsSid = typeof d.search_id === 'string' ? d.search_id : '';
         resultsQuery = text;
         syncList(resultsList, results, makeItem, fillItem);
         resultsH.textContent = results.length ? 'Results' : 'No articles found';
@@ -607,7 +633,7 @@
     });
 
     /* deflection */
-    var found = [], foundSid = 0, dseq = 0, dtimer = 0, dlast = '';
+    var found = [], foundSid = '', dseq = 0, dtimer = 0, dlast = '';
     askOpen.addEventListener('click', function () {
       var open = askForm.hidden;
       askForm.hidden = !open;
@@ -638,7 +664,7 @@
       request('/deflect', b).then(function (d) {
         if (my !== dseq) return;
         found = (d.articles || []).filter(function (h) { return h.url; });
-        foundSid = d.search_id || 0;
+        foundSid = typeof d.search_id === 'string' ? d.search_id : '';
         syncList(matches, found, makeItem, fillItem);
         matchesBox.hidden = !found.length;
         askLive.textContent = found.length

@@ -85,13 +85,25 @@ def index_counts(srv):
     return out
 
 
+_health_tokens = {}
+
+
+def staff_health(srv, timeout=10):
+    """The staff /healthz of srv (its counters are not for anonymous callers),
+    with an agent token made once per data directory."""
+    tok = _health_tokens.get(srv.data)
+    if not tok:
+        tok = _health_tokens[srv.data] = make_token(srv.data, "agent", "health-probe")
+    return srv.get("/healthz", timeout=timeout, headers={"Authorization": "Bearer " + tok})
+
+
 def wait_drained(srv, timeout=20):
     """Polls /healthz until no change is pending; returns the last answer."""
     deadline = time.time() + timeout
     last = None
     while time.time() < deadline:
         try:
-            r = srv.get("/healthz", timeout=10)
+            r = staff_health(srv)
             if r.status_code == 200:
                 last = r.json()
                 if last["pending"] == 0:

@@ -27,6 +27,34 @@ def run_indexer(data, *args, check=True, timeout=600, input=None):
     return p
 
 
+def sid_number(data, sid):
+    """(search number, node) inside an opaque search_id, read with the install
+    secret in DATA's store (tests only: clients never can). The layout is
+    kb/capability.c's: base64url of nonce (16) | number and node, XChaCha20
+    with a key derived from the secret (12) | macs."""
+    import base64
+    import ctypes
+    import ctypes.util
+    import sqlite3
+    con = sqlite3.connect(os.path.join(str(data), "kb.sqlite3"), timeout=10)
+    try:
+        secret = bytes.fromhex(con.execute("SELECT value FROM meta WHERE key = "
+                                           "'install_secret'").fetchone()[0])
+    finally:
+        con.close()
+    na = ctypes.CDLL(ctypes.util.find_library("sodium"))
+    assert na.sodium_init() >= 0
+    key = ctypes.create_string_buffer(32)
+    na.crypto_kdf_derive_from_key(key, ctypes.c_size_t(32), ctypes.c_uint64(2), b"kb-caps1",
+                                  secret)
+    raw = base64.urlsafe_b64decode(sid + "=" * (-len(sid) % 4))
+    assert len(raw) == 52, sid
+    body = ctypes.create_string_buffer(raw[16:28], 12)
+    na.crypto_stream_xchacha20_xor(body, body, ctypes.c_ulonglong(12), raw[:16] + bytes(8), key)
+    b = body.raw
+    return int.from_bytes(b[:8], "little"), int.from_bytes(b[8:12], "little")
+
+
 def query_json(data, *args):
     p = run_indexer(data, "query", "--json", *args)
     return json.loads(p.stdout)

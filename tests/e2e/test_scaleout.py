@@ -17,7 +17,7 @@ import uuid
 import pytest
 import requests
 
-from kbtest import SAMPLES, SERVER, run_indexer
+from kbtest import SAMPLES, SERVER, run_indexer, sid_number
 from server import KbServer, add_user
 
 WRITER = ("writer1", "writer-password-1")
@@ -94,7 +94,9 @@ def cluster(tmp_path_factory):
     c.writer = {"Authorization": "Bearer " + token(c.kb, "writer", "w-token")}
     c.agent = {"Authorization": "Bearer " + token(c.kb, "agent", "a-token")}
     tokfile = base / "primary-token"
-    tokfile.write_text(token(c.kb, "admin", "replication") + "\n")
+    admin_token = token(c.kb, "admin", "replication")
+    c.admin_auth = {"Authorization": "Bearer " + admin_token}
+    tokfile.write_text(admin_token + "\n")
     tokfile.chmod(0o600)
 
     # Shards of the same documents, before anything changes them.
@@ -256,10 +258,13 @@ def test_sign_in_and_write_through_a_replica(cluster):
 
 def test_lag_is_reported(cluster):
     for srv in cluster.replicas:
-        h = requests.get(srv.url("/healthz"), timeout=30).json()
+        admin = {"Authorization": "Bearer " + cluster.tokfile.read_text().strip()}
+        # The counters are for staff; anonymous callers learn only "up".
+        anon = requests.get(srv.url("/healthz"), timeout=30)
+        assert anon.status_code == 200 and anon.json() == {"status": "ok"}
+        h = requests.get(srv.url("/healthz"), headers=admin, timeout=30).json()
         assert h["replica"]["primary_reachable"] is True
         assert 0 <= h["replica"]["lag_seconds"] < 5
-        admin = {"Authorization": "Bearer " + cluster.tokfile.read_text().strip()}
         m = requests.get(srv.url("/metrics"), headers=admin, timeout=30).text
         assert "kb_replica_lag_seconds" in m and "kb_replica_primary_up 1" in m
 
@@ -275,10 +280,10 @@ def test_bad_options_are_named(cluster, tmp_path):
         assert p.returncode != 0 and says in p.stderr, (args, p.stderr)
 
 
-def events_with(db, visitor):
+def events_with(db, query):
     con = sqlite3.connect(str(db), timeout=10)
     try:
-        return con.execute("SELECT count(*) FROM events WHERE visitor = ?", (visitor,)).fetchone()[0]
+        return con.execute("SELECT count(*) FROM events WHERE query = ?", (query,)).fetchone()[0]
     finally:
         con.close()
 
@@ -288,6 +293,7 @@ def test_replica_searches_and_clicks_reach_the_primary_log(cluster):
     word = "router " + uuid.uuid4().hex[:8]
     r = requests.get(c.replicas[1].url("/api/v1/search"), params={"q": word}, timeout=30).json()
     sid, num = r["search_id"], r["hits"][0]["number"]
+    assert isinstance(sid, str) and sid_number(c.kb, sid)[1] == 1  # the replica's own
     # A click right away: its search is shipped first, then the click, linked to it.
     r = requests.post(c.replicas[1].url("/api/v1/events"), timeout=30,
                       json={"type": "click", "search_id": sid, "article": num})
@@ -311,7 +317,7 @@ def test_replica_searches_and_clicks_reach_the_primary_log(cluster):
 
 def test_replicas_keep_serving_and_keep_events_when_the_primary_stops(cluster):
     c = cluster
-    visitor = "v-" + uuid.uuid4().hex[:10]
+    marker = "spooled " + uuid.uuid4().hex[:10]
     num = requests.get(c.replicas[0].url("/api/v1/search"), params={"q": "router"},
                        timeout=30).json()["hits"][0]["number"]
     before = {i: hits(s, "router") for i, s in enumerate(c.replicas)}
@@ -322,23 +328,24 @@ def test_replicas_keep_serving_and_keep_events_when_the_primary_stops(cluster):
             assert requests.get(srv.url("/api/v1/articles/%d" % num), timeout=30).status_code == 200
         for k in range(3):
             r = requests.post(c.replicas[k % 2].url("/api/v1/events"), timeout=30,
-                              json={"type": "view", "article": num, "visitor": visitor})
+                              json={"type": "view", "article": num, "query": marker})
             assert r.status_code == 202, r.text
         r = requests.post(c.replicas[0].url("/api/v1/articles"), headers=c.writer, timeout=30,
                           json={"title": "x", "body": "y"})
         assert r.status_code == 503 and "primary" in r.text
         time.sleep(1.2)
-        h = requests.get(c.replicas[0].url("/healthz"), timeout=30).json()["replica"]
+        h = requests.get(c.replicas[0].url("/healthz"), timeout=30,
+                         headers=c.admin_auth).json()["replica"]
         assert h["primary_reachable"] is False and h["lag_seconds"] >= 1
         assert h["events_spooled"] >= 1
     finally:
         c.primary = KbServer(c.kb, "--listen", "127.0.0.1:%d" % c.primary_port, "--threads", "4",
                              "--replication-port", "127.0.0.1:%d" % c.repl_port).start()
     deadline = time.monotonic() + 15
-    while events_with(c.kb / "kb.sqlite3", visitor) < 3:
+    while events_with(c.kb / "kb.sqlite3", marker) < 3:
         assert time.monotonic() < deadline, "spooled events never reached the primary"
         time.sleep(0.2)
-    assert events_with(c.kb / "kb.sqlite3", visitor) == 3
+    assert events_with(c.kb / "kb.sqlite3", marker) == 3
     # And replication carries on.
     word = "quorvel" + uuid.uuid4().hex[:8]
     n, t0 = publish(c, c.primary, "Quorvel %s" % word, "The %s step." % word)

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from kbchaos import make_token
-from kbtest import SAMPLES, run_indexer
+from kbtest import SAMPLES, run_indexer, sid_number
 from server import KbServer, add_user
 
 INTERNAL_WORDS = ["Kestrel", "nimbusctl", "Osprey", "NR-4471"]
@@ -51,7 +51,8 @@ def test_customer_search_returns_public_articles_with_highlights(srv):
     h = r["hits"][0]
     assert h["ref"] == "KB-%d" % h["number"] and h["url"].startswith("/kb/%d-" % h["number"])
     assert "<mark>" in h["snippet"]
-    assert isinstance(r["search_id"], int) and r["search_id"] > 0
+    # An opaque string (a capability), never a number a client could round.
+    assert isinstance(r["search_id"], str) and sid_number(srv.data, r["search_id"])[0] > 0
     assert r["facets"] and all(f["count"] > 0 for f in r["facets"])
     for h in search(requests, srv, "vpn drops every hour", per_page=50)["hits"]:
         assert h["audience"] == "public" and h["kind"] == "article"
@@ -262,8 +263,13 @@ def test_cors_only_on_public_endpoints(srv):
 
 
 def test_healthz_metrics_and_openapi(srv):
-    h = requests.get(srv.url("/healthz"), timeout=30).json()
+    # Anonymous callers learn only that the service is up; staff get the counters.
+    r = requests.get(srv.url("/healthz"), timeout=30)
+    assert r.status_code == 200 and r.json() == {"status": "ok"}
+    staff = {"Authorization": "Bearer " + make_token(srv.data, "agent", "health")}
+    h = requests.get(srv.url("/healthz"), headers=staff, timeout=30).json()
     assert h["status"] == "ok" and h["pending"] == 0
+    assert h["changes_written"] >= 1 and h["changes_indexed"] == h["changes_written"]
     requests.get(srv.url("/api/v1/search"), params={"q": "wifi"}, timeout=30)
     # Metrics count internal documents: staff only (a Prometheus scraper uses
     # an agent token); customers get 401 and see no figure.
@@ -386,7 +392,8 @@ def test_repeated_searches_come_from_the_cache_and_are_still_logged(srv, agent):
     ids = [search(requests, srv, "router keeps rebooting")["search_id"] for _ in range(4)]
     first = search(requests, srv, "router keeps rebooting")
     assert metric(srv, agent, "kb_search_cache_hits_total") >= hits0 + 4
-    assert len(set(ids + [first["search_id"]])) == 5  # each search logged on its own
+    # Each search logged on its own (its own number inside the opaque id).
+    assert len({sid_number(srv.data, i)[0] for i in ids + [first["search_id"]]}) == 5
     assert first["hits"] and first["hits"][0]["audience"] == "public"
     assert metric(srv, agent, "kb_search_cache_entries") >= 1
 

@@ -45,16 +45,13 @@ static int split_one(void *ud, const struct kb_doc *d)
     /* Votes and clicks feed the ranking prior, as kb_sync_apply adds them
      * (kb/sync.c add_usage): without them shard ranking would differ. */
     struct kb_doc with_usage = *d;
-    struct kb_usage u;
-    if (d->kind == KB_KIND_ARTICLE && d->number > 0 &&
-        kb_events_usage(c->st, d->number, &u, NULL) == 0) {
-        with_usage.helpful = u.helpful;
-        with_usage.unhelpful = u.unhelpful;
-        with_usage.clicks = u.clicks;
-        with_usage.solved = u.solved;
-    }
+    with_usage.asked_public = NULL;
     size_t k = shard_of(d->kind, d->number, c->n);
+    /* A shard judges public phrases against its own public vocabulary: a
+     * smaller one than the whole index's, so it may learn less, never more. */
+    kb_sync_derive(c->st, c->ix[k], &with_usage);
     int rc = kb_index_put(c->ix[k], db, &with_usage, c->err);
+    free(with_usage.asked_public);
     if (rc)
         return rc;
     if (++c->count[k] % 2000 == 0)

@@ -42,9 +42,14 @@ struct kb_doc {
     char *unit;        /* asset or serial number */
     char *team;
     char *linked_article; /* source id or number (KB-1042) of the article that solved it */
-    /* Derived (store): how customers asked for it: subjects of tickets it solved
-     * and searches it answered, newline separated. Never set by ingest. */
+    /* Derived (store): how people asked for it: subjects of tickets it solved
+     * and searches it answered, newline separated; staff-visible only (the
+     * internal copy). Never set by ingest. */
     char *asked_as;
+    /* Derived (sync, kb/learn.h): the phrases the public copy of a public
+     * article learns, by the customers-only rule; asked_as goes only to
+     * the internal copy. Not stored. */
+    char *asked_public;
     /* Derived (events): how readers rated and used an article, for the
      * ranking's gentle prior. Filled by sync when it indexes, never by
      * ingest, and not part of the content hash. */

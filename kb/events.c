@@ -3,6 +3,7 @@
  * statement cache for the search log, which every search writes); reads the
  * articles table for titles and for the learning rule's checks. */
 #include "events.h"
+#include "learn.h"
 
 #include <ctype.h>
 #include <sqlite3.h>
@@ -477,11 +478,12 @@ static int search_query(struct kb_store *st, int64_t id, char **query, struct kb
 
 /* Articles with the same title as article (ignoring ASCII case), in the
  * same locale, published and visible to role, answer the same question
- * (several answers to one FAQ, one article per product): the customer's
- * words describe the question, so each of them learns the phrase too. At
- * most KB_LEARN_SAME_MAX of them; failures are logged. */
+ * (several answers to one FAQ, one article per product): the asker's
+ * words describe the question, so each of them learns the phrase too, by
+ * the same rule (kb/learn.h). At most KB_LEARN_SAME_MAX of them; failures
+ * are logged. */
 static void teach_same_question(struct kb_store *st, int64_t article, const char *phrase,
-                                int role)
+                                const struct kb_teacher *t)
 {
     sqlite3_stmt *s = NULL;
     struct kb_err err = {0, ""};
@@ -495,7 +497,7 @@ static void teach_same_question(struct kb_store *st, int64_t article, const char
              &s, &err) != 0)
         goto fail;
     sqlite3_bind_int64(s, 1, article);
-    sqlite3_bind_int(s, 2, role >= KB_ROLE_AGENT);
+    sqlite3_bind_int(s, 2, t->role >= KB_ROLE_AGENT);
     sqlite3_bind_int(s, 3, KB_LEARN_SAME_MAX);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < KB_LEARN_SAME_MAX)
@@ -506,7 +508,7 @@ static void teach_same_question(struct kb_store *st, int64_t article, const char
     if (err.code)
         goto fail;
     for (size_t i = 0; i < n; i++)
-        if (kb_store_add_asked_as(st, same[i], phrase, &err) != 0)
+        if (kb_learn_teach(st, same[i], phrase, t, NULL, &err) != 0)
             kb_log(KB_LOG_WARN, "events: cannot teach KB-%lld \"%.200s\": %s",
                    (long long)same[i], phrase, err.msg);
     return;
@@ -515,57 +517,73 @@ fail:
            err.msg);
 }
 
-/* The one rule for "asked as" learning, shared by live traffic and the
- * ranking evaluation: a success (a "solved" event or a helpful vote) with
- * an article and a query teaches the article that query, if the article is
- * published (and public, for a customer) and the query is 2..200 bytes.
- * logged is the query of the event's search, used when the event has none
- * of its own. Never fails: problems are logged. Returns 1 when it learned. */
+/* The one entry to "asked as" learning from events, shared by live traffic
+ * and the ranking evaluation: a success (a "solved" event or a helpful
+ * vote) with an article teaches it the words the asker used: the query the
+ * event carries, or the logged query of its search when the search id was
+ * issued to this very asker (bound). Whom it teaches is kb/learn.h's rule.
+ * Never fails: problems are logged. Returns 1 when something changed. */
 static int learn(struct kb_store *st, int64_t article, const char *query, const char *logged,
-                 int role)
+                 int bound, const struct kb_teacher *t)
 {
     if (article <= 0)
         return 0;
-    const char *src = query && *query ? query : logged;
+    const char *src = query && *query ? query : bound ? logged : NULL;
     if (!src)
         return 0;
-    char *phrase = one_line(src, 0, (size_t)-1);
-    sqlite3_stmt *s = NULL;
+    char *phrase = one_line(src, 1, (size_t)-1);
     struct kb_err err = {0, ""};
-    int ok = 0, rc;
+    int changed = 0;
     size_t len = strlen(phrase);
-    if (len < KB_LEARN_MIN || len > KB_LEARN_MAX)
-        goto out;
-    if (prep(st, "SELECT status, audience FROM articles WHERE number = ?1", &s, &err) != 0)
-        goto fail;
-    sqlite3_bind_int64(s, 1, article);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        const char *status = (const char *)sqlite3_column_text(s, 0);
-        const char *audience = (const char *)sqlite3_column_text(s, 1);
-        ok = status && strcmp(status, "published") == 0 &&
-             (role >= KB_ROLE_AGENT || (audience && strcmp(audience, "public") == 0));
-    } else if (rc != SQLITE_DONE) {
-        sql_fail(st, &err, rc, "cannot read the article");
+    if (len >= KB_LEARN_MIN && len <= KB_LEARN_MAX) {
+        if (kb_learn_teach(st, article, phrase, t, &changed, &err) != 0)
+            kb_log(KB_LOG_WARN, "events: cannot teach KB-%lld \"%.200s\": %s",
+                   (long long)article, phrase, err.msg);
+        else if (changed)
+            kb_log(KB_LOG_DEBUG, "events: KB-%lld learned \"%s\" from a %s",
+                   (long long)article, phrase, kb_role_name(t->role));
+        teach_same_question(st, article, phrase, t);
     }
-    sqlite3_finalize(s);
-    if (err.code)
-        goto fail;
-    if (!ok)
-        goto out;
-    if (kb_store_add_asked_as(st, article, phrase, &err) != 0) {
-        ok = 0;
-        goto fail;
-    }
-    kb_log(KB_LOG_DEBUG, "events: KB-%lld learned \"%s\"", (long long)article, phrase);
-    teach_same_question(st, article, phrase, role);
-    goto out;
-fail:
-    kb_log(KB_LOG_WARN, "events: cannot teach KB-%lld \"%.200s\": %s", (long long)article,
-           phrase, err.msg);
-out:
     free(phrase);
-    return ok;
+    return changed;
+}
+
+/* Whether role may name article in an event or vote: a customer only a
+ * published public article, staff any article that exists. Anything else
+ * gets the answer a number that does not exist gets. */
+static int article_visible(struct kb_store *st, int64_t article, int role, struct kb_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    int code = prep(st, "SELECT status = 'published' AND audience = 'public' FROM articles"
+                        " WHERE number = ?1", &s, err);
+    if (code)
+        return code;
+    sqlite3_bind_int64(s, 1, article);
+    int rc = sqlite3_step(s);
+    int ok = rc == SQLITE_ROW && (role >= KB_ROLE_AGENT || sqlite3_column_int(s, 0));
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        code = sql_fail(st, err, rc, "cannot read the article");
+    sqlite3_finalize(s);
+    if (code == 0 && !ok)
+        code = kb_err_set(err, KB_ENOTFOUND, "no article KB-%lld", (long long)article);
+    return code;
+}
+
+/* Whether visitor already did this today (UTC) to article: one vote and
+ * one "solved" per visitor per article per day. */
+static int done_today(struct kb_store *st, const char *sql, const char *visitor,
+                      int64_t article, int64_t t)
+{
+    sqlite3_stmt *s = NULL;
+    struct kb_err err;
+    if (!visitor || !*visitor || article <= 0 || prep(st, sql, &s, &err) != 0)
+        return 0;
+    bind_text(s, 1, visitor);
+    sqlite3_bind_int64(s, 2, article);
+    sqlite3_bind_int64(s, 3, t - t % 86400);
+    int seen = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return seen;
 }
 
 /* ---- usage (the ranking's prior) ------------------------------------------ */
@@ -648,12 +666,33 @@ static int opt_line(const char *v, const char *field, size_t max, int lower, cha
     return 0;
 }
 
+/* The logged query of a search an event names, when the log still has it;
+ * *exists says whether it does (the event then links to it). */
+static int named_search(struct kb_store *st, int64_t id, char **logged, int *exists,
+                        struct kb_err *err)
+{
+    *logged = NULL;
+    *exists = 0;
+    if (id <= 0)
+        return 0;
+    int code = search_query(st, id, logged, err);
+    if (code == KB_EINVAL) { /* trimmed from the log: recorded without it */
+        if (err) {
+            err->code = 0;
+            err->msg[0] = '\0';
+        }
+        return 0;
+    }
+    *exists = code == 0;
+    return code;
+}
+
 int kb_events_add(struct kb_store *st, const struct kb_event *ev, int64_t *event_id,
                   int *learned, struct kb_err *err)
 {
-    char *query = NULL, *visitor = NULL, *logged = NULL;
+    char *query = NULL, *logged = NULL;
     sqlite3_stmt *s = NULL;
-    int code;
+    int code, exists = 0;
     if (event_id)
         *event_id = 0;
     if (learned)
@@ -668,38 +707,48 @@ int kb_events_add(struct kb_store *st, const struct kb_event *ev, int64_t *event
         return kb_err_set(err, KB_EINVAL, "search_id: must be positive");
     if (ev->article < 0)
         return kb_err_set(err, KB_EINVAL, "article: must be positive");
-    if ((code = opt_line(ev->query, "query", KB_EVENTS_QUERY_MAX, 1, &query, err)) != 0 ||
-        (code = opt_line(ev->visitor, "visitor", KB_EVENTS_VISITOR_MAX, 0, &visitor, err)) != 0)
+    if (ev->visitor && strlen(ev->visitor) > KB_EVENTS_VISITOR_MAX)
+        return kb_err_set(err, KB_EINVAL, "visitor: longer than %d bytes",
+                          KB_EVENTS_VISITOR_MAX);
+    if ((code = opt_line(ev->query, "query", KB_EVENTS_QUERY_MAX, 1, &query, err)) != 0)
         goto out;
-    if (ev->search_id > 0 && (code = search_query(st, ev->search_id, &logged, err)) != 0)
+    if (ev->article > 0 && (code = article_visible(st, ev->article, ev->role, err)) != 0)
+        goto out;
+    int64_t t = ev->time ? ev->time : (int64_t)time(NULL);
+    int solved = strcmp(ev->type, "solved") == 0;
+    if (solved && done_today(st, "SELECT 1 FROM events WHERE visitor = ?1 AND article = ?2"
+                                 " AND type = 'solved' AND time >= ?3 LIMIT 1",
+                             ev->visitor, ev->article, t))
+        goto out; /* counted once a day: the same answer, nothing more */
+    if ((code = named_search(st, ev->search_id, &logged, &exists, err)) != 0)
         goto out;
     if ((code = prep(st, "INSERT INTO events (time, type, search_id, article, query, visitor, "
                          "role) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &s, err)) != 0)
         goto out;
-    sqlite3_bind_int64(s, 1, ev->time ? ev->time : (int64_t)time(NULL));
+    sqlite3_bind_int64(s, 1, t);
     bind_text(s, 2, ev->type);
-    if (ev->search_id > 0)
+    if (exists)
         sqlite3_bind_int64(s, 3, ev->search_id);
     if (ev->article > 0)
         sqlite3_bind_int64(s, 4, ev->article);
     bind_text(s, 5, query);
-    bind_text(s, 6, visitor);
+    bind_text(s, 6, ev->visitor && *ev->visitor ? ev->visitor : NULL);
     bind_text(s, 7, kb_role_name(ev->role));
     if ((code = run(st, s, "cannot record an event", err)) != 0)
         goto out;
     if (event_id)
         *event_id = sqlite3_last_insert_rowid(kb_store_db(st));
     int l = 0;
-    if (strcmp(ev->type, "solved") == 0) {
-        l = learn(st, ev->article, ev->query, logged, ev->role);
+    if (solved) {
+        struct kb_teacher teacher = {ev->role, ev->visitor, ev->network};
+        l = learn(st, ev->article, query, logged, ev->bound && exists, &teacher);
         if (learned)
             *learned = l;
     }
-    if (strcmp(ev->type, "solved") == 0 || strcmp(ev->type, "click") == 0)
+    if (solved || strcmp(ev->type, "click") == 0)
         usage_changed(st, ev->article, 0, l);
 out:
     free(logged);
-    free(visitor);
     free(query);
     return code;
 }
@@ -709,7 +758,7 @@ int kb_feedback_add(struct kb_store *st, const struct kb_feedback *fb, int64_t *
 {
     char *query = NULL, *logged = NULL, *comment = NULL;
     sqlite3_stmt *s = NULL;
-    int code, rc;
+    int code, exists = 0;
     if (feedback_id)
         *feedback_id = 0;
     if (learned)
@@ -731,37 +780,36 @@ int kb_feedback_add(struct kb_store *st, const struct kb_feedback *fb, int64_t *
         comment = kb_utf8_valid(fb->comment, n) ? kb_xstrdup(fb->comment)
                                                 : kb_utf8_fix(fb->comment, n);
     }
-    if (fb->search_id > 0 && (code = search_query(st, fb->search_id, &logged, err)) != 0)
+    if ((code = article_visible(st, fb->article, fb->role, err)) != 0)
         goto out;
-    if ((code = prep(st, "SELECT 1 FROM articles WHERE number = ?1", &s, err)) != 0)
-        goto out;
-    sqlite3_bind_int64(s, 1, fb->article);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE)
-        code = kb_err_set(err, KB_ENOTFOUND, "no article KB-%lld", (long long)fb->article);
-    else if (rc != SQLITE_ROW)
-        code = sql_fail(st, err, rc, "cannot read the article");
-    sqlite3_finalize(s);
-    if (code)
+    int64_t t = fb->time ? fb->time : (int64_t)time(NULL);
+    if (done_today(st, "SELECT 1 FROM feedback WHERE visitor = ?1 AND article = ?2"
+                       " AND time >= ?3 LIMIT 1",
+                   fb->visitor, fb->article, t))
+        goto out; /* one vote a day: the same answer, counted once */
+    if ((code = named_search(st, fb->search_id, &logged, &exists, err)) != 0)
         goto out;
     if ((code = prep(st, "INSERT INTO feedback (article, time, helpful, comment, search_id, "
-                         "query, role) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &s, err)) != 0)
+                         "query, role, visitor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     &s, err)) != 0)
         goto out;
     sqlite3_bind_int64(s, 1, fb->article);
-    sqlite3_bind_int64(s, 2, fb->time ? fb->time : (int64_t)time(NULL));
+    sqlite3_bind_int64(s, 2, t);
     sqlite3_bind_int(s, 3, fb->helpful);
     bind_text(s, 4, comment && *comment ? comment : NULL);
-    if (fb->search_id > 0)
+    if (exists)
         sqlite3_bind_int64(s, 5, fb->search_id);
     bind_text(s, 6, query);
     bind_text(s, 7, kb_role_name(fb->role));
+    bind_text(s, 8, fb->visitor && *fb->visitor ? fb->visitor : NULL);
     if ((code = run(st, s, "cannot record feedback", err)) != 0)
         goto out;
     if (feedback_id)
         *feedback_id = sqlite3_last_insert_rowid(kb_store_db(st));
     int l = 0;
     if (fb->helpful) {
-        l = learn(st, fb->article, fb->query, logged, fb->role);
+        struct kb_teacher teacher = {fb->role, fb->visitor, fb->network};
+        l = learn(st, fb->article, query, logged, fb->bound && exists, &teacher);
         if (learned)
             *learned = l;
     }

@@ -88,9 +88,13 @@ struct kb_event {
     int64_t search_id;   /* a row of the search log */
     int64_t article;     /* article number */
     const char *query;   /* the words searched, when the client knows them */
-    const char *visitor; /* session or visitor id */
+    const char *visitor; /* who posted: the server's keyed hash of the visitor id (or of
+                            the address when there is none); NULL = unknown */
     int role;            /* enum kb_role of the poster: customers teach public articles only */
     int64_t time;        /* Unix seconds; 0 = now */
+    int bound;           /* search_id is a capability issued to this role and visitor:
+                            only then does its logged query teach */
+    const char *network; /* keyed hash of the poster's network (IPv4 /24, IPv6 /64) */
 };
 
 /* Records ev. KB_EINVAL names the bad field ("type", "search_id": no such
@@ -118,6 +122,9 @@ struct kb_feedback {
     const char *query;
     int role;            /* enum kb_role of the voter */
     int64_t time;        /* 0 = now */
+    const char *visitor; /* as in struct kb_event */
+    int bound;
+    const char *network;
 };
 
 /* Records a vote. The caller has checked that the voter may see the

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <set>
 #include <string>
@@ -55,11 +56,17 @@ struct Index {
     std::string dir;
     int mode = KB_INDEX_READ;
     std::unique_ptr<Xapian::WritableDatabase> wpub, wint;
+    // pub: what customers search. both: what staff search, the internal
+    // database alone, since it holds a copy of every public article too
+    // (with the phrases staff taught it, which the public copy never has).
     Xapian::Database pub, both;
-    // A local reader: intl is the internal database, and both shares the
-    // open databases of pub and intl, so their revisions are what both
-    // reads (kb_index_state).
+    // A local reader: intl is the internal database (both shares it, so its
+    // revision is what both reads: kb_index_state).
     Xapian::Database intl;
+    // A writer's view of the committed public database, for
+    // kb_index_vocab (called from the thread that feeds the writer).
+    std::mutex vocab_mu;
+    std::unique_ptr<Xapian::Database> vocab;
     bool local_read = false;
     kb_index_opts opts{};
     // Writer state, see kb_index_put: stemmers by name, spelling counts
@@ -307,7 +314,7 @@ std::string title_key(const char *title, const char *locale)
 
 // words (may be NULL) gets the words of the title and body for spelling, when
 // the stemmer can collect them; *collected says whether it did.
-Xapian::Document make_document(Index *ix, const kb_doc *d, int audience,
+Xapian::Document make_document(Index *ix, const kb_doc *d, int audience, const char *asked,
                                std::unordered_set<std::string> *words, bool *collected)
 {
     Xapian::Document doc;
@@ -352,7 +359,7 @@ Xapian::Document make_document(Index *ix, const kb_doc *d, int audience,
     add_field_text(tg, d->title, 1, P_TITLE);
     for (size_t i = 0; i < d->ntags; i++)
         add_field_text(tg, d->tags[i], 1, P_TITLE);
-    add_field_text(tg, d->asked_as, 1, P_ASKED);
+    add_field_text(tg, asked, 1, P_ASKED);
 
     doc.add_boolean_term(uid_term(d->kind, d->number));
     doc.add_boolean_term(std::string(P_KIND) + kb_kind_name(d->kind));
@@ -1058,15 +1065,11 @@ void open_readers(Index *ix)
 {
     if (ix->mode == KB_INDEX_WRITE) {
         ix->pub = *ix->wpub;
-        ix->both = Xapian::Database();
-        ix->both.add_database(*ix->wpub);
-        ix->both.add_database(*ix->wint);
+        ix->both = *ix->wint;
     } else {
         ix->pub = Xapian::Database(ix->dir + "/public");
         ix->intl = Xapian::Database(ix->dir + "/internal");
-        ix->both = Xapian::Database();
-        ix->both.add_database(ix->pub);
-        ix->both.add_database(ix->intl);
+        ix->both = ix->intl;
         ix->local_read = true;
     }
 }
@@ -1169,14 +1172,14 @@ int kb_index_open_remote(const char *const *hosts, const unsigned *ports, size_t
         h->ix.dir = "remote";
         h->ix.mode = KB_INDEX_READ;
         kb_index_opts_default(&h->ix.opts);
-        // Both handles hold every shard, so Xapian gathers term statistics
-        // across all of them and weights match one local index's. The
-        // internal shards join only "both": customers never query them.
+        // Each handle holds every shard of its audience, so Xapian gathers
+        // term statistics across all of them and weights match one local
+        // index's. The internal shards (which hold copies of the public
+        // articles) make "both": customers never query them.
         for (i = 0; i < n; i++) {
             which = 0;
-            Xapian::Database pub = Xapian::Remote::open(hosts[i], ports[i], timeout_ms, timeout_ms);
-            h->ix.pub.add_database(pub);
-            h->ix.both.add_database(pub);
+            h->ix.pub.add_database(
+                Xapian::Remote::open(hosts[i], ports[i], timeout_ms, timeout_ms));
         }
         for (i = 0; i < n; i++) {
             which = 1;
@@ -1237,9 +1240,12 @@ int kb_index_state(struct kb_index *h, int dbs, char *buf, size_t size)
     if (!h->ix.local_read || size == 0)
         return -1;
     try {
-        std::string s = h->ix.dir;
-        s += '\n' + h->ix.pub.get_uuid() + ':' + std::to_string(h->ix.pub.get_revision());
-        if (dbs != KB_DB_PUBLIC)
+        // The first line names what is read (result_cache.c's scope): the
+        // two audiences read different databases of one folder.
+        std::string s = h->ix.dir + (dbs == KB_DB_PUBLIC ? "#public" : "#internal");
+        if (dbs == KB_DB_PUBLIC)
+            s += '\n' + h->ix.pub.get_uuid() + ':' + std::to_string(h->ix.pub.get_revision());
+        else
             s += '\n' + h->ix.intl.get_uuid() + ':' + std::to_string(h->ix.intl.get_revision());
         if (s.size() >= size)
             return -1;
@@ -1255,11 +1261,14 @@ void kb_index_set_opts(struct kb_index *h, const struct kb_index_opts *o)
     h->ix.opts = *o;
 }
 
+// A public document goes into both databases: doc into public with its
+// public phrases, copy into internal with every phrase (staff search the
+// internal database alone). An internal document is doc alone.
 struct kb_index_prepared {
     int db;
     int kind;
     int64_t number;
-    Xapian::Document doc;
+    Xapian::Document doc, copy;
     std::vector<std::string> words; // for spelling
 };
 
@@ -1280,7 +1289,17 @@ int kb_index_prepare(struct kb_index *h, int db, const struct kb_doc *d,
         std::unordered_set<std::string> words;
         bool collected = false;
         bool spell = h->ix.opts.spelling != 0;
-        p->doc = make_document(&h->ix, d, audience, spell ? &words : nullptr, &collected);
+        p->doc = make_document(&h->ix, d, audience,
+                               db == KB_DB_PUBLIC ? d->asked_public : d->asked_as,
+                               spell ? &words : nullptr, &collected);
+        if (db == KB_DB_PUBLIC) {
+            // The internal copy learns every phrase: staff's and customers'.
+            std::string all = d->asked_as ? d->asked_as : "";
+            if (d->asked_public && *d->asked_public)
+                all += std::string(all.empty() ? "" : "\n") + d->asked_public;
+            bool unused = false;
+            p->copy = make_document(&h->ix, d, audience, all.c_str(), nullptr, &unused);
+        }
         if (spell) {
             if (!collected)
                 for (const auto &word : spelling_words(d->title ? d->title : "",
@@ -1316,6 +1335,11 @@ int kb_index_put_prepared(struct kb_index *h, struct kb_index_prepared *prep, st
         auto &pending = p->db == KB_DB_PUBLIC ? h->ix.spell_pub : h->ix.spell_int;
         for (const auto &word : p->words)
             pending[word]++;
+        if (p->db == KB_DB_PUBLIC) {
+            h->ix.wint->add_document(p->copy);
+            for (const auto &word : p->words)
+                h->ix.spell_int[word]++;
+        }
         return 0;
     } catch (...) {
         return fail(err);
@@ -1413,6 +1437,7 @@ int kb_index_set_synonyms(struct kb_index *h, const char *const *terms, const ch
 int kb_index_count(struct kb_index *h, int db, uint64_t *n, struct kb_err *err)
 {
     try {
+        // The internal database holds a copy of each public document.
         if (db == KB_DB_PUBLIC)
             *n = h->ix.pub.get_doccount();
         else if (db == KB_DB_BOTH)
@@ -1523,3 +1548,43 @@ int kb_index_term_freq(struct kb_index *h, int dbs, const char *word, const char
 }
 
 } // extern "C"
+
+int kb_index_vocab(struct kb_index *h, const char *locale, const char *word)
+{
+    try {
+        if (!word || !*word)
+            return 0;
+        // The terms indexing would make of the word, as in make_document.
+        Xapian::Document doc;
+        Xapian::TermGenerator tg;
+        tg.set_document(doc);
+        bool stems = std::strcmp(stemmer_name(locale), "none") != 0;
+        tg.set_stemmer(make_stem(locale));
+        tg.set_stemming_strategy(stems ? Xapian::TermGenerator::STEM_ALL
+                                       : Xapian::TermGenerator::STEM_NONE);
+        tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+        tg.index_text(normalize(word));
+        std::lock_guard<std::mutex> guard(h->ix.vocab_mu);
+        const Xapian::Database *db = &h->ix.pub;
+        if (h->ix.mode == KB_INDEX_WRITE) {
+            // Committed state only: the writer's own object belongs to the
+            // thread that writes.
+            if (!h->ix.vocab)
+                h->ix.vocab.reset(new Xapian::Database(h->ix.dir + "/public"));
+            else
+                h->ix.vocab->reopen();
+            db = h->ix.vocab.get();
+        }
+        bool any = false;
+        for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+            // Unprefixed terms come from titles, summaries, bodies and tags
+            // alone; learned phrases are indexed under their own prefix.
+            any = true;
+            if (!db->term_exists(*t))
+                return 0;
+        }
+        return any ? 1 : 0;
+    } catch (...) {
+        return 0; // unknown counts as not public: the safe answer
+    }
+}

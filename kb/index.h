@@ -160,6 +160,12 @@ int kb_index_search(struct kb_index *ix, const struct kb_search_opts *o,
 int kb_index_suggest(struct kb_index *ix, int dbs, const char *prefix, const char *locale,
                      size_t limit, struct kb_result **out, struct kb_err *err);
 
+/* 1 when the public database's titles, summaries, bodies or tags use word
+ * (every term indexing would make of it, stemmed for locale), as
+ * committed; 0 when not, or when it cannot tell. Safe to call from the
+ * thread that feeds a writer (kb/learn.h's vocabulary). */
+int kb_index_vocab(struct kb_index *ix, const char *locale, const char *word);
+
 /* 1 if the folded word is a stop word of the locale's language. */
 int kb_index_stopword(const char *word, const char *locale);
 

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "log.h"
 #include "store_int.h"
+#include "learn.h"
 
 #define MAX_SOURCE_ID 1024 /* bytes */
 #define MAX_LOCALE 35
@@ -88,6 +89,7 @@ static void normalize(const struct kb_doc *d, struct kb_doc *n)
     *n = *d;
     n->number = 0;
     n->asked_as = NULL;
+    n->asked_public = NULL;
     if (!n->locale || !*n->locale)
         n->locale = "en";
     if (d->kind == KB_KIND_TICKET) {
@@ -413,7 +415,7 @@ static int link_earlier_tickets(struct kb_store *st, const struct kb_doc *d, int
     store_bind(s, 3, ref2);
     store_bind(s, 4, ref3);
     /* Collect first: asked_as_add and resolve_article use other statements. */
-    char **subjects = NULL;
+    char **subjects = NULL, **customers = NULL;
     size_t n = 0;
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -426,6 +428,8 @@ static int link_earlier_tickets(struct kb_store *st, const struct kb_doc *d, int
             break;
         if (found && target == number) {
             subjects = kb_xrealloc(subjects, (n + 1) * sizeof *subjects);
+            customers = kb_xrealloc(customers, (n + 1) * sizeof *customers);
+            customers[n] = store_col(s, 3);
             subjects[n++] = store_col(s, 0);
         }
     }
@@ -435,9 +439,13 @@ static int link_earlier_tickets(struct kb_store *st, const struct kb_doc *d, int
     for (size_t i = 0; i < n; i++) {
         if (code == 0 && subjects[i] && !store_blank(subjects[i]))
             code = asked_as_add(st, number, subjects[i], 0, err);
+        if (code == 0 && subjects[i] && !store_blank(subjects[i]))
+            code = kb_learn_ticket_subject(st, number, subjects[i], customers[i], err);
         free(subjects[i]);
+        free(customers[i]);
     }
     free(subjects);
+    free(customers);
     return code;
 }
 
@@ -570,8 +578,14 @@ static int put_locked(struct kb_store *st, const struct kb_doc *d, const char *h
         char *ref = trim_copy(d->linked_article);
         int64_t target = 0;
         code = resolve_article(st, ref, d->locale, &found, &target, err);
+        /* The subject teaches the article's internal copy at once, and is
+         * its customer's evidence for the public copy (kb/learn.h). */
         if (code == 0 && found)
-            code = asked_as_add(st, target, d->title, 1, err);
+            code = asked_as_add(st, target, d->title, 0, err);
+        if (code == 0 && found)
+            code = kb_learn_ticket_subject(st, target, d->title, d->customer, err);
+        if (code == 0 && found)
+            code = outbox_add(st, KB_KIND_ARTICLE, target, "asked_as", err);
         else if (code == 0)
             kb_log(KB_LOG_DEBUG, "store: ticket '%s' links to unknown article '%s'",
                    d->source_id, ref);

@@ -91,7 +91,7 @@ void store_busy_wait(struct kb_store *st, int ms);
     X(TIC_GET, "SELECT " TIC_COLS " FROM tickets WHERE id = ?1") \
     X(TIC_BY_SOURCE, "SELECT id FROM tickets WHERE source_id = ?1") \
     X(TIC_DELETE, "DELETE FROM tickets WHERE id = ?1") \
-    X(TIC_LINKED, "SELECT subject, locale, linked_article FROM tickets " \
+    X(TIC_LINKED, "SELECT subject, locale, linked_article, customer FROM tickets " \
       "WHERE linked_article IN (?1, ?2, ?3, ?4) ORDER BY id") \
     X(OUTBOX_ADD, "INSERT INTO outbox (kind, number, op, created) VALUES (?1, ?2, ?3, ?4)") \
     X(OUTBOX_AFTER, "SELECT seq, kind, number FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2") \

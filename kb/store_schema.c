@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "events.h"
+#include "learn.h"
 #include "auth.h"
 #include "log.h"
 
@@ -124,6 +125,8 @@ static const struct store_migration migrations[] = {
     {"users, sessions, api tokens, login failures", kb_auth_schema_sql, NULL},
     {"events by article, articles by title (ranking)", kb_events_usage_schema_sql, NULL},
     {"article usage counters (ranking)", kb_events_counters_schema_sql, NULL},
+    {"learning per audience: customers' evidence, one vote per visitor", kb_learn_schema_sql,
+     kb_learn_migrate},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

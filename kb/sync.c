@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "events.h"
+#include "learn.h"
 #include "log.h"
 
 int kb_sync_target(const struct kb_doc *d)
@@ -42,6 +43,32 @@ static void add_usage(struct kb_store *st, struct kb_doc *d)
     d->solved = u.solved;
 }
 
+static int public_vocab(void *ud, const char *locale, const char *word)
+{
+    return kb_index_vocab(ud, locale, word);
+}
+
+/* The phrases the public copy of a public article may learn (kb/learn.h),
+ * judged against the public vocabulary of ix. A failure is logged and
+ * leaves none: the public copy then learns nothing, never too much. */
+static void add_learned(struct kb_store *st, struct kb_index *ix, struct kb_doc *d)
+{
+    struct kb_err err;
+    free(d->asked_public);
+    d->asked_public = NULL;
+    if (d->kind != KB_KIND_ARTICLE || kb_sync_target(d) != KB_DB_PUBLIC)
+        return;
+    if (kb_learn_public(st, d->number, d->locale, public_vocab, ix, &d->asked_public, &err))
+        kb_log(KB_LOG_WARN, "sync: KB-%lld indexed without its public phrases: %s",
+               (long long)d->number, err.msg);
+}
+
+void kb_sync_derive(struct kb_store *st, struct kb_index *ix, struct kb_doc *d)
+{
+    add_usage(st, d);
+    add_learned(st, ix, d);
+}
+
 /* Brings one document's index entry in line with the store. */
 static int apply_one(struct kb_store *st, struct kb_index *ix, int kind, int64_t number,
                      struct kb_err *err)
@@ -54,7 +81,7 @@ static int apply_one(struct kb_store *st, struct kb_index *ix, int kind, int64_t
         return rc;
     int db = kb_sync_target(&d);
     if (db)
-        add_usage(st, &d);
+        kb_sync_derive(st, ix, &d);
     rc = db ? kb_index_put(ix, db, &d, err) : kb_index_delete(ix, kind, number, err);
     kb_doc_release(&d);
     return rc;
@@ -140,14 +167,41 @@ static int rebuild_one(void *ud, const struct kb_doc *d)
     int db = kb_sync_target(d);
     if (!db)
         return 0;
-    struct kb_doc with_usage = *d; /* a shallow copy: only the counts change */
-    add_usage(c->st, &with_usage);
+    struct kb_doc with_usage = *d; /* a shallow copy: only derived fields change */
+    with_usage.asked_public = NULL;
+    kb_sync_derive(c->st, c->ix, &with_usage);
     int rc = kb_index_put(c->ix, db, &with_usage, c->err);
+    free(with_usage.asked_public);
     if (rc)
         return rc;
     if (++c->count % 2000 == 0)
         return kb_index_commit(c->ix, -1, c->err);
     return 0;
+}
+
+/* Indexes again every public article with customers' phrases. */
+static int relearn(struct kb_store *st, struct kb_index *ix, struct kb_err *err)
+{
+    int64_t *nums = NULL;
+    size_t n = 0;
+    int rc = kb_learn_articles(st, &nums, &n, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct kb_doc d;
+        rc = kb_store_get(st, KB_KIND_ARTICLE, nums[i], &d, err);
+        if (rc == KB_ENOTFOUND) {
+            rc = 0;
+            continue;
+        }
+        if (rc)
+            break;
+        if (kb_sync_target(&d) == KB_DB_PUBLIC) {
+            kb_sync_derive(st, ix, &d);
+            rc = kb_index_put(ix, KB_DB_PUBLIC, &d, err);
+        }
+        kb_doc_release(&d);
+    }
+    free(nums);
+    return rc;
 }
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -184,6 +238,10 @@ int kb_sync_rebuild(struct kb_store *st, const char *dir, const struct kb_index_
         kb_index_set_opts(ix, opts);
     struct rebuild_ctx c = {st, ix, 0, err};
     if ((rc = kb_store_each(st, rebuild_one, &c, err)))
+        goto out;
+    /* Public phrases are judged against the public vocabulary, which was
+     * being built: judge the articles that learned any again, now. */
+    if ((rc = kb_index_commit(ix, -1, err)) || (rc = relearn(st, ix, err)))
         goto out;
     if ((rc = kb_sync_synonyms(st, ix, err)))
         goto out;
@@ -366,7 +424,7 @@ int kb_sync_pipe_feed(struct kb_sync_pipe *p, struct kb_store *st, size_t *fed,
             } else if (rc == 0) {
                 int db = kb_sync_target(&d);
                 if (db) {
-                    add_usage(st, &d); /* as apply_one: re-adding keeps the prior */
+                    kb_sync_derive(st, p->ix, &d); /* as apply_one */
                     rc = kb_index_prepare(p->ix, db, &d, &it.prep, err);
                 }
                 kb_doc_release(&d);

@@ -21,6 +21,11 @@ extern "C" {
  * drafts and archived articles (in neither). The one place this rule lives. */
 int kb_sync_target(const struct kb_doc *d);
 
+/* Fills a document's derived fields before it is indexed: the usage prior
+ * of an article, and the public phrases of a public one (kb/learn.h),
+ * judged against ix's public vocabulary (d->asked_public, owned by d). */
+void kb_sync_derive(struct kb_store *st, struct kb_index *ix, struct kb_doc *d);
+
 /* Applies outbox rows past the index's last seq, committing every batch rows
  * (0 = 1000). *applied (may be NULL) gets how many rows were applied. The
  * index must be open for writing. */

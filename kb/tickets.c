@@ -131,6 +131,13 @@ static int word_boundary(const char *text, size_t at, size_t len)
     return before && after;
 }
 
+size_t kb_redact_span(const char *text, size_t i)
+{
+    int start_ok = i == 0 || !isalnum((unsigned char)text[i - 1]);
+    size_t n = email_at(text + i, start_ok && text[i] != '.');
+    return n ? n : phone_at(text + i, start_ok);
+}
+
 char *kb_redact(const char *text, const char *const *names, size_t nnames)
 {
     struct kb_buf b = KB_BUF_INIT;

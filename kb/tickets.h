@@ -24,6 +24,9 @@ void kb_docs_free(struct kb_doc *docs, size_t n);
  * by "[phone]", and each of the names (whole words, any case; also each
  * part of three letters or more) by "[name]". Caller frees. */
 char *kb_redact(const char *text, const char *const *names, size_t nnames);
+/* The length of the e-mail address or phone number kb_redact would replace
+ * at text + i (0 when none starts there). */
+size_t kb_redact_span(const char *text, size_t i);
 
 #ifdef __cplusplus
 }

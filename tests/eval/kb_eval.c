@@ -430,8 +430,16 @@ static int cmd_learn(const struct kb_rank_opts *r, const char *data, const char 
         solved++;
         /* As the help center posts them: the click that opened the
          * article, then "this solved it". */
-        struct kb_event click = {"click", 0, article, q[i].text, NULL, KB_ROLE_CUSTOMER, 0};
-        struct kb_event ev = {"solved", 0, article, q[i].text, NULL, KB_ROLE_CUSTOMER, 0};
+        /* Every simulated query is a distinct customer on a network of its
+         * own, so a word new to public content is taught once k of them
+         * used it for the same article (the k gate, kb/learn.h). */
+        char visitor[40], network[40];
+        snprintf(visitor, sizeof visitor, "eval-visitor-%zu", i);
+        snprintf(network, sizeof network, "eval-network-%zu", i);
+        struct kb_event click = {"click", 0, article, q[i].text, visitor, KB_ROLE_CUSTOMER, 0,
+                                 0, network};
+        struct kb_event ev = {"solved", 0, article, q[i].text, visitor, KB_ROLE_CUSTOMER, 0,
+                              0, network};
         struct kb_err err;
         int did = 0;
         if (kb_events_add(st, &click, NULL, NULL, &err) != 0 ||

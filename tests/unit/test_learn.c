@@ -10,6 +10,7 @@
 #include "check.h"
 #include "kb/events.h"
 #include "kb/learn.h"
+#include "kb/log.h"
 #include "kb/search.h"
 #include "kb/store.h"
 #include "kb/sync.h"
@@ -392,6 +393,7 @@ static void test_migration(void)
 
 int main(void)
 {
+    kb_log_level = KB_LOG_ERROR;
     snprintf(dir, sizeof dir, "/tmp/kb-test-learn-XXXXXX");
     if (!mkdtemp(dir)) {
         perror("mkdtemp");

@@ -51,7 +51,7 @@ int srv_sid_get(struct srv_ctx *c, const struct srv_req *r, json_t *obj, int64_t
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_string(v)) {
-        srv_error(w, 400, "bad_field", "field 'search_id' must be the string a search returned");
+        srv_error(w, 400, "bad_field", "search_id must be the string a search returned");
         return -1;
     }
     const char *s = json_string_value(v);

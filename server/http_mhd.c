@@ -318,16 +318,21 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct srv_resp *w
     return ret;
 }
 
-/* Routes whose answers caches may keep (Cache-Control: public): no visitor
- * id is issued on them. */
-static int cacheable_route(const char *pattern)
+/* Whether a customer without a visitor id gets one on this route: the help
+ * center and the public API, not the staff and sign-in pages, /healthz, nor
+ * answers caches may keep (Cache-Control: public). */
+static int issues_visitor(const struct srv_route *route)
 {
-    static const char *const cached[] = {"/static/*", "/favicon.ico", "/sitemap.xml",
-                                         "/opensearch.xml", NULL};
-    for (size_t i = 0; cached[i]; i++)
-        if (strcmp(pattern, cached[i]) == 0)
-            return 1;
-    return 0;
+    static const char *const none[] = {"/static/*", "/favicon.ico", "/sitemap.xml",
+                                       "/opensearch.xml", "/healthz", "/api/v1/openapi.json",
+                                       "/api/v1/login", "/api/v1/logout", "/api/v1/me",
+                                       "/login", "/agent", "/write", "/admin", NULL};
+    if (route->min_role != KB_ROLE_CUSTOMER)
+        return 0;
+    for (size_t i = 0; none[i]; i++)
+        if (strcmp(route->pattern, none[i]) == 0)
+            return 0;
+    return 1;
 }
 
 /* The per-visitor limit on events and votes; 0, or fills w with a 429. */
@@ -425,7 +430,7 @@ static void dispatch(struct MHD_Connection *conn, const char *url, const char *m
     /* Who this is: a visitor id is issued to anyone who presents no
      * credentials (a customer) and has none yet. */
     int credentials = srv_header(&r, "Authorization") || srv_cookie(&r, "kb_session");
-    srv_visitor_resolve(g_srv, &r, !credentials && !cacheable_route(route->pattern));
+    srv_visitor_resolve(g_srv, &r, !credentials && issues_visitor(route));
     if ((route->flags & SRV_EVENT) && event_rate_check(&r, w))
         return;
     /* A replica or shard reader sends writes to the primary, which checks

@@ -227,6 +227,9 @@ int main(int argc, char **argv)
         return 1;
     }
     kb_store_close(st);
+    if (o->learn_k && readonly)
+        kb_log(KB_LOG_WARN, "server: --learn-k is kept in the primary's store: set it there; "
+               "ignored here");
     s.node = srv_scale.replica_of ? 1 : 0;
     struct kb_index *ix = NULL;
     int rc = readonly ? 0 : kb_index_open(s.index_dir, KB_INDEX_WRITE, &ix, &err);

@@ -146,6 +146,11 @@ def test_secure_cookie_flag(staff):
         assert r.status_code == 200, r.text
         attrs = [a.strip().lower() for a in r.headers["Set-Cookie"].split(";")]
         assert "secure" in attrs
+        # The visitor cookie a customer is given, too.
+        r = s.get("/api/v1/search", params={"q": "router"})
+        assert r.headers["Set-Cookie"].startswith("kb_visitor=")
+        attrs = [a.strip().lower() for a in r.headers["Set-Cookie"].split(";")]
+        assert "secure" in attrs and "httponly" in attrs and "samesite=lax" in attrs
 
 
 def test_new_session_id_on_every_login(srv):

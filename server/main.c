@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "kb/datadir.h"
 #include "kb/log.h"
 #include "kb/result_cache.h"
 #include "scaleout.h"
@@ -94,6 +95,9 @@ int main(int argc, char **argv)
 {
     static struct srv s;
     struct srv_opts *o = &s.opts;
+    /* Everything the service writes (store, index, spool, copies) is for
+     * its own user only, whatever umask it was started with. */
+    umask(077);
     o->data = "data";
     o->listen_host = "127.0.0.1";
     o->port = 8080;
@@ -179,9 +183,9 @@ int main(int argc, char **argv)
     if (srv_scale_check() != 0)
         return 2;
     srv_scale_prepare();
-    if (mkdir(o->data, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "kb-server: cannot create data directory '%s': %s\n", o->data,
-                strerror(errno));
+    struct kb_err derr;
+    if (kb_datadir_prepare(o->data, 1, &derr) != 0) {
+        fprintf(stderr, "kb-server: %s\n", derr.msg);
         return 1;
     }
     kb_result_cache_configure((size_t)o->search_cache_mb << 20, 0);

@@ -23,6 +23,8 @@ struct rq {
     struct kb_buf body;
     int first_done;
     int too_big;
+    size_t discarded;     /* body bytes read and dropped after too_big */
+    double discard_since; /* when too_big was found */
     int counted;
     int nul;         /* the raw URI has %00, which MHD decodes into a string end */
     int bad_framing; /* several Content-Lengths, or one with Transfer-Encoding */
@@ -553,6 +555,23 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
+/* A body over --max-body is read and dropped, up to DISCARD_MAX bytes or
+ * DISCARD_SECONDS, before the 413 is sent: answered at once, the connection
+ * is closed with the body unread, the kernel resets it, and a client still
+ * sending (curl, urllib3, browsers) reports "connection reset" instead of
+ * the 413. Past either limit, or with Expect: 100-continue (the client waits
+ * for us before sending), the 413 goes at once. */
+#define DISCARD_MAX ((size_t)128 << 20)
+#define DISCARD_SECONDS 10.0
+
+static double now_s(void);
+
+static int discard_more(struct rq *rq, size_t n)
+{
+    rq->discarded += n;
+    return rq->discarded <= DISCARD_MAX && now_s() - rq->discard_since < DISCARD_SECONDS;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -576,25 +595,37 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
         rq->bad_framing = f.content_length > 1 || (f.content_length && f.transfer_encoding);
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > g_srv->opts.max_body)
+        unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+        if (declared > g_srv->opts.max_body) {
             rq->too_big = 1;
+            rq->discard_since = now_s();
+        }
         if (!rq->too_big && !rq->nul && !rq->bad_framing)
             return MHD_YES;
-        /* Refused now rather than after reading (and dropping) the whole
-         * body, however large it says it is: MHD answers, then closes. */
+        if (rq->too_big && !rq->nul && !rq->bad_framing && declared <= DISCARD_MAX &&
+            !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect"))
+            return MHD_YES; /* read and drop the body, then answer */
+        /* Refused now: MHD answers, then closes. */
     }
     struct conn_watch *cw = conn_watch_of(conn);
     if (*upload_data_size) {
         if (cw)
             atomic_fetch_add(&cw->body, *upload_data_size);
-        if (!rq->too_big) {
-            if (rq->body.len + *upload_data_size > g_srv->opts.max_body)
-                rq->too_big = 1;
-            else
-                kb_buf_add(&rq->body, upload_data, *upload_data_size);
-        }
+        size_t n = *upload_data_size;
         *upload_data_size = 0;
-        return MHD_YES;
+        if (!rq->too_big) {
+            if (rq->body.len + n <= g_srv->opts.max_body) {
+                kb_buf_add(&rq->body, upload_data, n);
+                return MHD_YES;
+            }
+            rq->too_big = 1;
+            rq->discard_since = now_s();
+            kb_buf_release(&rq->body);
+            kb_buf_init(&rq->body);
+        }
+        if (discard_more(rq, n))
+            return MHD_YES;
+        /* Too much or too long to drop: answer now; MHD then closes. */
     }
     if (cw)
         atomic_store(&cw->answering, 1);

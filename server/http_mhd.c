@@ -158,6 +158,28 @@ void srv_req_target(const struct srv_req *r, struct kb_buf *out)
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, &t);
 }
 
+void srv_local_base(const struct srv_req *r, struct kb_buf *out)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char addr[INET6_ADDRSTRLEN] = "127.0.0.1";
+    unsigned port = g_srv->opts.port;
+    if (ci && getsockname(ci->connect_fd, (struct sockaddr *)&ss, &sl) == 0) {
+        if (ss.ss_family == AF_INET) {
+            const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+            inet_ntop(AF_INET, &a->sin_addr, addr, sizeof addr);
+            port = ntohs(a->sin_port);
+        } else if (ss.ss_family == AF_INET6) {
+            const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+            inet_ntop(AF_INET6, &a->sin6_addr, addr, sizeof addr);
+            port = ntohs(a->sin6_port);
+        }
+    }
+    kb_buf_printf(out, strchr(addr, ':') ? "http://[%s]:%u" : "http://%s:%u", addr, port);
+}
+
 /* ---- rate limiting: a fixed one-second window per address ---- */
 
 #define RL_SLOTS 4096

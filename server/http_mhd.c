@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "http_accept.h"
 #include "kb/log.h"
 #include "kb/text.h"
 #include "routes.h"
@@ -748,8 +749,17 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 struct srv_http {
     struct MHD_Daemon *d;
+    struct srv_accept *acc; /* our listening socket (http_accept.c) */
     unsigned port;
 };
+
+/* A connection http_accept.c has read the first head of. */
+static void hand_to_mhd(void *ctx, int fd, const struct sockaddr *addr, socklen_t len)
+{
+    struct MHD_Daemon *d = ctx;
+    if (MHD_add_connection(d, fd, addr, len) != MHD_YES)
+        kb_log(KB_LOG_DEBUG, "http: connection refused (limit or memory)");
+}
 
 /* The connection limit: 10,000, or fewer when the open-file limit (raised
  * to its hard maximum first: `ulimit -n` is often 1024) would otherwise run
@@ -788,27 +798,37 @@ struct srv_http *srv_http_start(struct srv *s, struct kb_err *err)
     struct sockaddr_in6 a6;
     struct sockaddr_in a4;
     struct sockaddr *sa;
+    /* No listening socket of MHD's: http_accept.c accepts and hands over. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
+    socklen_t salen;
     memset(&a4, 0, sizeof a4);
     memset(&a6, 0, sizeof a6);
     if (inet_pton(AF_INET, s->opts.listen_host, &a4.sin_addr) == 1) {
         a4.sin_family = AF_INET;
         a4.sin_port = htons((uint16_t)s->opts.port);
         sa = (struct sockaddr *)&a4;
+        salen = sizeof a4;
     } else if (inet_pton(AF_INET6, s->opts.listen_host, &a6.sin6_addr) == 1) {
         a6.sin6_family = AF_INET6;
         a6.sin6_port = htons((uint16_t)s->opts.port);
         sa = (struct sockaddr *)&a6;
+        salen = sizeof a6;
         flags |= MHD_USE_IPv6;
     } else {
         kb_err_set(err, KB_EINVAL, "cannot listen on '%s': not an IPv4 or IPv6 address",
                    s->opts.listen_host);
         return NULL;
     }
+    struct kb_err lerr;
+    struct srv_accept *acc = srv_accept_listen(sa, salen, &lerr);
+    if (!acc) {
+        kb_err_set(err, KB_EIO, "cannot listen on %s:%u: %s", s->opts.listen_host, s->opts.port,
+                   lerr.msg);
+        return NULL;
+    }
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)s->opts.port, NULL, NULL, on_request, NULL,
-        MHD_OPTION_SOCK_ADDR, sa,
+        flags, 0, NULL, NULL, on_request, NULL,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->opts.threads,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->opts.idle_timeout,
         MHD_OPTION_CONNECTION_LIMIT, max_conns,
@@ -818,11 +838,13 @@ struct srv_http *srv_http_start(struct srv *s, struct kb_err *err)
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
         MHD_OPTION_END);
-    if (!d) {
-        kb_err_set(err, KB_EIO, "cannot listen on %s:%u (address in use or not allowed)",
-                   s->opts.listen_host, s->opts.port);
+    if (!d || srv_accept_run(acc, hand_to_mhd, d, s->opts.idle_timeout, MAX_COOKIES) != 0) {
+        kb_err_set(err, KB_EIO, "cannot start the HTTP server on %s:%u", s->opts.listen_host,
+                   s->opts.port);
+        srv_accept_stop(acc);
+        if (d)
+            MHD_stop_daemon(d);
         return NULL;
     }
     atomic_store(&watch_stop, 0);
@@ -831,8 +853,8 @@ struct srv_http *srv_http_start(struct srv *s, struct kb_err *err)
         kb_log(KB_LOG_WARN, "http: cannot start the slow-client watchdog");
     struct srv_http *h = kb_xcalloc(1, sizeof *h);
     h->d = d;
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    h->port = di ? di->port : s->opts.port;
+    h->acc = acc;
+    h->port = srv_accept_port(acc);
     return h;
 }
 
@@ -846,7 +868,8 @@ void srv_http_stop(struct srv_http *h, int grace_ms)
     if (!h)
         return;
     /* Stop accepting, let in-flight requests finish, then close. */
-    MHD_quiesce_daemon(h->d);
+    srv_accept_stop(h->acc);
+    h->acc = NULL;
     for (int waited = 0; atomic_load(&in_flight) > 0 && waited < grace_ms; waited += 10) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);

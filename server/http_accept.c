@@ -51,11 +51,10 @@ struct srv_accept {
     unsigned port;
     pthread_t thread;
     int running;
-    srv_accept_hand hand;
-    void *ctx;
+    struct srv_accept_opts o;
     long long idle_ms;
-    int max_cookies;
-    long long paused_until; /* out of descriptors: accepting resumes then */
+    long long paused_until; /* at the connection limit or out of descriptors: resume then */
+    int out_of_fds;
     struct pending *list;
     size_t n;
     char buf[PEEK_MAX];
@@ -116,6 +115,8 @@ static void unlink_pending(struct srv_accept *a, struct pending *p)
 static void drop(struct srv_accept *a, struct pending *p)
 {
     unlink_pending(a, p);
+    if (a->paused_until > 0 && !a->out_of_fds)
+        a->paused_until = 1; /* a place is free: accept again at once */
     close(p->fd);
     free(p);
 }
@@ -123,7 +124,9 @@ static void drop(struct srv_accept *a, struct pending *p)
 static void hand_over(struct srv_accept *a, struct pending *p)
 {
     unlink_pending(a, p);
-    a->hand(a->ctx, p->fd, (const struct sockaddr *)&p->addr, p->len);
+    if (a->paused_until > 0 && !a->out_of_fds)
+        a->paused_until = 1;
+    a->o.hand(a->o.ctx, p->fd, (const struct sockaddr *)&p->addr, p->len);
     free(p);
 }
 
@@ -314,7 +317,7 @@ static void on_readable(struct srv_accept *a, struct pending *p)
         return;
     }
     struct judgement j = {0, 0, NULL, NULL};
-    switch (judge(a->buf, (size_t)got, a->max_cookies, &j)) {
+    switch (judge(a->buf, (size_t)got, a->o.max_cookies, &j)) {
     case WAIT:
         if ((size_t)got == sizeof a->buf)
             hand_over(a, p); /* too long to read ahead: MHD and the handler judge it */
@@ -330,9 +333,21 @@ static void on_readable(struct srv_accept *a, struct pending *p)
 
 /* ---- the thread ---------------------------------------------------------------- */
 
+static void pause_accepting(struct srv_accept *a, int ms, int out_of_fds)
+{
+    a->paused_until = now_ms() + ms;
+    a->out_of_fds = out_of_fds;
+    epoll_ctl(a->ep, EPOLL_CTL_DEL, a->lfd, NULL);
+}
+
 static void accept_all(struct srv_accept *a)
 {
-    for (;;) {
+    unsigned held = a->o.count(a->o.ctx);
+    for (;; held++) {
+        if (held + a->n >= a->o.max_conns) {
+            pause_accepting(a, 10, 0); /* the rest wait in the backlog */
+            return;
+        }
         struct pending *p = kb_xcalloc(1, sizeof *p);
         p->len = sizeof p->addr;
         p->fd = accept4(a->lfd, (struct sockaddr *)&p->addr, &p->len,
@@ -342,13 +357,12 @@ static void accept_all(struct srv_accept *a)
             free(p);
             if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
                 kb_log(KB_LOG_WARN, "http: cannot accept a connection: %s", strerror(e));
-                a->paused_until = now_ms() + 100;
-                epoll_ctl(a->ep, EPOLL_CTL_DEL, a->lfd, NULL);
+                pause_accepting(a, 100, 1);
             }
             return;
         }
         if (a->n >= PENDING_MAX) {
-            a->hand(a->ctx, p->fd, (const struct sockaddr *)&p->addr, p->len);
+            a->o.hand(a->o.ctx, p->fd, (const struct sockaddr *)&p->addr, p->len);
             free(p);
             continue;
         }
@@ -367,7 +381,7 @@ static void accept_all(struct srv_accept *a)
             if (a->list)
                 a->list->prev = NULL;
             a->n--;
-            a->hand(a->ctx, p->fd, (const struct sockaddr *)&p->addr, p->len);
+            a->o.hand(a->o.ctx, p->fd, (const struct sockaddr *)&p->addr, p->len);
             free(p);
         }
     }
@@ -378,7 +392,12 @@ static void *accept_main(void *arg)
     struct srv_accept *a = arg;
     struct epoll_event evs[64];
     for (;;) {
-        int n = epoll_wait(a->ep, evs, 64, TICK_MS);
+        long long wait = TICK_MS;
+        if (a->paused_until) {
+            wait = a->paused_until - now_ms();
+            wait = wait < 1 ? 1 : wait > TICK_MS ? TICK_MS : wait;
+        }
+        int n = epoll_wait(a->ep, evs, 64, (int)wait);
         for (int i = 0; i < n; i++) {
             if (evs[i].data.ptr == &stop_tag)
                 return NULL;
@@ -389,7 +408,9 @@ static void *accept_main(void *arg)
         }
         long long now = now_ms();
         if (a->paused_until && now >= a->paused_until) {
+            /* Level-triggered: connections waiting in the backlog wake us. */
             a->paused_until = 0;
+            a->out_of_fds = 0;
             struct epoll_event ev = {EPOLLIN, {.ptr = &listen_tag}};
             epoll_ctl(a->ep, EPOLL_CTL_ADD, a->lfd, &ev);
         }
@@ -408,13 +429,10 @@ static void *accept_main(void *arg)
     }
 }
 
-int srv_accept_run(struct srv_accept *a, srv_accept_hand hand, void *ctx, unsigned idle_timeout,
-                   int max_cookies)
+int srv_accept_run(struct srv_accept *a, const struct srv_accept_opts *o)
 {
-    a->hand = hand;
-    a->ctx = ctx;
-    a->idle_ms = (long long)idle_timeout * 1000;
-    a->max_cookies = max_cookies;
+    a->o = *o;
+    a->idle_ms = (long long)o->idle_timeout * 1000;
     a->ep = epoll_create1(EPOLL_CLOEXEC);
     a->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     struct epoll_event le = {EPOLLIN, {.ptr = &listen_tag}};

@@ -23,12 +23,22 @@ struct srv_accept *srv_accept_listen(const struct sockaddr *sa, socklen_t len,
                                      struct kb_err *err);
 /* The bound port (the real one when sa asked for port 0). */
 unsigned srv_accept_port(const struct srv_accept *a);
-/* Starts the accepting thread: a connection whose head is complete and
- * sound within idle_timeout seconds goes to hand(ctx, ...); max_cookies is
- * the cookie count over which a head gets 431. Returns 0, or -1 when the
+/* How many connections the HTTP server holds now. */
+typedef unsigned (*srv_accept_count)(void *ctx);
+
+struct srv_accept_opts {
+    srv_accept_hand hand;   /* takes a connection whose head is complete and sound */
+    srv_accept_count count; /* its connections, for max_conns */
+    void *ctx;              /* for both */
+    unsigned idle_timeout;  /* seconds a new connection has to send its head */
+    unsigned max_conns;     /* at most this many, ours and the server's: the rest wait
+                             * in the backlog, leaving descriptors for the store */
+    int max_cookies;        /* a head with more gets 431 */
+};
+
+/* Starts the accepting thread (o is copied). Returns 0, or -1 when the
  * thread cannot start. */
-int srv_accept_run(struct srv_accept *a, srv_accept_hand hand, void *ctx, unsigned idle_timeout,
-                   int max_cookies);
+int srv_accept_run(struct srv_accept *a, const struct srv_accept_opts *o);
 /* Stops accepting, closes the listening socket and every connection not
  * handed over yet, and frees a (NULL allowed). */
 void srv_accept_stop(struct srv_accept *a);

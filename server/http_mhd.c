@@ -761,6 +761,13 @@ static void hand_to_mhd(void *ctx, int fd, const struct sockaddr *addr, socklen_
         kb_log(KB_LOG_DEBUG, "http: connection refused (limit or memory)");
 }
 
+static unsigned mhd_connections(void *ctx)
+{
+    const union MHD_DaemonInfo *di =
+        MHD_get_daemon_info(ctx, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    return di ? di->num_connections : 0;
+}
+
 /* The connection limit: 10,000, or fewer when the open-file limit (raised
  * to its hard maximum first: `ulimit -n` is often 1024) would otherwise run
  * out before it, leaving no descriptor for SQLite and Xapian (503s) and
@@ -839,7 +846,9 @@ struct srv_http *srv_http_start(struct srv *s, struct kb_err *err)
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_END);
-    if (!d || srv_accept_run(acc, hand_to_mhd, d, s->opts.idle_timeout, MAX_COOKIES) != 0) {
+    struct srv_accept_opts ao = {hand_to_mhd, mhd_connections, d, s->opts.idle_timeout,
+                                 max_conns, MAX_COOKIES};
+    if (!d || srv_accept_run(acc, &ao) != 0) {
         kb_err_set(err, KB_EIO, "cannot start the HTTP server on %s:%u", s->opts.listen_host,
                    s->opts.port);
         srv_accept_stop(acc);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "kb/datadir.h"
 #include "kb/events.h"
 #include "kb/log.h"
 #include "kb/sync.h"
@@ -93,7 +94,7 @@ int cmd_split(struct cli *c, int argc, char **argv)
         fprintf(stderr, "kb-indexer: split needs --shards N (1-%d) and OUTDIR\n", SPLIT_MAX_SHARDS);
         return 2;
     }
-    if (mkdir(out, 0755) != 0 && errno != EEXIST) {
+    if (mkdir(out, KB_DIR_MODE) != 0 && errno != EEXIST) {
         fprintf(stderr, "kb-indexer: cannot create '%s': %s\n", out, strerror(errno));
         return 1;
     }

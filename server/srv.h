@@ -228,6 +228,9 @@ void srv_metrics_render(struct srv *s, struct kb_buf *out);
 void srv_url_encode(struct kb_buf *b, const char *s, const char *keep);
 /* The request target (path and query, encoded) as received; for forwarding. */
 void srv_req_target(const struct srv_req *r, struct kb_buf *out);
+/* Appends "http://ADDR:PORT", the local address and port the request's
+ * connection reached (the server's own, never from a request header). */
+void srv_local_base(const struct srv_req *r, struct kb_buf *out);
 /* A hash of the store's synonym table (0 when it cannot be read): changes
  * when an admin adds or removes a synonym. */
 uint64_t srv_synonyms_signature(struct kb_store *st);

@@ -5,7 +5,7 @@
 
 #include "events.h"
 #include "events_int.h"
-#include "search.h"
+#include "role.h"
 
 #define MAX_FILLED_DAYS 1000
 

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "search.h"
+#include "role.h"
 #include "store_int.h"
 
 #define TOUCH_EVERY 60 /* seconds between last_seen / last_used updates */
@@ -190,19 +190,16 @@ static int check_token_name(const char *name, struct kb_err *err)
     return 0;
 }
 
-static const char *const role_names[] = {"customer", "agent", "writer", "admin"};
-
 int kb_auth_role_parse(const char *name)
 {
-    for (int i = KB_ROLE_AGENT; name && i <= KB_ROLE_ADMIN; i++)
-        if (strcmp(name, role_names[i]) == 0)
-            return i;
-    return -1;
+    int role = kb_role_parse(name);
+    return kb_role_staff(role) ? role : -1;
 }
 
+/* A staff role's name, or NULL for any other. */
 static const char *role_name(int role)
 {
-    return role >= KB_ROLE_AGENT && role <= KB_ROLE_ADMIN ? role_names[role] : NULL;
+    return kb_role_staff(role) ? kb_role_name(role) : NULL;
 }
 
 static int check_role(int role, struct kb_err *err)

@@ -271,7 +271,7 @@ int kb_in_csv(struct kb_in_ctx *c, const char *data, size_t len)
         rc = KB_EINVAL;
         goto out;
     }
-    size_t off = kb_in_utf8_check(data, end, 1);
+    size_t off = kb_utf8_check(data, end, 1);
     if (off != (size_t)-1) {
         kb_in_bad(c, 1, "invalid utf-8 at byte offset %zu in the header", off);
         rc = KB_EINVAL;
@@ -307,7 +307,7 @@ int kb_in_csv(struct kb_in_ctx *c, const char *data, size_t len)
             kb_in_bad(c, line, "nul byte at byte offset %zu", (size_t)((const char *)nul - data));
             continue;
         }
-        off = kb_in_utf8_check(data + start, raw, 1);
+        off = kb_utf8_check(data + start, raw, 1);
         if (off != (size_t)-1) {
             kb_in_bad(c, line, "invalid utf-8 at byte offset %zu", start + off);
             continue;

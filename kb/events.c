@@ -13,7 +13,7 @@
 
 #include "buf.h"
 #include "log.h"
-#include "search.h"
+#include "role.h"
 #include "events_int.h"
 #include "store_int.h"
 #include "text.h"

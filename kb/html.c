@@ -422,8 +422,8 @@ static htmlDocPtr parse_html(const char *s, size_t len, const char *encoding)
 static void fragment(const char *html, size_t len, struct hw *w)
 {
     char *fixed = NULL;
-    if (kb_in_utf8_check(html, len, 1) != (size_t)-1) {
-        fixed = kb_in_utf8_fix(html, len);
+    if (kb_utf8_check(html, len, 1) != (size_t)-1) {
+        fixed = kb_utf8_fix(html, len);
         html = fixed;
         len = strlen(fixed);
     }
@@ -750,8 +750,8 @@ static char *meta_description(xmlNode *head)
 /* Replaces *s by a copy with invalid UTF-8 replaced (U+FFFD), if it has any. */
 static void utf8_fixed(char **s)
 {
-    if (*s && kb_in_utf8_check(*s, strlen(*s), 0) != (size_t)-1) {
-        char *f = kb_in_utf8_fix(*s, strlen(*s));
+    if (*s && kb_utf8_check(*s, strlen(*s), 0) != (size_t)-1) {
+        char *f = kb_utf8_fix(*s, strlen(*s));
         free(*s);
         *s = f;
     }

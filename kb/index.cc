@@ -28,8 +28,8 @@
 extern "C" {
 #include "buf.h"
 #include "index_doc.h"
-#include "search.h"
 #include "snippet.h"
+#include "stopwords.h"
 #include "text.h"
 }
 
@@ -428,86 +428,14 @@ unsigned parse_flags()
            Xapian::QueryParser::FLAG_CJK_NGRAM | Xapian::QueryParser::FLAG_PURE_NOT;
 }
 
-// The index's side of the word-level query help in search.c (spelling,
-// typos, joined words): term and spelling lookups, each asked once per
-// search (the spelling table is the costly one, and spelling correction and
-// typo tolerance ask about the same unknown words).
-// No exception may cross the C code: the first one is kept, the C function
-// runs on with "unknown" answers, and check() rethrows it (a
-// DatabaseModifiedError then retries the search as anywhere else).
-struct Lookup {
-    const Xapian::Database &db;
-    const Xapian::Stem &stem;
-    std::unordered_map<std::string, bool> has;
-    std::map<std::pair<std::string, unsigned>, std::string> spell;
-    std::exception_ptr failed;
-    kb_query_lookup c;
-    Lookup(const Xapian::Database &d, const char *locale) : db(d), stem(query_stem(locale))
-    {
-        c = kb_query_lookup{this, locale, has_term, stem_word, spell_word};
-    }
-    void check()
-    {
-        if (failed)
-            std::rethrow_exception(failed);
-    }
-    static int has_term(void *ud, const char *t)
-    {
-        Lookup *l = static_cast<Lookup *>(ud);
-        try {
-            auto it = l->has.find(t);
-            if (it == l->has.end())
-                it = l->has.emplace(t, l->db.get_termfreq(t) != 0).first;
-            return it->second;
-        } catch (...) {
-            l->failed = l->failed ? l->failed : std::current_exception();
-            return 0;
-        }
-    }
-    static char *stem_word(void *ud, const char *w)
-    {
-        Lookup *l = static_cast<Lookup *>(ud);
-        try {
-            std::string s = l->stem(w);
-            return kb_xstrndup(s.data(), s.size());
-        } catch (...) {
-            l->failed = l->failed ? l->failed : std::current_exception();
-            return nullptr;
-        }
-    }
-    static char *spell_word(void *ud, const char *w, unsigned edits)
-    {
-        Lookup *l = static_cast<Lookup *>(ud);
-        try {
-            auto key = std::make_pair(std::string(w), edits);
-            auto it = l->spell.find(key);
-            if (it == l->spell.end())
-                it = l->spell.emplace(key, l->db.get_spelling_suggestion(w, edits)).first;
-            return it->second.empty() ? nullptr
-                                       : kb_xstrndup(it->second.data(), it->second.size());
-        } catch (...) {
-            l->failed = l->failed ? l->failed : std::current_exception();
-            return nullptr;
-        }
-    }
-};
-
-std::vector<std::string> take_words(char **v, size_t n)
-{
-    std::vector<std::string> out(v, v + n);
-    kb_query_words_free(v, n);
-    return out;
-}
-
 struct Parsed {
     Xapian::Query main;
     std::vector<std::string> terms; // main-field terms in query order
-    std::string corrected;
 };
 
-// spell (NULL: none) asks for a spelling correction of the whole query.
-Parsed parse(const Xapian::Database &db, const std::string &norm, const kb_search_opts *o,
-             const char *prefix, bool stop, Lookup *spell)
+// text: what the parser reads (kb_query_words.text).
+Parsed parse(const Xapian::Database &db, const std::string &text, const kb_search_opts *o,
+             const char *prefix, bool stop)
 {
     Xapian::QueryParser qp;
     qp.set_database(db);
@@ -519,9 +447,6 @@ Parsed parse(const Xapian::Database &db, const std::string &norm, const kb_searc
     if (stop && std::string(stemmer_name(o->locale)) == "english")
         qp.set_stopper(&english_stopper());
     Parsed p;
-    char *unphrased = kb_search_unphrase(norm.c_str());
-    std::string text(unphrased);
-    free(unphrased);
     try {
         p.main = qp.parse_query(text, parse_flags(), prefix);
     } catch (const Xapian::QueryParserError &) {
@@ -530,12 +455,6 @@ Parsed parse(const Xapian::Database &db, const std::string &norm, const kb_searc
         // the index has too (n-grams include single characters).
         p.main = qp.parse_query(text, parse_flags() & ~unsigned(Xapian::QueryParser::FLAG_CJK_NGRAM),
                                 prefix);
-    }
-    if (spell) {
-        char *fixed = kb_query_correct(norm.c_str(), &spell->c);
-        p.corrected = fixed ? fixed : "";
-        free(fixed);
-        spell->check();
     }
     for (auto t = p.main.get_terms_begin(); t != p.main.get_terms_end(); ++t)
         p.terms.push_back(*t);
@@ -589,7 +508,11 @@ Xapian::Query synonym_query(const Xapian::Database &db, const std::string &norm,
     std::vector<Xapian::Query> alts;
     auto look = [&](const std::string &key) {
         for (auto s = db.synonyms_begin(key); s != db.synonyms_end(key); ++s) {
-            Parsed p = parse(db, *s, o, "", false, nullptr);
+            std::string syn = *s;
+            char *text = kb_text_unphrase(normalize(syn.c_str()).c_str());
+            std::string t(text);
+            free(text);
+            Parsed p = parse(db, t, o, "", false);
             if (!p.main.empty())
                 alts.push_back(p.main);
         }
@@ -612,7 +535,6 @@ Xapian::Query scaled(const Xapian::Query &q, double w)
 struct Built {
     Xapian::Query query;
     std::vector<std::string> terms;
-    std::string corrected;
 };
 
 // BM25's inverse document frequency as Xapian 1.4's BM25Weight computes it.
@@ -655,45 +577,34 @@ Xapian::Query field_query(const Xapian::Database &db, const std::vector<std::str
 // against 1 for a word as typed.
 const double TYPO_WEIGHT = 0.5;
 
-Built build_query(const Xapian::Database &db, const std::string &norm, const kb_search_opts *o,
-                  bool spelling)
+std::vector<std::string> word_list(char *const *v, size_t n)
+{
+    return std::vector<std::string>(v, v + n);
+}
+
+Built build_query(const Xapian::Database &db, const kb_query_words &w, const kb_search_opts *o)
 {
     const kb_rank_opts &r = o->rank;
-    Lookup look(db, o->locale);
-    Lookup *spell = spelling ? &look : nullptr;
-    Parsed p = parse(db, norm, o, "", r.stopwords != 0, spell);
+    std::string norm = w.norm ? w.norm : "";
+    std::string text = w.text ? w.text : "";
+    Parsed p = parse(db, text, o, "", r.stopwords != 0);
     if (p.main.empty() && r.stopwords)
-        p = parse(db, norm, o, "", false, spell); // all stop words: keep them
+        p = parse(db, text, o, "", false); // all stop words: keep them
     Built b;
     b.terms = p.terms;
-    b.corrected = p.corrected;
     if (p.main.empty())
         return b;
     // Words typed apart that the index knows as one word count as that word.
     std::vector<std::string> terms = p.terms;
     std::vector<Xapian::Query> any{p.main};
-    std::vector<std::string> joins;
-    if (r.joins) {
-        char **v = nullptr;
-        size_t n = kb_query_joins(norm.c_str(), &look.c, &v);
-        joins = take_words(v, n);
-        look.check();
-    }
-    for (const auto &j : joins) {
+    for (const auto &j : word_list(w.joins, w.njoins)) {
         if (std::find(terms.begin(), terms.end(), j) != terms.end())
             continue;
         terms.push_back(j);
         any.emplace_back(j);
-        b.corrected.clear(); // the words were not misspelt, only split
     }
     // Typo tolerance: each unknown word also matches its likely spelling.
-    std::vector<std::string> typos;
-    if (spelling) {
-        char **v = nullptr;
-        size_t n = kb_query_typos(norm.c_str(), &look.c, &v);
-        typos = take_words(v, n);
-        look.check();
-    }
+    std::vector<std::string> typos = word_list(w.typos, w.ntypos);
     for (const auto &t : typos)
         if (std::find(terms.begin(), terms.end(), t) == terms.end())
             any.push_back(scaled(Xapian::Query(t), TYPO_WEIGHT));
@@ -928,11 +839,14 @@ void facet_counts(const Xapian::Database &db, const Xapian::MSet &ms,
 kb_result *run_search(Index *ix, const kb_search_opts *o)
 {
     const Xapian::Database &db = pick(ix, o->dbs);
-    std::string norm = normalize(o->query ? o->query : "");
     kb_result *res = static_cast<kb_result *>(kb_xcalloc(1, sizeof *res));
     // Freed if anything below throws (DatabaseModifiedError is retried).
     std::unique_ptr<kb_result, void (*)(kb_result *)> guard(res, kb_result_free);
-    Built b = build_query(db, norm, o, o->spelling != 0 && o->rank.spelling != 0);
+    if (!o->plan)
+        return guard.release();
+    const kb_query_plan &plan = *o->plan;
+    std::string norm = plan.main.norm ? plan.main.norm : "";
+    Built b = build_query(db, plan.main, o);
     const kb_rank_opts &r = o->rank;
     size_t limit = o->limit ? o->limit : 10;
     bool rerank = r.group_weight > 0 || r.prior_weight > 0 || r.recency_weight > 0;
@@ -1003,8 +917,8 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
 
     // Spelling: Xapian corrects only words the index does not know; run the
     // corrected query and show it when it finds at least as much.
-    if (!b.corrected.empty() && b.corrected != norm) {
-        Built c = build_query(db, b.corrected, o, false);
+    if (plan.corrected && *plan.corrected && norm != plan.corrected) {
+        Built c = build_query(db, plan.fixed, o);
         if (!c.query.empty()) {
             Xapian::MSet ms2 = run(c.query, nullptr); // words: no spy
 
@@ -1012,7 +926,7 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
                 ms2.get_matches_estimated() > 0) {
                 ms = ms2;
                 terms = c.terms;
-                res->corrected = dup(b.corrected);
+                res->corrected = kb_xstrdup(plan.corrected);
             }
         }
     }
@@ -1467,7 +1381,7 @@ int kb_index_search(struct kb_index *h, const struct kb_search_opts *o, struct k
     }
 }
 
-int kb_index_suggest(struct kb_index *h, int dbs, const char *prefix, const char *locale,
+int kb_index_suggest(struct kb_index *h, int dbs, const char *prefix_norm, const char *locale,
                      size_t limit, struct kb_result **out, struct kb_err *err)
 {
     *out = nullptr;
@@ -1475,7 +1389,7 @@ int kb_index_suggest(struct kb_index *h, int dbs, const char *prefix, const char
         const Xapian::Database &db = pick(&h->ix, dbs);
         kb_result *res = static_cast<kb_result *>(kb_xcalloc(1, sizeof *res));
         std::unique_ptr<kb_result, void (*)(kb_result *)> guard(res, kb_result_free);
-        std::string norm = normalize(prefix ? prefix : "");
+        std::string norm = prefix_norm ? prefix_norm : "";
         if (norm.find_first_not_of(' ') == std::string::npos) {
             *out = guard.release();
             return 0;
@@ -1491,8 +1405,7 @@ int kb_index_suggest(struct kb_index *h, int dbs, const char *prefix, const char
                                          Xapian::QueryParser::FLAG_PARTIAL |
                                              Xapian::QueryParser::FLAG_CJK_NGRAM,
                                          P_TITLE);
-        kb_search_opts o;
-        kb_search_opts_init(&o);
+        kb_search_opts o{};
         o.locale = locale;
         o.kind = KB_KIND_ARTICLE; // typeahead offers pages to open, not tickets
         Xapian::Enquire enq(db);
@@ -1587,4 +1500,54 @@ int kb_index_vocab(struct kb_index *h, const char *locale, const char *word)
     } catch (...) {
         return 0; // unknown counts as not public: the safe answer
     }
+}
+
+// ---- the small questions of kb/query_words.c ----
+
+namespace {
+
+// Runs f on the databases dbs reads, reopening them after a concurrent
+// commit (as searches do); any other failure answers "no".
+template <class F> auto ask(kb_index *h, F f) -> decltype(f())
+{
+    for (int attempt = 0; attempt < 4; attempt++) {
+        try {
+            return f();
+        } catch (const Xapian::DatabaseModifiedError &) {
+            for (Xapian::Database *db : {&h->ix.pub, &h->ix.both}) {
+                try {
+                    db->reopen();
+                } catch (...) {
+                }
+            }
+        } catch (...) {
+            break;
+        }
+    }
+    return decltype(f())();
+}
+
+} // namespace
+
+int kb_index_has_term(struct kb_index *h, int dbs, const char *term)
+{
+    return ask(h, [&] { return pick(&h->ix, dbs).term_exists(term ? term : "") ? 1 : 0; });
+}
+
+char *kb_index_stem(const char *locale, const char *word)
+{
+    try {
+        std::string s = query_stem(locale)(word ? word : "");
+        return kb_xstrndup(s.data(), s.size());
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+char *kb_index_spelling(struct kb_index *h, int dbs, const char *word, unsigned max_edits)
+{
+    std::string s = ask(h, [&] {
+        return pick(&h->ix, dbs).get_spelling_suggestion(word ? word : "", max_edits);
+    });
+    return s.empty() ? nullptr : kb_xstrndup(s.data(), s.size());
 }

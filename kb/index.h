@@ -102,8 +102,25 @@ struct kb_rank_opts {
 void kb_rank_opts_default(struct kb_rank_opts *r);
 void kb_rank_opts_baseline(struct kb_rank_opts *r); /* plain BM25, one field */
 
+/* A query as kb/query_words.c prepared it: the index parses and ranks
+ * these words as given and asks nothing back. */
+struct kb_query_words {
+    char *norm;           /* the query normalised (kb_text_normalize) */
+    char *text;           /* what the parser reads: norm with split words joined */
+    char **joins;         /* stems of words typed apart the index knows as one */
+    size_t njoins;
+    char **typos;         /* stems of likely spellings of unknown words */
+    size_t ntypos;
+};
+struct kb_query_plan {
+    struct kb_query_words main;
+    char *corrected;      /* the spelling-corrected query, or NULL */
+    struct kb_query_words fixed; /* its words, when corrected */
+};
+
 struct kb_search_opts {
-    const char *query;    /* user text, normalised inside */
+    const char *query;    /* user text, for the caller's records (the cache key) */
+    const struct kb_query_plan *plan; /* what is searched; NULL finds nothing */
     int dbs;              /* KB_DB_PUBLIC or KB_DB_BOTH: set from the role only */
     const char *locale;   /* filter and stemmer; NULL = any locale, English stemmer */
     const char *category; /* filters, NULL = any */
@@ -155,10 +172,19 @@ void kb_result_free(struct kb_result *r);
 int kb_index_search(struct kb_index *ix, const struct kb_search_opts *o,
                     struct kb_result **out, struct kb_err *err);
 
-/* Typeahead: articles whose title matches the words typed so far, the last
- * one as a prefix. Hits carry titles only. */
-int kb_index_suggest(struct kb_index *ix, int dbs, const char *prefix, const char *locale,
+/* Typeahead: articles whose title matches the words typed so far (norm,
+ * normalised), the last one as a prefix. Hits carry titles only. */
+int kb_index_suggest(struct kb_index *ix, int dbs, const char *norm, const char *locale,
                      size_t limit, struct kb_result **out, struct kb_err *err);
+
+/* The small questions kb/query_words.c asks while it prepares a query,
+ * answered from the databases dbs reads (an error counts as "no"):
+ * whether the index holds term; the stem of word in locale's language
+ * (caller frees); the spelling table's suggestion for word within
+ * max_edits (caller frees; NULL for none). */
+int kb_index_has_term(struct kb_index *ix, int dbs, const char *term);
+char *kb_index_stem(const char *locale, const char *word);
+char *kb_index_spelling(struct kb_index *ix, int dbs, const char *word, unsigned max_edits);
 
 /* 1 when the public database's titles, summaries, bodies or tags use word
  * (every term indexing would make of it, stemmed for locale), as

@@ -42,7 +42,7 @@ void kb_in_bad(struct kb_in_ctx *c, size_t line, const char *fmt, ...)
     if (c->sink && c->sink->bad) {
         /* The reason may quote the input (invalid UTF-8) or be cut inside a
          * character: reports go into JSON answers and terminals as text. */
-        char *fixed = kb_in_utf8_fix(why, strlen(why));
+        char *fixed = kb_utf8_fix(why, strlen(why));
         c->sink->bad(c->sink->ud, where, fixed);
         free(fixed);
     }
@@ -76,64 +76,6 @@ int kb_in_emit(struct kb_in_ctx *c, struct kb_doc *d)
     if (rc && !c->stop)
         c->stop = rc;
     return rc;
-}
-
-/* ---- UTF-8 ---- */
-
-size_t kb_in_utf8_check(const char *s, size_t len, int nul_bad)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = u[i];
-        if (c < 0x80) {
-            if (c == 0 && nul_bad)
-                return i;
-            i++;
-            continue;
-        }
-        size_t n;
-        unsigned v, min;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 2; v = c & 0x1F; min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 3; v = c & 0x0F; min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 4; v = c & 0x07; min = 0x10000;
-        } else {
-            return i;
-        }
-        if (len - i < n)
-            return i;
-        for (size_t k = 1; k < n; k++) {
-            if ((u[i + k] & 0xC0) != 0x80)
-                return i;
-            v = (v << 6) | (u[i + k] & 0x3F);
-        }
-        if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-            return i;
-        i += n;
-    }
-    return (size_t)-1;
-}
-
-char *kb_in_utf8_fix(const char *s, size_t len)
-{
-    struct kb_buf b = KB_BUF_INIT;
-    size_t i = 0;
-    kb_buf_add(&b, "", 0);
-    while (i < len) {
-        size_t bad = kb_in_utf8_check(s + i, len - i, 1);
-        size_t good = bad == (size_t)-1 ? len - i : bad;
-        kb_buf_add(&b, s + i, good);
-        i += good;
-        if (i < len) {
-            if (s[i] != '\0')
-                kb_buf_adds(&b, "\xEF\xBF\xBD");
-            i++;
-        }
-    }
-    return kb_buf_detach(&b);
 }
 
 /* 1-based line of byte offset off in s. */
@@ -818,7 +760,7 @@ static int ingest_data(struct kb_in_ctx *c, const char *data, size_t len)
         if ((f == KB_IN_HTML || f == KB_IN_DOCBOOK || f == KB_IN_MALLARD) &&
             declares_other_charset(data, len, f))
             utf8 = 0;
-        size_t off = kb_in_utf8_check(data, len, 1);
+        size_t off = kb_utf8_check(data, len, 1);
         if (off != (size_t)-1 && (utf8 || data[off] == '\0')) {
             kb_in_bad(c, 0, "%s at byte offset %zu (line %zu)",
                       data[off] ? "invalid utf-8" : "nul byte", off + b,

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "doc.h"
 #include "ingest.h"
+#include "text.h"
 
 /* One file being parsed. */
 struct kb_in_ctx {
@@ -37,12 +38,6 @@ void kb_in_article_init(struct kb_in_ctx *c, struct kb_doc *d);
 /* Fills what every doc must have (locale, source_path), hands d to the sink
  * and releases it. Returns the doc() callback's return. */
 int kb_in_emit(struct kb_in_ctx *c, struct kb_doc *d);
-
-/* Offset of the first byte that is not valid UTF-8 (NUL counts as invalid
- * when nul_bad), or (size_t)-1 when all of s is valid. */
-size_t kb_in_utf8_check(const char *s, size_t len, int nul_bad);
-/* A copy of s with invalid UTF-8 replaced by U+FFFD and NULs dropped. */
-char *kb_in_utf8_fix(const char *s, size_t len);
 
 /* A locale normalised to BCP 47 case ("en-us" -> "en-US", "pt_BR" ->
  * "pt-BR"), or NULL if s is empty or not locale-like. Caller frees. */

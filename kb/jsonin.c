@@ -247,7 +247,7 @@ static int article_record(struct kb_in_ctx *c, json_t *o, size_t where, int zend
                  strlen(body), KB_INGEST_MAX_RECORD);
         goto out;
     }
-    if (kb_in_utf8_check(body, strlen(body), 1) != (size_t)-1) {
+    if (kb_utf8_check(body, strlen(body), 1) != (size_t)-1) {
         snprintf(why, sizeof why, "'body' holds a nul character");
         goto out;
     }
@@ -324,7 +324,7 @@ static size_t line_of(const char *s, size_t off)
 int kb_in_articles_json(struct kb_in_ctx *c, const char *data, size_t len)
 {
     json_error_t err;
-    size_t off = kb_in_utf8_check(data, len, 1);
+    size_t off = kb_utf8_check(data, len, 1);
     if (off != (size_t)-1) {
         kb_in_bad(c, line_of(data, off), "%s at byte offset %zu",
                   data[off] ? "invalid utf-8" : "nul byte", off);
@@ -392,7 +392,7 @@ int kb_in_jsonl(struct kb_in_ctx *c, const char *data, size_t len, int format)
                       KB_INGEST_MAX_RECORD);
             continue;
         }
-        size_t off = kb_in_utf8_check(data + a, b - a, 1);
+        size_t off = kb_utf8_check(data + a, b - a, 1);
         if (off != (size_t)-1) {
             kb_in_bad(c, line, "%s at byte offset %zu", data[a + off] ? "invalid utf-8" : "nul byte",
                       a + off);

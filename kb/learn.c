@@ -11,7 +11,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "log.h"
-#include "search.h"
+#include "role.h"
 #include "text.h"
 #include "tickets.h"
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "query_words.h"
 #include "result_cache.h"
 #include "text.h"
 
@@ -16,21 +17,6 @@ int kb_role_dbs(int role)
     return role == KB_ROLE_AGENT || role == KB_ROLE_WRITER || role == KB_ROLE_ADMIN
                ? KB_DB_BOTH
                : KB_DB_PUBLIC;
-}
-
-static const char *const role_names[] = {"customer", "agent", "writer", "admin"};
-
-int kb_role_parse(const char *s)
-{
-    for (int i = 0; s && i < 4; i++)
-        if (strcmp(s, role_names[i]) == 0)
-            return i;
-    return -1;
-}
-
-const char *kb_role_name(int role)
-{
-    return role >= 0 && role < 4 ? role_names[role] : "customer";
 }
 
 /* ---- ranking knobs by name --------------------------------------------- */
@@ -132,304 +118,6 @@ void kb_rank_opts_format(const struct kb_rank_opts *r, char *buf, size_t size)
     }
 }
 
-/* ---- defaults, stop words, query text ------------------------------------ */
-
-void kb_rank_opts_baseline(struct kb_rank_opts *r)
-{
-    memset(r, 0, sizeof *r);
-    r->k1 = 1.2;
-    r->b = 0.75;
-}
-
-void kb_rank_opts_default(struct kb_rank_opts *r)
-{
-    kb_rank_opts_baseline(r);
-    r->b = 0.2;
-    r->title_weight = 2.0;
-    r->phrase_weight = 0.0;
-    r->near_weight = 0.0;
-    r->synonyms = 1;
-    r->stopwords = 1;
-    r->spelling = 1;
-    r->joins = 1;
-    r->asked_weight = 1.0;
-    r->group_weight = 0.5;
-    r->prior_weight = 0.1;
-    r->recency_weight = 0.1;
-}
-
-void kb_search_opts_init(struct kb_search_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->dbs = KB_DB_PUBLIC;
-    o->kind = -1;
-    o->limit = 10;
-    o->snippets = 1;
-    o->spelling = 1;
-    kb_rank_opts_default(&o->rank);
-}
-
-void kb_result_free(struct kb_result *r)
-{
-    if (!r)
-        return;
-    for (size_t i = 0; i < r->nhits; i++) {
-        struct kb_hit *h = &r->hits[i];
-        free(h->source_id);
-        free(h->title);
-        free(h->summary);
-        free(h->snippet);
-        free(h->category);
-        free(h->locale);
-    }
-    free(r->hits);
-    for (size_t i = 0; i < r->nfacets; i++)
-        free(r->facets[i].value);
-    free(r->facets);
-    free(r->corrected);
-    free(r);
-}
-
-const char *const kb_stopwords_en[] = {
-    "a", "about", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by",
-    "can", "could", "did", "do", "does", "doing", "for", "from", "had", "has", "have",
-    "how", "i", "i'm", "if", "in", "into", "is", "it", "it's", "its", "me", "my",
-    "of", "on", "or", "our", "should", "so", "some", "that", "the", "their", "them",
-    "then", "there", "these", "this", "those", "to", "was", "we", "were", "what",
-    "when", "where", "which", "while", "who", "why", "will", "with", "would", "you",
-    "your", "am", "is", "get", "getting", "way", "there", "possible", "anyone",
-    "know", "want", "need", "please", "thanks", "hi", "hello",
-    /* Contractions are function words too ("I'd like to ..."). */
-    "i'd", "i've", "i'll", "you're", "you've", "you'd", "we're", "we've", "they're",
-    "he's", "she's", "that's", "there's", "what's", "here's", "who's", "let's",
-    "don't", "doesn't", "didn't", "can't", "won't", "isn't", "aren't", "wasn't",
-    "weren't", "haven't", "hasn't", "wouldn't", "shouldn't", "couldn't", "wanna",
-    "gonna",
-};
-const size_t kb_stopwords_en_count = sizeof kb_stopwords_en / sizeof kb_stopwords_en[0];
-
-static int query_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int query_word_byte(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || query_digit(c) || c >= 0x80;
-}
-
-/* The query text with words joined by "-", ".", "/", ":", "\\" or "@" typed
- * apart ("command-line", "scriptforge.timer"): Xapian's parser makes each
- * such pair a phrase, and a phrase of common words means reading positions
- * of thousands of documents (30 ms on 100,000 documents against 2). As
- * separate words they still rank documents that have both first, and the
- * index holds them as separate words too. Numbers ("4.2") and phrases the
- * user quoted stay as typed. */
-char *kb_search_unphrase(const char *norm)
-{
-    char *out = kb_xstrdup(norm ? norm : "");
-    size_t n = strlen(out);
-    int quoted = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)out[i];
-        if (c == '"') {
-            quoted = !quoted;
-            continue;
-        }
-        if (quoted || i == 0 || i + 1 >= n || !strchr("-./:\\@", c))
-            continue;
-        unsigned char a = (unsigned char)out[i - 1], z = (unsigned char)out[i + 1];
-        if (query_word_byte(a) && query_word_byte(z) && !(query_digit(a) && query_digit(z)))
-            out[i] = ' ';
-    }
-    return out;
-}
-
-/* ---- word-level query help: spelling, typos, joined words --------------- */
-
-static int query_letter(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || c >= 0x80;
-}
-
-/* 1 if the index holds the word as typed or stemmed. */
-static int query_known(const struct kb_query_lookup *l, const char *w)
-{
-    if (l->has(l->ud, w))
-        return 1;
-    char *st = l->stem(l->ud, w);
-    int known = st && l->has(l->ud, st);
-    free(st);
-    return known;
-}
-
-static void push_word(char ***v, size_t *n, char *w)
-{
-    *v = kb_xrealloc(*v, (*n + 1) * sizeof **v);
-    (*v)[(*n)++] = w;
-}
-
-void kb_query_words_free(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
-/* Only a query that finds little is corrected: when its other words match,
- * an unknown word is more often a real word the knowledge base does not use
- * ("unreplied", "destiny") than a typo, and "correcting" it into a different
- * known word misleads the ranking. (Xapian's own FLAG_SPELLING_CORRECTION
- * looks the unstemmed word up in a stemmed index, so it even "corrects"
- * known words: "procedure" -> "procedures".) Words with digits, of fewer
- * than three letters, or in scripts without spelling data are never
- * corrected. */
-char *kb_query_correct(const char *norm, const struct kb_query_lookup *l)
-{
-    struct fix {
-        size_t at, len;
-        char *to;
-    } *fixes = NULL;
-    size_t nfix = 0, content = 0, unknown = 0, n = strlen(norm);
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)norm[i];
-        if (!(query_letter(c) || query_digit(c) || c == '\'')) {
-            i++;
-            continue;
-        }
-        size_t j = i;
-        while (j < n && (query_letter((unsigned char)norm[j]) ||
-                         query_digit((unsigned char)norm[j]) || norm[j] == '\''))
-            j++;
-        char *w = kb_xstrndup(norm + i, j - i);
-        size_t at = i, len = j - i;
-        i = j;
-        if (kb_index_stopword(w, l->locale)) {
-            free(w);
-            continue;
-        }
-        content++;
-        if (query_known(l, w)) {
-            free(w);
-            continue;
-        }
-        unknown++;
-        int plain = len >= 3 && len <= 40 && !strpbrk(w, "0123456789'");
-        for (size_t k = 0; k < len; k++)
-            plain = plain && (unsigned char)w[k] < 0xE0; /* Latin, Greek, Cyrillic; not CJK or Thai */
-        char *to = plain ? l->spell(l->ud, w, 2) : NULL;
-        if (to && *to && strcmp(to, w) != 0) {
-            fixes = kb_xrealloc(fixes, (nfix + 1) * sizeof *fixes);
-            fixes[nfix++] = (struct fix){at, len, to};
-        } else {
-            free(to);
-        }
-        free(w);
-    }
-    char *out = NULL;
-    if (nfix && unknown * 2 >= content) {
-        struct kb_buf b = KB_BUF_INIT;
-        size_t at = 0;
-        for (size_t k = 0; k < nfix; k++) {
-            kb_buf_add(&b, norm + at, fixes[k].at - at);
-            kb_buf_adds(&b, fixes[k].to);
-            at = fixes[k].at + fixes[k].len;
-        }
-        kb_buf_adds(&b, norm + at);
-        out = kb_buf_detach(&b);
-    }
-    for (size_t k = 0; k < nfix; k++)
-        free(fixes[k].to);
-    free(fixes);
-    return out;
-}
-
-/* A word of five or more letters that the index knows neither as typed nor
- * stemmed gets the most frequent indexed word one edit away (two from nine
- * letters on), if that is not a stop word. The index shim adds these beside
- * the query as typed, at a lower weight: a real word the knowledge base
- * happens not to use ("unreplied") costs little, a typo ("colaborator")
- * still finds its word. */
-size_t kb_query_typos(const char *norm, const struct kb_query_lookup *l, char ***out)
-{
-    size_t n = strlen(norm), nout = 0;
-    *out = NULL;
-    for (size_t i = 0; i < n;) {
-        if (!query_letter((unsigned char)norm[i])) {
-            i++;
-            continue;
-        }
-        size_t j = i;
-        while (j < n && query_letter((unsigned char)norm[j]))
-            j++;
-        int whole = (i == 0 || norm[i - 1] == ' ' || norm[i - 1] == '"' || norm[i - 1] == '(') &&
-                    (j == n || strchr(" .,?!;:)\"", norm[j]));
-        size_t at = i, len = j - i;
-        i = j;
-        size_t letters = 0;
-        for (size_t k = at; k < at + len; k++) {
-            unsigned char c = (unsigned char)norm[k];
-            if (c >= 0xE0) /* CJK, Thai: no spelling data */
-                letters = 0;
-            letters += (c & 0xC0) != 0x80;
-            if (c >= 0xE0)
-                break;
-        }
-        if (!whole || letters < 5 || len > 40)
-            continue;
-        char *w = kb_xstrndup(norm + at, len);
-        if (!kb_index_stopword(w, l->locale) && !query_known(l, w)) {
-            char *fix = l->spell(l->ud, w, letters >= 9 ? 2 : 1);
-            if (fix && *fix && !kb_index_stopword(fix, l->locale)) {
-                char *st = l->stem(l->ud, fix);
-                if (st)
-                    push_word(out, &nout, st);
-            }
-            free(fix);
-        }
-        free(w);
-    }
-    return nout;
-}
-
-/* Each pair of adjacent words, separated by a space or a hyphen, whose
- * joined form is an indexed word. */
-size_t kb_query_joins(const char *norm, const struct kb_query_lookup *l, char ***out)
-{
-    size_t n = strlen(norm), nout = 0;
-    size_t pa = 0, plen = 0; /* the previous word; plen 0: none */
-    *out = NULL;
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)norm[i];
-        if (!query_letter(c)) {
-            if (c != ' ' && c != '-')
-                plen = 0; /* punctuation or digits end the pair */
-            i++;
-            continue;
-        }
-        size_t j = i;
-        while (j < n && query_letter((unsigned char)norm[j]))
-            j++;
-        size_t len = j - i;
-        if (j < n && !strchr(" -.,?!", norm[j]))
-            len = 0; /* part of a longer token ("it's", "x2"): not a word of its own */
-        if (plen && len && plen + len <= 40) {
-            char joined[96];
-            memcpy(joined, norm + pa, plen);
-            memcpy(joined + plen, norm + i, len);
-            joined[plen + len] = '\0';
-            char *st = l->stem(l->ud, joined);
-            if (st && !kb_index_stopword(joined, l->locale) && l->has(l->ud, st))
-                push_word(out, &nout, st);
-            else
-                free(st);
-        }
-        pa = i;
-        plen = len;
-        i = j;
-    }
-    return nout;
-}
 
 struct word {
     char *w;
@@ -614,7 +302,13 @@ int kb_search_again(struct kb_index *ix, int role, const struct kb_search_opts *
         q.query = *reduced;
         q.spelling = 0; /* the words came from the index itself */
     }
-    return kb_index_search(ix, &q, out, err);
+    struct kb_query_plan plan;
+    kb_query_plan_make(ix, q.dbs, q.query, q.locale, q.rank.joins != 0,
+                       q.spelling != 0 && q.rank.spelling != 0, &plan);
+    q.plan = &plan;
+    int rc = kb_index_search(ix, &q, out, err);
+    kb_query_plan_release(&plan);
+    return rc;
 }
 
 /* Result cache keys: every input of a search, strings length-prefixed
@@ -711,7 +405,16 @@ struct suggest_call {
 static int do_suggest(void *arg, struct kb_result **out, struct kb_err *err)
 {
     struct suggest_call *c = arg;
-    return kb_index_suggest(c->ix, kb_role_dbs(c->role), c->prefix, c->locale, c->limit, out, err);
+    struct kb_buf norm = KB_BUF_INIT;
+    const char *p = c->prefix ? c->prefix : "";
+    if (kb_text_normalize(p, strlen(p), &norm) != 0) {
+        kb_buf_release(&norm);
+        kb_buf_adds(&norm, p);
+    }
+    int rc = kb_index_suggest(c->ix, kb_role_dbs(c->role), kb_buf_str(&norm), c->locale,
+                              c->limit, out, err);
+    kb_buf_release(&norm);
+    return rc;
 }
 
 int kb_suggest(struct kb_index *ix, int role, const char *prefix, const char *locale,

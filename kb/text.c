@@ -50,21 +50,28 @@ static size_t utf8_decode(const unsigned char *s, size_t len, size_t i, uint32_t
     return n;
 }
 
-int kb_utf8_valid(const char *s, size_t len)
+size_t kb_utf8_check(const char *s, size_t len, int nul_bad)
 {
     const unsigned char *u = (const unsigned char *)s;
     uint32_t cp;
     for (size_t i = 0; i < len;) {
         if (u[i] < 0x80) {
+            if (u[i] == 0 && nul_bad)
+                return i;
             i++;
             continue;
         }
         size_t n = utf8_decode(u, len, i, &cp);
         if (!n)
-            return 0;
+            return i;
         i += n;
     }
-    return 1;
+    return (size_t)-1;
+}
+
+int kb_utf8_valid(const char *s, size_t len)
+{
+    return kb_utf8_check(s, len, 0) == (size_t)-1;
 }
 
 char *kb_utf8_fix(const char *s, size_t len)
@@ -73,14 +80,16 @@ char *kb_utf8_fix(const char *s, size_t len)
     const unsigned char *u = (const unsigned char *)s;
     uint32_t cp;
     size_t start = 0, i = 0;
+    kb_buf_add(&b, "", 0);
     while (i < len) {
-        size_t n = u[i] < 0x80 ? 1 : utf8_decode(u, len, i, &cp);
+        size_t n = u[i] == 0 ? 0 : u[i] < 0x80 ? 1 : utf8_decode(u, len, i, &cp);
         if (n) {
             i += n;
             continue;
         }
         kb_buf_add(&b, s + start, i - start);
-        kb_buf_adds(&b, "\xEF\xBF\xBD");
+        if (u[i] != 0) /* a NUL byte is dropped, anything else replaced */
+            kb_buf_adds(&b, "\xEF\xBF\xBD");
         i++;
         start = i;
     }
@@ -415,4 +424,43 @@ int kb_text_words(const char *s, size_t len, kb_text_word_fn fn, void *ud)
     free(w);
     free(map);
     return rc;
+}
+
+/* ---- query text ---- */
+
+static int query_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int query_word_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || query_digit(c) || c >= 0x80;
+}
+
+/* The query text with words joined by "-", ".", "/", ":", "\\" or "@" typed
+ * apart ("command-line", "scriptforge.timer"): Xapian's parser makes each
+ * such pair a phrase, and a phrase of common words means reading positions
+ * of thousands of documents (30 ms on 100,000 documents against 2). As
+ * separate words they still rank documents that have both first, and the
+ * index holds them as separate words too. Numbers ("4.2") and phrases the
+ * user quoted stay as typed. */
+char *kb_text_unphrase(const char *norm)
+{
+    char *out = kb_xstrdup(norm ? norm : "");
+    size_t n = strlen(out);
+    int quoted = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)out[i];
+        if (c == '"') {
+            quoted = !quoted;
+            continue;
+        }
+        if (quoted || i == 0 || i + 1 >= n || !strchr("-./:\\@", c))
+            continue;
+        unsigned char a = (unsigned char)out[i - 1], z = (unsigned char)out[i + 1];
+        if (query_word_byte(a) && query_word_byte(z) && !(query_digit(a) && query_digit(z)))
+            out[i] = ' ';
+    }
+    return out;
 }

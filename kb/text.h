@@ -31,10 +31,20 @@ typedef int (*kb_text_word_fn)(void *ud, size_t start, size_t end,
                                const char *folded, size_t flen);
 int kb_text_words(const char *s, size_t len, kb_text_word_fn fn, void *ud);
 
-/* 1 if s is valid UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
+/* The offset of the first byte of s that is not valid UTF-8 (overlongs,
+ * surrogates and values past U+10FFFF are not; nor is a NUL byte when
+ * nul_bad), or (size_t)-1 when all of it is. */
+size_t kb_utf8_check(const char *s, size_t len, int nul_bad);
+/* 1 if s is valid UTF-8 (NUL bytes allowed). */
 int kb_utf8_valid(const char *s, size_t len);
-/* Copies s replacing invalid sequences with U+FFFD; caller frees. */
+/* Copies s replacing invalid sequences with U+FFFD and dropping NUL bytes;
+ * caller frees. */
 char *kb_utf8_fix(const char *s, size_t len);
+
+/* A copy of normalised query text (caller frees) with words joined by
+ * "-", ".", "/", ":", "\\" or "@" typed apart, outside quotes and numbers:
+ * Xapian's parser makes such pairs costly phrases. */
+char *kb_text_unphrase(const char *norm);
 
 #ifdef __cplusplus
 }

@@ -273,7 +273,7 @@ void fuzz_ingest(const char *name, const uint8_t *data, size_t size, int want)
         i++;
     int direct = f != want && i < n;
     if (direct && one_doc(want) &&
-        (n > KB_INGEST_MAX_DOC || kb_in_utf8_check(s, n, 1) != (size_t)-1))
+        (n > KB_INGEST_MAX_DOC || kb_utf8_check(s, n, 1) != (size_t)-1))
         direct = 0;
     if (direct) {
         struct kb_in_ctx c;

@@ -7,7 +7,9 @@
 
 #include "check.h"
 #include "kb/index.h"
+#include "kb/query_words.h"
 #include "kb/search.h"
+#include "kb/text.h"
 #include "kb/snippet.h"
 
 /* ---- snippets: the query's terms are the words listed in ud ---- */
@@ -83,7 +85,7 @@ static void test_unphrase(void)
         {"", ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *s = kb_search_unphrase(cases[i].in);
+        char *s = kb_text_unphrase(cases[i].in);
         CHECK_STR(s, cases[i].want);
         free(s);
     }

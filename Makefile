@@ -24,8 +24,9 @@ else
 Q := @
 endif
 
-KB_C     := $(wildcard kb/*.c)
-KB_OBJ   := $(KB_C:%.c=$(BUILD)/%.o) $(if $(wildcard kb/index.cc),$(BUILD)/kb/index.o)
+KB_C     := $(wildcard kb/*/*.c)
+KB_CC    := $(wildcard kb/index/*.cc)
+KB_OBJ   := $(KB_C:%.c=$(BUILD)/%.o) $(KB_CC:%.cc=$(BUILD)/%.o)
 IDX_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard indexer/*.c))
 SRV_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c))
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -45,7 +46,7 @@ $(BUILD)/%.o: %.c
 	@[ -n "$(Q)" ] && echo "  CC  $<" || true
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/kb/index.o: kb/index.cc
+$(BUILD)/kb/index/%.o: kb/index/%.cc
 	@mkdir -p $(dir $@)
 	@[ -n "$(Q)" ] && echo "  CXX $<" || true
 	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "kb/ingest.h"
-#include "kb/sync.h"
+#include "kb/ingest/ingest.h"
+#include "kb/sync/sync.h"
 
 #define BATCH 500 /* documents per store transaction */
 

@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "kb/events.h"
-#include "kb/log.h"
-#include "kb/sync.h"
+#include "kb/store/events.h"
+#include "kb/base/log.h"
+#include "kb/sync/sync.h"
 
 #define SPLIT_MAX_SHARDS 256
 
@@ -43,7 +43,7 @@ static int split_one(void *ud, const struct kb_doc *d)
     if (!db)
         return 0; /* drafts and archived articles are in no index */
     /* Votes and clicks feed the ranking prior, as kb_sync_apply adds them
-     * (kb/sync.c add_usage): without them shard ranking would differ. */
+     * (kb/sync/sync.c add_usage): without them shard ranking would differ. */
     struct kb_doc with_usage = *d;
     with_usage.asked_public = NULL;
     size_t k = shard_of(d->kind, d->number, c->n);

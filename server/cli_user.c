@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kb/auth.h"
+#include "kb/store/auth.h"
 #include "srv.h"
 
 #define PROG "kb-server user"

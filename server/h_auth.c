@@ -1,13 +1,13 @@
 /* Login, logout, who am I, and the admin API for staff accounts and API
  * tokens; srv_auth_resolve turns a request's session cookie or bearer
- * token into a struct srv_who. The store side is kb/auth.c. */
+ * token into a struct srv_who. The store side is kb/store/auth.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "kb/auth.h"
-#include "kb/log.h"
+#include "kb/store/auth.h"
+#include "kb/base/log.h"
 #include "srv.h"
 
 #define COOKIE "kb_session"

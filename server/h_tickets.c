@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kb/ingest.h"
-#include "kb/tickets.h"
+#include "kb/ingest/ingest.h"
+#include "kb/store/tickets.h"
 #include "srv.h"
 
 #define IMPORT_ERRORS_MAX 200

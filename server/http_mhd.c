@@ -13,8 +13,8 @@
 #include <time.h>
 
 #include "http.h"
-#include "kb/log.h"
-#include "kb/text.h"
+#include "kb/base/log.h"
+#include "kb/base/text.h"
 #include "routes.h"
 #include "scaleout.h"
 #include "sync_thread.h"

@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "http.h"
-#include "kb/capability.h"
-#include "kb/learn.h"
-#include "kb/log.h"
-#include "kb/result_cache.h"
+#include "kb/store/capability.h"
+#include "kb/store/learn.h"
+#include "kb/base/log.h"
+#include "kb/search/result_cache.h"
 #include "scaleout.h"
 #include "search_log.h"
 #include "srv.h"

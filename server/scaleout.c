@@ -26,11 +26,11 @@
 #include <unistd.h>
 
 #include "fwd_http.h"
-#include "kb/capability.h"
-#include "kb/events.h"
-#include "kb/log.h"
-#include "kb/search.h"
-#include "kb/sync.h"
+#include "kb/store/capability.h"
+#include "kb/store/events.h"
+#include "kb/base/log.h"
+#include "kb/search/search.h"
+#include "kb/sync/sync.h"
 #include "scaleout.h"
 #include "search_log.h"
 #include "sync_thread.h"

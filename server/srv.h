@@ -11,11 +11,11 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "kb/buf.h"
-#include "kb/capability.h"
-#include "kb/index.h"
-#include "kb/search.h"
-#include "kb/store.h"
+#include "kb/base/buf.h"
+#include "kb/store/capability.h"
+#include "kb/index/index.h"
+#include "kb/search/search.h"
+#include "kb/store/store.h"
 
 #define SRV_MAX_BODY_DEFAULT (1024 * 1024) /* 413 past it */
 #define SRV_MAX_PARAMS 4

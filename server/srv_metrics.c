@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kb/result_cache.h"
+#include "kb/search/result_cache.h"
 #include "srv.h"
 
 #define MAX_SERIES 128

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kb/log.h"
-#include "kb/text.h"
+#include "kb/base/log.h"
+#include "kb/base/text.h"
 #include "srv.h"
 
 void srv_json(struct srv_resp *w, int status, json_t *j)

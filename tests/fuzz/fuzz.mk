@@ -17,7 +17,8 @@ CFLAGS   := -std=c11 -O1 -g -Wall -Wextra -D_GNU_SOURCE -MMD -MP -I. $(PKG_CFLAG
 CXXFLAGS := -std=c++17 -O1 -g -Wall -Wextra -MMD -MP -I. $(PKG_CFLAGS) -fsanitize=fuzzer-no-link $(SAN)
 LDFLAGS  := -fsanitize=fuzzer $(SAN)
 
-KB_OBJ   := $(patsubst %.c,$(FB)/%.o,$(wildcard kb/*.c)) $(FB)/kb/index.o
+KB_OBJ   := $(patsubst %.c,$(FB)/%.o,$(wildcard kb/*/*.c)) \
+            $(patsubst %.cc,$(FB)/%.o,$(wildcard kb/index/*.cc))
 # The handlers and helpers; http_mhd.c and sync_thread.c only in fuzz_http
 # (srv_harness.c stands in for them elsewhere), main.c nowhere.
 SRV_ALL  := $(wildcard server/*.c)
@@ -46,7 +47,7 @@ $(FB)/kb/%.o: kb/%.c
 	@echo "  CC  $< (fuzz)"
 	@$(FUZZ_CC) $(CFLAGS) -c $< -o $@
 
-$(FB)/kb/index.o: kb/index.cc
+$(FB)/kb/index/%.o: kb/index/%.cc
 	@mkdir -p $(dir $@)
 	@echo "  CXX $< (fuzz)"
 	@$(FUZZ_CXX) $(CXXFLAGS) -c $< -o $@

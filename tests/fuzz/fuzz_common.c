@@ -12,13 +12,13 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
-#include "kb/auth.h"
-#include "kb/ingest_int.h"
-#include "kb/log.h"
-#include "kb/search.h"
-#include "kb/store.h"
-#include "kb/sync.h"
-#include "kb/text.h"
+#include "kb/store/auth.h"
+#include "kb/ingest/ingest_int.h"
+#include "kb/base/log.h"
+#include "kb/search/search.h"
+#include "kb/store/store.h"
+#include "kb/sync/sync.h"
+#include "kb/base/text.h"
 
 void fuzz_fail(const char *fmt, ...)
 {

@@ -11,11 +11,11 @@
 #include <time.h>
 
 #include "fuzz_common.h"
-#include "kb/auth.h"
-#include "kb/ingest.h"
-#include "kb/log.h"
-#include "kb/sync.h"
-#include "kb/text.h"
+#include "kb/store/auth.h"
+#include "kb/ingest/ingest.h"
+#include "kb/base/log.h"
+#include "kb/sync/sync.h"
+#include "kb/base/text.h"
 #include "server/routes.h"
 
 static struct srv the_srv;

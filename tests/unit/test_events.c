@@ -9,12 +9,12 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "kb/doc.h"
-#include "kb/err.h"
-#include "kb/events.h"
-#include "kb/log.h"
-#include "kb/search.h"
-#include "kb/store.h"
+#include "kb/base/doc.h"
+#include "kb/base/err.h"
+#include "kb/store/events.h"
+#include "kb/base/log.h"
+#include "kb/search/search.h"
+#include "kb/store/store.h"
 
 #define T0 1709251200 /* 2024-03-01 00:00:00 UTC */
 #define DAY 86400
@@ -238,7 +238,7 @@ static void test_learning(void)
 
     /* A solved event with its own query teaches the article's internal
      * copy (one line, lowercase) and queues it; the words are a customer's
-     * evidence for the public copy (kb/learn.h, tests/unit/test_learn.c). */
+     * evidence for the public copy (kb/store/learn.h, tests/unit/test_learn.c). */
     CHECK_INT(event(st, "solved", 0, pub, "  Internet   keeps DROPPING ", KB_ROLE_CUSTOMER, 0,
                     &learned, &err), 0);
     CHECK_INT(learned, 1);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "kb/base/datadir.h"
 #include "kb/store/events.h"
 #include "kb/base/log.h"
 #include "kb/sync/sync.h"
@@ -18,6 +19,7 @@
 
 struct split_ctx {
     struct kb_store *st;
+    struct kb_index *vocab; /* the whole index, read: public phrases' vocabulary */
     struct kb_index **ix;
     size_t n;
     size_t *count;
@@ -47,9 +49,11 @@ static int split_one(void *ud, const struct kb_doc *d)
     struct kb_doc with_usage = *d;
     with_usage.asked_public = NULL;
     size_t k = shard_of(d->kind, d->number, c->n);
-    /* A shard judges public phrases against its own public vocabulary: a
-     * smaller one than the whole index's, so it may learn less, never more. */
-    kb_sync_derive(c->st, c->ix[k], &with_usage);
+    /* Public phrases are judged against the whole index's public
+     * vocabulary, so the shards rank as the one index does; without an
+     * index, against the shard's own (smaller: it may learn less, never
+     * more). */
+    kb_sync_derive(c->st, c->vocab ? c->vocab : c->ix[k], &with_usage);
     int rc = kb_index_put(c->ix[k], db, &with_usage, c->err);
     free(with_usage.asked_public);
     if (rc)
@@ -90,7 +94,7 @@ int cmd_split(struct cli *c, int argc, char **argv)
         fprintf(stderr, "kb-indexer: split needs --shards N (1-%d) and OUTDIR\n", SPLIT_MAX_SHARDS);
         return 2;
     }
-    if (mkdir(out, 0755) != 0 && errno != EEXIST) {
+    if (mkdir(out, KB_DIR_MODE) != 0 && errno != EEXIST) {
         fprintf(stderr, "kb-indexer: cannot create '%s': %s\n", out, strerror(errno));
         return 1;
     }
@@ -120,8 +124,14 @@ int cmd_split(struct cli *c, int argc, char **argv)
             goto out;
         }
     }
-    struct split_ctx sc = {st, ix, n, count, &err};
-    if (kb_store_each(st, split_one, &sc, &err) != 0) {
+    struct kb_index *vocab = NULL;
+    struct kb_err verr;
+    if (kb_index_open(cli_index_dir(c), KB_INDEX_READ, &vocab, &verr) != 0)
+        vocab = NULL;
+    struct split_ctx sc = {st, vocab, ix, n, count, &err};
+    int each = kb_store_each(st, split_one, &sc, &err);
+    kb_index_close(vocab);
+    if (each != 0) {
         fprintf(stderr, "kb-indexer: split: %s\n", err.msg);
         goto out;
     }

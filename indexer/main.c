@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "kb/base/datadir.h"
 #include "kb/sync/sync.h"
 
 static const struct {
@@ -66,9 +67,9 @@ int cli_parse_double(const char *opt, const char *val, double *out)
 
 struct kb_store *cli_open_store(struct cli *c, int create)
 {
-    if (create && mkdir(c->data, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "kb-indexer: cannot create data directory '%s': %s\n", c->data,
-                strerror(errno));
+    struct kb_err derr;
+    if (kb_datadir_prepare(c->data, create, &derr) != 0) {
+        fprintf(stderr, "kb-indexer: %s\n", derr.msg);
         return NULL;
     }
     static char path[4096];
@@ -123,6 +124,9 @@ int main(int argc, char **argv)
 {
     struct cli c = {"data", 0};
     int i = 1;
+    /* The store and the index are for the service's user only, whatever
+     * the umask (a shell's 022 would leave them readable by everyone). */
+    umask(077);
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
             c.data = argv[++i];

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "kb/store/auth.h"
+#include "kb/base/datadir.h"
 #include "srv.h"
 
 #define PROG "kb-server user"
@@ -159,8 +160,9 @@ static struct kb_store *open_store(const char *data, int create)
 {
     char path[4096];
     struct stat sb;
-    if (create && mkdir(data, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, PROG ": cannot create data directory '%s': %s\n", data, strerror(errno));
+    struct kb_err derr;
+    if (kb_datadir_prepare(data, create, &derr) != 0) {
+        fprintf(stderr, PROG ": %s\n", derr.msg);
         return NULL;
     }
     snprintf(path, sizeof path, "%s/kb.sqlite3", data);

@@ -11,6 +11,8 @@
 #include "srv.h"
 
 #define COOKIE "kb_session"
+/* The device cookie (kb/store/auth_lockout.c): sent only to the login route. */
+#define DEVICE_COOKIE "kb_device"
 #define WRONG_LOGIN "wrong username or password"
 
 /* ---- resolving credentials --------------------------------------------- */
@@ -98,6 +100,15 @@ static void set_cookie(struct srv_ctx *c, struct srv_resp *w, const char *value,
 static void clear_cookie(struct srv_ctx *c, struct srv_resp *w)
 {
     set_cookie(c, w, "", 0);
+}
+
+static void set_device_cookie(struct srv_ctx *c, struct srv_resp *w, const char *value)
+{
+    char v[KB_AUTH_DEVICE_LEN + 160];
+    snprintf(v, sizeof v, "%s=%s; Path=/api/v1/login; HttpOnly; SameSite=Strict; Max-Age=%ld%s",
+             DEVICE_COOKIE, value, (long)KB_AUTH_DEVICE_AGE,
+             c->srv->opts.secure_cookies ? "; Secure" : "");
+    srv_header_add(w, "Set-Cookie", v);
 }
 
 /* "scheme://host[:port]" of origin equals that of base, or host equals the
@@ -202,12 +213,16 @@ static void h_login(struct srv_ctx *c, const struct srv_req *r, struct srv_resp 
         json_decref(body);
         return;
     }
-    char session[KB_AUTH_SESSION_LEN + 1];
+    char session[KB_AUTH_SESSION_LEN + 1], device[KB_AUTH_DEVICE_LEN + 1];
     struct kb_auth_user u;
     int64_t retry = 0;
     struct kb_err err;
-    int code = kb_auth_login(c->st, username, password, r->client, srv_cookie(r, COOKIE),
-                             session, &u, &retry, &err);
+    /* A browser that signed in to this account before is judged by its own
+     * failures only; anyone else waits as the throttles say (429, never a
+     * sleep on this thread). */
+    int code = kb_auth_login_device(c->st, username, password, r->client,
+                                    srv_cookie(r, DEVICE_COOKIE), srv_cookie(r, COOKIE), session,
+                                    device, &u, &retry, &err);
     json_decref(body);
     if (code == KB_EBUSY && retry > 0) {
         char v[32];
@@ -226,6 +241,8 @@ static void h_login(struct srv_ctx *c, const struct srv_req *r, struct srv_resp 
         return;
     }
     set_cookie(c, w, session, KB_AUTH_SESSION_MAX);
+    if (device[0])
+        set_device_cookie(c, w, device);
     memset(session, 0, sizeof session);
     srv_json(w, 200, json_pack("{s:s, s:s}", "username", u.username, "role",
                                kb_role_name(u.role)));

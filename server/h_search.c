@@ -38,11 +38,46 @@ static json_t *facets_json(const struct kb_result *res)
     return a;
 }
 
-static json_t *hits_json(const struct kb_result *res)
+/* A ticket hit as an agent sees it: personal data redacted as in assist,
+ * with no customer in focus, so the ticket's own customer's name too. */
+static void redact_ticket_hit(struct srv_ctx *c, const struct kb_hit *h, json_t *o)
+{
+    struct kb_doc t;
+    const char *names[1] = {NULL};
+    int have = kb_store_get(c->st, KB_KIND_TICKET, h->number, &t, NULL) == 0;
+    if (have && t.customer && *t.customer)
+        names[0] = t.customer;
+    size_t nn = names[0] ? 1 : 0;
+    char *title = kb_redact(h->title ? h->title : "", names, nn);
+    json_object_set_new(o, "title", json_string(title));
+    free(title);
+    if (h->snippet) {
+        char *snippet = kb_redact_marked(h->snippet, names, nn);
+        json_object_set_new(o, "snippet", json_string(snippet));
+        free(snippet);
+    }
+    if (h->summary) {
+        char *summary = kb_redact(h->summary, names, nn);
+        json_object_set_new(o, "summary", json_string(summary));
+        free(summary);
+    }
+    if (have)
+        kb_doc_release(&t);
+}
+
+static json_t *hit_json(struct srv_ctx *c, const struct kb_hit *h)
+{
+    json_t *o = srv_hit_json(h);
+    if (h->kind == KB_KIND_TICKET)
+        redact_ticket_hit(c, h, o);
+    return o;
+}
+
+static json_t *hits_json(struct srv_ctx *c, const struct kb_result *res)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < res->nhits; i++)
-        json_array_append_new(a, srv_hit_json(&res->hits[i]));
+        json_array_append_new(a, hit_json(c, &res->hits[i]));
     return a;
 }
 
@@ -93,7 +128,7 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     /* facets_estimated: the counts were scaled up from the first few hundred
      * matches (counting every match cost ten times the search itself). */
     json_t *out = json_pack("{s:o, s:I, s:i, s:i, s:b, s:o, s:o, s:b, s:o}", "hits",
-                            hits_json(res), "total", (json_int_t)res->total, "page", (int)page,
+                            hits_json(c, res), "total", (json_int_t)res->total, "page", (int)page,
                             "per_page", (int)per_page, "more", res->more, "corrected",
                             res->corrected ? json_string(res->corrected) : json_null(), "facets",
                             facets_json(res), "facets_estimated", res->facets_estimated,
@@ -125,7 +160,7 @@ static void h_suggest(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     }
     json_t *a = json_array();
     for (size_t i = 0; i < res->nhits; i++) {
-        json_t *h = srv_hit_json(&res->hits[i]);
+        json_t *h = hit_json(c, &res->hits[i]);
         json_object_del(h, "snippet");
         json_object_del(h, "score");
         json_array_append_new(a, h);
@@ -184,7 +219,7 @@ static void h_deflect(struct srv_ctx *c, const struct srv_req *r, struct srv_res
         srv_kb_error(w, &err);
     } else if (ix) {
         int64_t sid = log_search(c, text, KB_ROLE_CUSTOMER, "deflect", res->total, o.locale);
-        srv_json(w, 200, json_pack("{s:o, s:o}", "articles", hits_json(res), "search_id",
+        srv_json(w, 200, json_pack("{s:o, s:o}", "articles", hits_json(c, res), "search_id",
                                    srv_sid_json(c, r, sid)));
     }
     kb_result_free(res);
@@ -324,7 +359,7 @@ static void h_assist(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         add_vote(teams, &nteams, 16, t.team, tix->hits[i].score);
         kb_doc_release(&t);
     }
-    out = json_pack("{s:o, s:o, s:{s:o, s:o}}", "articles", hits_json(arts), "similar_tickets",
+    out = json_pack("{s:o, s:o, s:{s:o, s:o}}", "articles", hits_json(c, arts), "similar_tickets",
                     similar, "suggested", "category", best_vote(cats, ncats), "team",
                     best_vote(teams, nteams));
     json_object_set_new(out, "customer_tickets",

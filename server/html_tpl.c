@@ -57,17 +57,6 @@ void tpl_date(struct kb_buf *b, long long t)
     kb_buf_adds(b, s);
 }
 
-/* 1 when h looks like a host name or address with an optional port. */
-static int host_ok(const char *h)
-{
-    if (!h || !*h || strlen(h) > 255)
-        return 0;
-    for (const char *p = h; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr(".-:[]", *p))
-            return 0;
-    return 1;
-}
-
 void tpl_base_url(const struct srv_ctx *c, const struct srv_req *r, struct kb_buf *b)
 {
     const char *pub = c->srv->opts.public_url;
@@ -78,9 +67,31 @@ void tpl_base_url(const struct srv_ctx *c, const struct srv_req *r, struct kb_bu
         kb_buf_add(b, pub, n);
         return;
     }
-    const char *host = srv_header(r, "Host");
-    kb_buf_adds(b, "http://");
-    kb_buf_adds(b, host_ok(host) ? host : "localhost");
+    /* Never the Host header: a stranger's would end up in sitemaps and
+     * OpenSearch descriptions that caches and search engines keep. */
+    srv_local_base(r, b);
+}
+
+void tpl_canonical(const struct srv_ctx *c, const char *path, struct kb_buf *b)
+{
+    const char *pub = c->srv->opts.public_url;
+    if (pub && *pub) {
+        size_t n = strlen(pub);
+        while (n && pub[n - 1] == '/')
+            n--;
+        kb_buf_add(b, pub, n);
+    }
+    kb_buf_adds(b, path);
+}
+
+const char *tpl_feed_cache(const struct srv_ctx *c, int seconds)
+{
+    /* A feed naming the listening address is right for whoever reached
+     * that address, not for a shared cache in front of a public name. */
+    const char *pub = c->srv->opts.public_url;
+    if (pub && *pub)
+        return seconds >= 3600 ? "public, max-age=3600" : "public, max-age=300";
+    return seconds >= 3600 ? "private, max-age=3600" : "private, max-age=300";
 }
 
 void tpl_search_form(struct kb_buf *b, const char *query, const char *id_suffix, int big)

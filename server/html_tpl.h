@@ -16,7 +16,7 @@
 struct tpl_page {
     const char *title;       /* page title; " - Help Center" is appended */
     const char *description; /* <meta name="description"> */
-    const char *canonical;   /* absolute URL for <link rel="canonical"> */
+    const char *canonical;   /* URL for <link rel="canonical"> (tpl_canonical) */
     const char *query;       /* prefills the header search box */
     int home;                /* the home page carries its own big search box */
     int noindex;             /* <meta name="robots" content="noindex"> */
@@ -33,9 +33,15 @@ void tpl_category_name(struct kb_buf *b, const char *category);
 void tpl_date(struct kb_buf *b, long long t);
 
 /* Appends the absolute base URL, without a trailing slash: --public-url when
- * set, else "http://" and the request's Host header (checked: a Host with
- * characters outside a host name and port becomes "localhost"). */
+ * set, else the address and port the connection reached. Never the Host
+ * header. For formats that need absolute URLs (sitemap, OpenSearch). */
 void tpl_base_url(const struct srv_ctx *c, const struct srv_req *r, struct kb_buf *b);
+/* Appends the URL of path (which starts with "/") for <link rel=canonical>:
+ * under --public-url when set, else path alone (relative). */
+void tpl_canonical(const struct srv_ctx *c, const char *path, struct kb_buf *b);
+/* Cache-Control for the sitemap and OpenSearch description (max-age 300 or
+ * 3600 from seconds): public only with --public-url. A static string. */
+const char *tpl_feed_cache(const struct srv_ctx *c, int seconds);
 
 /* Appends the document head and the page header up to and including the
  * opening <main>. Every page loads /static/help.js (typeahead, click logging,

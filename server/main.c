@@ -10,6 +10,7 @@
 
 #include "http.h"
 #include "kb/store/capability.h"
+#include "kb/base/datadir.h"
 #include "kb/store/learn.h"
 #include "kb/base/log.h"
 #include "kb/search/result_cache.h"
@@ -34,7 +35,8 @@ static void usage(FILE *f)
             "                      store, so it stays until changed)\n"
             "  --trust-proxy       take the client address from X-Forwarded-For\n"
             "  --secure-cookies    mark session cookies Secure (serving over HTTPS)\n"
-            "  --public-url URL    absolute base URL for canonical links and the sitemap\n"
+            "  --public-url URL    public base URL for canonical links, sitemap and OpenSearch\n"
+            "                      (needed behind a proxy; the Host header is never used)\n"
             "  --web DIR           static files (default ./web)\n"
             "  --idle-timeout S    close idle or slow connections after S seconds (default 30)\n"
             "  --search-cache-mb N memory for cached search and typeahead results, kept\n"
@@ -100,6 +102,9 @@ int main(int argc, char **argv)
 {
     static struct srv s;
     struct srv_opts *o = &s.opts;
+    /* Everything the service writes (store, index, spool, copies) is for
+     * its own user only, whatever umask it was started with. */
+    umask(077);
     o->data = "data";
     o->listen_host = "127.0.0.1";
     o->port = 8080;
@@ -198,9 +203,9 @@ int main(int argc, char **argv)
     if (srv_scale_check() != 0)
         return 2;
     srv_scale_prepare();
-    if (mkdir(o->data, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "kb-server: cannot create data directory '%s': %s\n", o->data,
-                strerror(errno));
+    struct kb_err derr;
+    if (kb_datadir_prepare(o->data, 1, &derr) != 0) {
+        fprintf(stderr, "kb-server: %s\n", derr.msg);
         return 1;
     }
     kb_result_cache_configure((size_t)o->search_cache_mb << 20, 0);
@@ -227,6 +232,9 @@ int main(int argc, char **argv)
         return 1;
     }
     kb_store_close(st);
+    if (o->learn_k && readonly)
+        kb_log(KB_LOG_WARN, "server: --learn-k is kept in the primary's store: set it there; "
+               "ignored here");
     s.node = srv_scale.replica_of ? 1 : 0;
     struct kb_index *ix = NULL;
     int rc = readonly ? 0 : kb_index_open(s.index_dir, KB_INDEX_WRITE, &ix, &err);

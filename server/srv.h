@@ -190,8 +190,8 @@ json_t *srv_hit_json(const struct kb_hit *h);
  * header or the kb_visitor cookie (believed only when signed here). With
  * issue set and no valid id, makes a new visitor id for r (visitor_issued). */
 void srv_visitor_resolve(struct srv *s, struct srv_req *r, int issue);
-/* When r's visitor was issued for it: the Set-Cookie and X-KB-Visitor
- * headers that hand it to the client. */
+/* When r's visitor was issued for it and w is no error: the Set-Cookie and
+ * X-KB-Visitor headers that hand it to the client. */
 void srv_visitor_headers(const struct srv *s, const struct srv_req *r, struct srv_resp *w);
 /* The search_id a search answer carries: the capability string for search
  * number id, issued to r's role and ident; JSON null when id is 0. New
@@ -228,6 +228,9 @@ void srv_metrics_render(struct srv *s, struct kb_buf *out);
 void srv_url_encode(struct kb_buf *b, const char *s, const char *keep);
 /* The request target (path and query, encoded) as received; for forwarding. */
 void srv_req_target(const struct srv_req *r, struct kb_buf *out);
+/* Appends "http://ADDR:PORT", the local address and port the request's
+ * connection reached (the server's own, never from a request header). */
+void srv_local_base(const struct srv_req *r, struct kb_buf *out);
 /* A hash of the store's synonym table (0 when it cannot be read): changes
  * when an admin adds or removes a synonym. */
 uint64_t srv_synonyms_signature(struct kb_store *st);

@@ -33,7 +33,9 @@ void srv_visitor_resolve(struct srv *s, struct srv_req *r, int issue)
 
 void srv_visitor_headers(const struct srv *s, const struct srv_req *r, struct srv_resp *w)
 {
-    if (!r->visitor_issued || !r->visitor[0])
+    /* An error answer never carries one: two 404s (a hidden article, a
+     * number never used) stay byte for byte the same. */
+    if (!r->visitor_issued || !r->visitor[0] || w->status >= 400)
         return;
     char cookie[KB_VISITOR_LEN + 128];
     snprintf(cookie, sizeof cookie,

@@ -39,6 +39,23 @@ void kb_in_article_init(struct kb_in_ctx *c, struct kb_doc *d);
  * and releases it. Returns the doc() callback's return. */
 int kb_in_emit(struct kb_in_ctx *c, struct kb_doc *d);
 
+/* ---- ingest_detect.c: format detection helpers ---- */
+
+/* The extension of name's last path component without the dot ("" if none);
+ * points into name. */
+const char *kb_in_name_ext(const char *name);
+/* 1 if ext is one of list ("a|b|c"), compared without case. */
+int kb_in_ext_in(const char *ext, const char *list);
+/* 1 if s (len bytes) starts with pre, compared without case. */
+int kb_in_has_prefix_ci(const char *s, size_t len, const char *pre);
+/* The first occurrence of needle in s (len bytes) without case, or NULL. */
+const char *kb_in_find_ci(const char *s, size_t len, const char *needle);
+/* 3 when s starts with a UTF-8 byte order mark, else 0. */
+size_t kb_in_bom_len(const char *s, size_t len);
+/* 1 if s starts with a UTF-16 byte order mark followed by UTF-16 text (a NUL
+ * in its first code unit), not by bytes that merely begin like one. */
+int kb_in_utf16(const char *s, size_t len);
+
 /* A locale normalised to BCP 47 case ("en-us" -> "en-US", "pt_BR" ->
  * "pt-BR"), or NULL if s is empty or not locale-like. Caller frees. */
 char *kb_in_locale(const char *s);

@@ -1,10 +1,7 @@
-/* Staff accounts, sessions, API tokens and login lockout on the store.
+/* Staff accounts, sessions and API tokens on the store.
  * Passwords: argon2id (libsodium crypto_pwhash_str, interactive limits).
  * Session ids and tokens: 32 random bytes, stored as SHA-256 hex only.
- * Lockout: failed logins are rows of login_failures (one per account and
- * one per client address); a key is locked for KB_AUTH_LOCKOUT seconds
- * after its KB_AUTH_FAIL_MAX-th failure within KB_AUTH_FAIL_WINDOW, and
- * attempts during a lockout are refused without being counted. */
+ * Failed logins: device cookies and throttles, in auth_lockout.c. */
 #include "kb/store/auth.h"
 
 #include <ctype.h>
@@ -16,6 +13,7 @@
 
 #include "kb/base/log.h"
 #include "kb/base/role.h"
+#include "kb/store/auth_int.h"
 #include "kb/store/store_int.h"
 
 #define TOUCH_EVERY 60 /* seconds between last_seen / last_used updates */
@@ -67,7 +65,7 @@ void kb_auth_set_clock_offset(int64_t seconds)
     clock_offset = seconds;
 }
 
-static int64_t now(void)
+int64_t auth_now(void)
 {
     return store_now() + clock_offset;
 }
@@ -211,7 +209,7 @@ static int check_role(int role, struct kb_err *err)
 
 /* ---- statements -------------------------------------------------------- */
 
-static int prep(struct kb_store *st, const char *sql, sqlite3_stmt **s, struct kb_err *err)
+int auth_prep(struct kb_store *st, const char *sql, sqlite3_stmt **s, struct kb_err *err)
 {
     int rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
     if (rc != SQLITE_OK) {
@@ -222,7 +220,7 @@ static int prep(struct kb_store *st, const char *sql, sqlite3_stmt **s, struct k
 }
 
 /* Steps a statement that returns no rows and finalizes it. */
-static int exec_done(struct kb_store *st, sqlite3_stmt *s, struct kb_err *err)
+int auth_exec_done(struct kb_store *st, sqlite3_stmt *s, struct kb_err *err)
 {
     int rc = sqlite3_step(s);
     int code = 0;
@@ -232,7 +230,7 @@ static int exec_done(struct kb_store *st, sqlite3_stmt *s, struct kb_err *err)
     return code;
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+void auth_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 }
@@ -266,11 +264,11 @@ static int load_user(struct kb_store *st, const char *username, struct kb_auth_u
                      char hash[crypto_pwhash_STRBYTES], struct kb_err *err)
 {
     sqlite3_stmt *s;
-    int code = prep(st, "SELECT " USER_COLS ", password_hash FROM users WHERE username = ?1",
+    int code = auth_prep(st, "SELECT " USER_COLS ", password_hash FROM users WHERE username = ?1",
                     &s, err);
     if (code)
         return code;
-    bind_text(s, 1, username);
+    auth_bind_text(s, 1, username);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         row_user(s, 0, u);
@@ -290,7 +288,7 @@ static int load_user(struct kb_store *st, const char *username, struct kb_auth_u
 int kb_auth_admin_count(struct kb_store *st, int64_t *n, struct kb_err *err)
 {
     sqlite3_stmt *s;
-    int code = prep(st, "SELECT count(*) FROM users WHERE role = 'admin'", &s, err);
+    int code = auth_prep(st, "SELECT count(*) FROM users WHERE role = 'admin'", &s, err);
     if (code)
         return code;
     int rc = sqlite3_step(s);
@@ -323,12 +321,12 @@ int kb_auth_user_add(struct kb_store *st, const char *username, const char *pass
     if ((code = store_wbegin(st, err)) != 0)
         return code;
     sqlite3_stmt *s;
-    if ((code = prep(st, "INSERT INTO users (username, role, password_hash, created, updated) "
+    if ((code = auth_prep(st, "INSERT INTO users (username, role, password_hash, created, updated) "
                          "VALUES (?1, ?2, ?3, ?4, ?4)", &s, err)) == 0) {
-        bind_text(s, 1, username);
-        bind_text(s, 2, role_name(role));
-        bind_text(s, 3, hash);
-        sqlite3_bind_int64(s, 4, now());
+        auth_bind_text(s, 1, username);
+        auth_bind_text(s, 2, role_name(role));
+        auth_bind_text(s, 3, hash);
+        sqlite3_bind_int64(s, 4, auth_now());
         int rc = sqlite3_step(s);
         if (rc == SQLITE_CONSTRAINT_UNIQUE)
             code = kb_err_set(err, KB_EEXIST, "user '%s' already exists", username);
@@ -356,7 +354,7 @@ int kb_auth_user_list(struct kb_store *st, struct kb_auth_user **out, size_t *n,
     *out = NULL;
     *n = 0;
     sqlite3_stmt *s;
-    int code = prep(st, "SELECT " USER_COLS " FROM users ORDER BY username", &s, err);
+    int code = auth_prep(st, "SELECT " USER_COLS " FROM users ORDER BY username", &s, err);
     if (code)
         return code;
     size_t cap = 0;
@@ -403,9 +401,9 @@ int kb_auth_user_delete(struct kb_store *st, const char *username, struct kb_err
     sqlite3_stmt *s;
     if ((code = load_user(st, username, &u, NULL, err)) == 0 &&
         (code = check_not_last_admin(st, &u, "delete", err)) == 0 &&
-        (code = prep(st, "DELETE FROM users WHERE id = ?1", &s, err)) == 0) {
+        (code = auth_prep(st, "DELETE FROM users WHERE id = ?1", &s, err)) == 0) {
         sqlite3_bind_int64(s, 1, u.id); /* sessions go by ON DELETE CASCADE */
-        code = exec_done(st, s, err);
+        code = auth_exec_done(st, s, err);
     }
     return store_wend(st, code, err);
 }
@@ -424,11 +422,11 @@ int kb_auth_user_set_role(struct kb_store *st, const char *username, int role,
     sqlite3_stmt *s;
     if ((code = load_user(st, username, &u, NULL, err)) == 0 &&
         (role == KB_ROLE_ADMIN || (code = check_not_last_admin(st, &u, "demote", err)) == 0) &&
-        (code = prep(st, "UPDATE users SET role = ?2, updated = ?3 WHERE id = ?1", &s, err)) == 0) {
+        (code = auth_prep(st, "UPDATE users SET role = ?2, updated = ?3 WHERE id = ?1", &s, err)) == 0) {
         sqlite3_bind_int64(s, 1, u.id);
-        bind_text(s, 2, role_name(role));
-        sqlite3_bind_int64(s, 3, now());
-        code = exec_done(st, s, err);
+        auth_bind_text(s, 2, role_name(role));
+        sqlite3_bind_int64(s, 3, auth_now());
+        code = auth_exec_done(st, s, err);
     }
     return store_wend(st, code, err);
 }
@@ -452,20 +450,20 @@ int kb_auth_user_set_password(struct kb_store *st, const char *username,
     if ((code = store_wbegin(st, err)) != 0)
         goto out;
     sqlite3_stmt *s;
-    if ((code = prep(st, "UPDATE users SET password_hash = ?2, updated = ?3 WHERE id = ?1",
+    if ((code = auth_prep(st, "UPDATE users SET password_hash = ?2, updated = ?3 WHERE id = ?1",
                      &s, err)) == 0) {
         sqlite3_bind_int64(s, 1, u.id);
-        bind_text(s, 2, hash);
-        sqlite3_bind_int64(s, 3, now());
-        code = exec_done(st, s, err);
+        auth_bind_text(s, 2, hash);
+        sqlite3_bind_int64(s, 3, auth_now());
+        code = auth_exec_done(st, s, err);
         if (code == 0 && sqlite3_changes(st->db) == 0)
             code = kb_err_set(err, KB_ENOTFOUND, "no user '%s'", username);
     }
-    if (code == 0 && (code = prep(st, "DELETE FROM sessions WHERE user_id = ?1 "
+    if (code == 0 && (code = auth_prep(st, "DELETE FROM sessions WHERE user_id = ?1 "
                                       "AND id_hash <> ?2", &s, err)) == 0) {
         sqlite3_bind_int64(s, 1, u.id);
-        bind_text(s, 2, keep);
-        code = exec_done(st, s, err);
+        auth_bind_text(s, 2, keep);
+        code = auth_exec_done(st, s, err);
     }
     code = store_wend(st, code, err);
 out:
@@ -473,82 +471,12 @@ out:
     return code;
 }
 
-/* ---- lockout ----------------------------------------------------------- */
-
-/* Seconds left in key's lockout (0 when not locked). A key is locked from
- * a failure that was the KB_AUTH_FAIL_MAX-th within the window before it. */
-static int lock_left(struct kb_store *st, const char *kind, const char *key, int64_t t,
-                     int64_t *left, struct kb_err *err)
-{
-    *left = 0;
-    if (!key)
-        return 0;
-    sqlite3_stmt *s;
-    int code = prep(st, "SELECT max(f.at) FROM login_failures f"
-                        " WHERE f.kind = ?1 AND f.key = ?2 AND f.at > ?3 - ?4"
-                        " AND (SELECT count(*) FROM login_failures g"
-                        "  WHERE g.kind = f.kind AND g.key = f.key"
-                        "  AND g.at > f.at - ?5 AND g.at <= f.at) >= ?6", &s, err);
-    if (code)
-        return code;
-    bind_text(s, 1, kind);
-    bind_text(s, 2, key);
-    sqlite3_bind_int64(s, 3, t);
-    sqlite3_bind_int64(s, 4, KB_AUTH_LOCKOUT);
-    sqlite3_bind_int64(s, 5, KB_AUTH_FAIL_WINDOW);
-    sqlite3_bind_int(s, 6, KB_AUTH_FAIL_MAX);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        if (sqlite3_column_type(s, 0) != SQLITE_NULL) {
-            *left = sqlite3_column_int64(s, 0) + KB_AUTH_LOCKOUT - t;
-            if (*left < 1)
-                *left = 1;
-        }
-    } else {
-        code = store_fail(st, err, rc, "cannot read login failures from '%s'", st->path);
-    }
-    sqlite3_finalize(s);
-    return code;
-}
-
-static int add_failure(struct kb_store *st, const char *kind, const char *key, int64_t t,
-                       struct kb_err *err)
-{
-    if (!key)
-        return 0;
-    sqlite3_stmt *s;
-    int code = prep(st, "INSERT INTO login_failures (kind, key, at) VALUES (?1, ?2, ?3)",
-                    &s, err);
-    if (code)
-        return code;
-    bind_text(s, 1, kind);
-    bind_text(s, 2, key);
-    sqlite3_bind_int64(s, 3, t);
-    return exec_done(st, s, err);
-}
-
-/* Records a failed login for both keys and drops records too old to matter. */
-static int record_failure(struct kb_store *st, const char *user_key, const char *addr,
-                          int64_t t, struct kb_err *err)
-{
-    int code = store_wbegin(st, err);
-    if (code)
-        return code;
-    sqlite3_stmt *s;
-    if ((code = add_failure(st, "user", user_key, t, err)) == 0 &&
-        (code = add_failure(st, "address", addr, t, err)) == 0 &&
-        (code = prep(st, "DELETE FROM login_failures WHERE at <= ?1", &s, err)) == 0) {
-        sqlite3_bind_int64(s, 1, t - KB_AUTH_FAIL_WINDOW - KB_AUTH_LOCKOUT);
-        code = exec_done(st, s, err);
-    }
-    return store_wend(st, code, err);
-}
-
 /* ---- sessions ---------------------------------------------------------- */
 
 /* The successful half of a login, in one write. */
-static int start_session(struct kb_store *st, const struct kb_auth_user *u, const char *user_key,
-                         const char *client, const char *old_session, const char *rehash, const char *session_hash, int64_t t,
+static int start_session(struct kb_store *st, const struct kb_auth_user *u,
+                         const struct auth_client *cl, const char *old_session,
+                         const char *rehash, const char *session_hash, int64_t t,
                          struct kb_err *err)
 {
     char old_hash[crypto_hash_sha256_BYTES * 2 + 1] = "";
@@ -558,36 +486,35 @@ static int start_session(struct kb_store *st, const struct kb_auth_user *u, cons
     if (code)
         return code;
     sqlite3_stmt *s;
-    if ((code = prep(st, "INSERT INTO sessions (id_hash, user_id, client, created, last_seen) "
+    if ((code = auth_prep(st, "INSERT INTO sessions (id_hash, user_id, client, created, last_seen) "
                          "VALUES (?1, ?2, ?3, ?4, ?4)", &s, err)) == 0) {
-        bind_text(s, 1, session_hash);
+        auth_bind_text(s, 1, session_hash);
         sqlite3_bind_int64(s, 2, u->id);
-        bind_text(s, 3, client);
+        auth_bind_text(s, 3, cl->addr);
         sqlite3_bind_int64(s, 4, t);
-        code = exec_done(st, s, err);
+        code = auth_exec_done(st, s, err);
     }
     /* The id the client came with ends: a new one on every login. Expired
      * sessions of anyone go too. */
-    if (code == 0 && (code = prep(st, "DELETE FROM sessions WHERE id_hash = ?1 "
+    if (code == 0 && (code = auth_prep(st, "DELETE FROM sessions WHERE id_hash = ?1 "
                                       "OR created <= ?2 OR last_seen <= ?3", &s, err)) == 0) {
-        bind_text(s, 1, old_hash);
+        auth_bind_text(s, 1, old_hash);
         sqlite3_bind_int64(s, 2, t - KB_AUTH_SESSION_MAX);
         sqlite3_bind_int64(s, 3, t - KB_AUTH_SESSION_IDLE);
-        code = exec_done(st, s, err);
+        code = auth_exec_done(st, s, err);
     }
-    if (code == 0 && (code = prep(st, "UPDATE users SET last_login = ?2,"
+    if (code == 0 && (code = auth_prep(st, "UPDATE users SET last_login = ?2,"
                                       " password_hash = coalesce(?3, password_hash)"
                                       " WHERE id = ?1", &s, err)) == 0) {
         sqlite3_bind_int64(s, 1, u->id);
         sqlite3_bind_int64(s, 2, t);
-        bind_text(s, 3, rehash);
-        code = exec_done(st, s, err);
+        auth_bind_text(s, 3, rehash);
+        code = auth_exec_done(st, s, err);
     }
-    if (code == 0 && (code = prep(st, "DELETE FROM login_failures WHERE kind = 'user' "
-                                      "AND key = ?1", &s, err)) == 0) {
-        bind_text(s, 1, user_key);
-        code = exec_done(st, s, err);
-    }
+    /* This client's own failures go; the account's stay until they age:
+     * a stranger's guesses are not forgiven by its owner's success. */
+    if (code == 0)
+        code = auth_throttle_clear(st, cl, err);
     return store_wend(st, code, err);
 }
 
@@ -596,13 +523,26 @@ int kb_auth_login(struct kb_store *st, const char *username, const char *passwor
                   char session[KB_AUTH_SESSION_LEN + 1], struct kb_auth_user *user,
                   int64_t *retry_after, struct kb_err *err)
 {
+    return kb_auth_login_device(st, username, password, client, NULL, old_session, session,
+                                NULL, user, retry_after, err);
+}
+
+int kb_auth_login_device(struct kb_store *st, const char *username, const char *password,
+                         const char *client, const char *device_in, const char *old_session,
+                         char session[KB_AUTH_SESSION_LEN + 1],
+                         char device_out[KB_AUTH_DEVICE_LEN + 1], struct kb_auth_user *user,
+                         int64_t *retry_after, struct kb_err *err)
+{
     char user_key[KB_AUTH_USERNAME_MAX + 1], *ukey = NULL;
     char hash[crypto_pwhash_STRBYTES] = "", rehash[crypto_pwhash_STRBYTES];
     char id[KB_AUTH_SESSION_LEN + 1], id_hash[crypto_hash_sha256_BYTES * 2 + 1];
-    int64_t t = now(), left_user = 0, left_addr = 0;
+    char device_id[33];
+    int64_t t = auth_now(), wait = 0;
     int code, found = 0, need_rehash = 0;
 
     session[0] = '\0';
+    if (device_out)
+        device_out[0] = '\0';
     *retry_after = 0;
     memset(user, 0, sizeof *user);
     if (!password)
@@ -621,13 +561,16 @@ int kb_auth_login(struct kb_store *st, const char *username, const char *passwor
     if (client && !*client)
         client = NULL;
 
-    if ((code = lock_left(st, "user", ukey, t, &left_user, err)) != 0 ||
-        (code = lock_left(st, "address", client, t, &left_addr, err)) != 0)
+    /* Before any argon2id work: an early attempt costs the server nothing. */
+    struct auth_client cl = {ukey, client, NULL};
+    if (auth_device_check(st, device_in, ukey, device_id))
+        cl.device = device_id;
+    if ((code = auth_throttle_wait(st, &cl, t, &wait, err)) != 0)
         return code;
-    if (left_user || left_addr) {
-        *retry_after = left_user > left_addr ? left_user : left_addr;
+    if (wait > 0) {
+        *retry_after = wait;
         return kb_err_set(err, KB_EBUSY, "too many failed logins: try again in %lld seconds",
-                          (long long)*retry_after);
+                          (long long)wait);
     }
 
     if (ukey) {
@@ -643,11 +586,11 @@ int kb_auth_login(struct kb_store *st, const char *username, const char *passwor
     ok = ok && found;
     if (!ok) {
         memset(user, 0, sizeof *user);
-        code = record_failure(st, ukey, client, t, err);
+        code = auth_throttle_fail(st, &cl, t, err);
         if (code)
             return code;
-        kb_log(KB_LOG_INFO, "auth: failed login for '%s' from %s", ukey ? ukey : "(invalid)",
-               client ? client : "unknown");
+        kb_log(KB_LOG_INFO, "auth: failed login for '%s' from %s%s", ukey ? ukey : "(invalid)",
+               client ? client : "unknown", cl.device ? " (known device)" : "");
         return kb_err_set(err, KB_ENOTFOUND, WRONG_LOGIN);
     }
 
@@ -657,8 +600,10 @@ int kb_auth_login(struct kb_store *st, const char *username, const char *passwor
         need_rehash = 0;
     random_hex(id);
     secret_hash(id, id_hash);
-    code = start_session(st, user, ukey, client, old_session,
-                         need_rehash ? rehash : NULL, id_hash, t, err);
+    code = start_session(st, user, &cl, old_session, need_rehash ? rehash : NULL, id_hash, t,
+                         err);
+    if (code == 0 && device_out && auth_device_issue(st, ukey, device_out, err) != 0)
+        device_out[0] = '\0'; /* the session stands; the next login tries again */
     if (code == 0) {
         memcpy(session, id, sizeof id);
         user->last_login = t;
@@ -678,17 +623,17 @@ static void note(struct kb_store *st, const char *sql, const char *text, int64_t
 {
     sqlite3_stmt *s;
     struct kb_err err;
-    int code = prep(st, sql, &s, &err);
+    int code = auth_prep(st, sql, &s, &err);
     if (code == 0) {
         if (text)
-            bind_text(s, 1, text);
+            auth_bind_text(s, 1, text);
         else
             sqlite3_bind_int64(s, 1, id);
         if (sqlite3_bind_parameter_count(s) >= 2)
             sqlite3_bind_int64(s, 2, n);
         if (!st->in_txn)
             store_busy_wait(st, NOTE_BUSY_MS);
-        code = exec_done(st, s, &err);
+        code = auth_exec_done(st, s, &err);
         if (!st->in_txn)
             store_busy_wait(st, STORE_BUSY_MS);
     }
@@ -710,12 +655,12 @@ int kb_auth_session_check(struct kb_store *st, const char *session, struct kb_au
         return code;
     secret_hash(session, h);
     sqlite3_stmt *s;
-    if ((code = prep(st, "SELECT s.created, s.last_seen, u.id, u.username, u.role, u.created,"
+    if ((code = auth_prep(st, "SELECT s.created, s.last_seen, u.id, u.username, u.role, u.created,"
                          " u.last_login FROM sessions s JOIN users u ON u.id = s.user_id"
                          " WHERE s.id_hash = ?1", &s, err)) != 0)
         return code;
-    bind_text(s, 1, h);
-    int64_t t = now(), created = 0, seen = 0;
+    auth_bind_text(s, 1, h);
+    int64_t t = auth_now(), created = 0, seen = 0;
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         created = sqlite3_column_int64(s, 0);
@@ -749,10 +694,10 @@ int kb_auth_logout(struct kb_store *st, const char *session, struct kb_err *err)
         return code;
     secret_hash(session, h);
     sqlite3_stmt *s;
-    if ((code = prep(st, "DELETE FROM sessions WHERE id_hash = ?1", &s, err)) != 0)
+    if ((code = auth_prep(st, "DELETE FROM sessions WHERE id_hash = ?1", &s, err)) != 0)
         return code;
-    bind_text(s, 1, h);
-    return exec_done(st, s, err);
+    auth_bind_text(s, 1, h);
+    return auth_exec_done(st, s, err);
 }
 
 /* ---- API tokens -------------------------------------------------------- */
@@ -786,16 +731,16 @@ int kb_auth_token_create(struct kb_store *st, const char *name, int role,
     secret_hash(secret, h);
     snprintf(prefix, sizeof prefix, "%.12s", secret);
     sqlite3_stmt *s;
-    if ((code = prep(st, "INSERT INTO api_tokens (name, token_hash, prefix, role, created_by,"
+    if ((code = auth_prep(st, "INSERT INTO api_tokens (name, token_hash, prefix, role, created_by,"
                          " created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &s, err)) != 0)
         goto out;
-    bind_text(s, 1, name);
-    bind_text(s, 2, h);
-    bind_text(s, 3, prefix);
-    bind_text(s, 4, role_name(role));
-    bind_text(s, 5, created_by && *created_by ? created_by : NULL);
-    sqlite3_bind_int64(s, 6, now());
-    if ((code = exec_done(st, s, err)) != 0)
+    auth_bind_text(s, 1, name);
+    auth_bind_text(s, 2, h);
+    auth_bind_text(s, 3, prefix);
+    auth_bind_text(s, 4, role_name(role));
+    auth_bind_text(s, 5, created_by && *created_by ? created_by : NULL);
+    sqlite3_bind_int64(s, 6, auth_now());
+    if ((code = auth_exec_done(st, s, err)) != 0)
         goto out;
     if (id)
         *id = sqlite3_last_insert_rowid(st->db);
@@ -811,7 +756,7 @@ int kb_auth_token_list(struct kb_store *st, struct kb_auth_token **out, size_t *
     *out = NULL;
     *n = 0;
     sqlite3_stmt *s;
-    int code = prep(st, "SELECT " TOKEN_COLS " FROM api_tokens ORDER BY id", &s, err);
+    int code = auth_prep(st, "SELECT " TOKEN_COLS " FROM api_tokens ORDER BY id", &s, err);
     if (code)
         return code;
     size_t cap = 0;
@@ -836,11 +781,11 @@ int kb_auth_token_list(struct kb_store *st, struct kb_auth_token **out, size_t *
 int kb_auth_token_revoke(struct kb_store *st, int64_t id, struct kb_err *err)
 {
     sqlite3_stmt *s;
-    int code = prep(st, "DELETE FROM api_tokens WHERE id = ?1", &s, err);
+    int code = auth_prep(st, "DELETE FROM api_tokens WHERE id = ?1", &s, err);
     if (code)
         return code;
     sqlite3_bind_int64(s, 1, id);
-    if ((code = exec_done(st, s, err)) == 0 && sqlite3_changes(st->db) == 0)
+    if ((code = auth_exec_done(st, s, err)) == 0 && sqlite3_changes(st->db) == 0)
         code = kb_err_set(err, KB_ENOTFOUND, "no token %lld", (long long)id);
     return code;
 }
@@ -858,10 +803,10 @@ int kb_auth_token_check(struct kb_store *st, const char *token, struct kb_auth_t
         return code;
     secret_hash(token, h);
     sqlite3_stmt *s;
-    if ((code = prep(st, "SELECT " TOKEN_COLS " FROM api_tokens WHERE token_hash = ?1",
+    if ((code = auth_prep(st, "SELECT " TOKEN_COLS " FROM api_tokens WHERE token_hash = ?1",
                      &s, err)) != 0)
         return code;
-    bind_text(s, 1, h);
+    auth_bind_text(s, 1, h);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
         row_token(s, out);
@@ -871,7 +816,7 @@ int kb_auth_token_check(struct kb_store *st, const char *token, struct kb_auth_t
         code = store_fail(st, err, rc, "cannot read tokens from '%s'", st->path);
     sqlite3_finalize(s);
     if (code == 0) {
-        int64_t t = now();
+        int64_t t = auth_now();
         if (t - out->last_used >= TOUCH_EVERY)
             note(st, "UPDATE api_tokens SET last_used = ?2 WHERE id = ?1", NULL, out->id, t);
     }

@@ -24,14 +24,29 @@ extern "C" {
 #define KB_AUTH_TOKEN_LEN 68         /* "kbt_" + 64 hex characters */
 #define KB_AUTH_SESSION_IDLE (12 * 3600)      /* seconds without use before a session ends */
 #define KB_AUTH_SESSION_MAX (7 * 24 * 3600)   /* seconds a session lasts at most */
-#define KB_AUTH_FAIL_MAX 5           /* failed logins within the window before lockout */
-#define KB_AUTH_FAIL_WINDOW (15 * 60) /* seconds */
-#define KB_AUTH_LOCKOUT (15 * 60)    /* seconds an account or address stays locked */
+/* Failed logins (OWASP's device cookies): a browser that signed in to an
+ * account gets a signed device cookie for it, and while it presents that
+ * cookie it is judged by its own failures alone. Any other client of the
+ * account faces two throttles, one per (account, address) and one for the
+ * account: after the free failures within the window, the next attempt is
+ * heard only after a delay that doubles with each failure, up to
+ * KB_AUTH_DELAY_MAX; earlier attempts are refused (429, Retry-After) without being
+ * counted. */
+#define KB_AUTH_FAIL_WINDOW 3600     /* seconds a failure counts */
+#define KB_AUTH_FREE_ADDRESS 3       /* failures per account and address before delays */
+#define KB_AUTH_DELAY_ADDRESS 10     /* seconds of the first delay; then doubling */
+#define KB_AUTH_FREE_ACCOUNT 10      /* failures per account (clients without its cookie) */
+#define KB_AUTH_DELAY_ACCOUNT 2      /* seconds of the first delay; then doubling */
+#define KB_AUTH_FREE_DEVICE 5        /* failures of one device cookie before delays */
+#define KB_AUTH_DELAY_DEVICE 10
+#define KB_AUTH_DELAY_MAX (15 * 60)  /* the longest wait: 4 guesses an hour */
+#define KB_AUTH_DEVICE_LEN 168       /* at most: "d1.", account, ".", 32 hex, ".", 64 hex */
+#define KB_AUTH_DEVICE_AGE (365 * 24 * 3600) /* seconds a device cookie is kept by the browser */
 
 /* The SQL of the store migration that creates the tables (store_schema.c). */
 extern const char kb_auth_schema_sql[];
 
-/* A staff account. Roles are enum kb_role (kb/search/search.h): agent, writer or
+/* A staff account. Roles are enum kb_role (kb/base/role.h): agent, writer or
  * admin; customers have no account. */
 struct kb_auth_user {
     int64_t id;
@@ -84,9 +99,9 @@ int kb_auth_user_set_role(struct kb_store *st, const char *username, int role,
 /* The number of admins into *n. */
 int kb_auth_admin_count(struct kb_store *st, int64_t *n, struct kb_err *err);
 
-/* Logs in from address client (used for lockout; may be NULL). Refuses
- * with KB_EBUSY while the account or the address is locked out (even with
- * the right password), setting *retry_after to the seconds left. A wrong
+/* Logs in from address client (used for the throttle; may be NULL). Refuses
+ * with KB_EBUSY while the client must wait (even with the right password),
+ * setting *retry_after to the seconds left. A wrong
  * password or an unknown user gives KB_ENOTFOUND with the same message
  * ("wrong username or password") after the same argon2id work, and counts
  * towards lockout. On success a new session is created, old_session (the
@@ -97,6 +112,16 @@ int kb_auth_login(struct kb_store *st, const char *username, const char *passwor
                   const char *client, const char *old_session,
                   char session[KB_AUTH_SESSION_LEN + 1], struct kb_auth_user *user,
                   int64_t *retry_after, struct kb_err *err);
+/* kb_auth_login with a device cookie: device_in is the one the client
+ * presented (NULL or invalid: the client is judged as a stranger); on
+ * success a new one for the account is written to device_out (NULL: not
+ * wanted). With a valid device_in, the account-wide throttle and the
+ * address's do not apply, only the device's own failures. */
+int kb_auth_login_device(struct kb_store *st, const char *username, const char *password,
+                         const char *client, const char *device_in, const char *old_session,
+                         char session[KB_AUTH_SESSION_LEN + 1],
+                         char device_out[KB_AUTH_DEVICE_LEN + 1], struct kb_auth_user *user,
+                         int64_t *retry_after, struct kb_err *err);
 /* Looks up a session id: fills *user and notes the use. KB_ENOTFOUND for an
  * unknown, malformed, ended or expired (idle or absolute) session. */
 int kb_auth_session_check(struct kb_store *st, const char *session, struct kb_auth_user *user,

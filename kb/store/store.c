@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "kb/base/buf.h"
+#include "kb/base/datadir.h"
 #include "kb/base/log.h"
 #include "kb/store/store_int.h"
 
@@ -357,6 +359,13 @@ int kb_store_open(const char *path, struct kb_store **out, struct kb_err *err)
     int code = check_dir(path, err);
     if (code)
         return code;
+    /* A new store is the owner's alone: SQLite gives its -wal and -shm the
+     * database file's mode. If this fails, SQLite's own open reports why. */
+    if (strcmp(path, ":memory:") != 0 && strncmp(path, "file:", 5) != 0) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, KB_FILE_MODE);
+        if (fd >= 0)
+            close(fd);
+    }
 
     struct kb_store *st = kb_xcalloc(1, sizeof *st);
     st->path = kb_xstrdup(path);

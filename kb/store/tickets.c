@@ -112,7 +112,9 @@ static size_t phone_at(const char *s, int start_ok)
         }
         i++;
     }
-    if (isalpha((unsigned char)s[last_digit]) || s[last_digit] == '.')
+    /* 1.2.3.4 is a version or an address, but a number may end a sentence */
+    if (isalpha((unsigned char)s[last_digit]) ||
+        (s[last_digit] == '.' && isdigit((unsigned char)s[last_digit + 1])))
         return 0;
     if (digits < 8 || digits > 15)
         return 0;
@@ -131,59 +133,150 @@ static int word_boundary(const char *text, size_t at, size_t len)
     return before && after;
 }
 
-size_t kb_redact_span(const char *text, size_t i)
+/* What kb_redact looks for besides addresses and numbers: each name, and
+ * each of its words of three letters or more. */
+struct name_parts {
+    char *v[64];
+    size_t n;
+};
+
+static void parts_init(struct name_parts *p, const char *const *names, size_t nnames)
+{
+    p->n = 0;
+    for (size_t i = 0; i < nnames && p->n < 60; i++) {
+        if (!names[i] || strlen(names[i]) < 3)
+            continue;
+        p->v[p->n++] = kb_xstrdup(names[i]);
+        char *copy = kb_xstrdup(names[i]), *save = NULL;
+        for (char *t = strtok_r(copy, " ,", &save); t && p->n < 60; t = strtok_r(NULL, " ,", &save))
+            if (strlen(t) >= 3 && strcasecmp(t, names[i]) != 0)
+                p->v[p->n++] = kb_xstrdup(t);
+        free(copy);
+    }
+}
+
+static void parts_release(struct name_parts *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        free(p->v[i]);
+    p->n = 0;
+}
+
+/* Length of the personal data (e-mail, phone, name) starting at text[i],
+ * with its placeholder in *token; 0 when there is none. */
+static size_t redact_at(const char *text, size_t i, const struct name_parts *p,
+                        const char **token)
 {
     int start_ok = i == 0 || !isalnum((unsigned char)text[i - 1]);
-    size_t n = email_at(text + i, start_ok && text[i] != '.');
-    return n ? n : phone_at(text + i, start_ok);
+    size_t n;
+    if ((n = email_at(text + i, start_ok && text[i] != '.')) > 0) {
+        *token = "[email]";
+        return n;
+    }
+    if ((n = phone_at(text + i, start_ok)) > 0) {
+        *token = "[phone]";
+        return n;
+    }
+    size_t hit = 0;
+    for (size_t k = 0; k < p->n && start_ok; k++) {
+        size_t len = strlen(p->v[k]);
+        if (strncasecmp(text + i, p->v[k], len) == 0 && word_boundary(text, i, len) && len > hit)
+            hit = len;
+    }
+    *token = "[name]";
+    return hit;
+}
+
+size_t kb_redact_span(const char *text, size_t i)
+{
+    struct name_parts none = {{NULL}, 0};
+    const char *token;
+    return redact_at(text, i, &none, &token);
 }
 
 char *kb_redact(const char *text, const char *const *names, size_t nnames)
 {
-    struct kb_buf b = KB_BUF_INIT;
     if (!text)
         return kb_xstrdup("");
-    /* Name parts to look for. */
-    char *parts[64];
-    size_t nparts = 0;
-    for (size_t i = 0; i < nnames && nparts < 60; i++) {
-        if (!names[i] || strlen(names[i]) < 3)
-            continue;
-        parts[nparts++] = kb_xstrdup(names[i]);
-        char *copy = kb_xstrdup(names[i]), *save = NULL;
-        for (char *t = strtok_r(copy, " ,", &save); t && nparts < 60; t = strtok_r(NULL, " ,", &save))
-            if (strlen(t) >= 3 && strcasecmp(t, names[i]) != 0)
-                parts[nparts++] = kb_xstrdup(t);
-        free(copy);
-    }
+    struct kb_buf b = KB_BUF_INIT;
+    struct name_parts p;
+    parts_init(&p, names, nnames);
     for (size_t i = 0; text[i];) {
-        int start_ok = i == 0 || !isalnum((unsigned char)text[i - 1]);
-        size_t n;
-        if ((n = email_at(text + i, start_ok && text[i] != '.')) > 0) {
-            kb_buf_adds(&b, "[email]");
+        const char *token;
+        size_t n = redact_at(text, i, &p, &token);
+        if (n) {
+            kb_buf_adds(&b, token);
             i += n;
-            continue;
+        } else {
+            kb_buf_addc(&b, text[i++]);
         }
-        if ((n = phone_at(text + i, start_ok)) > 0) {
-            kb_buf_adds(&b, "[phone]");
-            i += n;
-            continue;
-        }
-        size_t hit = 0;
-        for (size_t p = 0; p < nparts && start_ok; p++) {
-            size_t len = strlen(parts[p]);
-            if (strncasecmp(text + i, parts[p], len) == 0 && word_boundary(text, i, len) && len > hit)
-                hit = len;
-        }
-        if (hit) {
-            kb_buf_adds(&b, "[name]");
-            i += hit;
-            continue;
-        }
-        kb_buf_addc(&b, text[i]);
-        i++;
     }
-    for (size_t p = 0; p < nparts; p++)
-        free(parts[p]);
+    parts_release(&p);
+    return kb_buf_detach(&b);
+}
+
+#define MARK_OPEN "<mark>"
+#define MARK_CLOSE "</mark>"
+
+char *kb_redact_marked(const char *html, const char *const *names, size_t nnames)
+{
+    if (!html)
+        return kb_xstrdup("");
+    /* The text without its highlight tags (which would split an address
+     * where a query word matched part of it), and where each tag was. */
+    size_t len = strlen(html), ntags = 0;
+    char *plain = kb_xmalloc(len + 1);
+    size_t *tag_at = kb_xmalloc((len / 6 + 1) * sizeof *tag_at);
+    int *tag_open = kb_xmalloc((len / 6 + 1) * sizeof *tag_open);
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        int open = strncmp(html + i, MARK_OPEN, 6) == 0;
+        if (open || strncmp(html + i, MARK_CLOSE, 7) == 0) {
+            tag_at[ntags] = n;
+            tag_open[ntags++] = open;
+            i += open ? 6 : 7;
+        } else {
+            plain[n++] = html[i++];
+        }
+    }
+    plain[n] = '\0';
+
+    struct kb_buf b = KB_BUF_INIT;
+    struct name_parts p;
+    parts_init(&p, names, nnames);
+    size_t t = 0;
+    int shown = 0, actual = 0; /* a highlight open in the output / in the input */
+    for (size_t i = 0; i <= n;) {
+        const char *token;
+        size_t span = i < n ? redact_at(plain, i, &p, &token) : 0;
+        if (span) {
+            /* Tags inside the span go with it; close a highlight before the
+             * placeholder and reopen it after if the input still has one open. */
+            for (; t < ntags && tag_at[t] <= i + span; t++)
+                actual = tag_open[t];
+            if (shown)
+                kb_buf_adds(&b, MARK_CLOSE);
+            kb_buf_adds(&b, token);
+            if (actual)
+                kb_buf_adds(&b, MARK_OPEN);
+            shown = actual;
+            i += span;
+            continue;
+        }
+        for (; t < ntags && tag_at[t] == i; t++) {
+            if (tag_open[t] != shown)
+                kb_buf_adds(&b, tag_open[t] ? MARK_OPEN : MARK_CLOSE);
+            shown = actual = tag_open[t];
+        }
+        if (i == n)
+            break;
+        kb_buf_addc(&b, plain[i++]);
+    }
+    if (shown)
+        kb_buf_adds(&b, MARK_CLOSE);
+    parts_release(&p);
+    free(plain);
+    free(tag_at);
+    free(tag_open);
     return kb_buf_detach(&b);
 }

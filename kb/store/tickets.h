@@ -24,6 +24,10 @@ void kb_docs_free(struct kb_doc *docs, size_t n);
  * by "[phone]", and each of the names (whole words, any case; also each
  * part of three letters or more) by "[name]". Caller frees. */
 char *kb_redact(const char *text, const char *const *names, size_t nnames);
+/* The same for a search snippet (HTML-escaped text with <mark> highlights):
+ * a highlight inside an address, number or name goes with it, and the
+ * tags of the result stay balanced. Caller frees. */
+char *kb_redact_marked(const char *html, const char *const *names, size_t nnames);
 /* The length of the e-mail address or phone number kb_redact would replace
  * at text + i (0 when none starts there). */
 size_t kb_redact_span(const char *text, size_t i);

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import sys
 import tempfile
 import threading
@@ -25,7 +26,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from kbtest import SAMPLES
+from kbtest import SAMPLES, sid_number
 
 WAIT = 10
 INTERNAL_WORDS = ["Kestrel", "nimbusctl", "NR-4471", "Osprey"]
@@ -613,6 +614,20 @@ def test_widget_on_another_origin(server, browser, other_site, admin):
     wait(drv, lambda d: len(root.find_element(By.CSS_SELECTOR, ".art-body").text) > 100)
     root.find_element(By.CSS_SELECTOR, "button.solved").click()
     wait_counts(admin, server, (solved0 + 2, submitted0))
+    # The widget kept the visitor id the server issued (a valid one: nothing
+    # new is issued for it) and sent it with both "solved": one visitor.
+    v = js(drv, "return localStorage.getItem(arguments[0])", "kb.visitor:" + server.base)
+    assert v and v.startswith("v1."), v
+    r = requests.get(server.url("/api/v1/search"), params={"q": "router"}, timeout=30,
+                     headers={"X-KB-Visitor": v})
+    assert r.status_code == 200 and "X-KB-Visitor" not in r.headers
+    con = sqlite3.connect(os.path.join(server.data, "kb.sqlite3"), timeout=10)
+    try:
+        visitors = con.execute("SELECT count(DISTINCT visitor) FROM (SELECT visitor FROM events "
+                               "WHERE type = 'solved' ORDER BY id DESC LIMIT 2)").fetchone()[0]
+    finally:
+        con.close()
+    assert visitors == 1
     contact = root.find_element(By.CSS_SELECTOR, ".ask-form a.contact")
     root.find_element(By.CSS_SELECTOR, "button.back").click()
     assert contact.get_attribute("href") == (
@@ -730,7 +745,8 @@ def test_pages_work_without_javascript(server, browser):
         drv.get(server.url("/search?q=reset+router"))
         assert drv.find_element(By.ID, "q-top").get_attribute("role") is None  # no script ran
         sid = drv.find_element(By.CSS_SELECTOR, "ol.results").get_attribute("data-search-id")
-        assert sid and int(sid) > 0
+        # An opaque string (a capability), never a number.
+        assert sid and not sid.isdigit() and sid_number(server.data, sid)[0] > 0
         drv.find_element(By.CSS_SELECTOR, "li.result h2 a").click()
         drv.find_element(By.CSS_SELECTOR, "#fb-comment").send_keys("fine")
         drv.find_element(By.CSS_SELECTOR, "form.feedback-form button[value=yes]").click()

@@ -34,6 +34,9 @@ PUBLIC = {
                 "it back in and wait for the green light."),
     "agent-solved": ("Pairing the remote control", "Hold both arrow keys until the remote "
                      "blinks twice."),
+    # Same title: another answer to the same question, which learns with it.
+    "agent-solved-twin": ("Pairing the remote control", "Replace both batteries, then hold "
+                          "the power key."),
     "agent-vote": ("Cleaning the air filter", "Slide the filter out, rinse it with water and "
                    "let it dry."),
     "agent-query": ("Updating the thermostat", "Open settings, choose update and keep the "
@@ -313,12 +316,13 @@ def test_an_agents_events_teach_agents_at_once_and_customers_never(srv, agent, n
     r = event(srv, agent, {"type": "solved", "article": num["agent-query"],
                            "query": "thermostat %s firmware" % words["agent-query"]})
     assert r.status_code == 202, r.text
-    # The internal index learns from one agent, within 5 s.
-    for stem, w in words.items():
+    # The internal index learns from one agent, within 5 s (the same-title
+    # twin too); customers find neither, by any path.
+    for stem, w in list(words.items()) + [("agent-solved-twin", words["agent-solved"])]:
         assert eventually(lambda: num[stem] in numbers(api_search(srv, agent, w, kind="article"))), \
             "agents do not find %s by %r" % (stem, w)
     settle(srv)
-    for stem, w in words.items():
+    for stem, w in list(words.items()) + [("agent-solved-twin", words["agent-solved"])]:
         assert customer_finds(srv, w, num[stem]) is None, (stem, w)
     assert_nothing_public(srv, list(words.values()), num)
 

@@ -315,6 +315,41 @@ def test_replica_searches_and_clicks_reach_the_primary_log(cluster):
     assert len(row) == 1 and row[0][0] == row[0][2]
 
 
+def test_a_search_id_from_a_replica_teaches_its_own_searcher_only(cluster):
+    """A replica's search ids are its own (node 1); the replica makes them the
+    primary's, still bound to the role and visitor that searched: an agent's
+    search and "solved" through a replica teach the agents' index, a customer
+    naming that search id teaches nothing, and both get the same answer."""
+    c = cluster
+    word = "zorvander" + uuid.uuid4().hex[:6]
+    other = "quennet" + uuid.uuid4().hex[:6]
+    r = requests.get(c.primary.url("/api/v1/search"), params={"q": "router"}, timeout=30).json()
+    n, n2 = r["hits"][0]["number"], r["hits"][1]["number"]
+    sid = requests.get(c.replicas[0].url("/api/v1/search"), params={"q": "router " + word},
+                       headers=c.agent, timeout=30).json()["search_id"]
+    sid2 = requests.get(c.replicas[0].url("/api/v1/search"), params={"q": "router " + other},
+                        headers=c.agent, timeout=30).json()["search_id"]
+    assert sid_number(c.kb, sid)[1] == 1 and sid_number(c.kb, sid2)[1] == 1
+    # A customer (a visitor of its own) names the agent's second search.
+    cust = requests.Session()
+    cust.get(c.replicas[1].url("/api/v1/search"), params={"q": "router"}, timeout=30)
+    r1 = cust.post(c.replicas[1].url("/api/v1/events"), timeout=30,
+                   json={"type": "solved", "article": n2, "search_id": sid2})
+    r2 = requests.post(c.replicas[0].url("/api/v1/events"), headers=c.agent, timeout=30,
+                       json={"type": "solved", "article": n, "search_id": sid})
+    assert r1.status_code == r2.status_code == 202, (r1.text, r2.text)
+    assert r1.json()["ok"] and r2.json()["ok"]
+    deadline = time.monotonic() + 10
+    while not any(h["number"] == n for h in requests.get(
+            c.primary.url("/api/v1/search"), params={"q": word, "kind": "article"},
+            headers=c.agent, timeout=30).json()["hits"]):
+        assert time.monotonic() < deadline, "the agent's solved search never taught"
+        time.sleep(0.2)
+    time.sleep(1.0)
+    assert hits(c.primary, other, auth=c.agent, kind="article") == []
+    assert hits(c.primary, word) == [] and hits(c.primary, other) == []
+
+
 def test_replicas_keep_serving_and_keep_events_when_the_primary_stops(cluster):
     c = cluster
     marker = "spooled " + uuid.uuid4().hex[:10]

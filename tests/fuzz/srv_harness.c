@@ -54,6 +54,12 @@ void srv_req_target(const struct srv_req *r, struct kb_buf *out)
     }
 }
 
+void srv_local_base(const struct srv_req *r, struct kb_buf *out)
+{
+    (void)r;
+    kb_buf_adds(out, "http://127.0.0.1:8080");
+}
+
 const char *srv_header(const struct srv_req *r, const char *name)
 {
     const struct fuzz_conn *c = r->conn;

@@ -311,67 +311,126 @@ static void test_expiry(struct kb_store *st)
     kb_auth_set_clock_offset(0);
 }
 
+static int login_dev(struct kb_store *st, const char *user, const char *pw, const char *client,
+                     const char *dev_in, char *dev_out, int64_t *retry, struct kb_err *err)
+{
+    struct kb_auth_user u;
+    char s[KB_AUTH_SESSION_LEN + 1];
+    return kb_auth_login_device(st, user, pw, client, dev_in, NULL, s, dev_out, &u, retry, err);
+}
+
+/* A guesser that comes back exactly when told to: how many guesses are
+ * heard within `seconds` (the clock is shifted, nothing sleeps). */
+static int guesses_heard(struct kb_store *st, const char *user, const char *addr, int64_t seconds)
+{
+    struct kb_err err;
+    int64_t t = 0, retry = 0;
+    int heard = 0;
+    while (t < seconds) {
+        kb_auth_set_clock_offset(t);
+        int rc = login_dev(st, user, "wrong-password", addr, NULL, NULL, &retry, &err);
+        if (rc == KB_ENOTFOUND)
+            heard++;
+        else
+            CHECK_INT(rc, KB_EBUSY);
+        t += rc == KB_EBUSY ? retry : 0;
+    }
+    kb_auth_set_clock_offset(0);
+    return heard;
+}
+
 static void test_lockout(struct kb_store *st)
 {
     struct kb_err err;
-    char s[KB_AUTH_SESSION_LEN + 1];
+    char s[KB_AUTH_SESSION_LEN + 1], dev[KB_AUTH_DEVICE_LEN + 1], other[KB_AUTH_DEVICE_LEN + 1];
     int64_t retry = 0;
     sqlite3_exec(kb_store_db(st), "DELETE FROM login_failures", NULL, NULL, NULL);
 
-    /* Per account: failures from different addresses add up. */
-    for (int i = 0; i < KB_AUTH_FAIL_MAX; i++) {
+    /* A browser that signed in keeps a device cookie for the account. */
+    CHECK_INT(login_dev(st, "Root", "rootpassword", "192.0.2.200", NULL, dev, &retry, &err), 0);
+    CHECK(strncmp(dev, "d1.root.", 8) == 0 && strlen(dev) == 8 + 32 + 1 + 64);
+    CHECK_INT(login_dev(st, "writer1", "writerpassword", "192.0.2.200", NULL, other, &retry, &err),
+              0);
+
+    /* Per account: strangers' failures from many addresses add up... */
+    for (int i = 0; i < KB_AUTH_FREE_ACCOUNT; i++) {
         char addr[32];
         snprintf(addr, sizeof addr, "192.0.2.%d", i + 1);
         CHECK_INT(login(st, "root", "wrong-password", addr, NULL, s, &retry, &err), KB_ENOTFOUND);
     }
-    /* Locked now, even with the right password and from a new address. */
+    /* ...so a stranger waits, even with the right password... */
     CHECK_INT(login(st, "root", "rootpassword", "198.51.100.7", NULL, s, &retry, &err), KB_EBUSY);
-    CHECK(retry > 0 && retry <= KB_AUTH_LOCKOUT);
+    CHECK(retry > 0 && retry <= KB_AUTH_DELAY_ACCOUNT);
+    int64_t waited = retry;
     CHECK_CONTAINS(err.msg, "try again");
     CHECK_STR(s, "");
-    CHECK_INT(login(st, "ROOT", "rootpassword", "198.51.100.7", NULL, s, &retry, &err), KB_EBUSY);
+    /* ...and so does another account's cookie, or a forged one... */
+    CHECK_INT(login_dev(st, "root", "rootpassword", "198.51.100.7", other, NULL, &retry, &err),
+              KB_EBUSY);
+    char forged[KB_AUTH_DEVICE_LEN + 1];
+    snprintf(forged, sizeof forged, "%s", dev);
+    forged[strlen(forged) - 1] = forged[strlen(forged) - 1] == '0' ? '1' : '0';
+    CHECK_INT(login_dev(st, "root", "rootpassword", "198.51.100.7", forged, NULL, &retry, &err),
+              KB_EBUSY);
+    /* ...but the owner's browser gets in at once, from any address. */
+    CHECK_INT(login_dev(st, "root", "rootpassword", "203.0.113.77", dev, NULL, &retry, &err), 0);
     /* Others are not affected. */
     CHECK_INT(login(st, "writer1", "writerpassword", "192.0.2.1", NULL, s, &retry, &err), 0);
-    /* Attempts during the lockout are not counted: it ends on time. */
-    kb_auth_set_clock_offset(KB_AUTH_LOCKOUT - 10);
-    CHECK_INT(login(st, "root", "rootpassword", "198.51.100.7", NULL, s, &retry, &err), KB_EBUSY);
-    CHECK(retry >= 1 && retry <= 10);
-    kb_auth_set_clock_offset(KB_AUTH_LOCKOUT + 1);
-    CHECK_INT(login(st, "root", "rootpassword", "198.51.100.7", NULL, s, &retry, &err), 0);
-    kb_auth_set_clock_offset(0);
-    sqlite3_exec(kb_store_db(st), "DELETE FROM login_failures", NULL, NULL, NULL);
-
-    /* Success clears the account's count. */
-    for (int i = 0; i < KB_AUTH_FAIL_MAX - 1; i++)
-        CHECK_INT(login(st, "writer1", "wrong-password", "203.0.113.1", NULL, s, &retry, &err),
-                  KB_ENOTFOUND);
-    CHECK_INT(login(st, "writer1", "writerpassword", "203.0.113.2", NULL, s, &retry, &err), 0);
-    CHECK_INT(login(st, "writer1", "wrong-password", "203.0.113.3", NULL, s, &retry, &err),
+    /* The wait doubles with each failure heard; early attempts are not counted. */
+    kb_auth_set_clock_offset(waited);
+    CHECK_INT(login(st, "root", "wrong-password", "198.51.100.8", NULL, s, &retry, &err),
               KB_ENOTFOUND);
-    CHECK_INT(login(st, "writer1", "writerpassword", "203.0.113.4", NULL, s, &retry, &err), 0);
-    sqlite3_exec(kb_store_db(st), "DELETE FROM login_failures", NULL, NULL, NULL);
-
-    /* Failures spread over more than the window do not lock. */
-    for (int i = 0; i < KB_AUTH_FAIL_MAX + 2; i++) {
-        kb_auth_set_clock_offset((int64_t)i * (KB_AUTH_FAIL_WINDOW / (KB_AUTH_FAIL_MAX - 1) + 5));
-        CHECK_INT(login(st, "agent1", "wrong-password", NULL, NULL, s, &retry, &err),
-                  KB_ENOTFOUND);
-    }
-    CHECK_INT(login(st, "agent1", "newagentpassword", NULL, NULL, s, &retry, &err), 0);
+    int64_t first = 0;
+    CHECK_INT(login(st, "root", "rootpassword", "198.51.100.9", NULL, s, &first, &err), KB_EBUSY);
+    CHECK_INT(login(st, "root", "rootpassword", "198.51.100.9", NULL, s, &retry, &err), KB_EBUSY);
+    CHECK(first == 2 * KB_AUTH_DELAY_ACCOUNT && retry == first);
+    /* Everything is forgotten after the window. */
+    kb_auth_set_clock_offset(KB_AUTH_FAIL_WINDOW + 10);
+    CHECK_INT(login(st, "root", "rootpassword", "198.51.100.9", NULL, s, &retry, &err), 0);
     kb_auth_set_clock_offset(0);
     sqlite3_exec(kb_store_db(st), "DELETE FROM login_failures", NULL, NULL, NULL);
 
-    /* Per address: guessing across accounts (existing or not). */
-    const char *names[] = {"root", "writer1", "nobody", "agent1", "x"};
-    for (int i = 0; i < KB_AUTH_FAIL_MAX; i++)
-        CHECK_INT(login(st, names[i % 5], "wrong-password", "203.0.113.9", NULL, s, &retry, &err),
+    /* Per account and address: an office behind one NAT address is not
+     * locked out by one guesser there. */
+    for (int i = 0; i < KB_AUTH_FREE_ADDRESS; i++)
+        CHECK_INT(login(st, "writer1", "wrong-password", "203.0.113.9", NULL, s, &retry, &err),
                   KB_ENOTFOUND);
-    CHECK_INT(login(st, "agent1", "newagentpassword", "203.0.113.9", NULL, s, &retry, &err),
+    CHECK_INT(login(st, "writer1", "writerpassword", "203.0.113.9", NULL, s, &retry, &err),
               KB_EBUSY);
-    CHECK(retry > 0 && retry <= KB_AUTH_LOCKOUT);
-    CHECK_INT(login(st, "agent1", "newagentpassword", "203.0.113.10", NULL, s, &retry, &err), 0);
+    CHECK(retry > 0 && retry <= KB_AUTH_DELAY_ADDRESS);
+    CHECK_INT(login(st, "agent1", "newagentpassword", "203.0.113.9", NULL, s, &retry, &err), 0);
+    CHECK_INT(login(st, "writer1", "writerpassword", "203.0.113.10", NULL, s, &retry, &err), 0);
+    /* Success clears the client's own count. */
+    kb_auth_set_clock_offset(KB_AUTH_DELAY_ADDRESS);
+    CHECK_INT(login(st, "writer1", "writerpassword", "203.0.113.9", NULL, s, &retry, &err), 0);
+    CHECK_INT(login(st, "writer1", "wrong-password", "203.0.113.9", NULL, s, &retry, &err),
+              KB_ENOTFOUND);
+    CHECK_INT(login(st, "writer1", "writerpassword", "203.0.113.9", NULL, s, &retry, &err), 0);
+    kb_auth_set_clock_offset(0);
+    sqlite3_exec(kb_store_db(st), "DELETE FROM login_failures", NULL, NULL, NULL);
+
+    /* One guesser at one address: a few guesses in the first minute, then
+     * fewer and fewer. */
+    int minute = guesses_heard(st, "agent1", "198.51.100.66", 60);
+    sqlite3_exec(kb_store_db(st), "DELETE FROM login_failures", NULL, NULL, NULL);
+    int hour = guesses_heard(st, "agent1", "198.51.100.66", 3600);
+    printf("lockout: one address guessing: %d guesses heard in the first minute, %d in an hour\n",
+           minute, hour);
+    CHECK(minute >= KB_AUTH_FREE_ADDRESS && minute <= 5);
+    CHECK(hour <= 15);
+    sqlite3_exec(kb_store_db(st), "DELETE FROM login_failures", NULL, NULL, NULL);
+
+    /* A device's failures are its own: they slow it, not the account. */
+    CHECK_INT(login_dev(st, "root", "rootpassword", "192.0.2.200", NULL, dev, &retry, &err), 0);
+    for (int i = 0; i < KB_AUTH_FREE_DEVICE; i++)
+        CHECK_INT(login_dev(st, "root", "wrong-password", "192.0.2.200", dev, NULL, &retry, &err),
+                  KB_ENOTFOUND);
+    CHECK_INT(login_dev(st, "root", "rootpassword", "192.0.2.200", dev, NULL, &retry, &err),
+              KB_EBUSY);
+    CHECK(retry > 0 && retry <= KB_AUTH_DELAY_DEVICE);
+    CHECK_INT(login(st, "root", "rootpassword", "192.0.2.201", NULL, s, &retry, &err), 0);
     /* Old records are pruned by later failures. */
-    kb_auth_set_clock_offset(KB_AUTH_FAIL_WINDOW + KB_AUTH_LOCKOUT + 1);
+    kb_auth_set_clock_offset(KB_AUTH_FAIL_WINDOW + 1);
     CHECK_INT(login(st, "agent1", "wrong-password", "203.0.113.11", NULL, s, &retry, &err),
               KB_ENOTFOUND);
     CHECK_INT(count_sql(st, "SELECT count(*) FROM login_failures"), 2);

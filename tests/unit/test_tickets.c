@@ -14,8 +14,33 @@ static void redacts(const char *in, const char *want, const char *name)
     free(got);
 }
 
+static void redacts_marked(const char *in, const char *want, const char *name)
+{
+    const char *names[1] = {name};
+    char *got = kb_redact_marked(in, names, name ? 1 : 0);
+    CHECK_STR(got, want);
+    free(got);
+}
+
 int main(void)
 {
+    /* A phone number ending a sentence; a dotted number is no phone. */
+    redacts("confirmed on +1 415 555 0100.", "confirmed on [phone].", NULL);
+    redacts("build 12345678.9 shipped", "build 12345678.9 shipped", NULL);
+    /* Snippets: a highlight inside an address goes with it, tags stay balanced. */
+    redacts_marked("mail <mark>jane</mark>.doe@example.com now", "mail [email] now", NULL);
+    redacts_marked("<mark>jane.doe@example.com</mark> wrote", "[email] wrote", NULL);
+    redacts_marked("<mark>see jane.doe@example.com</mark> x", "<mark>see </mark>[email] x", NULL);
+    redacts_marked("<mark>a jane.doe@example.com b</mark>", "<mark>a </mark>[email]<mark> b</mark>",
+                   NULL);
+    redacts_marked("call <mark>415</mark> 555 0100 or <mark>router</mark>",
+                   "call [phone] or <mark>router</mark>", NULL);
+    redacts_marked("<mark>Jane</mark> Doe &amp; <mark>wifi</mark>",
+                   "[name] &amp; <mark>wifi</mark>", "Jane Doe");
+    redacts_marked("no personal data, <mark>wifi</mark>", "no personal data, <mark>wifi</mark>",
+                   NULL);
+    redacts_marked("", "", NULL);
+
     redacts("mail me at jane.doe@example.com.", "mail me at [email].", NULL);
     redacts("call +44 7700 900123 today", "call [phone] today", NULL);
     redacts("ring (555) 123-4567", "ring [phone]", NULL);

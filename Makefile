@@ -28,7 +28,7 @@ KB_C     := $(wildcard kb/*/*.c)
 KB_CC    := $(wildcard kb/index/*.cc)
 KB_OBJ   := $(KB_C:%.c=$(BUILD)/%.o) $(KB_CC:%.cc=$(BUILD)/%.o)
 IDX_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard indexer/*.c))
-SRV_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c))
+SRV_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c server/*/*.c))
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIBKB    := $(BUILD)/libkb.a

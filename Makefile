@@ -69,6 +69,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBKB)
 	@[ -n "$(Q)" ] && echo "  CC  $<" || true
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBKB) $(LDLIBS) -lstdc++
 
+# The server's dispatch, tested without a daemon: every server object but
+# main's.
+SRV_LIB_OBJ := $(filter-out $(BUILD)/server/main.o,$(SRV_OBJ))
+$(BUILD)/tests/test_dispatch: tests/unit/test_dispatch.c $(SRV_LIB_OBJ) $(LIBKB)
+	@mkdir -p $(dir $@)
+	@[ -n "$(Q)" ] && echo "  CC  $<" || true
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(SRV_LIB_OBJ) $(LIBKB) $(LDLIBS) -lstdc++
+
 # Every test: C unit tests, then pytest end-to-end suites; one summary line last.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all

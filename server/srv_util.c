@@ -78,7 +78,34 @@ void srv_header_add(struct srv_resp *w, const char *name, const char *value)
     /* Header injection: values never carry line breaks. */
     if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
         return;
-    kb_buf_printf(&w->headers, "%s: %s\n", name, value);
+    if (w->nhdr >= SRV_RESP_HEADERS_MAX) {
+        kb_log(KB_LOG_WARN, "server: header '%s' dropped: too many headers", name);
+        return;
+    }
+    w->hdr[w->nhdr].name = kb_xstrdup(name);
+    w->hdr[w->nhdr++].value = kb_xstrdup(value);
+}
+
+void srv_resp_init(struct srv_resp *w)
+{
+    memset(w, 0, sizeof *w);
+    w->status = 200;
+    kb_buf_init(&w->body);
+}
+
+void srv_resp_clear_headers(struct srv_resp *w)
+{
+    for (size_t i = 0; i < w->nhdr; i++) {
+        free(w->hdr[i].name);
+        free(w->hdr[i].value);
+    }
+    w->nhdr = 0;
+}
+
+void srv_resp_release(struct srv_resp *w)
+{
+    kb_buf_release(&w->body);
+    srv_resp_clear_headers(w);
 }
 
 void srv_html(struct srv_resp *w, int status, struct kb_buf *html)

@@ -19,11 +19,12 @@ LDFLAGS  := -fsanitize=fuzzer $(SAN)
 
 KB_OBJ   := $(patsubst %.c,$(FB)/%.o,$(wildcard kb/*/*.c)) \
             $(patsubst %.cc,$(FB)/%.o,$(wildcard kb/index/*.cc))
-# The handlers and helpers; http_mhd.c and sync_thread.c only in fuzz_http
-# (srv_harness.c stands in for them elsewhere), main.c nowhere.
+# The handlers, dispatch and helpers; http_mhd.c, sync_thread.c and ctx.c
+# only in fuzz_http (srv_harness.c stands in for them elsewhere), main.c
+# nowhere.
 SRV_ALL  := $(wildcard server/*.c server/*/*.c)
-SRV_CORE := $(patsubst %.c,$(FB)/%.o,$(filter-out server/main.c server/http_mhd.c server/sync_thread.c,$(SRV_ALL)))
-SRV_NET  := $(FB)/server/http_mhd.o $(FB)/server/sync_thread.o
+SRV_CORE := $(patsubst %.c,$(FB)/%.o,$(filter-out server/main.c server/http_mhd.c server/sync_thread.c server/ctx.c,$(SRV_ALL)))
+SRV_NET  := $(FB)/server/http_mhd.o $(FB)/server/sync_thread.o $(FB)/server/ctx.o
 COMMON   := $(FB)/tests/fuzz/fuzz_common.o
 HARNESS  := $(FB)/tests/fuzz/srv_harness.o
 

@@ -82,6 +82,21 @@ int kb_events_search_insert(struct kb_store *st, const struct kb_search_row *row
  * usual way). Its own write transaction. */
 int kb_events_search_reserve(struct kb_store *st, int64_t n, int64_t *first, struct kb_err *err);
 
+/* ---- a replica's own search log (kb/store/replica_log.c) ----
+ * A read replica logs the searches it answers in its store copy, numbered
+ * above a base of its own, and ships them to the primary. */
+/* Makes the next search logged in st get an id above base (moves the
+ * search log's AUTOINCREMENT counter to base, up or down). Returns 0, or an
+ * error with SQLite's message. */
+int kb_events_search_base(struct kb_store *st, int64_t base, struct kb_err *err);
+/* The logged searches with an id above after, in id order, at most max of
+ * them: *rows (caller frees with kb_search_rows_free) gets *n rows with
+ * their ids, or NULL and 0 when there are none. */
+int kb_events_search_rows_after(struct kb_store *st, int64_t after, size_t max,
+                                struct kb_search_row **rows, size_t *n, struct kb_err *err);
+/* Releases each of n rows and frees the array (NULL allowed). */
+void kb_search_rows_free(struct kb_search_row *rows, size_t n);
+
 /* An event as posted. Strings are borrowed; 0 / NULL means absent. */
 struct kb_event {
     const char *type;    /* "click" | "solved" | "submitted" | "view" */

@@ -1,5 +1,6 @@
-/* Internals shared by kb/store/events.c (search log, events, votes) and
- * kb/store/analytics.c (the reports over them): small SQLite helpers. */
+/* Internals shared by kb/store/events.c (search log, events, votes),
+ * kb/store/analytics.c (the reports over them) and kb/store/replica_log.c
+ * (a replica's own search log): small SQLite helpers. */
 #ifndef KB_EVENTS_INT_H
 #define KB_EVENTS_INT_H
 

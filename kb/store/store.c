@@ -486,6 +486,22 @@ int kb_store_checkpoint(struct kb_store *st, int *wal_pages, int *copied, struct
     return 0;
 }
 
+int kb_store_snapshot(struct kb_store *st, const char *path, struct kb_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "VACUUM INTO ?1", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+    }
+    int code = rc == SQLITE_DONE || rc == SQLITE_OK
+                   ? 0
+                   : store_fail(st, err, rc, "cannot snapshot store '%s' into '%s'", st->path,
+                                path);
+    sqlite3_finalize(s);
+    return code;
+}
+
 int kb_store_schema_version(struct kb_store *st)
 {
     return st->version;

@@ -157,6 +157,13 @@ void kb_store_defer_checkpoints(struct kb_store *st, int (*wake)(void *ud), void
  * another checkpoint is running. */
 int kb_store_checkpoint(struct kb_store *st, int *wal_pages, int *copied, struct kb_err *err);
 
+/* Writes one consistent, compact copy of the whole store into a new SQLite
+ * file at path (VACUUM INTO, from a read transaction: writers go on
+ * meanwhile in WAL mode). path must not exist yet; on failure the caller
+ * removes whatever was left there. Errors (KB_EIO, KB_ENOSPC, KB_EBUSY, ...)
+ * carry SQLite's message. */
+int kb_store_snapshot(struct kb_store *st, const char *path, struct kb_err *err);
+
 /* The raw handle, for modules of libkb that add their own tables. */
 struct sqlite3 *kb_store_db(struct kb_store *st);
 

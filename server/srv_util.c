@@ -9,16 +9,21 @@
 #include "kb/base/text.h"
 #include "srv.h"
 
+static int append_json(const char *buffer, size_t size, void *data)
+{
+    kb_buf_add(data, buffer, size);
+    return 0;
+}
+
 void srv_json(struct srv_resp *w, int status, json_t *j)
 {
     w->status = status;
     w->type = "application/json";
     kb_buf_reset(&w->body);
-    char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
-    if (s) {
-        kb_buf_adds(&w->body, s);
-        free(s);
-    }
+    /* Written straight into the body the adapter hands to MHD: one copy. */
+    if (j)
+        json_dump_callback(j, append_json, &w->body, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    kb_buf_add(&w->body, "", 0); /* NUL-terminated even when empty */
     json_decref(j);
 }
 

@@ -3,8 +3,9 @@
  * child process); a replica keeps copies of the index (xapian-replicate
  * children) and of the store (snapshots fetched from the primary), serves
  * reads from them and forwards writes to the primary; a shard reader
- * searches xapian-tcpsrv shards through the remote backend. Only http_mhd.c
- * and main.c call this module. */
+ * searches xapian-tcpsrv shards through the remote backend. The server's
+ * core (main.c, the dispatcher, the per-thread handles) and h_meta.c call
+ * this module; its parts are in server/scale/ (scale_int.h is theirs). */
 #ifndef KB_SCALEOUT_H
 #define KB_SCALEOUT_H
 
@@ -74,8 +75,13 @@ void srv_scale_forward(struct srv_ctx *c, const struct srv_req *r, const struct 
  * copy does not have yet (published since the copy was taken) from the
  * primary, which applies the same role checks. Returns 1 when it replaced w. */
 int srv_scale_fallback(const struct srv_req *r, const struct srv_route *route, struct srv_resp *w);
-/* Adds replication lag and shard facts to /healthz answers for staff
- * (staff: the caller is agent or above) and to /metrics. */
-void srv_scale_decorate(const char *route, int staff, struct srv_resp *w);
+/* Adds the replica's facts ("replica": the primary, whether it answers,
+ * the lag and the sequence numbers, events spooled) and a shard reader's
+ * ("shards": how many) to the /healthz body j being built for staff (agent
+ * or above); nothing on a primary. */
+void srv_scale_health(json_t *j);
+/* Appends a replica's gauges (lag, primary up, events spooled) to the
+ * /metrics body b being built; nothing on a primary or shard reader. */
+void srv_scale_metrics(struct kb_buf *b);
 
 #endif

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "kb/base/log.h"
-#include "scaleout.h"
+#include "scale/scaleout.h"
 #include "srv.h"
 #include "sync_thread.h"
 

@@ -13,7 +13,7 @@
 #include "kb/base/text.h"
 #include "ratelimit.h"
 #include "routes.h"
-#include "scaleout.h"
+#include "scale/scaleout.h"
 
 /* Same-origin check for cookie-authenticated state changes. */
 static int origin_ok(const struct srv_req *r)

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "routes.h"
-#include "scaleout.h"
+#include "scale/scaleout.h"
 #include "srv.h"
 
 /* Anonymous callers learn only whether the service is up: the counters

@@ -18,7 +18,7 @@
 #include "http_accept.h"
 #include "kb/base/log.h"
 #include "dispatch.h"
-#include "scaleout.h"
+#include "scale/scaleout.h"
 
 struct rq {
     struct kb_buf body;

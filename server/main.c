@@ -15,7 +15,7 @@
 #include "kb/store/learn.h"
 #include "kb/base/log.h"
 #include "kb/search/result_cache.h"
-#include "scaleout.h"
+#include "scale/scaleout.h"
 #include "search_log.h"
 #include "srv.h"
 #include "sync_thread.h"

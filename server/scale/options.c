@@ -1,4 +1,4 @@
-/* The scale-out options (see server/scaleout.h): --shard, --replica-of,
+/* The scale-out options (see scaleout.h): --shard, --replica-of,
  * --primary-token, --replicate-from and --replication-port, parsed and
  * checked against each other before the server starts. */
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* Read replicas and shards (see server/scaleout.h): the module's state,
+/* Read replicas and shards (see scaleout.h): the module's state,
  * and its start and stop.
  *
  * A replica's index is a copy kept by xapian-replicate (one child per

@@ -1,6 +1,6 @@
 /* Internals of scale-out (server/scale/), shared by its files only: the
  * module's state, its timings, and what each file offers the others. The
- * public face is server/scaleout.h. */
+ * public face is server/scale/scaleout.h. */
 #ifndef KB_SCALE_INT_H
 #define KB_SCALE_INT_H
 
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/scaleout.h"
+#include "server/scale/scaleout.h"
 
 #define SNAPSHOT_MAX ((size_t)1 << 31) /* a store copy is held in memory once */
 #define FORWARD_TIMEOUT_MS 30000       /* ticket imports may take a while */

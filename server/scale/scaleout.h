@@ -5,14 +5,14 @@
  * reads from them and forwards writes to the primary; a shard reader
  * searches xapian-tcpsrv shards through the remote backend. The server's
  * core (main.c, the dispatcher, the per-thread handles) and h_meta.c call
- * this module; its parts are in server/scale/ (scale_int.h is theirs). */
+ * this module; the other files of server/scale/ implement it. */
 #ifndef KB_SCALEOUT_H
 #define KB_SCALEOUT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "srv.h"
+#include "server/srv.h"
 
 #define SRV_MAX_SHARDS 64
 /* Where a primary serves store snapshots to its replicas (admin role). */

@@ -118,11 +118,12 @@ void srv_dispatch(struct srv *s, struct srv_req *r_in, struct srv_resp *w,
         return;
     }
 
-    /* What a primary serves its replicas (store copies, their search logs):
-     * admins only, outside the public route table. */
-    const struct srv_route *route = srv_scale_route(method, url);
-    if (!route)
-        route = srv_route_find(method, url, &m);
+    const struct srv_route *route = srv_route_find(method, url, &m);
+    /* What a primary serves its replicas is not there on a replica. */
+    if (route && (route->flags & SRV_REPLICATION) && srv_scale_readonly()) {
+        route = NULL;
+        m.path_known = 0;
+    }
     if (!route) {
         if (m.path_known) {
             srv_header_add(w, "Allow", m.allow);

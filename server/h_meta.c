@@ -85,6 +85,8 @@ struct api_doc {
 static void add_route(void *ud, const struct srv_route *r)
 {
     struct api_doc *d = ud;
+    if (r->flags & SRV_REPLICATION)
+        return; /* between our own servers, not an API for clients */
     if (strncmp(r->pattern, "/api/", 5) != 0 && strcmp(r->pattern, "/healthz") != 0 &&
         strcmp(r->pattern, "/metrics") != 0)
         return;

@@ -133,7 +133,9 @@ enum {
     SRV_NO_CSRF = 2,     /* state-changing but exempt from the Origin check (login) */
     SRV_RATED = 4,       /* counted by --rate-limit */
     SRV_RAW_BODY = 8,    /* body is not JSON (JSONL imports): skip the JSON check */
-    SRV_EVENT = 16       /* an event or vote: counted by --event-rate per visitor */
+    SRV_EVENT = 16,      /* an event or vote: counted by --event-rate per visitor */
+    SRV_REPLICATION = 32 /* what a primary serves its replicas: not on a replica or shard
+                            reader (404 there), not in the OpenAPI description */
 };
 
 struct srv_route {
@@ -154,6 +156,7 @@ extern const struct srv_route srv_routes_events[];   /* h_events.c: events, feed
 extern const struct srv_route srv_routes_pages[];    /* h_pages.c: HTML pages, sitemap, opensearch, static */
 extern const struct srv_route srv_routes_meta[];     /* h_meta.c: healthz, metrics, openapi */
 extern const struct srv_route srv_routes_staff[];    /* h_staff.c: staff pages, ticket -> draft */
+extern const struct srv_route srv_routes_scale[];    /* scale/primary.c: store copies, replicas' searches */
 
 /* ---- request helpers (request.c) ---- */
 /* A query-string argument, decoded; NULL when absent. Borrowed for the request. */

@@ -16,19 +16,15 @@ void srv_scale_prepare(void)
         setenv("XAPIAN_MAX_CHANGESETS", "100", 0);
 }
 
-const struct srv_route *srv_scale_route(const char *method, const char *url)
-{
-    static const struct srv_route routes[] = {
-        {"GET", SRV_SNAPSHOT_PATH, srv_scale_h_snapshot, KB_ROLE_ADMIN, 0, NULL},
-        {"POST", SRV_SEARCHES_PATH, srv_scale_h_searches, KB_ROLE_ADMIN, 0, NULL},
-    };
-    if (srv_scale_readonly())
-        return NULL;
-    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
-        if (strcmp(url, routes[i].pattern) == 0 && strcmp(method, routes[i].method) == 0)
-            return &routes[i];
-    return NULL;
-}
+/* Admins only (a replica's primary token): in the one route table, served
+ * by a primary alone (SRV_REPLICATION). */
+const struct srv_route srv_routes_scale[] = {
+    {"GET", SRV_SNAPSHOT_PATH, srv_scale_h_snapshot, KB_ROLE_ADMIN, SRV_REPLICATION,
+     "a copy of the store, for a replica"},
+    {"POST", SRV_SEARCHES_PATH, srv_scale_h_searches, KB_ROLE_ADMIN, SRV_REPLICATION,
+     "a replica's searches, logged here; answers their ids"},
+    {NULL, NULL, NULL, 0, 0, NULL},
+};
 
 int scale_primary_start(struct srv *s, struct kb_err *err)
 {

@@ -31,7 +31,7 @@ enum {
 /* The scale-out state, one per process (defined in scale.c). It is a
  * module global rather than a member of struct srv because the entry
  * points main.c and the dispatcher call (srv_scale_readonly,
- * srv_scale_route, srv_scale_forwards, ...) take no struct srv, and the
+ * srv_scale_forwards, ...) take no struct srv, and the
  * fuzz harness links the handlers without scale-out ever starting (all
  * zero: a primary with nothing to do). Written by srv_scale_check and
  * srv_scale_start on the main thread before the HTTP threads start; after

@@ -60,10 +60,6 @@ uint64_t srv_scale_store(char *path, size_t n);
 void srv_scale_h_snapshot(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w);
 /* The searches route (primary): logs a replica's searches, answers their ids. */
 void srv_scale_h_searches(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w);
-/* The two routes above when method and url name one on this server (a
- * primary: replicas do not serve them), else NULL. Not in the route table,
- * so not in the OpenAPI description either. */
-const struct srv_route *srv_scale_route(const char *method, const char *url);
 /* 1 when a replica or shard reader must send this request to the primary
  * rather than answer it (writes; not the read-only POSTs). */
 int srv_scale_forwards(const struct srv_route *route, const char *method);

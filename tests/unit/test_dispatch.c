@@ -95,6 +95,16 @@ static void test_routing(void)
     CHECK_INT(out.cors, 1);
     CHECK_CONTAINS(resp_header(&w, "Access-Control-Allow-Headers"), "X-KB-Visitor");
     srv_resp_release(&w);
+    /* The one route table holds what a primary serves its replicas (admins
+     * only), and the OpenAPI description leaves it out. */
+    struct call snap = {"GET", "/api/v1/replica/store", NULL, {{0}}, 0, {{0}}, 0, {{0}}, 0, NULL};
+    CHECK_INT(status_of(&snap, "unauthorized"), 401);
+    struct call api = {"GET", "/api/v1/openapi.json", NULL, {{0}}, 0, {{0}}, 0, {{0}}, 0, NULL};
+    run(&api, &w, &out);
+    CHECK_INT(w.status, 200);
+    CHECK_CONTAINS(kb_buf_str(&w.body), "/api/v1/search");
+    CHECK(strstr(kb_buf_str(&w.body), "/api/v1/replica/") == NULL);
+    srv_resp_release(&w);
     /* Bytes that are not UTF-8, in the path or an argument. */
     struct call bad = {"GET", "/api/v1/search\xff", NULL, {{0}}, 0, {{0}}, 0, {{0}}, 0, NULL};
     CHECK_INT(status_of(&bad, "bad_request"), 400);

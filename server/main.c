@@ -213,6 +213,7 @@ int main(int argc, char **argv)
     snprintf(s.store_path, sizeof s.store_path, "%s/kb.sqlite3", o->data);
     snprintf(s.index_dir, sizeof s.index_dir, "%s/index", o->data);
     s.started = time(NULL);
+    s.metrics = srv_metrics_new();
     s.ratelimit = srv_ratelimit_new();
     s.event_ratelimit = srv_ratelimit_new();
     pthread_mutex_init(&s.ctx_mu, NULL);

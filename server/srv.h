@@ -262,6 +262,9 @@ int srv_auth_resolve(struct srv_ctx *c, const struct srv_req *r, struct srv_who 
 int srv_cli_user(const char *data, int argc, char **argv);
 
 /* ---- metrics (srv_metrics.c) ---- */
+/* Request counters and latency histograms per route (struct srv's). */
+struct srv_metrics *srv_metrics_new(void);
+void srv_metrics_free(struct srv_metrics *m);
 void srv_metrics_observe(struct srv *s, const char *route, const char *method, int status,
                          double seconds);
 void srv_metrics_render(struct srv *s, struct kb_buf *out);

@@ -113,6 +113,7 @@ void fuzz_srv_init(void)
     if (kb_store_open(the_srv.store_path, &the_ctx.st, &err) != 0 ||
         kb_cap_keys_load(the_ctx.st, &the_srv.caps, &err) != 0)
         fuzz_fail("harness: %s", err.msg);
+    the_srv.metrics = srv_metrics_new();
     the_srv.ratelimit = srv_ratelimit_new();
     the_srv.event_ratelimit = srv_ratelimit_new();
     pthread_mutex_init(&the_srv.ctx_mu, NULL);

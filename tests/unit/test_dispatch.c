@@ -188,6 +188,7 @@ int main(void)
     snprintf(S.store_path, sizeof S.store_path, "%s/kb.sqlite3", dir);
     snprintf(S.index_dir, sizeof S.index_dir, "%s/index", dir);
     S.opts.max_body = SRV_MAX_BODY_DEFAULT;
+    S.metrics = srv_metrics_new();
     S.ratelimit = srv_ratelimit_new();
     S.event_ratelimit = srv_ratelimit_new();
     pthread_mutex_init(&S.ctx_mu, NULL);

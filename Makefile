@@ -24,10 +24,11 @@ else
 Q := @
 endif
 
-KB_C     := $(wildcard kb/*.c)
-KB_OBJ   := $(KB_C:%.c=$(BUILD)/%.o) $(if $(wildcard kb/index.cc),$(BUILD)/kb/index.o)
+KB_C     := $(wildcard kb/*/*.c)
+KB_CC    := $(wildcard kb/index/*.cc)
+KB_OBJ   := $(KB_C:%.c=$(BUILD)/%.o) $(KB_CC:%.cc=$(BUILD)/%.o)
 IDX_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard indexer/*.c))
-SRV_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c))
+SRV_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c server/*/*.c))
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIBKB    := $(BUILD)/libkb.a
@@ -45,7 +46,7 @@ $(BUILD)/%.o: %.c
 	@[ -n "$(Q)" ] && echo "  CC  $<" || true
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/kb/index.o: kb/index.cc
+$(BUILD)/kb/index/%.o: kb/index/%.cc
 	@mkdir -p $(dir $@)
 	@[ -n "$(Q)" ] && echo "  CXX $<" || true
 	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
@@ -67,6 +68,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBKB)
 	@mkdir -p $(dir $@)
 	@[ -n "$(Q)" ] && echo "  CC  $<" || true
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBKB) $(LDLIBS) -lstdc++
+
+# The server's dispatch, tested without a daemon: every server object but
+# main's.
+SRV_LIB_OBJ := $(filter-out $(BUILD)/server/main.o,$(SRV_OBJ))
+$(BUILD)/tests/test_dispatch: tests/unit/test_dispatch.c $(SRV_LIB_OBJ) $(LIBKB)
+	@mkdir -p $(dir $@)
+	@[ -n "$(Q)" ] && echo "  CC  $<" || true
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(SRV_LIB_OBJ) $(LIBKB) $(LDLIBS) -lstdc++
 
 # Every test: C unit tests, then pytest end-to-end suites; one summary line last.
 test: deps

@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#include "kb/index.h"
-#include "kb/store.h"
+#include "kb/index/index.h"
+#include "kb/store/store.h"
 
 struct cli {
     const char *data; /* --data DIR */

@@ -7,8 +7,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "kb/ingest.h"
-#include "kb/sync.h"
+#include "kb/ingest/ingest.h"
+#include "kb/sync/load.h"
+#include "kb/sync/sync.h"
 
 #define BATCH 500 /* documents per store transaction */
 
@@ -28,12 +29,9 @@ struct indexer {
 };
 
 struct add_ctx {
-    struct kb_store *st;
-    size_t added, updated, unchanged, failed;
-    size_t in_batch;
+    struct kb_load load; /* the store side: batches and counts */
     int tty;
     double last_progress;
-    int fatal;
     struct indexer *ixr; /* NULL when the index is not ours to write */
 };
 
@@ -102,58 +100,44 @@ static void progress(struct add_ctx *a, int final)
         return;
     a->last_progress = t;
     fprintf(stderr, "\r  %zu added, %zu updated, %zu unchanged, %zu failed%s",
-            a->added, a->updated, a->unchanged, a->failed, final ? "\r\033[K" : "");
+            a->load.added, a->load.updated, a->load.unchanged, a->load.failed,
+            final ? "\r\033[K" : "");
     fflush(stderr);
 }
 
-static void on_bad(void *ud, const char *where, const char *why)
+static void on_bad(void *ud, int fault, const char *where, const struct kb_doc *d,
+                   const char *why)
 {
     struct add_ctx *a = ud;
-    a->failed++;
+    (void)fault;
+    (void)d;
     if (a->tty)
         fprintf(stderr, "\r\033[K");
     fprintf(stderr, "%s: %s\n", where, why);
 }
 
+/* Each batch committed to the store is the index thread's to apply. */
+static void on_committed(void *ud, size_t docs)
+{
+    struct add_ctx *a = ud;
+    indexer_notify(a->ixr, docs, 0);
+}
+
 static int on_doc(void *ud, const struct kb_doc *d)
 {
     struct add_ctx *a = ud;
-    struct kb_err err;
-    int result;
-    int64_t number;
-    if (a->in_batch == 0 && kb_store_begin(a->st, &err) != 0) {
-        fprintf(stderr, "kb-indexer: %s\n", err.msg);
-        return a->fatal = 1;
-    }
-    if (kb_store_put(a->st, d, NULL, &result, &number, &err) != 0) {
-        if (err.code == KB_EINVAL) {
-            char where[1024];
-            snprintf(where, sizeof where, "%s", d->source_path ? d->source_path : d->source_id);
-            on_bad(a, where, err.msg);
-            return 0;
-        }
-        fprintf(stderr, "kb-indexer: %s\n", err.msg);
-        kb_store_rollback(a->st);
-        a->in_batch = 0;
-        return a->fatal = 1;
-    }
-    if (result == KB_PUT_ADDED)
-        a->added++;
-    else if (result == KB_PUT_UPDATED)
-        a->updated++;
-    else
-        a->unchanged++;
-    if (++a->in_batch >= BATCH) {
-        size_t n = a->in_batch;
-        a->in_batch = 0;
-        if (kb_store_commit(a->st, &err) != 0) {
-            fprintf(stderr, "kb-indexer: %s\n", err.msg);
-            return a->fatal = 1;
-        }
-        indexer_notify(a->ixr, n, 0);
-    }
-    progress(a, 0);
+    size_t stored = a->load.added + a->load.updated + a->load.unchanged;
+    if (kb_load_doc(&a->load, d) != 0)
+        return 1;
+    if (a->load.added + a->load.updated + a->load.unchanged > stored)
+        progress(a, 0);
     return 0;
+}
+
+static void parse_bad(void *ud, const char *where, const char *why)
+{
+    struct add_ctx *a = ud;
+    kb_load_bad(&a->load, where, why);
 }
 
 static void help(void)
@@ -201,10 +185,14 @@ int cmd_add(struct cli *c, int argc, char **argv)
     struct kb_store *st = cli_open_store(c, 1);
     if (!st)
         return 1;
-    struct add_ctx a = {0};
-    a.st = st;
+    struct add_ctx a;
+    memset(&a, 0, sizeof a);
+    kb_load_init(&a.load, st, BATCH);
+    a.load.bad = on_bad;
+    a.load.committed = on_committed;
+    a.load.ud = &a;
     a.tty = isatty(2) && !c->quiet;
-    struct kb_ingest_sink sink = {on_doc, on_bad, &a};
+    struct kb_ingest_sink sink = {on_doc, parse_bad, &a};
     double t0 = now();
     /* Index while ingesting when the index is ours to write; when kb-server
      * holds it, the server applies the outbox (cli_sync says so below). */
@@ -225,25 +213,23 @@ int cmd_add(struct cli *c, int argc, char **argv)
         }
     }
     size_t files = 0;
-    for (; i < argc && !a.fatal; i++) {
+    for (; i < argc && !a.load.fatal; i++) {
         size_t n = 0;
         kb_ingest_path(argv[i], &opts, &sink, &n);
         files += n;
     }
-    struct kb_err err;
-    if (a.in_batch && !a.fatal && kb_store_commit(st, &err) != 0) {
-        fprintf(stderr, "kb-indexer: %s\n", err.msg);
-        a.fatal = 1;
-    }
+    if (kb_load_finish(&a.load) != 0)
+        fprintf(stderr, "kb-indexer: %s\n", a.load.err.msg);
+    int fatal = a.load.fatal;
     progress(&a, 1);
     int rc = 0;
     if (a.ixr) {
-        indexer_notify(a.ixr, a.in_batch, 1);
+        indexer_notify(a.ixr, 0, 1);
         pthread_join(x.th, NULL);
         if (x.rc) {
             fprintf(stderr, "kb-indexer: cannot update the index: %s\n", x.err.msg);
             rc = 1;
-        } else if (!a.fatal) {
+        } else if (!fatal) {
             /* Anything left (nothing, normally), and the outbox trim. */
             struct kb_err serr;
             if (kb_sync_apply(st, x.ix, 0, NULL, &serr) != 0) {
@@ -254,15 +240,16 @@ int cmd_add(struct cli *c, int argc, char **argv)
         kb_index_close(x.ix);
         pthread_mutex_destroy(&x.mu);
         pthread_cond_destroy(&x.cv);
-    } else if (!a.fatal) {
+    } else if (!fatal) {
         rc = cli_sync(c, st);
     } else {
         rc = 1;
     }
     kb_store_close(st);
     double secs = now() - t0;
-    if (!c->quiet || a.failed)
+    const struct kb_load *l = &a.load;
+    if (!c->quiet || l->failed)
         printf("%zu files: %zu added, %zu updated, %zu unchanged, %zu failed (%.1f s)\n", files,
-               a.added, a.updated, a.unchanged, a.failed, secs);
-    return rc || a.failed || a.fatal ? 1 : 0;
+               l->added, l->updated, l->unchanged, l->failed, secs);
+    return rc || l->failed || fatal ? 1 : 0;
 }

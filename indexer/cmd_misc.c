@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "kb/sync.h"
+#include "kb/sync/sync.h"
 
 static int wants_help(int argc, char **argv, const char *text)
 {

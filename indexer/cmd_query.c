@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "kb/buf.h"
-#include "kb/search.h"
+#include "kb/base/buf.h"
+#include "kb/search/search.h"
 
 static void help(void)
 {

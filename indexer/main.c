@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "kb/datadir.h"
-#include "kb/sync.h"
+#include "kb/base/datadir.h"
+#include "kb/sync/sync.h"
 
 static const struct {
     const char *name;

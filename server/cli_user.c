@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kb/auth.h"
-#include "kb/datadir.h"
+#include "kb/store/auth.h"
+#include "kb/base/datadir.h"
 #include "srv.h"
 
 #define PROG "kb-server user"

@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-#include "kb/buf.h"
-#include "kb/err.h"
+#include "kb/base/buf.h"
+#include "kb/base/err.h"
 
 /* "http://HOST:PORT" (an optional trailing "/") into host and port. Returns
  * 0, or fills err naming the problem with url. */

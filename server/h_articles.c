@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "kb/articles.h"
-#include "kb/ingest.h"
+#include "kb/store/articles.h"
+#include "kb/ingest/ingest.h"
 #include "srv.h"
 
 #define TITLE_MAX 300     /* characters */

@@ -1,15 +1,15 @@
 /* What happened after a search: events and "was this helpful?" votes from
  * anyone (the widget posts them from other origins), the admins' analytics
  * over them, and the admins' synonym table. The learning rule ("asked as")
- * lives in kb/events.c; this file only wakes the sync thread after it. */
+ * lives in kb/store/events.c; this file only wakes the sync thread after it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include "kb/events.h"
-#include "kb/log.h"
+#include "kb/store/events.h"
+#include "kb/base/log.h"
 #include "search_log.h"
 #include "srv.h"
 

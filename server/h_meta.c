@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "routes.h"
+#include "scale/scaleout.h"
 #include "srv.h"
 
 /* Anonymous callers learn only whether the service is up: the counters
@@ -27,10 +28,12 @@ static void h_healthz(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     int64_t last = 0;
     kb_store_outbox_last(c->st, &last, NULL);
     int64_t applied = atomic_load(&c->srv->indexed_seq);
-    srv_json(w, 200, json_pack("{s:s, s:I, s:I, s:I, s:I}", "status", "ok", "uptime_seconds",
-                               (json_int_t)(time(NULL) - c->srv->started), "changes_written",
-                               (json_int_t)last, "changes_indexed", (json_int_t)applied,
-                               "pending", (json_int_t)(last > applied ? last - applied : 0)));
+    json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I}", "status", "ok", "uptime_seconds",
+                          (json_int_t)(time(NULL) - c->srv->started), "changes_written",
+                          (json_int_t)last, "changes_indexed", (json_int_t)applied, "pending",
+                          (json_int_t)(last > applied ? last - applied : 0));
+    srv_scale_health(j); /* a replica's or shard reader's own fields */
+    srv_json(w, 200, j);
 }
 
 static _Thread_local long long tree_bytes;
@@ -70,6 +73,7 @@ static void h_metrics(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     kb_buf_printf(&b, "# HELP kb_index_pending_changes Store changes not yet in the index.\n"
                       "# TYPE kb_index_pending_changes gauge\nkb_index_pending_changes %lld\n",
                   (long long)(last > applied ? last - applied : 0));
+    srv_scale_metrics(&b); /* a replica's gauges */
     srv_html(w, 200, &b);
     w->type = "text/plain; version=0.0.4; charset=utf-8";
 }
@@ -81,6 +85,8 @@ struct api_doc {
 static void add_route(void *ud, const struct srv_route *r)
 {
     struct api_doc *d = ud;
+    if (r->flags & SRV_REPLICATION)
+        return; /* between our own servers, not an API for clients */
     if (strncmp(r->pattern, "/api/", 5) != 0 && strcmp(r->pattern, "/healthz") != 0 &&
         strcmp(r->pattern, "/metrics") != 0)
         return;

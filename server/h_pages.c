@@ -10,10 +10,10 @@
 #include <strings.h>
 
 #include "html_tpl.h"
-#include "kb/articles.h"
-#include "kb/events.h"
-#include "kb/log.h"
-#include "kb/text.h"
+#include "kb/store/articles.h"
+#include "kb/store/events.h"
+#include "kb/base/log.h"
+#include "kb/base/text.h"
 #include "pages.h"
 #include "page_body.h"
 #include "search_log.h"

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "kb/events.h"
-#include "kb/log.h"
-#include "kb/tickets.h"
+#include "kb/store/events.h"
+#include "kb/base/log.h"
+#include "kb/store/tickets.h"
 #include "search_log.h"
 #include "srv.h"
 

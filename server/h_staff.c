@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kb/articles.h"
-#include "kb/log.h"
-#include "kb/tickets.h"
+#include "kb/store/articles.h"
+#include "kb/base/log.h"
+#include "kb/store/tickets.h"
 #include "srv.h"
 
 #define STAFF_CSP "default-src 'self'; img-src 'self' data:; style-src 'self'; " \

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "html_tpl.h"
-#include "kb/log.h"
+#include "kb/base/log.h"
 #include "pages.h"
 
 #define STATIC_PREFIX "/static/"

@@ -4,66 +4,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kb/ingest.h"
-#include "kb/tickets.h"
+#include "kb/ingest/ingest.h"
+#include "kb/store/tickets.h"
+#include "kb/sync/load.h"
 #include "srv.h"
 
 #define IMPORT_ERRORS_MAX 200
 
-struct import {
-    struct kb_store *st;
-    size_t added, updated, unchanged, failed;
-    json_t *errors;
-    int fatal;
-    struct kb_err err;
-};
-
-static void bad(void *ud, const char *where, const char *why)
+/* A bad record as the response lists it: the record number for one the
+ * parser refused ("request:N"), the id for one the store refused. */
+static void bad(void *ud, int fault, const char *where, const struct kb_doc *d, const char *why)
 {
-    struct import *im = ud;
-    im->failed++;
-    if (json_array_size(im->errors) < IMPORT_ERRORS_MAX) {
-        /* where is "request:N": report the record number alone. */
+    json_t *errors = ud;
+    if (json_array_size(errors) >= IMPORT_ERRORS_MAX)
+        return;
+    if (fault == KB_LOAD_UNREADABLE) {
         const char *colon = strrchr(where, ':');
         long rec = colon ? strtol(colon + 1, NULL, 10) : 0;
-        json_array_append_new(im->errors, json_pack("{s:i, s:s}", "record", (int)rec, "error", why));
+        json_array_append_new(errors, json_pack("{s:i, s:s}", "record", (int)rec, "error", why));
+    } else if (fault == KB_LOAD_WRONG_KIND) {
+        json_array_append_new(errors, json_pack("{s:s}", "error", why));
+    } else {
+        json_array_append_new(errors, json_pack("{s:s?, s:s}", "id", d->source_id, "error", why));
     }
-}
-
-static int on_doc(void *ud, const struct kb_doc *d)
-{
-    struct import *im = ud;
-    if (d->kind != KB_KIND_TICKET) {
-        char why[256];
-        snprintf(why, sizeof why, "record '%s' is not a ticket: it needs a 'subject'",
-                 d->source_id ? d->source_id : "?");
-        im->failed++;
-        if (json_array_size(im->errors) < IMPORT_ERRORS_MAX)
-            json_array_append_new(im->errors, json_pack("{s:s}", "error", why));
-        return 0;
-    }
-    int result;
-    int64_t number;
-    struct kb_err err;
-    if (kb_store_put(im->st, d, NULL, &result, &number, &err) != 0) {
-        if (err.code == KB_EINVAL) {
-            im->failed++;
-            if (json_array_size(im->errors) < IMPORT_ERRORS_MAX)
-                json_array_append_new(im->errors, json_pack("{s:s?, s:s}", "id", d->source_id,
-                                                            "error", err.msg));
-            return 0;
-        }
-        im->err = err;
-        im->fatal = 1;
-        return 1;
-    }
-    if (result == KB_PUT_ADDED)
-        im->added++;
-    else if (result == KB_PUT_UPDATED)
-        im->updated++;
-    else
-        im->unchanged++;
-    return 0;
 }
 
 static void h_import(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
@@ -98,28 +61,25 @@ static void h_import(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         data = kb_buf_str(&jsonl);
         len = jsonl.len;
     }
-    struct import im = {c->st, 0, 0, 0, 0, json_array(), 0, {0, ""}};
+    /* The whole import in one transaction: all of it or, on a store
+     * error, none. */
+    json_t *errors = json_array();
+    struct kb_load im;
+    kb_load_init(&im, c->st, 0);
+    im.kind = KB_KIND_TICKET;
+    im.bad = bad;
+    im.ud = errors;
     struct kb_ingest_opts opts = {KB_AUD_INTERNAL, NULL, NULL};
-    struct kb_ingest_sink sink = {on_doc, bad, &im};
-    struct kb_err err;
-    if (kb_store_begin(c->st, &err) != 0) {
-        srv_kb_error(w, &err);
-        goto out;
-    }
+    struct kb_ingest_sink sink = kb_load_sink(&im);
     int rc = kb_ingest_buffer("request", data, len, &opts, &sink);
-    if (im.fatal) {
-        kb_store_rollback(c->st);
+    if (kb_load_finish(&im) != 0) {
         srv_kb_error(w, &im.err);
-        goto out;
-    }
-    if (kb_store_commit(c->st, &err) != 0) {
-        srv_kb_error(w, &err);
         goto out;
     }
     if (im.added + im.updated)
         srv_changed(c->srv);
     if (rc != 0 && im.added + im.updated + im.unchanged == 0) {
-        json_t *e = json_array_get(im.errors, 0);
+        json_t *e = json_array_get(errors, 0);
         srv_error(w, 400, "bad_request", "no ticket could be read: %s",
                   e ? json_string_value(json_object_get(e, "error")) : "unknown format");
         goto out;
@@ -127,9 +87,9 @@ static void h_import(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     srv_json(w, 200, json_pack("{s:I, s:I, s:I, s:I, s:O}", "added", (json_int_t)im.added,
                                "updated", (json_int_t)im.updated, "unchanged",
                                (json_int_t)im.unchanged, "failed", (json_int_t)im.failed, "errors",
-                               im.errors));
+                               errors));
 out:
-    json_decref(im.errors);
+    json_decref(errors);
     kb_buf_release(&jsonl);
 }
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "kb/search.h"
+#include "kb/search/search.h"
 
 #define CSP "default-src 'self'; img-src 'self' data:; style-src 'self'; " \
             "script-src 'self'; frame-ancestors 'none'"

@@ -12,7 +12,5 @@ struct srv_http *srv_http_start(struct srv *s, struct kb_err *err);
 unsigned srv_http_port(const struct srv_http *h);
 /* Stops accepting, waits up to grace_ms for in-flight requests, closes. */
 void srv_http_stop(struct srv_http *h, int grace_ms);
-/* Closes every thread's store and index handles (after stop). */
-void srv_http_free_contexts(void);
 
 #endif

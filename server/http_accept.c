@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kb/log.h"
+#include "kb/base/log.h"
 #include "srv.h"
 
 #define PEEK_MAX 65536      /* a head not complete within this goes to MHD unchecked */
@@ -274,9 +274,7 @@ static void answer(struct srv_accept *a, struct pending *p, size_t head_len,
 {
     char head[256];
     struct srv_resp w;
-    memset(&w, 0, sizeof w);
-    kb_buf_init(&w.body);
-    kb_buf_init(&w.headers);
+    srv_resp_init(&w);
     srv_error(&w, j->status, j->code, "%s", j->message);
     int hn = snprintf(head, sizeof head,
                       "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
@@ -288,8 +286,7 @@ static void answer(struct srv_accept *a, struct pending *p, size_t head_len,
     if (send(p->fd, head, (size_t)hn, MSG_NOSIGNAL | MSG_MORE) == hn)
         send(p->fd, kb_buf_str(&w.body), w.body.len, MSG_NOSIGNAL);
     shutdown(p->fd, SHUT_WR);
-    kb_buf_release(&w.body);
-    kb_buf_release(&w.headers);
+    srv_resp_release(&w);
     kb_log(KB_LOG_DEBUG, "http: refused a request before the server: %d %s", j->status,
            j->message);
     p->state = CLOSING;

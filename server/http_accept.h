@@ -9,7 +9,7 @@
 
 #include <sys/socket.h>
 
-#include "kb/err.h"
+#include "kb/base/err.h"
 
 struct srv_accept;
 

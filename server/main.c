@@ -9,12 +9,13 @@
 #include <unistd.h>
 
 #include "http.h"
-#include "kb/capability.h"
-#include "kb/datadir.h"
-#include "kb/learn.h"
-#include "kb/log.h"
-#include "kb/result_cache.h"
-#include "scaleout.h"
+#include "ratelimit.h"
+#include "kb/store/capability.h"
+#include "kb/base/datadir.h"
+#include "kb/store/learn.h"
+#include "kb/base/log.h"
+#include "kb/search/result_cache.h"
+#include "scale/scaleout.h"
 #include "search_log.h"
 #include "srv.h"
 #include "sync_thread.h"
@@ -212,6 +213,10 @@ int main(int argc, char **argv)
     snprintf(s.store_path, sizeof s.store_path, "%s/kb.sqlite3", o->data);
     snprintf(s.index_dir, sizeof s.index_dir, "%s/index", o->data);
     s.started = time(NULL);
+    s.metrics = srv_metrics_new();
+    s.ratelimit = srv_ratelimit_new();
+    s.event_ratelimit = srv_ratelimit_new();
+    pthread_mutex_init(&s.ctx_mu, NULL);
     pthread_mutex_init(&s.sync_mu, NULL);
     pthread_cond_init(&s.sync_cv, NULL);
 
@@ -300,7 +305,7 @@ int main(int argc, char **argv)
     if (!readonly)
         srv_sync_stop(&s);
     srv_scale_stop();
-    srv_http_free_contexts();
+    srv_ctx_free_all(&s);
     kb_log(KB_LOG_INFO, "server: stopped");
     return 0;
 }

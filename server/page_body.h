@@ -3,8 +3,8 @@
 #ifndef KB_PAGE_BODY_H
 #define KB_PAGE_BODY_H
 
-#include "kb/buf.h"
-#include "kb/doc.h"
+#include "kb/base/buf.h"
+#include "kb/base/doc.h"
 
 /* Appends d's body to b: the stored sanitised HTML with heading ids (and a
  * table of contents when it has enough headings), or the plain text as

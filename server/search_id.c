@@ -1,5 +1,5 @@
 /* Search ids as clients see them: an opaque capability string (see
- * kb/capability.h) naming one row of the search log and the node that
+ * kb/store/capability.h) naming one row of the search log and the node that
  * logged it, bound to the role and visitor that searched. Only a search id
  * issued to the poster lets an event or vote teach; any other is recorded
  * without its search, with the same answer (no oracle). */

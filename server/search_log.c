@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "kb/events.h"
-#include "kb/log.h"
+#include "kb/store/events.h"
+#include "kb/base/log.h"
 
 static struct {
     pthread_mutex_t mu;

@@ -11,11 +11,11 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "kb/buf.h"
-#include "kb/capability.h"
-#include "kb/index.h"
-#include "kb/search.h"
-#include "kb/store.h"
+#include "kb/base/buf.h"
+#include "kb/store/capability.h"
+#include "kb/index/index.h"
+#include "kb/search/search.h"
+#include "kb/store/store.h"
 
 #define SRV_MAX_BODY_DEFAULT (1024 * 1024) /* 413 past it */
 #define SRV_MAX_PARAMS 4
@@ -62,6 +62,11 @@ struct srv {
     struct srv_metrics *metrics;
     struct srv_ratelimit *ratelimit;
     time_t started;
+    /* Every worker thread's handles (ctx.c), closed at exit. */
+    pthread_mutex_t ctx_mu;
+    struct srv_ctx *ctxs[256];
+    size_t nctxs;
+    struct srv_ratelimit *event_ratelimit; /* --event-rate, per visitor */
     struct kb_cap_keys caps; /* from the store's install secret (a replica's copy has it too) */
     uint32_t node;           /* in search ids: 0 on a primary, 1 on a replica */
 };
@@ -75,6 +80,12 @@ struct srv_ctx {
     time_t ix_checked;      /* last reopen */
 };
 
+/* One name and value of a request: a header, a cookie or a query argument
+ * (decoded). Borrowed for the request. */
+struct srv_kv {
+    const char *name, *value;
+};
+
 struct srv_req {
     const char *method;
     const char *path;       /* decoded, without the query string */
@@ -84,7 +95,13 @@ struct srv_req {
     const char *param[SRV_MAX_PARAMS]; /* {captures} from the route pattern, in order */
     int nparams;
     struct srv_who who;
-    void *conn;             /* opaque, for srv_arg/srv_header */
+    const struct srv_kv *args;    /* query arguments in order (srv_arg) */
+    size_t nargs;
+    const struct srv_kv *headers; /* request headers (srv_header) */
+    size_t nheaders;
+    const struct srv_kv *cookies; /* cookies (srv_cookie) */
+    size_t ncookies;
+    int fd;                 /* the connection's socket (srv_local_base); -1 for none */
     /* Who this is, for the learning rules and rate limits (visitor.c). */
     char visitor[KB_VISITOR_LEN + 1]; /* a signed visitor id this install issued, or "" */
     char ident[KB_VISITOR_LEN + 72];  /* visitor, or "addr:" + client when there is none */
@@ -93,11 +110,18 @@ struct srv_req {
     int visitor_issued;               /* visitor was made for this request: send it back */
 };
 
+#define SRV_RESP_HEADERS_MAX 24
+
+/* An answer as data: status, type, body, and extra headers kept as pairs
+ * until the HTTP adapter hands them to libmicrohttpd. */
 struct srv_resp {
     int status;
     const char *type;       /* content type; default application/json */
     struct kb_buf body;
-    struct kb_buf headers;  /* extra "Name: value\n" lines */
+    struct {
+        char *name, *value; /* owned */
+    } hdr[SRV_RESP_HEADERS_MAX];
+    size_t nhdr;
     const char *route;      /* pattern that matched, for metrics */
 };
 
@@ -109,7 +133,9 @@ enum {
     SRV_NO_CSRF = 2,     /* state-changing but exempt from the Origin check (login) */
     SRV_RATED = 4,       /* counted by --rate-limit */
     SRV_RAW_BODY = 8,    /* body is not JSON (JSONL imports): skip the JSON check */
-    SRV_EVENT = 16       /* an event or vote: counted by --event-rate per visitor */
+    SRV_EVENT = 16,      /* an event or vote: counted by --event-rate per visitor */
+    SRV_REPLICATION = 32 /* what a primary serves its replicas: not on a replica or shard
+                            reader (404 there), not in the OpenAPI description */
 };
 
 struct srv_route {
@@ -130,8 +156,9 @@ extern const struct srv_route srv_routes_events[];   /* h_events.c: events, feed
 extern const struct srv_route srv_routes_pages[];    /* h_pages.c: HTML pages, sitemap, opensearch, static */
 extern const struct srv_route srv_routes_meta[];     /* h_meta.c: healthz, metrics, openapi */
 extern const struct srv_route srv_routes_staff[];    /* h_staff.c: staff pages, ticket -> draft */
+extern const struct srv_route srv_routes_scale[];    /* scale/primary.c: store copies, replicas' searches */
 
-/* ---- request helpers (http_mhd.c) ---- */
+/* ---- request helpers (request.c) ---- */
 /* A query-string argument, decoded; NULL when absent. Borrowed for the request. */
 const char *srv_arg(const struct srv_req *r, const char *name);
 /* A request header (case-insensitive name); NULL when absent. */
@@ -148,7 +175,15 @@ void srv_error(struct srv_resp *w, int status, const char *code, const char *fmt
     __attribute__((format(printf, 4, 5)));
 /* Maps a KB_E* error to a status and error body; 5xx detail is logged, not sent. */
 void srv_kb_error(struct srv_resp *w, const struct kb_err *err);
+/* Adds a header to the answer (dropped when it could inject a line, or
+ * past SRV_RESP_HEADERS_MAX). */
 void srv_header_add(struct srv_resp *w, const char *name, const char *value);
+/* An empty answer: 200, no type, no body, no headers. */
+void srv_resp_init(struct srv_resp *w);
+/* Frees the body and headers. */
+void srv_resp_release(struct srv_resp *w);
+/* Drops the extra headers only. */
+void srv_resp_clear_headers(struct srv_resp *w);
 /* Sets an HTML body (takes the buffer's contents). */
 void srv_html(struct srv_resp *w, int status, struct kb_buf *html);
 
@@ -168,6 +203,13 @@ int srv_check_keys(json_t *obj, const char *const *allowed, struct srv_resp *w);
 int srv_arg_int(const struct srv_req *r, const char *name, long def, long min, long max,
                 long *out, struct srv_resp *w);
 
+/* ---- per-thread handles (ctx.c) ---- */
+/* The calling worker thread's handles, made on its first request: its
+ * store (a replica moves to the newest store copy between requests).
+ * NULL, with a 503 in w, when the store cannot be opened. */
+struct srv_ctx *srv_thread_ctx(struct srv *s, struct srv_resp *w);
+/* Closes every thread's store and index handles (after the last request). */
+void srv_ctx_free_all(struct srv *s);
 /* The per-thread read index, reopened if the sync thread committed since.
  * NULL (and a 503 in w) when there is no index. */
 struct kb_index *srv_index(struct srv_ctx *c, struct srv_resp *w);
@@ -211,7 +253,7 @@ int srv_sid_get(struct srv_ctx *c, const struct srv_req *r, json_t *obj, int64_t
 void srv_sid_decode(struct srv_ctx *c, const struct srv_req *r, const char *text, int64_t *id,
                     int *bound);
 
-/* ---- auth (h_auth.c) ---- */
+/* ---- auth (auth_resolve.c; the routes are h_auth.c) ---- */
 /* Resolves the session cookie or bearer token of r into who (anonymous:
  * customer, user_id 0). Returns 0, or -1 when a credential was presented but
  * is invalid or expired (the core answers 401). */
@@ -220,6 +262,9 @@ int srv_auth_resolve(struct srv_ctx *c, const struct srv_req *r, struct srv_who 
 int srv_cli_user(const char *data, int argc, char **argv);
 
 /* ---- metrics (srv_metrics.c) ---- */
+/* Request counters and latency histograms per route (struct srv's). */
+struct srv_metrics *srv_metrics_new(void);
+void srv_metrics_free(struct srv_metrics *m);
 void srv_metrics_observe(struct srv *s, const char *route, const char *method, int status,
                          double seconds);
 void srv_metrics_render(struct srv *s, struct kb_buf *out);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kb/result_cache.h"
+#include "kb/search/result_cache.h"
 #include "srv.h"
 
 #define MAX_SERIES 128
@@ -26,13 +26,27 @@ struct srv_metrics {
     size_t n;
 };
 
-static struct srv_metrics the_metrics = {PTHREAD_MUTEX_INITIALIZER, {{0}}, 0};
+struct srv_metrics *srv_metrics_new(void)
+{
+    struct srv_metrics *m = kb_xcalloc(1, sizeof *m);
+    pthread_mutex_init(&m->mu, NULL);
+    return m;
+}
+
+void srv_metrics_free(struct srv_metrics *m)
+{
+    if (!m)
+        return;
+    pthread_mutex_destroy(&m->mu);
+    free(m);
+}
 
 void srv_metrics_observe(struct srv *s, const char *route, const char *method, int status,
                          double seconds)
 {
-    struct srv_metrics *m = &the_metrics;
-    (void)s;
+    struct srv_metrics *m = s->metrics;
+    if (!m)
+        return;
     if (!route)
         route = "unmatched";
     pthread_mutex_lock(&m->mu);
@@ -70,7 +84,9 @@ void srv_metrics_observe(struct srv *s, const char *route, const char *method, i
 
 void srv_metrics_render(struct srv *s, struct kb_buf *out)
 {
-    struct srv_metrics *m = &the_metrics;
+    struct srv_metrics *m = s->metrics;
+    if (!m)
+        return;
     (void)s;
     pthread_mutex_lock(&m->mu);
     kb_buf_adds(out, "# HELP kb_http_requests_total HTTP requests by route, method and status class.\n"

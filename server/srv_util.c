@@ -5,20 +5,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kb/log.h"
-#include "kb/text.h"
+#include "kb/base/log.h"
+#include "kb/base/text.h"
 #include "srv.h"
+
+static int append_json(const char *buffer, size_t size, void *data)
+{
+    kb_buf_add(data, buffer, size);
+    return 0;
+}
 
 void srv_json(struct srv_resp *w, int status, json_t *j)
 {
     w->status = status;
     w->type = "application/json";
     kb_buf_reset(&w->body);
-    char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
-    if (s) {
-        kb_buf_adds(&w->body, s);
-        free(s);
-    }
+    /* Written straight into the body the adapter hands to MHD: one copy. */
+    if (j)
+        json_dump_callback(j, append_json, &w->body, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    kb_buf_add(&w->body, "", 0); /* NUL-terminated even when empty */
     json_decref(j);
 }
 
@@ -78,7 +83,34 @@ void srv_header_add(struct srv_resp *w, const char *name, const char *value)
     /* Header injection: values never carry line breaks. */
     if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
         return;
-    kb_buf_printf(&w->headers, "%s: %s\n", name, value);
+    if (w->nhdr >= SRV_RESP_HEADERS_MAX) {
+        kb_log(KB_LOG_WARN, "server: header '%s' dropped: too many headers", name);
+        return;
+    }
+    w->hdr[w->nhdr].name = kb_xstrdup(name);
+    w->hdr[w->nhdr++].value = kb_xstrdup(value);
+}
+
+void srv_resp_init(struct srv_resp *w)
+{
+    memset(w, 0, sizeof *w);
+    w->status = 200;
+    kb_buf_init(&w->body);
+}
+
+void srv_resp_clear_headers(struct srv_resp *w)
+{
+    for (size_t i = 0; i < w->nhdr; i++) {
+        free(w->hdr[i].name);
+        free(w->hdr[i].value);
+    }
+    w->nhdr = 0;
+}
+
+void srv_resp_release(struct srv_resp *w)
+{
+    kb_buf_release(&w->body);
+    srv_resp_clear_headers(w);
 }
 
 void srv_html(struct srv_resp *w, int status, struct kb_buf *html)

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "kb/log.h"
-#include "kb/sync.h"
+#include "kb/base/log.h"
+#include "kb/sync/sync.h"
 #include "srv.h"
 #include "sync_thread.h"
 
@@ -140,7 +140,7 @@ int srv_wait_indexed(struct srv_ctx *c, int ms)
  * checkpoint: a commit that leaves a long WAL wakes this thread instead. It
  * checkpoints then, and at least once a second besides, which also bounds
  * what a power cut can take from the search log (see "durability" in
- * kb/store.c). Its own thread rather than the sync thread's loop, because a
+ * kb/store/store.c). Its own thread rather than the sync thread's loop, because a
  * sync pass can index for minutes (kb-indexer's imports). Passive
  * checkpoints never block readers or writers. One server per process, so
  * this state need not live in struct srv. */

@@ -28,10 +28,10 @@
 
 #include <jansson.h>
 
-#include "kb/events.h"
-#include "kb/index.h"
-#include "kb/search.h"
-#include "kb/store.h"
+#include "kb/store/events.h"
+#include "kb/index/index.h"
+#include "kb/search/search.h"
+#include "kb/store/store.h"
 
 static double now(void)
 {

@@ -30,7 +30,7 @@ def run_indexer(data, *args, check=True, timeout=600, input=None):
 def sid_number(data, sid):
     """(search number, node) inside an opaque search_id, read with the install
     secret in DATA's store (tests only: clients never can). The layout is
-    kb/capability.c's: base64url of nonce (16) | number and node, XChaCha20
+    kb/store/capability.c's: base64url of nonce (16) | number and node, XChaCha20
     with a key derived from the secret (12) | macs."""
     import base64
     import ctypes

@@ -26,12 +26,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "kb/buf.h"
-#include "kb/events.h"
-#include "kb/ingest.h"
-#include "kb/search.h"
-#include "kb/store.h"
-#include "kb/sync.h"
+#include "kb/base/buf.h"
+#include "kb/store/events.h"
+#include "kb/ingest/ingest.h"
+#include "kb/search/search.h"
+#include "kb/store/store.h"
+#include "kb/sync/sync.h"
 
 #define RUN_DEPTH 100 /* hits per query in the run file */
 
@@ -432,7 +432,7 @@ static int cmd_learn(const struct kb_rank_opts *r, const char *data, const char 
          * article, then "this solved it". */
         /* Every simulated query is a distinct customer on a network of its
          * own, so a word new to public content is taught once k of them
-         * used it for the same article (the k gate, kb/learn.h). */
+         * used it for the same article (the k gate, kb/store/learn.h). */
         char visitor[40], network[40];
         snprintf(visitor, sizeof visitor, "eval-visitor-%zu", i);
         snprintf(network, sizeof network, "eval-network-%zu", i);

@@ -17,12 +17,14 @@ CFLAGS   := -std=c11 -O1 -g -Wall -Wextra -D_GNU_SOURCE -MMD -MP -I. $(PKG_CFLAG
 CXXFLAGS := -std=c++17 -O1 -g -Wall -Wextra -MMD -MP -I. $(PKG_CFLAGS) -fsanitize=fuzzer-no-link $(SAN)
 LDFLAGS  := -fsanitize=fuzzer $(SAN)
 
-KB_OBJ   := $(patsubst %.c,$(FB)/%.o,$(wildcard kb/*.c)) $(FB)/kb/index.o
-# The handlers and helpers; http_mhd.c and sync_thread.c only in fuzz_http
-# (srv_harness.c stands in for them elsewhere), main.c nowhere.
-SRV_ALL  := $(wildcard server/*.c)
-SRV_CORE := $(patsubst %.c,$(FB)/%.o,$(filter-out server/main.c server/http_mhd.c server/sync_thread.c,$(SRV_ALL)))
-SRV_NET  := $(FB)/server/http_mhd.o $(FB)/server/sync_thread.o
+KB_OBJ   := $(patsubst %.c,$(FB)/%.o,$(wildcard kb/*/*.c)) \
+            $(patsubst %.cc,$(FB)/%.o,$(wildcard kb/index/*.cc))
+# The handlers, dispatch and helpers; http_mhd.c, sync_thread.c and ctx.c
+# only in fuzz_http (srv_harness.c stands in for them elsewhere), main.c
+# nowhere.
+SRV_ALL  := $(wildcard server/*.c server/*/*.c)
+SRV_CORE := $(patsubst %.c,$(FB)/%.o,$(filter-out server/main.c server/http_mhd.c server/sync_thread.c server/ctx.c,$(SRV_ALL)))
+SRV_NET  := $(FB)/server/http_mhd.o $(FB)/server/sync_thread.o $(FB)/server/ctx.o
 COMMON   := $(FB)/tests/fuzz/fuzz_common.o
 HARNESS  := $(FB)/tests/fuzz/srv_harness.o
 
@@ -46,7 +48,7 @@ $(FB)/kb/%.o: kb/%.c
 	@echo "  CC  $< (fuzz)"
 	@$(FUZZ_CC) $(CFLAGS) -c $< -o $@
 
-$(FB)/kb/index.o: kb/index.cc
+$(FB)/kb/index/%.o: kb/index/%.cc
 	@mkdir -p $(dir $@)
 	@echo "  CXX $< (fuzz)"
 	@$(FUZZ_CXX) $(CXXFLAGS) -c $< -o $@

@@ -12,13 +12,13 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
-#include "kb/auth.h"
-#include "kb/ingest_int.h"
-#include "kb/log.h"
-#include "kb/search.h"
-#include "kb/store.h"
-#include "kb/sync.h"
-#include "kb/text.h"
+#include "kb/store/auth.h"
+#include "kb/ingest/ingest_int.h"
+#include "kb/base/log.h"
+#include "kb/search/search.h"
+#include "kb/store/store.h"
+#include "kb/sync/sync.h"
+#include "kb/base/text.h"
 
 void fuzz_fail(const char *fmt, ...)
 {
@@ -273,7 +273,7 @@ void fuzz_ingest(const char *name, const uint8_t *data, size_t size, int want)
         i++;
     int direct = f != want && i < n;
     if (direct && one_doc(want) &&
-        (n > KB_INGEST_MAX_DOC || kb_in_utf8_check(s, n, 1) != (size_t)-1))
+        (n > KB_INGEST_MAX_DOC || kb_utf8_check(s, n, 1) != (size_t)-1))
         direct = 0;
     if (direct) {
         struct kb_in_ctx c;

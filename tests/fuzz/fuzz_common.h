@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kb/doc.h"
-#include "kb/index.h"
-#include "kb/ingest.h"
+#include "kb/base/doc.h"
+#include "kb/index/index.h"
+#include "kb/ingest/ingest.h"
 
 /* Prints "fuzz: broken promise: ..." and aborts. */
 void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

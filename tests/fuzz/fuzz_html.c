@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "kb/text.h"
+#include "kb/base/text.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "fuzz_common.h"
-#include "kb/log.h"
+#include "kb/base/log.h"
 #include "server/http.h"
 #include "server/srv.h"
 #include "server/sync_thread.h"

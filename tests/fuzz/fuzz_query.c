@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "kb/search.h"
-#include "kb/text.h"
+#include "kb/search/search.h"
+#include "kb/base/text.h"
 
 static struct kb_index *ix;
 

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "kb/buf.h"
-#include "kb/text.h"
+#include "kb/base/buf.h"
+#include "kb/base/text.h"
 
 struct words {
     const char *s;

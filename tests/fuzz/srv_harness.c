@@ -1,6 +1,6 @@
-/* See srv_harness.h. Replaces server/http_mhd.c and server/sync_thread.c in
- * the fuzz build only; the checks before the handler copy http_mhd.c's
- * dispatch() (keep them in step). */
+/* See srv_harness.h. Replaces server/http_mhd.c, server/sync_thread.c and
+ * server/ctx.c in the fuzz build only: requests go through the server's own
+ * dispatch (server/dispatch.c), as data. */
 #include "srv_harness.h"
 
 #include <ctype.h>
@@ -11,65 +11,35 @@
 #include <time.h>
 
 #include "fuzz_common.h"
-#include "kb/auth.h"
-#include "kb/ingest.h"
-#include "kb/log.h"
-#include "kb/sync.h"
-#include "kb/text.h"
-#include "server/routes.h"
+#include "kb/store/auth.h"
+#include "kb/ingest/ingest.h"
+#include "kb/base/log.h"
+#include "kb/sync/sync.h"
+#include "kb/base/text.h"
+#include "kb/store/capability.h"
+#include "server/dispatch.h"
+#include "server/ratelimit.h"
 
 static struct srv the_srv;
 static struct srv_ctx the_ctx;
 static struct kb_store *sync_st;
 static struct kb_index *sync_ix;
 static struct fuzz_kb kb;
+/* An API token per staff role: a request "as" a role carries it. */
+static char role_token[4][KB_AUTH_TOKEN_LEN + 1];
 
 /* ---- what http_mhd.c and sync_thread.c provide ---- */
 
-static const char *kv_find(const struct fuzz_kv *kv, int n, const char *name, int ci)
+struct srv_ctx *srv_thread_ctx(struct srv *s, struct srv_resp *w)
 {
-    for (int i = 0; i < n; i++)
-        if (ci ? strcasecmp(kv[i].name, name) == 0 : strcmp(kv[i].name, name) == 0)
-            return kv[i].value;
-    return NULL;
+    (void)s;
+    (void)w;
+    return &the_ctx;
 }
 
-const char *srv_arg(const struct srv_req *r, const char *name)
+void srv_ctx_free_all(struct srv *s)
 {
-    const struct fuzz_conn *c = r->conn;
-    return c ? kv_find(c->args, c->nargs, name, 0) : NULL;
-}
-
-void srv_req_target(const struct srv_req *r, struct kb_buf *out)
-{
-    const struct fuzz_conn *c = r->conn;
-    srv_url_encode(out, r->path, "/");
-    for (int i = 0; c && i < c->nargs; i++) {
-        kb_buf_addc(out, i ? '&' : '?');
-        srv_url_encode(out, c->args[i].name, NULL);
-        if (c->args[i].value) {
-            kb_buf_addc(out, '=');
-            srv_url_encode(out, c->args[i].value, NULL);
-        }
-    }
-}
-
-void srv_local_base(const struct srv_req *r, struct kb_buf *out)
-{
-    (void)r;
-    kb_buf_adds(out, "http://127.0.0.1:8080");
-}
-
-const char *srv_header(const struct srv_req *r, const char *name)
-{
-    const struct fuzz_conn *c = r->conn;
-    return c ? kv_find(c->headers, c->nheaders, name, 1) : NULL;
-}
-
-const char *srv_cookie(const struct srv_req *r, const char *name)
-{
-    const struct fuzz_conn *c = r->conn;
-    return c ? kv_find(c->cookies, c->ncookies, name, 0) : NULL;
+    (void)s;
 }
 
 struct kb_index *srv_index(struct srv_ctx *c, struct srv_resp *w)
@@ -140,8 +110,20 @@ void fuzz_srv_init(void)
         kb_index_open(the_srv.index_dir, KB_INDEX_WRITE, &sync_ix, &err) != 0)
         fuzz_fail("harness: %s", err.msg);
     the_ctx.srv = &the_srv;
-    if (kb_store_open(the_srv.store_path, &the_ctx.st, &err) != 0)
+    if (kb_store_open(the_srv.store_path, &the_ctx.st, &err) != 0 ||
+        kb_cap_keys_load(the_ctx.st, &the_srv.caps, &err) != 0)
         fuzz_fail("harness: %s", err.msg);
+    the_srv.metrics = srv_metrics_new();
+    the_srv.ratelimit = srv_ratelimit_new();
+    the_srv.event_ratelimit = srv_ratelimit_new();
+    pthread_mutex_init(&the_srv.ctx_mu, NULL);
+    for (int role = KB_ROLE_AGENT; role <= KB_ROLE_ADMIN; role++) {
+        int64_t id;
+        char name[32];
+        snprintf(name, sizeof name, "fuzz-%s", kb_role_name(role));
+        if (kb_auth_token_create(the_ctx.st, name, role, "fuzz", role_token[role], &id, &err))
+            fuzz_fail("harness: %s", err.msg);
+    }
     srv_changed(&the_srv);
 }
 
@@ -245,101 +227,67 @@ static void check_response(const char *method, const char *path, const struct sr
             json_decref(j);
         }
     }
-    const char *h = kb_buf_str(&w->headers);
-    for (const char *p = h; *p; p++)
-        if (*p == '\r')
-            fuzz_fail("%s %s: CR in a response header", method, path);
+    for (size_t i = 0; i < w->nhdr; i++)
+        if (strpbrk(w->hdr[i].name, "\r\n") || strpbrk(w->hdr[i].value, "\r\n"))
+            fuzz_fail("%s %s: CR or LF in a response header", method, path);
+}
+
+/* conn's values as the request's (without the credentials a request "as"
+ * a role replaces). */
+static size_t copy_kv(const struct fuzz_kv *in, int n, struct srv_kv *out, int drop_auth)
+{
+    size_t k = 0;
+    for (int i = 0; i < n; i++) {
+        if (drop_auth && (strcasecmp(in[i].name, "Authorization") == 0 ||
+                          strcmp(in[i].name, "kb_session") == 0))
+            continue;
+        out[k++] = (struct srv_kv){in[i].name, in[i].value};
+    }
+    return k;
 }
 
 int fuzz_srv_request(const char *method, const char *path, struct fuzz_conn *conn,
                      const char *body, size_t body_len, int role)
 {
     struct srv_resp w;
-    struct srv_match m;
-    memset(&w, 0, sizeof w);
-    w.status = 200;
-    kb_buf_init(&w.body);
-    kb_buf_init(&w.headers);
+    srv_resp_init(&w);
     char *b = kb_xmalloc(body_len + 1);
     memcpy(b, body, body_len);
     b[body_len] = '\0';
-
-    /* As dispatch() in http_mhd.c. */
-    int bad_arg = 0;
-    for (int i = 0; i < conn->nargs; i++)
-        if (!kb_utf8_valid(conn->args[i].name, strlen(conn->args[i].name)) ||
-            (conn->args[i].value &&
-             !kb_utf8_valid(conn->args[i].value, strlen(conn->args[i].value))))
-            bad_arg = 1;
-    const struct srv_route *route = NULL;
-    if (body_len > the_srv.opts.max_body) {
-        srv_error(&w, 413, "too_large", "request body is too large");
-    } else if (!kb_utf8_valid(path, strlen(path))) {
-        srv_error(&w, 400, "bad_request", "the request path is not valid UTF-8");
-    } else if (bad_arg) {
-        srv_error(&w, 400, "bad_parameter", "a parameter is not valid UTF-8");
-    } else if (strcmp(method, "OPTIONS") == 0) {
-        srv_route_find("GET", path, &m);
-        if (!m.path_known) {
-            srv_error(&w, 404, "not_found", "no such route: %s", path);
-        } else {
-            w.status = 204;
-            srv_header_add(&w, "Allow", m.allow);
-        }
-    } else if (!(route = srv_route_find(method, path, &m))) {
-        if (m.path_known) {
-            srv_header_add(&w, "Allow", m.allow);
-            srv_error(&w, 405, "method_not_allowed", "%s is not allowed on %s; use %s", method,
-                      path, m.allow);
-        } else {
-            srv_error(&w, 404, "not_found", "no such route: %s", path);
-        }
-    } else {
-        struct srv_req r;
-        memset(&r, 0, sizeof r);
-        r.method = method;
-        r.path = path;
-        r.body = b;
-        r.body_len = body_len;
-        r.client = "127.0.0.1";
-        r.conn = conn;
-        r.nparams = m.nparams;
-        for (int i = 0; i < m.nparams; i++)
-            r.param[i] = m.params[i];
-        int ok = 1;
-        if (r.body_len && !(route->flags & SRV_RAW_BODY) && !kb_utf8_valid(r.body, r.body_len)) {
-            srv_error(&w, 400, "bad_request", "the request body is not valid UTF-8");
-            ok = 0;
-        } else if (role < 0) {
-            if (srv_auth_resolve(&the_ctx, &r, &r.who) != 0) {
-                srv_error(&w, 401, "unauthorized", "the session or token is invalid");
-                ok = 0;
-            }
-        } else {
-            r.who.role = role;
-            if (role > KB_ROLE_CUSTOMER && role <= KB_ROLE_ADMIN) {
-                r.who.user_id = kb.user_id[role];
-                snprintf(r.who.username, sizeof r.who.username, "%s", kb.user_name[role]);
-                r.who.via_token = 1;
-            }
-        }
-        if (ok && route->min_role > KB_ROLE_CUSTOMER && r.who.role < route->min_role) {
-            srv_error(&w, r.who.user_id == 0 ? 401 : 403, "forbidden", "needs a role");
-            ok = 0;
-        }
-        if (ok) {
-            route->fn(&the_ctx, &r, &w);
-            w.route = route->pattern;
-        }
+    struct srv_kv args[FUZZ_MAX_KV], headers[FUZZ_MAX_KV + 1], cookies[FUZZ_MAX_KV];
+    int as_role = role >= KB_ROLE_CUSTOMER && role <= KB_ROLE_ADMIN;
+    struct srv_req r;
+    memset(&r, 0, sizeof r);
+    r.method = method;
+    r.path = path;
+    r.body = b;
+    r.body_len = body_len;
+    r.client = "127.0.0.1";
+    r.fd = -1;
+    r.args = args;
+    r.nargs = copy_kv(conn->args, conn->nargs, args, 0);
+    r.headers = headers;
+    r.nheaders = copy_kv(conn->headers, conn->nheaders, headers, as_role);
+    r.cookies = cookies;
+    r.ncookies = copy_kv(conn->cookies, conn->ncookies, cookies, as_role);
+    char authz[KB_AUTH_TOKEN_LEN + 16];
+    if (as_role && role > KB_ROLE_CUSTOMER) {
+        snprintf(authz, sizeof authz, "Bearer %s", role_token[role]);
+        headers[r.nheaders++] = (struct srv_kv){"Authorization", authz};
     }
+    struct srv_dispatch_out out = {0, NULL, 0};
+    if (body_len > the_srv.opts.max_body) /* the HTTP adapter's check */
+        srv_error(&w, 413, "too_large", "request body is too large");
+    else
+        srv_dispatch(&the_srv, &r, &w, &out);
+    w.route = out.route;
     check_response(method, path, &w);
     if (getenv("FUZZ_VERBOSE"))
         fprintf(stderr, "fuzz: %s %s -> %d %.160s\n", method, path, w.status,
                 w.type && strncmp(w.type, "text/html", 9) == 0 ? "(html)" : kb_buf_str(&w.body));
     srv_metrics_observe(&the_srv, w.route, method, w.status, 0.001);
     int status = w.status;
-    kb_buf_release(&w.body);
-    kb_buf_release(&w.headers);
+    srv_resp_release(&w);
     free(b);
     return status;
 }

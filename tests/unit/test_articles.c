@@ -9,12 +9,12 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "kb/articles.h"
-#include "kb/doc.h"
-#include "kb/err.h"
-#include "kb/ingest.h"
-#include "kb/log.h"
-#include "kb/store.h"
+#include "kb/store/articles.h"
+#include "kb/base/doc.h"
+#include "kb/base/err.h"
+#include "kb/ingest/ingest.h"
+#include "kb/base/log.h"
+#include "kb/store/store.h"
 
 static char dir[64];
 

@@ -1,5 +1,5 @@
 /* Tests for staff accounts, sessions, API tokens and login lockout
- * (kb/auth.c): input rules, users, last-admin protection, login and session
+ * (kb/store/auth.c): input rules, users, last-admin protection, login and session
  * rotation, expiry (through the test clock), lockout per account and per
  * address, and that no secret is stored in the clear. */
 #include <sqlite3.h>
@@ -10,11 +10,11 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "kb/auth.h"
-#include "kb/err.h"
-#include "kb/log.h"
-#include "kb/search.h"
-#include "kb/store.h"
+#include "kb/store/auth.h"
+#include "kb/base/err.h"
+#include "kb/base/log.h"
+#include "kb/search/search.h"
+#include "kb/store/store.h"
 
 static char dir[64];
 static char db_path[128];

@@ -9,12 +9,12 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "kb/doc.h"
-#include "kb/err.h"
-#include "kb/events.h"
-#include "kb/log.h"
-#include "kb/search.h"
-#include "kb/store.h"
+#include "kb/base/doc.h"
+#include "kb/base/err.h"
+#include "kb/store/events.h"
+#include "kb/base/log.h"
+#include "kb/search/search.h"
+#include "kb/store/store.h"
 
 #define T0 1709251200 /* 2024-03-01 00:00:00 UTC */
 #define DAY 86400
@@ -238,7 +238,7 @@ static void test_learning(void)
 
     /* A solved event with its own query teaches the article's internal
      * copy (one line, lowercase) and queues it; the words are a customer's
-     * evidence for the public copy (kb/learn.h, tests/unit/test_learn.c). */
+     * evidence for the public copy (kb/store/learn.h, tests/unit/test_learn.c). */
     CHECK_INT(event(st, "solved", 0, pub, "  Internet   keeps DROPPING ", KB_ROLE_CUSTOMER, 0,
                     &learned, &err), 0);
     CHECK_INT(learned, 1);
@@ -638,6 +638,73 @@ static void test_usage_counters(void)
     kb_store_close(st);
 }
 
+/* A replica's search log (kb/store/replica_log.c) and the store snapshot
+ * it starts from: a copy numbers its searches above its base, and the rows
+ * above an id come back in order, in batches. */
+static void test_replica_log(void)
+{
+    struct kb_store *st = open_store("primary.sqlite3");
+    struct kb_err err = {0, ""};
+    CHECK_INT(kb_events_search(st, "on the primary", KB_ROLE_CUSTOMER, "search", 1, NULL, NULL,
+                               NULL), 0);
+    char copy[160];
+    snprintf(copy, sizeof copy, "%s/copy.sqlite3", dir);
+    CHECK_INT(kb_store_snapshot(st, copy, &err), 0);
+    /* A file that exists already is refused, and nothing is lost. */
+    CHECK(kb_store_snapshot(st, copy, &err) != 0);
+    CHECK_CONTAINS(err.msg, "copy.sqlite3");
+    kb_store_close(st);
+
+    st = open_store("copy.sqlite3");
+    CHECK_INT(count_sql(st, "SELECT count(*) FROM searches WHERE query = 'on the primary'"), 1);
+    struct kb_search_row *rows = NULL;
+    size_t n = 9;
+    const int64_t base = (int64_t)1 << 33;
+    CHECK_INT(kb_events_search_rows_after(st, base, 10, &rows, &n, &err), 0);
+    CHECK(rows == NULL);
+    CHECK_INT(n, 0);
+    CHECK_INT(kb_events_search_base(st, base, &err), 0);
+    int64_t id = 0;
+    CHECK_INT(kb_events_search_at(st, T0, "Reset Router", KB_ROLE_AGENT, "deflect", 4, "fr", &id,
+                                  NULL), 0);
+    CHECK_INT(id, base + 1);
+    for (int i = 0; i < 4; i++)
+        CHECK_INT(kb_events_search_at(st, T0 + i, "more", KB_ROLE_CUSTOMER, "suggest", 0, NULL,
+                                      NULL, NULL), 0);
+    CHECK_INT(kb_events_search_rows_after(st, base, 3, &rows, &n, &err), 0);
+    CHECK_INT(n, 3);
+    if (n == 3) {
+        CHECK_INT(rows[0].id, base + 1);
+        CHECK_INT(rows[0].time, T0);
+        CHECK_STR(rows[0].query, "reset router");
+        CHECK_INT(rows[0].role, KB_ROLE_AGENT);
+        CHECK_STR(rows[0].endpoint, "deflect");
+        CHECK_INT(rows[0].results, 4);
+        CHECK_STR(rows[0].locale, "fr");
+        CHECK_INT(rows[2].id, base + 3);
+        CHECK_STR(rows[2].endpoint, "suggest");
+        CHECK(rows[2].locale == NULL);
+    }
+    kb_search_rows_free(rows, n);
+    CHECK_INT(kb_events_search_rows_after(st, base + 3, 500, &rows, &n, &err), 0);
+    CHECK_INT(n, 2);
+    kb_search_rows_free(rows, n);
+    /* The base moves down as well as up; the primary's own rows stay below. */
+    CHECK_INT(kb_events_search_base(st, (int64_t)1 << 32, &err), 0);
+    CHECK_INT(count_sql(st, "SELECT seq FROM sqlite_sequence WHERE name = 'searches'") ==
+                  ((int64_t)1 << 32),
+              1);
+    kb_store_close(st);
+
+    /* A store whose log never had a row has no counter yet: one is made. */
+    st = open_store("empty.sqlite3");
+    CHECK_INT(kb_events_search_base(st, base, &err), 0);
+    CHECK_INT(kb_events_search_at(st, T0, "first", KB_ROLE_CUSTOMER, "search", 1, NULL, &id,
+                                  NULL), 0);
+    CHECK_INT(id, base + 1);
+    kb_store_close(st);
+}
+
 int main(void)
 {
     kb_log_level = KB_LOG_ERROR;
@@ -652,6 +719,7 @@ int main(void)
     test_learning();
     test_analytics();
     test_usage_counters();
+    test_replica_log();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

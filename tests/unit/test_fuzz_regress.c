@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "kb/buf.h"
-#include "kb/index.h"
-#include "kb/ingest.h"
-#include "kb/search.h"
-#include "kb/text.h"
+#include "kb/base/buf.h"
+#include "kb/index/index.h"
+#include "kb/ingest/ingest.h"
+#include "kb/search/search.h"
+#include "kb/base/text.h"
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {

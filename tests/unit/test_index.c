@@ -1,11 +1,11 @@
-/* Tests for the Xapian shim (kb/index.cc) and the role layer (kb/search.c). */
+/* Tests for the Xapian shim (kb/index/index.cc) and the role layer (kb/search/search.c). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "check.h"
-#include "kb/index.h"
-#include "kb/search.h"
+#include "kb/index/index.h"
+#include "kb/search/search.h"
 
 static void mkdoc(struct kb_doc *d, int kind, int64_t number, const char *src, const char *title,
                   const char *text, const char *locale, const char *category)

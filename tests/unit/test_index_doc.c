@@ -1,4 +1,4 @@
-/* Tests for the index's stored record of a document (kb/index_doc.c): a
+/* Tests for the index's stored record of a document (kb/index/index_doc.c): a
  * hit reads back what was indexed, a field cannot break the record, long
  * bodies are cut on a character boundary, and an unborn database folder is
  * cleared only when it holds nothing else. */
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "kb/index_doc.h"
+#include "kb/index/index_doc.h"
 
 static void touch(const char *dir, const char *name)
 {

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "kb/err.h"
-#include "kb/ingest.h"
+#include "kb/base/err.h"
+#include "kb/ingest/ingest.h"
 
 #define GNOME_HELP "/usr/share/help/C/gnome-help"
 #define GNOME_HELP_FR "/usr/share/help/fr/gnome-help"

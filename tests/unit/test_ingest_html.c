@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "kb/ingest.h"
+#include "kb/ingest/ingest.h"
 
 struct san_case {
     const char *in;

@@ -1,4 +1,4 @@
-/* Tests for kb/learn.c through the store, events and a real index: what
+/* Tests for kb/store/learn.c through the store, events and a real index: what
  * customers and staff teach, and which audience finds it. Every search is
  * made as the customer or the agent would make it (kb_search by role). */
 #include <sqlite3.h>
@@ -8,12 +8,12 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "kb/events.h"
-#include "kb/learn.h"
-#include "kb/log.h"
-#include "kb/search.h"
-#include "kb/store.h"
-#include "kb/sync.h"
+#include "kb/store/events.h"
+#include "kb/store/learn.h"
+#include "kb/base/log.h"
+#include "kb/search/search.h"
+#include "kb/store/store.h"
+#include "kb/sync/sync.h"
 
 static char dir[64];
 

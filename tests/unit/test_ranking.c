@@ -1,5 +1,5 @@
-/* Tests for the ranking (kb/index.cc query path, kb/search.c knobs) and the
- * learning that feeds it (kb/events.c): behaviour a searcher would notice. */
+/* Tests for the ranking (kb/index/index.cc query path, kb/search/search.c knobs) and the
+ * learning that feeds it (kb/store/events.c): behaviour a searcher would notice. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,11 +7,11 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "kb/events.h"
-#include "kb/index.h"
-#include "kb/search.h"
-#include "kb/store.h"
-#include "kb/sync.h"
+#include "kb/store/events.h"
+#include "kb/index/index.h"
+#include "kb/search/search.h"
+#include "kb/store/store.h"
+#include "kb/sync/sync.h"
 
 static char dir[64];
 

@@ -1,4 +1,4 @@
-/* Tests for the search result cache (kb/result_cache.c) as kb_search and
+/* Tests for the search result cache (kb/search/result_cache.c) as kb_search and
  * kb_suggest use it: a repeated search is answered from the cache, and the
  * cache never shows a customer what an agent saw, nor anything older than
  * the index the reader has open. */
@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "kb/index.h"
-#include "kb/result_cache.h"
-#include "kb/search.h"
+#include "kb/index/index.h"
+#include "kb/search/result_cache.h"
+#include "kb/search/search.h"
 
 static void put(struct kb_index *ix, int db, int64_t n, const char *src, const char *title,
                 const char *text)

@@ -11,12 +11,12 @@
 #include <sys/stat.h>
 
 #include "check.h"
-#include "kb/doc.h"
-#include "kb/err.h"
-#include "kb/events.h"
-#include "kb/log.h"
-#include "kb/search.h"
-#include "kb/store.h"
+#include "kb/base/doc.h"
+#include "kb/base/err.h"
+#include "kb/store/events.h"
+#include "kb/base/log.h"
+#include "kb/search/search.h"
+#include "kb/store/store.h"
 
 static char dir[64];
 

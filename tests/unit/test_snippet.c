@@ -1,14 +1,16 @@
-/* Tests for the snippet builder (kb/snippet.c), the query-text helpers of
- * kb/search.c (unphrase, spelling, typos, joined words) against a fake
+/* Tests for the snippet builder (kb/index/snippet.c), the query-text helpers of
+ * kb/search/search.c (unphrase, spelling, typos, joined words) against a fake
  * index, and regressions of the query path they serve. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "check.h"
-#include "kb/index.h"
-#include "kb/search.h"
-#include "kb/snippet.h"
+#include "kb/index/index.h"
+#include "kb/search/query_words.h"
+#include "kb/search/search.h"
+#include "kb/base/text.h"
+#include "kb/index/snippet.h"
 
 /* ---- snippets: the query's terms are the words listed in ud ---- */
 
@@ -83,7 +85,7 @@ static void test_unphrase(void)
         {"", ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *s = kb_search_unphrase(cases[i].in);
+        char *s = kb_text_unphrase(cases[i].in);
         CHECK_STR(s, cases[i].want);
         free(s);
     }

@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "kb/doc.h"
-#include "kb/err.h"
-#include "kb/log.h"
-#include "kb/store.h"
+#include "kb/base/doc.h"
+#include "kb/base/err.h"
+#include "kb/base/log.h"
+#include "kb/store/store.h"
 
 static char dir[64];
 

@@ -1,13 +1,13 @@
-/* Tests for kb/sync.c: outbox application, replay after a crash, audience
+/* Tests for kb/sync/sync.c: outbox application, replay after a crash, audience
  * routing, rebuild from the store alone. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "check.h"
-#include "kb/search.h"
-#include "kb/store.h"
-#include "kb/sync.h"
+#include "kb/search/search.h"
+#include "kb/store/store.h"
+#include "kb/sync/sync.h"
 
 static int64_t put_article(struct kb_store *st, const char *src, const char *title,
                            const char *text, int audience, int status)

@@ -1,10 +1,10 @@
-/* Tests for kb/text.c: folding, normalisation, segmentation, UTF-8. */
+/* Tests for kb/base/text.c: folding, normalisation, segmentation, UTF-8. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
-#include "kb/buf.h"
-#include "kb/text.h"
+#include "kb/base/buf.h"
+#include "kb/base/text.h"
 
 static char *norm(const char *s)
 {

@@ -1,10 +1,10 @@
-/* Tests for kb/tickets.c: redaction and previous cases. */
+/* Tests for kb/store/tickets.c: redaction and previous cases. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "check.h"
-#include "kb/tickets.h"
+#include "kb/store/tickets.h"
 
 static void redacts(const char *in, const char *want, const char *name)
 {

@@ -1,0 +1,145 @@
+// Internals of the Xapian shim shared by its files (kb/index/*.cc) and
+// included by nothing else: the index handle, term prefixes and value
+// slots, the stored record, and the helpers the files share.
+#ifndef KB_INDEX_INT_H
+#define KB_INDEX_INT_H
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "kb/index/index.h"
+
+extern "C" {
+#include "kb/base/buf.h"
+#include "kb/base/stopwords.h"
+#include "kb/base/text.h"
+#include "kb/index/index_doc.h"
+#include "kb/index/snippet.h"
+}
+
+namespace kbi {
+
+// Prefixes and value slots.
+inline const char *const P_ID = "Q";        // QA1042 | QT17
+inline const char *const P_TITLE = "S";     // title words
+inline const char *const P_ASKED = "Y";     // "asked as" words
+inline const char *const P_CATEGORY = "XC"; // boolean
+inline const char *const P_TAG = "K";       // boolean
+inline const char *const P_LOCALE = "L";    // boolean: full tag and primary language
+inline const char *const P_KIND = "XK";     // boolean: article | ticket
+inline const char *const P_CUSTOMER = "XU"; // boolean
+inline const char *const P_UNIT = "XN";     // boolean
+inline const Xapian::valueno SLOT_UPDATED = 0;
+inline const Xapian::valueno SLOT_NUMBER = 1;
+inline const Xapian::valueno SLOT_CATEGORY = 2;
+inline const Xapian::valueno SLOT_QUESTION = 3; // title_key(): documents asking the same question
+inline const Xapian::valueno SLOT_PRIOR = 4;    // 'a' + usage prior of an article, 't' + ticket time
+inline const char *const META_SEQ = "kb:last_seq";
+
+class CachingStem;
+
+struct Index {
+    std::string dir;
+    int mode = KB_INDEX_READ;
+    std::unique_ptr<Xapian::WritableDatabase> wpub, wint;
+    // pub: what customers search. both: what staff search, the internal
+    // database alone, since it holds a copy of every public article too
+    // (with the phrases staff taught it, which the public copy never has).
+    Xapian::Database pub, both;
+    // A local reader: intl is the internal database (both shares it, so its
+    // revision is what both reads: kb_index_state).
+    Xapian::Database intl;
+    // A writer's view of the committed public database, for
+    // kb_index_vocab (called from the thread that feeds the writer).
+    std::mutex vocab_mu;
+    std::unique_ptr<Xapian::Database> vocab;
+    bool local_read = false;
+    kb_index_opts opts{};
+    // Writer state, see kb_index_put: stemmers by name, spelling counts
+    // waiting for the next commit, and the highest document number the
+    // index may hold (a put above it is a new document: nothing to replace).
+    std::map<std::string, std::pair<Xapian::Stem, class CachingStem *>> stems;
+    std::unordered_map<std::string, Xapian::termcount> spell_pub, spell_int;
+    int64_t number_max = 0;
+};
+
+
+// A document's stored record (index_doc.h), parsed in place: neither
+// copied nor moved, since the parse points into raw.
+struct Data {
+    const std::string raw;
+    kb_rec r;
+    explicit Data(std::string s) : raw(std::move(s)) { kb_rec_parse(raw.data(), raw.size(), &r); }
+    Data(const Data &) = delete;
+    Data &operator=(const Data &) = delete;
+    std::string field(int i) const { return std::string(r.f[i], r.n[i]); }
+    std::string body() const { return std::string(r.body, r.body_len); }
+};
+
+
+// ---- common.cc
+// Classifies the exception being handled into err (STYLE.md's shim rule).
+int fail(kb_err *err);
+// Text as index and queries see it (kb_text_normalize).
+std::string normalize(const char *s, size_t len);
+std::string normalize(const char *s);
+std::string lower_ascii(std::string s);
+std::string fold_value(const char *s);
+std::string locale_primary(const std::string &loc);
+// Xapian's stemmer name for a locale ("none" when there is none).
+const char *stemmer_name(const char *locale);
+Xapian::Stem make_stem(const char *locale);
+// The stemmer of a locale's language, one per thread.
+const Xapian::Stem &query_stem(const char *locale);
+std::string uid_term(int kind, int64_t number);
+const Xapian::SimpleStopper &english_stopper();
+char *dup(const std::string &s);
+// The database a search of dbs reads.
+const Xapian::Database &pick(const Index *ix, int dbs);
+// After a read failed on a concurrent commit: reopens and returns 0 to try
+// again, or the error after a few tries.
+int retry_read(Index *ix, int attempt, const char *what, kb_err *err);
+
+// ---- write.cc
+void remove_from(Xapian::WritableDatabase &db, const std::string &uid,
+                 std::unordered_map<std::string, Xapian::termcount> &pending);
+void flush_spelling(Index *ix);
+// Documents with the same folded title and language ask the same question:
+// an 8-byte hash of both.
+std::string title_key(const char *title, const char *locale);
+
+// ---- query.cc
+struct Built {
+    Xapian::Query query;
+    std::vector<std::string> terms;
+};
+Xapian::Query filter_query(const kb_search_opts *o);
+Xapian::Query with_filter(const Xapian::Query &q, const kb_search_opts *o);
+Xapian::Query scaled(const Xapian::Query &q, double w);
+Built build_query(const Xapian::Database &db, const kb_query_words &w, const kb_search_opts *o);
+
+// ---- open.cc
+void open_readers(Index *ix);
+
+} // namespace kbi
+
+struct kb_index {
+    kbi::Index ix;
+};
+
+#endif

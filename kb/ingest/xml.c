@@ -1,0 +1,1040 @@
+/* DocBook and Mallard with libxml2 into kb_doc: title, description, locale,
+ * category, and the visible body as simple HTML and plain text. xmlChar
+ * strings never leave this file. */
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "kb/base/buf.h"
+#include "kb/base/err.h"
+#include "kb/ingest/ingest.h"
+#include "kb/ingest/ingest_int.h"
+
+#define NS_MALLARD "http://projectmallard.org/1.0/"
+#define NS_IF "http://projectmallard.org/if/1.0/"
+#define NS_DOCBOOK "http://docbook.org/ns/docbook"
+#define NS_XLINK "http://www.w3.org/1999/xlink"
+#define NS_XML "http://www.w3.org/XML/1998/namespace"
+#define MAX_DEPTH 256
+#define MAX_OUTPUT (4u * KB_INGEST_MAX_DOC) /* html + text, entity expansion included */
+#define MAX_LOOKUPS 64                       /* link titles read from sibling pages */
+
+enum {
+    X_PASS = 1, X_SKIP, X_P, X_SECTION, X_TITLE, X_UL, X_OL, X_LIST, X_LI,
+    X_TERMS, X_VARLIST, X_PRE, X_CODE_ANY, X_DIV, X_QUOTE, X_TABLE, X_THEAD,
+    X_TBODY, X_TR, X_TD, X_EM, X_STRONG, X_CODE, X_KBD, X_SUP, X_SUB, X_KEYSEQ,
+    X_GUISEQ, X_LINK, X_XREF, X_QUOTE_INLINE, X_MEDIA, X_IF_CHOOSE, X_IF_IF,
+    X_EMPHASIS, X_EMAIL
+};
+
+struct xtag {
+    const char *name;
+    int act;
+};
+
+/* Sorted by name. */
+static const struct xtag mallard_tags[] = {
+    {"app", X_PASS}, {"cite", X_P}, {"cmd", X_CODE}, {"code", X_CODE_ANY},
+    {"col", X_SKIP}, {"colgroup", X_SKIP}, {"comment", X_SKIP}, {"desc", X_P},
+    {"em", X_EMPHASIS}, {"example", X_DIV}, {"figure", X_DIV}, {"file", X_CODE},
+    {"gui", X_STRONG}, {"guiseq", X_GUISEQ}, {"hi", X_PASS}, {"info", X_SKIP},
+    {"input", X_CODE}, {"item", X_LI}, {"key", X_KBD}, {"keyseq", X_KEYSEQ},
+    {"link", X_LINK}, {"links", X_SKIP}, {"list", X_LIST}, {"listing", X_DIV},
+    {"media", X_MEDIA}, {"note", X_DIV}, {"output", X_CODE}, {"p", X_P},
+    {"page", X_PASS}, {"quote", X_QUOTE}, {"screen", X_PRE}, {"section", X_SECTION},
+    {"span", X_PASS}, {"steps", X_OL}, {"subtitle", X_P}, {"synopsis", X_DIV},
+    {"sys", X_CODE}, {"table", X_TABLE}, {"tbody", X_TBODY}, {"td", X_TD},
+    {"terms", X_TERMS}, {"tfoot", X_TBODY}, {"thead", X_THEAD}, {"title", X_TITLE},
+    {"tr", X_TR}, {"tree", X_UL}, {"var", X_EM},
+};
+
+static const struct xtag docbook_tags[] = {
+    {"abstract", X_DIV}, {"address", X_PRE}, {"anchor", X_SKIP}, {"appendix", X_SECTION},
+    {"article", X_SECTION}, {"attribution", X_P}, {"audioobject", X_SKIP},
+    {"bibliography", X_SECTION}, {"blockquote", X_QUOTE}, {"calloutlist", X_OL},
+    {"callout", X_LI}, {"caution", X_DIV}, {"chapter", X_SECTION}, {"classname", X_CODE},
+    {"cmdsynopsis", X_PRE}, {"co", X_SKIP}, {"code", X_CODE}, {"colophon", X_SECTION},
+    {"colspec", X_SKIP}, {"command", X_CODE}, {"comment", X_SKIP},
+    {"computeroutput", X_CODE}, {"constant", X_CODE}, {"dedication", X_SECTION},
+    {"email", X_EMAIL}, {"emphasis", X_EMPHASIS}, {"entry", X_TD}, {"envar", X_CODE},
+    {"equation", X_DIV}, {"example", X_DIV}, {"figure", X_DIV}, {"filename", X_CODE},
+    {"firstterm", X_EM}, {"footnote", X_SKIP}, {"formalpara", X_DIV},
+    {"funcsynopsis", X_PRE}, {"function", X_CODE}, {"glossary", X_SECTION},
+    {"glossterm", X_EM}, {"graphic", X_SKIP}, {"guibutton", X_STRONG},
+    {"guiicon", X_STRONG}, {"guilabel", X_STRONG}, {"guimenu", X_STRONG},
+    {"guimenuitem", X_STRONG}, {"guisubmenu", X_STRONG}, {"imagedata", X_SKIP},
+    {"imageobject", X_SKIP}, {"important", X_DIV}, {"indexterm", X_SKIP},
+    {"informalexample", X_DIV}, {"informalfigure", X_DIV}, {"informaltable", X_TABLE},
+    {"inlinemediaobject", X_SKIP}, {"interface", X_STRONG}, {"itemizedlist", X_UL},
+    {"keycap", X_KBD}, {"keycombo", X_KEYSEQ}, {"keysym", X_KBD}, {"link", X_LINK},
+    {"listitem", X_LI}, {"literal", X_CODE}, {"literallayout", X_PRE},
+    {"markup", X_CODE}, {"mediaobject", X_SKIP}, {"member", X_LI},
+    {"menuchoice", X_GUISEQ}, {"methodname", X_CODE}, {"note", X_DIV},
+    {"option", X_CODE}, {"orderedlist", X_OL}, {"para", X_P}, {"parameter", X_CODE},
+    {"part", X_SECTION}, {"partintro", X_DIV}, {"preface", X_SECTION},
+    {"procedure", X_OL}, {"programlisting", X_PRE}, {"prompt", X_CODE},
+    {"property", X_CODE}, {"qandaset", X_DIV}, {"quote", X_QUOTE_INLINE},
+    {"refentry", X_SECTION}, {"refmeta", X_SKIP}, {"refnamediv", X_SKIP},
+    {"refsect1", X_SECTION}, {"refsect2", X_SECTION}, {"refsect3", X_SECTION},
+    {"refsection", X_SECTION}, {"refsynopsisdiv", X_SECTION}, {"remark", X_SKIP},
+    {"replaceable", X_EM}, {"row", X_TR}, {"screen", X_PRE}, {"sect1", X_SECTION},
+    {"sect2", X_SECTION}, {"sect3", X_SECTION}, {"sect4", X_SECTION},
+    {"sect5", X_SECTION}, {"section", X_SECTION}, {"shortcut", X_SKIP},
+    {"sidebar", X_DIV}, {"simpara", X_P}, {"simplelist", X_UL},
+    {"simplesect", X_SECTION}, {"spanspec", X_SKIP}, {"step", X_LI},
+    {"stepalternatives", X_UL}, {"subscript", X_SUB}, {"substeps", X_OL},
+    {"subtitle", X_SKIP}, {"superscript", X_SUP}, {"synopsis", X_PRE},
+    {"systemitem", X_CODE}, {"table", X_TABLE}, {"tag", X_CODE}, {"tbody", X_TBODY},
+    {"td", X_TD}, {"term", X_PASS}, {"textobject", X_SKIP}, {"tfoot", X_TBODY},
+    {"tgroup", X_PASS}, {"th", X_TD}, {"thead", X_THEAD}, {"tip", X_DIV},
+    {"title", X_TITLE}, {"titleabbrev", X_SKIP}, {"tr", X_TR}, {"type", X_CODE},
+    {"ulink", X_LINK}, {"uri", X_CODE}, {"userinput", X_CODE}, {"variablelist", X_VARLIST},
+    {"varname", X_CODE}, {"videoobject", X_SKIP}, {"warning", X_DIV}, {"xref", X_XREF},
+};
+
+/* A few entities DocBook files use without their DTD loaded. */
+static const struct { const char *name, *utf8; } entities[] = {
+    {"amp", "&"}, {"apos", "'"}, {"bull", "\xE2\x80\xA2"}, {"copy", "\xC2\xA9"},
+    {"gt", ">"}, {"hellip", "\xE2\x80\xA6"}, {"laquo", "\xC2\xAB"},
+    {"ldquo", "\xE2\x80\x9C"}, {"lsquo", "\xE2\x80\x98"}, {"lt", "<"},
+    {"mdash", "\xE2\x80\x94"}, {"nbsp", "\xC2\xA0"}, {"ndash", "\xE2\x80\x93"},
+    {"quot", "\""}, {"raquo", "\xC2\xBB"}, {"rdquo", "\xE2\x80\x9D"},
+    {"reg", "\xC2\xAE"}, {"rsquo", "\xE2\x80\x99"}, {"trade", "\xE2\x84\xA2"},
+};
+
+struct xw {
+    struct kb_in_ctx *c;
+    int mallard;
+    xmlDoc *doc;
+    xmlNode *root;
+    struct kb_buf html;
+    struct kb_in_tb tb;
+    int pre, pre_start;  /* inside a pre; its first text not yet seen */
+    int inl;             /* inside a paragraph or inline element */
+    int sect;            /* section depth */
+    int bol;             /* HTML at a block boundary: leading space is dropped */
+    int lookups;
+    int overflow;
+};
+
+static int cmp_xtag(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, ((const struct xtag *)elem)->name);
+}
+
+static int ns_is(const xmlNode *n, const char *uri)
+{
+    if (!n->ns || !n->ns->href)
+        return uri == NULL;
+    return uri && strcmp((const char *)n->ns->href, uri) == 0;
+}
+
+static int is_elem(const xmlNode *n, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+/* What to do with element n. */
+static int act_of(const struct xw *w, const xmlNode *n)
+{
+    const char *name = (const char *)n->name;
+    if (w->mallard) {
+        if (ns_is(n, NS_IF)) {
+            if (strcmp(name, "choose") == 0)
+                return X_IF_CHOOSE;
+            if (strcmp(name, "if") == 0)
+                return X_IF_IF;
+            return X_SKIP;
+        }
+        if (!ns_is(n, NS_MALLARD))
+            return X_SKIP;
+    } else if (!ns_is(n, NULL) && !ns_is(n, NS_DOCBOOK)) {
+        return X_SKIP;
+    }
+    const struct xtag *t = w->mallard
+        ? bsearch(name, mallard_tags, sizeof mallard_tags / sizeof mallard_tags[0],
+                  sizeof mallard_tags[0], cmp_xtag)
+        : bsearch(name, docbook_tags, sizeof docbook_tags / sizeof docbook_tags[0],
+                  sizeof docbook_tags[0], cmp_xtag);
+    if (t)
+        return t->act;
+    size_t len = strlen(name);
+    if (!w->mallard && len >= 4 && strcmp(name + len - 4, "info") == 0)
+        return X_SKIP; /* articleinfo, sectioninfo, ... */
+    return X_PASS;
+}
+
+/* A copy of an attribute (namespace uri or NULL), or NULL. */
+static char *xattr(xmlNode *n, const char *name, const char *uri)
+{
+    xmlChar *v = uri ? xmlGetNsProp(n, BAD_CAST name, BAD_CAST uri)
+                     : xmlGetNoNsProp(n, BAD_CAST name);
+    if (!v)
+        return NULL;
+    char *s = kb_xstrdup((const char *)v);
+    xmlFree(v);
+    return s;
+}
+
+/* ---- Mallard conditionals ---- */
+
+static int token_true(const char *t, size_t n)
+{
+    static const char *const yes[] = {
+        "platform:gnome", "platform:gnome-shell", "platform:linux", "platform:unix",
+        "target:desktop", "target:yelp", "target:html",
+    };
+    int neg = n && t[0] == '!';
+    if (neg) {
+        t++;
+        n--;
+    }
+    int v = 0;
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (strlen(yes[i]) == n && strncmp(yes[i], t, n) == 0)
+            v = 1;
+    return neg ? !v : v;
+}
+
+/* Mallard if:test: comma-separated alternatives of space-separated tokens
+ * that must all pass. Unknown tokens are false. */
+static int test_passes(const char *test)
+{
+    if (!test)
+        return 1;
+    const char *p = test;
+    int any = 0;
+    while (*p) {
+        size_t alt = strcspn(p, ",");
+        int all = 1, tokens = 0;
+        for (size_t i = 0; i < alt;) {
+            while (i < alt && isspace((unsigned char)p[i]))
+                i++;
+            size_t j = i;
+            while (j < alt && !isspace((unsigned char)p[j]))
+                j++;
+            if (j > i) {
+                tokens++;
+                if (!token_true(p + i, j - i))
+                    all = 0;
+            }
+            i = j;
+        }
+        if (tokens) {
+            any = 1;
+            if (all)
+                return 1;
+        }
+        p += alt;
+        if (*p)
+            p++;
+    }
+    return !any;
+}
+
+static int if_ok(const struct xw *w, xmlNode *n)
+{
+    if (!w->mallard)
+        return 1;
+    char *t = xattr(n, "test", NS_IF);
+    int ok = test_passes(t);
+    free(t);
+    return ok;
+}
+
+/* ---- output ---- */
+
+static void trim_space(struct xw *w)
+{
+    while (w->html.len && (w->html.data[w->html.len - 1] == ' ' ||
+                           (w->pre && w->html.data[w->html.len - 1] == '\n')))
+        w->html.data[--w->html.len] = '\0';
+}
+
+static void open_block(struct xw *w, const char *tag, int brk)
+{
+    trim_space(w);
+    kb_buf_printf(&w->html, "<%s>", tag);
+    w->bol = 1;
+    if (brk)
+        kb_in_tb_break(&w->tb, brk);
+}
+
+static void close_block(struct xw *w, const char *tag, int brk)
+{
+    trim_space(w);
+    kb_buf_printf(&w->html, "</%s>", tag);
+    w->bol = 1;
+    if (brk)
+        kb_in_tb_break(&w->tb, brk);
+}
+
+static void out_text(struct xw *w, const char *s, size_t n)
+{
+    if (w->overflow || w->html.len + w->tb.b.len + n > MAX_OUTPUT) {
+        w->overflow = 1;
+        return;
+    }
+    if (w->pre) {
+        if (w->pre_start && n && s[0] == '\n') {
+            s++;
+            n--;
+        }
+        if (n)
+            w->pre_start = 0;
+        kb_buf_add_html(&w->html, s, n);
+        kb_in_tb_text(&w->tb, s, n);
+        return;
+    }
+    size_t i = 0;
+    if (w->bol || (w->html.len && w->html.data[w->html.len - 1] == ' '))
+        while (i < n && isspace((unsigned char)s[i]))
+            i++;
+    if (i < n) {
+        kb_in_html_text(&w->html, s + i, n - i, 0);
+        w->bol = 0;
+    }
+    kb_in_tb_text(&w->tb, s, n);
+}
+
+static void out_str(struct xw *w, const char *s)
+{
+    out_text(w, s, strlen(s));
+}
+
+/* ---- the walk ---- */
+
+static void walk(struct xw *w, xmlNode *n, int depth);
+
+static void walk_children(struct xw *w, xmlNode *n, int depth)
+{
+    for (xmlNode *k = n->children; k; k = k->next)
+        walk(w, k, depth + 1);
+}
+
+/* Walks the children that are not titles (skip_titles) or only the titles. */
+static void walk_titles(struct xw *w, xmlNode *n, int depth, int titles)
+{
+    for (xmlNode *k = n->children; k; k = k->next) {
+        int is_title = k->type == XML_ELEMENT_NODE && act_of(w, k) == X_TITLE;
+        if (is_title == titles)
+            walk(w, k, depth + 1);
+    }
+}
+
+static void inline_el(struct xw *w, xmlNode *n, int depth, const char *tag)
+{
+    kb_buf_printf(&w->html, "<%s>", tag);
+    w->inl++;
+    walk_children(w, n, depth);
+    w->inl--;
+    kb_buf_printf(&w->html, "</%s>", tag);
+}
+
+/* Text of a subtree with white space collapsed (caller frees). */
+static char *flat_text(struct xw *w, xmlNode *n)
+{
+    struct xw sub;
+    memset(&sub, 0, sizeof sub);
+    sub.c = w->c;
+    sub.mallard = w->mallard;
+    sub.doc = w->doc;
+    sub.root = w->root;
+    sub.inl = 1;
+    sub.lookups = MAX_LOOKUPS; /* no page reads while flattening */
+    kb_buf_add(&sub.html, "", 0);
+    walk_children(&sub, n, 0);
+    char *t = kb_in_tb_detach(&sub.tb);
+    char *c = kb_in_collapse(t, strlen(t));
+    free(t);
+    kb_buf_release(&sub.html);
+    return c;
+}
+
+/* The link title of a sibling Mallard page (Yelp shows it for an empty
+ * <link xref>), or NULL. */
+static char *page_link_title(struct xw *w, const char *xref)
+{
+    if (!w->c->dir || w->lookups >= MAX_LOOKUPS || !*xref)
+        return NULL;
+    size_t n = strcspn(xref, "#");
+    if (n == 0 || memchr(xref, '/', n) || (n == 2 && strncmp(xref, "..", 2) == 0))
+        return NULL;
+    w->lookups++;
+    struct kb_buf path = KB_BUF_INIT;
+    kb_buf_printf(&path, "%s/%.*s.page", w->c->dir, (int)n, xref);
+    struct stat st;
+    char *title = NULL;
+    if (stat(path.data, &st) == 0 && S_ISREG(st.st_mode) &&
+        (size_t)st.st_size <= KB_INGEST_MAX_DOC) {
+        xmlDoc *doc = xmlReadFile(path.data, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                                   XML_PARSE_NOWARNING);
+        xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+        struct xw sub;
+        memset(&sub, 0, sizeof sub);
+        sub.mallard = 1;
+        sub.c = w->c;
+        sub.lookups = MAX_LOOKUPS;
+        for (xmlNode *k = root ? root->children : NULL; k && !title; k = k->next) {
+            if (is_elem(k, "info")) {
+                for (xmlNode *i = k->children; i && !title; i = i->next) {
+                    char *type = is_elem(i, "title") ? xattr(i, "type", NULL) : NULL;
+                    char *role = type ? xattr(i, "role", NULL) : NULL;
+                    if (type && strcmp(type, "link") == 0 && !role)
+                        title = flat_text(&sub, i);
+                    free(type);
+                    free(role);
+                }
+            } else if (is_elem(k, "title")) {
+                title = flat_text(&sub, k);
+            }
+        }
+        if (doc)
+            xmlFreeDoc(doc);
+    }
+    kb_buf_release(&path);
+    if (title && !*title) {
+        free(title);
+        title = NULL;
+    }
+    return title;
+}
+
+static int has_content(xmlNode *n)
+{
+    for (xmlNode *k = n->children; k; k = k->next) {
+        if (k->type == XML_ELEMENT_NODE || k->type == XML_ENTITY_REF_NODE)
+            return 1;
+        if (k->type == XML_TEXT_NODE && k->content)
+            for (const xmlChar *p = k->content; *p; p++)
+                if (!isspace(*p))
+                    return 1;
+    }
+    return 0;
+}
+
+static void link_el(struct xw *w, xmlNode *n, int depth)
+{
+    char *href = w->mallard ? xattr(n, "href", NULL) : xattr(n, "href", NS_XLINK);
+    char *xref = w->mallard ? xattr(n, "xref", NULL) : NULL;
+    char *label = NULL;
+    if (!href && !w->mallard)
+        href = xattr(n, "url", NULL); /* DocBook 4 ulink */
+    int a = href && kb_in_url_ok(href, 1) && !w->pre;
+    if (a) {
+        kb_buf_adds(&w->html, "<a href=\"");
+        kb_buf_add_html(&w->html, href, strlen(href));
+        kb_buf_adds(&w->html, "\">");
+    }
+    if (has_content(n)) {
+        w->inl++;
+        walk_children(w, n, depth);
+        w->inl--;
+    } else {
+        if (xref)
+            label = page_link_title(w, xref);
+        out_str(w, label ? label : href ? href : xref ? xref : "");
+    }
+    if (a)
+        kb_buf_adds(&w->html, "</a>");
+    free(label);
+    free(href);
+    free(xref);
+}
+
+/* DocBook <xref linkend>: the title of the element it points to. */
+static xmlNode *find_id(xmlNode *n, const char *id, int depth)
+{
+    for (xmlNode *k = n->children; k; k = k->next) {
+        if (k->type != XML_ELEMENT_NODE)
+            continue;
+        char *v = xattr(k, "id", NS_XML);
+        if (!v)
+            v = xattr(k, "id", NULL);
+        int hit = v && strcmp(v, id) == 0;
+        free(v);
+        if (hit)
+            return k;
+        if (depth < MAX_DEPTH) {
+            xmlNode *f = find_id(k, id, depth + 1);
+            if (f)
+                return f;
+        }
+    }
+    return NULL;
+}
+
+static void xref_el(struct xw *w, xmlNode *n)
+{
+    char *id = xattr(n, "linkend", NULL);
+    char *label = NULL;
+    if (id && w->lookups < MAX_LOOKUPS) {
+        w->lookups++;
+        xmlNode *t = find_id(w->root, id, 0);
+        for (xmlNode *k = t ? t->children : NULL; k && !label; k = k->next)
+            if (k->type == XML_ELEMENT_NODE && act_of(w, k) == X_TITLE)
+                label = flat_text(w, k);
+    }
+    if (label && *label)
+        out_str(w, label);
+    free(label);
+    free(id);
+}
+
+static void seq_el(struct xw *w, xmlNode *n, int depth, const char *joiner)
+{
+    int first = 1;
+    w->inl++;
+    for (xmlNode *k = n->children; k; k = k->next) {
+        if (k->type == XML_TEXT_NODE) {
+            const xmlChar *p = k->content;
+            while (p && *p && isspace(*p))
+                p++;
+            if (p && *p)
+                out_text(w, (const char *)k->content, strlen((const char *)k->content));
+            continue;
+        }
+        if (k->type != XML_ELEMENT_NODE || act_of(w, k) == X_SKIP || !if_ok(w, k))
+            continue;
+        if (!first)
+            out_str(w, joiner);
+        walk(w, k, depth + 1);
+        first = 0;
+    }
+    w->inl--;
+}
+
+/* Mallard <terms> and DocBook <variablelist> as a definition list. */
+static void dl_el(struct xw *w, xmlNode *n, int depth)
+{
+    walk_titles(w, n, depth, 1);
+    open_block(w, "dl", KB_TB_PARA);
+    const char *item = w->mallard ? "item" : "varlistentry";
+    for (xmlNode *k = n->children; k; k = k->next) {
+        if (!is_elem(k, item) || !if_ok(w, k))
+            continue;
+        for (xmlNode *t = k->children; t; t = t->next) {
+            int term = w->mallard ? is_elem(t, "title") : is_elem(t, "term");
+            if (!term || !if_ok(w, t))
+                continue;
+            open_block(w, "dt", KB_TB_LINE);
+            w->inl++;
+            walk_children(w, t, depth + 2);
+            w->inl--;
+            close_block(w, "dt", KB_TB_LINE);
+        }
+        open_block(w, "dd", KB_TB_LINE);
+        for (xmlNode *t = k->children; t; t = t->next) {
+            int term = w->mallard ? is_elem(t, "title") : is_elem(t, "term");
+            if (term)
+                continue;
+            if (!w->mallard && is_elem(t, "listitem"))
+                walk_children(w, t, depth + 2);
+            else
+                walk(w, t, depth + 2);
+        }
+        close_block(w, "dd", KB_TB_LINE);
+    }
+    close_block(w, "dl", KB_TB_PARA);
+}
+
+static void block_el(struct xw *w, xmlNode *n, int depth, const char *tag, int brk)
+{
+    open_block(w, tag, brk);
+    int inl = w->inl;
+    w->inl = 0;
+    walk_children(w, n, depth);
+    w->inl = inl;
+    close_block(w, tag, brk);
+}
+
+static void para_el(struct xw *w, xmlNode *n, int depth, const char *tag)
+{
+    open_block(w, tag, KB_TB_PARA);
+    w->inl++;
+    walk_children(w, n, depth);
+    w->inl--;
+    close_block(w, tag, KB_TB_PARA);
+}
+
+static void pre_el(struct xw *w, xmlNode *n, int depth)
+{
+    open_block(w, "pre", KB_TB_PARA);
+    int pre = w->pre;
+    w->pre = w->pre_start = 1;
+    w->tb.pre = 1;
+    w->inl++;
+    walk_children(w, n, depth);
+    w->inl--;
+    trim_space(w);
+    w->pre = pre;
+    w->tb.pre = pre;
+    close_block(w, "pre", KB_TB_PARA);
+}
+
+static void title_el(struct xw *w, xmlNode *n, int depth)
+{
+    xmlNode *parent = n->parent;
+    if (parent == w->root)
+        return; /* the document's own title */
+    if (parent && parent->type == XML_ELEMENT_NODE && act_of(w, parent) == X_SECTION) {
+        char tag[4];
+        int level = w->sect + 1;
+        snprintf(tag, sizeof tag, "h%d", level > 6 ? 6 : level < 2 ? 2 : level);
+        para_el(w, n, depth, tag);
+        return;
+    }
+    open_block(w, "p", KB_TB_PARA);
+    kb_buf_adds(&w->html, "<strong>");
+    w->inl++;
+    walk_children(w, n, depth);
+    w->inl--;
+    trim_space(w);
+    kb_buf_adds(&w->html, "</strong>");
+    close_block(w, "p", KB_TB_PARA);
+}
+
+static void list_el(struct xw *w, xmlNode *n, int depth, const char *tag)
+{
+    walk_titles(w, n, depth, 1);
+    open_block(w, tag, KB_TB_PARA);
+    walk_titles(w, n, depth, 0);
+    close_block(w, tag, KB_TB_PARA);
+}
+
+static void entity_ref(struct xw *w, xmlNode *n)
+{
+    const char *name = (const char *)n->name;
+    for (size_t i = 0; i < sizeof entities / sizeof entities[0]; i++)
+        if (strcmp(entities[i].name, name) == 0) {
+            out_str(w, entities[i].utf8);
+            return;
+        }
+    xmlEntity *e = xmlGetDocEntity(w->doc, n->name);
+    if (e && e->etype == XML_INTERNAL_GENERAL_ENTITY && e->content) {
+        /* the replacement text as text: markup in it is not expanded */
+        out_str(w, (const char *)e->content);
+    }
+}
+
+static void walk(struct xw *w, xmlNode *n, int depth)
+{
+    if (depth > MAX_DEPTH || w->overflow)
+        return;
+    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+        if (n->content)
+            out_text(w, (const char *)n->content, strlen((const char *)n->content));
+        return;
+    }
+    if (n->type == XML_ENTITY_REF_NODE) {
+        entity_ref(w, n);
+        return;
+    }
+    if (n->type != XML_ELEMENT_NODE || !if_ok(w, n))
+        return;
+    int act = act_of(w, n);
+    switch (act) {
+    case X_SKIP:
+        return;
+    case X_PASS:
+        walk_children(w, n, depth);
+        return;
+    case X_P:
+        para_el(w, n, depth, "p");
+        return;
+    case X_SECTION:
+        w->sect++;
+        kb_in_tb_break(&w->tb, KB_TB_PARA);
+        walk_children(w, n, depth);
+        kb_in_tb_break(&w->tb, KB_TB_PARA);
+        w->sect--;
+        return;
+    case X_TITLE:
+        title_el(w, n, depth);
+        return;
+    case X_UL:
+        list_el(w, n, depth, "ul");
+        return;
+    case X_OL:
+        list_el(w, n, depth, "ol");
+        return;
+    case X_LIST: {
+        char *type = xattr(n, "type", NULL);
+        list_el(w, n, depth, type && strcmp(type, "numbered") == 0 ? "ol" : "ul");
+        free(type);
+        return;
+    }
+    case X_LI:
+        block_el(w, n, depth, "li", KB_TB_LINE);
+        return;
+    case X_TERMS:
+    case X_VARLIST:
+        dl_el(w, n, depth);
+        return;
+    case X_CODE_ANY:
+        if (w->inl)
+            inline_el(w, n, depth, "code");
+        else
+            pre_el(w, n, depth);
+        return;
+    case X_PRE:
+        pre_el(w, n, depth);
+        return;
+    case X_DIV:
+        block_el(w, n, depth, "div", KB_TB_PARA);
+        return;
+    case X_QUOTE:
+        block_el(w, n, depth, "blockquote", KB_TB_PARA);
+        return;
+    case X_TABLE:
+        list_el(w, n, depth, "table");
+        return;
+    case X_THEAD:
+        block_el(w, n, depth, "thead", 0);
+        return;
+    case X_TBODY:
+        block_el(w, n, depth, "tbody", 0);
+        return;
+    case X_TR:
+        block_el(w, n, depth, "tr", KB_TB_LINE);
+        return;
+    case X_TD:
+        block_el(w, n, depth, "td", KB_TB_SPACE);
+        return;
+    case X_EM:
+        inline_el(w, n, depth, "em");
+        return;
+    case X_EMPHASIS: {
+        char *s = xattr(n, w->mallard ? "style" : "role", NULL);
+        int strong = s && (strstr(s, "strong") || strstr(s, "bold"));
+        free(s);
+        inline_el(w, n, depth, strong ? "strong" : "em");
+        return;
+    }
+    case X_STRONG:
+        inline_el(w, n, depth, "strong");
+        return;
+    case X_CODE:
+        if (w->pre)
+            walk_children(w, n, depth);
+        else
+            inline_el(w, n, depth, "code");
+        return;
+    case X_KBD:
+        inline_el(w, n, depth, "kbd");
+        return;
+    case X_SUP:
+        inline_el(w, n, depth, "sup");
+        return;
+    case X_SUB:
+        inline_el(w, n, depth, "sub");
+        return;
+    case X_KEYSEQ: {
+        char *type = xattr(n, w->mallard ? "type" : "action", NULL);
+        seq_el(w, n, depth, type && strcmp(type, "sequence") == 0 ? " " : "+");
+        free(type);
+        return;
+    }
+    case X_GUISEQ:
+        seq_el(w, n, depth, " \xE2\x96\xB8 ");
+        return;
+    case X_LINK:
+    case X_EMAIL:
+        if (act == X_EMAIL) {
+            char *addr = flat_text(w, n);
+            kb_buf_adds(&w->html, "<a href=\"mailto:");
+            kb_buf_add_html(&w->html, addr, strlen(addr));
+            kb_buf_adds(&w->html, "\">");
+            out_str(w, addr);
+            kb_buf_adds(&w->html, "</a>");
+            free(addr);
+        } else {
+            link_el(w, n, depth);
+        }
+        return;
+    case X_XREF:
+        xref_el(w, n);
+        return;
+    case X_QUOTE_INLINE:
+        out_str(w, "\xE2\x80\x9C");
+        w->inl++;
+        walk_children(w, n, depth);
+        w->inl--;
+        out_str(w, "\xE2\x80\x9D");
+        return;
+    case X_MEDIA:
+        /* an icon in running text shows its fallback text; figures do not */
+        if (w->inl)
+            walk_children(w, n, depth);
+        return;
+    case X_IF_CHOOSE:
+        for (xmlNode *k = n->children; k; k = k->next) {
+            if (k->type != XML_ELEMENT_NODE || !ns_is(k, NS_IF))
+                continue;
+            char *test = is_elem(k, "when") ? xattr(k, "test", NULL) : NULL;
+            if (is_elem(k, "else") || (is_elem(k, "when") && test_passes(test))) {
+                free(test);
+                walk_children(w, k, depth + 1);
+                return;
+            }
+            free(test);
+        }
+        return;
+    case X_IF_IF: {
+        char *test = xattr(n, "test", NULL);
+        if (test_passes(test))
+            walk_children(w, n, depth);
+        free(test);
+        return;
+    }
+    default:
+        walk_children(w, n, depth);
+    }
+}
+
+/* ---- metadata ---- */
+
+static xmlNode *first_child(const struct xw *w, xmlNode *n, const char *name)
+{
+    for (xmlNode *k = n ? n->children : NULL; k; k = k->next)
+        if (is_elem(k, name) && if_ok(w, k))
+            return k;
+    return NULL;
+}
+
+/* DocBook: info, articleinfo, bookinfo, ... of root. */
+static xmlNode *docbook_info(xmlNode *root)
+{
+    for (xmlNode *k = root->children; k; k = k->next) {
+        if (k->type != XML_ELEMENT_NODE)
+            continue;
+        size_t len = strlen((const char *)k->name);
+        if (len >= 4 && strcmp((const char *)k->name + len - 4, "info") == 0)
+            return k;
+    }
+    return NULL;
+}
+
+static void set_text(struct xw *w, char **field, xmlNode *n)
+{
+    if (!n || *field)
+        return;
+    char *t = flat_text(w, n);
+    if (*t)
+        *field = t;
+    else
+        free(t);
+}
+
+static void mallard_meta(struct xw *w, struct kb_doc *d)
+{
+    xmlNode *info = first_child(w, w->root, "info");
+    set_text(w, &d->title, first_child(w, w->root, "title"));
+    set_text(w, &d->summary, first_child(w, info, "desc"));
+    for (xmlNode *k = info ? info->children : NULL; k; k = k->next) {
+        if (!if_ok(w, k))
+            continue;
+        if (is_elem(k, "link") && !d->category) {
+            char *type = xattr(k, "type", NULL), *xref = xattr(k, "xref", NULL);
+            if (type && xref && strcmp(type, "guide") == 0) {
+                xref[strcspn(xref, "#")] = '\0';
+                if (*xref)
+                    kb_doc_set(&d->category, xref);
+            }
+            free(type);
+            free(xref);
+        } else if (is_elem(k, "revision")) {
+            char *date = xattr(k, "date", NULL);
+            int64_t t;
+            if (date && kb_time_parse(date, &t) == 0 && t > d->updated)
+                d->updated = t;
+            free(date);
+        } else if (is_elem(k, "keywords")) {
+            char *kw = flat_text(w, k);
+            for (char *p = kw; *p;) {
+                size_t n = strcspn(p, ",");
+                char *tag = kb_in_collapse(p, n);
+                kb_doc_add_tag(d, tag);
+                free(tag);
+                p += n;
+                if (*p)
+                    p++;
+            }
+            free(kw);
+        } else if (is_elem(k, "title") && !d->title) {
+            char *type = xattr(k, "type", NULL), *role = xattr(k, "role", NULL);
+            if (type && strcmp(type, "link") == 0 && !role)
+                set_text(w, &d->title, k);
+            free(type);
+            free(role);
+        }
+    }
+}
+
+static void docbook_meta(struct xw *w, struct kb_doc *d)
+{
+    xmlNode *info = docbook_info(w->root);
+    set_text(w, &d->title, first_child(w, w->root, "title"));
+    set_text(w, &d->title, first_child(w, info, "title"));
+    xmlNode *meta = first_child(w, w->root, "refmeta");
+    set_text(w, &d->title, first_child(w, meta, "refentrytitle"));
+    xmlNode *namediv = first_child(w, w->root, "refnamediv");
+    set_text(w, &d->title, first_child(w, namediv, "refname"));
+    set_text(w, &d->summary, first_child(w, info, "abstract"));
+    set_text(w, &d->summary, first_child(w, namediv, "refpurpose"));
+    set_text(w, &d->product, first_child(w, info, "productname"));
+    xmlNode *kws = first_child(w, info, "keywordset");
+    for (xmlNode *k = kws ? kws->children : NULL; k; k = k->next) {
+        if (is_elem(k, "keyword")) {
+            char *t = flat_text(w, k);
+            kb_doc_add_tag(d, t);
+            free(t);
+        }
+    }
+    xmlNode *subj = first_child(w, first_child(w, info, "subjectset"), "subject");
+    set_text(w, &d->category, first_child(w, subj, "subjectterm"));
+    char *date = NULL;
+    xmlNode *dn = first_child(w, info, "pubdate");
+    if (!dn)
+        dn = first_child(w, info, "date");
+    if (dn) {
+        int64_t t;
+        date = flat_text(w, dn);
+        if (kb_time_parse(date, &t) == 0)
+            d->updated = t;
+    }
+    free(date);
+}
+
+/* ---- entry ---- */
+
+/* The first error libxml2 raises: the place a writer should look. */
+struct first_error {
+    int set;
+    int line;
+    char msg[256];
+};
+
+static void on_xml_error(void *ud, xmlError *e)
+{
+    xmlParserCtxt *ctx = ud;
+    struct first_error *fe = ctx ? ctx->_private : NULL;
+    if (!fe || fe->set || !e || e->level < XML_ERR_ERROR)
+        return;
+    fe->set = 1;
+    fe->line = e->line;
+    snprintf(fe->msg, sizeof fe->msg, "%s", e->message ? e->message : "cannot parse");
+}
+
+int kb_in_xml(struct kb_in_ctx *c, const char *data, size_t len, int format)
+{
+    struct kb_doc d;
+    struct xw w;
+    int rc = 0;
+    xmlParserCtxt *ctx = NULL;
+    xmlDoc *doc = NULL;
+    memset(&w, 0, sizeof w);
+    kb_in_article_init(c, &d);
+    kb_in_xml_init();
+    if (len > INT_MAX) {
+        kb_in_bad(c, 0, "file is too large");
+        rc = KB_ETOOBIG;
+        goto out;
+    }
+    ctx = xmlNewParserCtxt();
+    if (!ctx) {
+        kb_in_bad(c, 0, "cannot create an xml parser");
+        rc = KB_EINTERNAL;
+        goto out;
+    }
+    struct first_error fe;
+    memset(&fe, 0, sizeof fe);
+    ctx->_private = &fe;
+    ctx->sax->serror = on_xml_error;
+    doc = xmlCtxtReadMemory(ctx, data, (int)len, NULL, NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc || !ctx->wellFormed) {
+        if (!fe.set) {
+            xmlError *e = xmlCtxtGetLastError(ctx);
+            on_xml_error(ctx, e);
+        }
+        size_t n = strlen(fe.msg);
+        while (n && isspace((unsigned char)fe.msg[n - 1]))
+            fe.msg[--n] = '\0';
+        fe.msg[0] = (char)tolower((unsigned char)fe.msg[0]);
+        kb_in_bad(c, fe.line > 0 ? (size_t)fe.line : 0, "xml is not well-formed: %s",
+                  fe.set ? fe.msg : "cannot parse");
+        rc = KB_EFORMAT;
+        goto out;
+    }
+    w.c = c;
+    w.mallard = format == KB_IN_MALLARD;
+    w.doc = doc;
+    w.root = xmlDocGetRootElement(doc);
+    if (!w.root) {
+        kb_in_bad(c, 0, "xml has no root element");
+        rc = KB_EFORMAT;
+        goto out;
+    }
+    kb_buf_add(&w.html, "", 0);
+    w.bol = 1;
+    if (w.mallard)
+        mallard_meta(&w, &d);
+    else
+        docbook_meta(&w, &d);
+    char *lang = xattr(w.root, "lang", NS_XML);
+    if (!lang)
+        lang = xattr(w.root, "lang", NULL);
+    if (lang && *lang)
+        d.locale = kb_in_locale(lang);
+    free(lang);
+
+    walk_children(&w, w.root, 0);
+    if (w.overflow) {
+        kb_in_bad(c, 0, "document expands to more than %u bytes", MAX_OUTPUT);
+        rc = KB_ETOOBIG;
+        goto out;
+    }
+    d.text = kb_in_tb_detach(&w.tb);
+    if (!*d.text && d.summary) {
+        /* a guide page: Yelp shows its title, description and links */
+        free(d.text);
+        d.text = kb_xstrdup(d.summary);
+        kb_buf_reset(&w.html);
+        kb_buf_adds(&w.html, "<p>");
+        kb_buf_add_html(&w.html, d.summary, strlen(d.summary));
+        kb_buf_adds(&w.html, "</p>");
+    }
+    if (!*d.text) {
+        kb_in_bad(c, 0, "no text");
+        rc = KB_EFORMAT;
+        goto out;
+    }
+    if (!d.title) {
+        char *id = xattr(w.root, "id", NULL);
+        if (!id)
+            id = xattr(w.root, "id", NS_XML);
+        d.title = id && *id ? id : kb_in_first_line(d.text, 120);
+        if (d.title != id)
+            free(id);
+    }
+    d.html = kb_buf_detach(&w.html);
+    kb_doc_set(&d.source, d.html);
+    d.format = KB_FMT_HTML;
+    rc = kb_in_emit(c, &d);
+out:
+    kb_buf_release(&w.html);
+    kb_buf_release(&w.tb.b);
+    kb_doc_release(&d);
+    if (doc)
+        xmlFreeDoc(doc);
+    if (ctx)
+        xmlFreeParserCtxt(ctx);
+    return rc;
+}

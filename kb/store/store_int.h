@@ -1,0 +1,178 @@
+/* Internals shared by store.c (handle, transactions, outbox, synonyms,
+ * metadata), store_doc.c (documents) and store_schema.c (tables and
+ * migrations). Not for use outside the store. */
+#ifndef KB_STORE_INT_H
+#define KB_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kb/base/err.h"
+#include "kb/store/store.h"
+
+/* The handle. One per thread; statements are prepared on first use and kept
+ * until kb_store_close. */
+struct kb_store {
+    sqlite3 *db;
+    char *path;
+    int version;   /* schema version after migration */
+    int in_txn;    /* kb_store_begin was called */
+    int txn_lost;  /* SQLite rolled the caller's transaction back after an error */
+    sqlite3_stmt **stmts; /* Q_COUNT entries, NULL until first use */
+    int sync_full; /* PRAGMA synchronous is FULL now (for a write operation), not NORMAL */
+    /* kb_store_defer_checkpoints: wakes whoever checkpoints; NULL when the
+     * connection checkpoints for itself (SQLite's default). */
+    int (*ckpt_wake)(void *ud);
+    void *ckpt_ud;
+    int busy_ms;        /* store_busy_wait: how long a statement waits for a lock */
+    long busy_since_us; /* when the statement waiting now began to wait */
+};
+
+/* How long st's statements wait for another connection's lock (0: fail at
+ * once with SQLITE_BUSY). Waits in short steps: SQLite's own busy timeout
+ * sleeps 1, 2, 5, 10 ms while a colliding write (a search-log row) holds
+ * the lock for some 40 µs. */
+void store_busy_wait(struct kb_store *st, int ms);
+#define STORE_BUSY_MS 5000 /* the usual wait, as kb_store_open sets it */
+
+/* Column lists shared by get and each; row_to_article/row_to_ticket in
+ * store_doc.c read them in this order. */
+#define ART_COLS "number, source_id, source_path, locale, title, summary, text, html, " \
+    "source, format, category, product, tags, audience, status, asked_as, created, updated"
+#define TIC_COLS "id, source_id, source_path, locale, status, subject, summary, text, " \
+    "description, resolution, customer, unit, product, category, team, tags, " \
+    "linked_article, created, updated, resolved"
+
+/* Every cached statement (SQL text in store_sql). Article writes bind
+ * ?1..?18 in the order of bind_article() in store_doc.c; ticket writes
+ * ?1..?21 in the order of bind_ticket(). SEARCH_LOG is events.c's insert
+ * into its searches table, cached here because every search runs it. */
+#define STORE_STMTS(X) \
+    X(BEGIN, "BEGIN IMMEDIATE") \
+    X(COMMIT, "COMMIT") \
+    X(ROLLBACK, "ROLLBACK") \
+    X(SAVEPOINT, "SAVEPOINT kb_op") \
+    X(RELEASE, "RELEASE kb_op") \
+    X(ROLLBACK_TO, "ROLLBACK TO kb_op") \
+    X(ART_LOOKUP, "SELECT number, content_hash FROM articles WHERE source_id = ?1 AND locale = ?2") \
+    X(ART_INSERT, "INSERT INTO articles (source_id, locale, source_path, title, summary, text, " \
+      "html, source, format, category, product, tags, audience, status, content_hash, " \
+      "current_rev, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, " \
+      "?12, ?13, ?14, ?15, 1, ?16, ?17)") \
+    X(ART_UPDATE, "UPDATE articles SET source_path = ?3, title = ?4, summary = ?5, text = ?6, " \
+      "html = ?7, source = ?8, format = ?9, category = ?10, product = ?11, tags = ?12, " \
+      "audience = ?13, status = ?14, content_hash = ?15, current_rev = current_rev + 1, " \
+      "updated = ?17 WHERE number = ?18") \
+    X(REV_INSERT, "INSERT INTO article_revisions (number, rev, title, summary, text, html, " \
+      "source, format, category, product, tags, locale, audience, status, author, created) " \
+      "SELECT number, current_rev, title, summary, text, html, source, format, category, " \
+      "product, tags, locale, audience, status, ?2, ?3 FROM articles WHERE number = ?1") \
+    X(ART_GET, "SELECT " ART_COLS " FROM articles WHERE number = ?1") \
+    X(ART_EXISTS, "SELECT 1 FROM articles WHERE number = ?1") \
+    X(ART_BY_SOURCE, "SELECT number FROM articles WHERE source_id = ?1 " \
+      "ORDER BY locale IS ?2 DESC, locale = 'en' DESC, number LIMIT 1") \
+    X(ART_DELETE_REVS, "DELETE FROM article_revisions WHERE number = ?1") \
+    X(ART_DELETE, "DELETE FROM articles WHERE number = ?1") \
+    X(ART_SET_STATUS, "UPDATE articles SET status = ?2, content_hash = NULL, updated = ?3 " \
+      "WHERE number = ?1 AND status <> ?2") \
+    X(ART_ASKED_GET, "SELECT asked_as FROM articles WHERE number = ?1") \
+    X(ART_ASKED_SET, "UPDATE articles SET asked_as = ?2 WHERE number = ?1") \
+    X(TIC_LOOKUP, "SELECT id, content_hash FROM tickets WHERE source_id = ?1") \
+    X(TIC_INSERT, "INSERT INTO tickets (source_id, source_path, locale, status, subject, " \
+      "summary, text, description, resolution, customer, unit, product, category, team, " \
+      "tags, linked_article, content_hash, created, updated, resolved) VALUES (?1, ?2, ?3, " \
+      "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)") \
+    X(TIC_UPDATE, "UPDATE tickets SET source_path = ?2, locale = ?3, status = ?4, " \
+      "subject = ?5, summary = ?6, text = ?7, description = ?8, resolution = ?9, " \
+      "customer = ?10, unit = ?11, product = ?12, category = ?13, team = ?14, tags = ?15, " \
+      "linked_article = ?16, content_hash = ?17, updated = ?19, resolved = ?20 " \
+      "WHERE id = ?21") \
+    X(TIC_GET, "SELECT " TIC_COLS " FROM tickets WHERE id = ?1") \
+    X(TIC_BY_SOURCE, "SELECT id FROM tickets WHERE source_id = ?1") \
+    X(TIC_DELETE, "DELETE FROM tickets WHERE id = ?1") \
+    X(TIC_LINKED, "SELECT subject, locale, linked_article, customer FROM tickets " \
+      "WHERE linked_article IN (?1, ?2, ?3, ?4) ORDER BY id") \
+    X(OUTBOX_ADD, "INSERT INTO outbox (kind, number, op, created) VALUES (?1, ?2, ?3, ?4)") \
+    X(OUTBOX_AFTER, "SELECT seq, kind, number FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2") \
+    X(OUTBOX_LAST, "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)") \
+    X(OUTBOX_TRIM, "DELETE FROM outbox WHERE seq <= ?1") \
+    X(SYN_ADD, "INSERT OR IGNORE INTO synonyms (term, synonym, created) VALUES (?1, ?2, ?3)") \
+    X(SYN_REMOVE, "DELETE FROM synonyms WHERE term = ?1 AND synonym = ?2") \
+    X(SYN_ALL, "SELECT term, synonym FROM synonyms ORDER BY term, synonym") \
+    X(META_GET, "SELECT value FROM meta WHERE key = ?1") \
+    X(META_SET, "INSERT INTO meta (key, value) VALUES (?1, ?2) " \
+      "ON CONFLICT (key) DO UPDATE SET value = excluded.value") \
+    X(META_DELETE, "DELETE FROM meta WHERE key = ?1") \
+    X(SEARCH_LOG, "INSERT INTO searches (time, query, role, endpoint, results, locale, id) " \
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
+    X(STATS, "SELECT " \
+      "(SELECT count(*) FROM articles WHERE status = 'published' AND audience = 'public'), " \
+      "(SELECT count(*) FROM articles WHERE status = 'published' AND audience = 'internal'), " \
+      "(SELECT count(*) FROM articles WHERE status = 'draft'), " \
+      "(SELECT count(*) FROM articles WHERE status = 'archived'), " \
+      "(SELECT count(*) FROM tickets), (SELECT count(*) FROM outbox), " \
+      "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)")
+
+enum {
+#define STMT_ID(id, sql) Q_##id,
+    STORE_STMTS(STMT_ID)
+#undef STMT_ID
+    Q_COUNT
+};
+
+extern const char *const store_sql[Q_COUNT];
+
+/* The KB_E* code for an SQLite result code (primary or extended). */
+int store_code(int rc);
+
+/* Fills err with store_code(rc) and "<what>: <sqlite message>" (what is
+ * printf-formatted) and returns the code. Call before any rollback, which
+ * would replace SQLite's message. */
+int store_fail(struct kb_store *st, struct kb_err *err, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Cached statements: the statement id, prepared on first use; errors are
+ * filled in err and returned. store_done resets one after use (bindings may
+ * point at caller memory); store_bind binds text with SQLITE_STATIC, NULL
+ * as NULL; store_col copies a text column (NULL stays NULL). */
+int store_prep(struct kb_store *st, int id, sqlite3_stmt **out, struct kb_err *err);
+void store_done(sqlite3_stmt *s);
+void store_bind(sqlite3_stmt *s, int i, const char *v);
+char *store_col(sqlite3_stmt *s, int i);
+/* Runs statement id that returns no rows (store_run_int binds ?1 = n). */
+int store_run(struct kb_store *st, int id, struct kb_err *err);
+int store_run_int(struct kb_store *st, int id, int64_t n, struct kb_err *err);
+/* Runs a one-column integer query with text parameters a and b (b only if
+ * the statement has ?2), or one integer n when a is NULL. *found is 0 when
+ * there is no row. */
+int store_query_id(struct kb_store *st, int id, const char *a, const char *b, int64_t n,
+                   int *found, int64_t *out, struct kb_err *err);
+
+/* One write operation: its own transaction, or a savepoint inside the
+ * caller's (kb_store_begin) so that a failed operation leaves the rest of a
+ * batch intact. store_wend commits when code is 0, else undoes; it returns
+ * code or the commit's error. Both these and kb_store_begin's transactions
+ * commit with synchronous = FULL: see "durability" in store.c. */
+int store_wbegin(struct kb_store *st, struct kb_err *err);
+int store_wend(struct kb_store *st, int code, struct kb_err *err);
+/* The error for a write after SQLite rolled the caller's transaction back. */
+int store_txn_lost(struct kb_err *err);
+
+int64_t store_now(void);
+/* "KB-1042", "kb-1042", "KB1042" or "1042": the article number, or 0. */
+int64_t store_article_number(const char *s);
+int store_blank(const char *s); /* NULL, empty or only white space */
+/* s with white space runs as one space, trimmed, cut to at most max bytes
+ * at a UTF-8 boundary. Caller frees. */
+char *store_one_line(const char *s, size_t max);
+
+/* Brings the schema to the latest version (each step in its own
+ * transaction) and sets st->version. Refuses databases newer than the code
+ * and SQLite files that are not kb stores. */
+int store_migrate(struct kb_store *st, struct kb_err *err);
+
+/* The schema version this code creates. */
+int store_schema_latest(void);
+
+#endif

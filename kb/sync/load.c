@@ -1,0 +1,121 @@
+/* Parsed documents into the store in batches (see load.h). */
+#include "kb/sync/load.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void kb_load_init(struct kb_load *l, struct kb_store *st, size_t batch)
+{
+    memset(l, 0, sizeof *l);
+    l->st = st;
+    l->batch = batch;
+    l->kind = KB_LOAD_ANY_KIND;
+}
+
+static void report(struct kb_load *l, int fault, const char *where, const struct kb_doc *d,
+                   const char *why)
+{
+    l->failed++;
+    if (l->bad)
+        l->bad(l->ud, fault, where, d, why);
+}
+
+void kb_load_bad(struct kb_load *l, const char *where, const char *why)
+{
+    report(l, KB_LOAD_UNREADABLE, where, NULL, why);
+}
+
+/* Why a document of another kind is refused; tickets are told what makes one. */
+static void wrong_kind(struct kb_load *l, const struct kb_doc *d)
+{
+    char why[256];
+    const char *id = d->source_id ? d->source_id : "?";
+    if (l->kind == KB_KIND_TICKET)
+        snprintf(why, sizeof why, "record '%s' is not a ticket: it needs a 'subject'", id);
+    else
+        snprintf(why, sizeof why, "record '%s' is not an article", id);
+    report(l, KB_LOAD_WRONG_KIND, id, d, why);
+}
+
+static int fail(struct kb_load *l, const struct kb_err *err)
+{
+    l->err = *err;
+    l->fatal = 1;
+    if (l->open) /* only a transaction of ours */
+        kb_store_rollback(l->st);
+    l->open = 0;
+    l->in_batch = 0;
+    return err->code ? err->code : KB_EINTERNAL;
+}
+
+static int commit(struct kb_load *l)
+{
+    struct kb_err err;
+    size_t n = l->in_batch;
+    l->in_batch = 0;
+    l->open = 0;
+    if (kb_store_commit(l->st, &err) != 0)
+        return fail(l, &err);
+    if (l->committed)
+        l->committed(l->ud, n);
+    return 0;
+}
+
+int kb_load_doc(struct kb_load *l, const struct kb_doc *d)
+{
+    struct kb_err err;
+    int result;
+    int64_t number;
+    if (l->fatal)
+        return l->err.code ? l->err.code : KB_EINTERNAL;
+    if (l->kind != KB_LOAD_ANY_KIND && d->kind != l->kind) {
+        wrong_kind(l, d);
+        return 0;
+    }
+    if (!l->open) {
+        if (kb_store_begin(l->st, &err) != 0)
+            return fail(l, &err);
+        l->open = 1;
+    }
+    if (kb_store_put(l->st, d, NULL, &result, &number, &err) != 0) {
+        if (err.code == KB_EINVAL) {
+            char where[1024];
+            snprintf(where, sizeof where, "%s", d->source_path ? d->source_path : d->source_id);
+            report(l, KB_LOAD_REFUSED, where, d, err.msg);
+            return 0;
+        }
+        return fail(l, &err);
+    }
+    if (result == KB_PUT_ADDED)
+        l->added++;
+    else if (result == KB_PUT_UPDATED)
+        l->updated++;
+    else
+        l->unchanged++;
+    if (++l->in_batch >= l->batch && l->batch > 0)
+        return commit(l);
+    return 0;
+}
+
+static int sink_doc(void *ud, const struct kb_doc *d)
+{
+    return kb_load_doc(ud, d);
+}
+
+static void sink_bad(void *ud, const char *where, const char *why)
+{
+    kb_load_bad(ud, where, why);
+}
+
+struct kb_ingest_sink kb_load_sink(struct kb_load *l)
+{
+    struct kb_ingest_sink s = {sink_doc, sink_bad, l};
+    return s;
+}
+
+int kb_load_finish(struct kb_load *l)
+{
+    if (l->fatal)
+        return l->err.code ? l->err.code : KB_EINTERNAL;
+    return l->open ? commit(l) : 0;
+}

@@ -1,6 +1,6 @@
-/* DocBook and Mallard with libxml2 into kb_doc: title, description, locale,
- * category, and the visible body as simple HTML and plain text. xmlChar
- * strings never leave this file. */
+/* DocBook and Mallard with libxml2 into kb_doc: the walk over the visible
+ * body into simple HTML and plain text (metadata and the entry point are
+ * xml_doc.c). xmlChar strings never leave these two files. */
 #include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -14,16 +14,7 @@
 #include "kb/base/buf.h"
 #include "kb/base/err.h"
 #include "kb/ingest/ingest.h"
-#include "kb/ingest/ingest_int.h"
-
-#define NS_MALLARD "http://projectmallard.org/1.0/"
-#define NS_IF "http://projectmallard.org/if/1.0/"
-#define NS_DOCBOOK "http://docbook.org/ns/docbook"
-#define NS_XLINK "http://www.w3.org/1999/xlink"
-#define NS_XML "http://www.w3.org/XML/1998/namespace"
-#define MAX_DEPTH 256
-#define MAX_OUTPUT (4u * KB_INGEST_MAX_DOC) /* html + text, entity expansion included */
-#define MAX_LOOKUPS 64                       /* link titles read from sibling pages */
+#include "kb/ingest/xml_int.h"
 
 enum {
     X_PASS = 1, X_SKIP, X_P, X_SECTION, X_TITLE, X_UL, X_OL, X_LIST, X_LI,
@@ -108,20 +99,6 @@ static const struct { const char *name, *utf8; } entities[] = {
     {"reg", "\xC2\xAE"}, {"rsquo", "\xE2\x80\x99"}, {"trade", "\xE2\x84\xA2"},
 };
 
-struct xw {
-    struct kb_in_ctx *c;
-    int mallard;
-    xmlDoc *doc;
-    xmlNode *root;
-    struct kb_buf html;
-    struct kb_in_tb tb;
-    int pre, pre_start;  /* inside a pre; its first text not yet seen */
-    int inl;             /* inside a paragraph or inline element */
-    int sect;            /* section depth */
-    int bol;             /* HTML at a block boundary: leading space is dropped */
-    int lookups;
-    int overflow;
-};
 
 static int cmp_xtag(const void *key, const void *elem)
 {
@@ -135,7 +112,7 @@ static int ns_is(const xmlNode *n, const char *uri)
     return uri && strcmp((const char *)n->ns->href, uri) == 0;
 }
 
-static int is_elem(const xmlNode *n, const char *name)
+int xml_is_elem(const xmlNode *n, const char *name)
 {
     return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
 }
@@ -171,7 +148,7 @@ static int act_of(const struct xw *w, const xmlNode *n)
 }
 
 /* A copy of an attribute (namespace uri or NULL), or NULL. */
-static char *xattr(xmlNode *n, const char *name, const char *uri)
+char *xml_attr(xmlNode *n, const char *name, const char *uri)
 {
     xmlChar *v = uri ? xmlGetNsProp(n, BAD_CAST name, BAD_CAST uri)
                      : xmlGetNoNsProp(n, BAD_CAST name);
@@ -238,11 +215,11 @@ static int test_passes(const char *test)
     return !any;
 }
 
-static int if_ok(const struct xw *w, xmlNode *n)
+int xml_if_ok(const struct xw *w, xmlNode *n)
 {
     if (!w->mallard)
         return 1;
-    char *t = xattr(n, "test", NS_IF);
+    char *t = xml_attr(n, "test", NS_IF);
     int ok = test_passes(t);
     free(t);
     return ok;
@@ -312,7 +289,7 @@ static void out_str(struct xw *w, const char *s)
 
 static void walk(struct xw *w, xmlNode *n, int depth);
 
-static void walk_children(struct xw *w, xmlNode *n, int depth)
+void xml_walk_children(struct xw *w, xmlNode *n, int depth)
 {
     for (xmlNode *k = n->children; k; k = k->next)
         walk(w, k, depth + 1);
@@ -332,13 +309,13 @@ static void inline_el(struct xw *w, xmlNode *n, int depth, const char *tag)
 {
     kb_buf_printf(&w->html, "<%s>", tag);
     w->inl++;
-    walk_children(w, n, depth);
+    xml_walk_children(w, n, depth);
     w->inl--;
     kb_buf_printf(&w->html, "</%s>", tag);
 }
 
 /* Text of a subtree with white space collapsed (caller frees). */
-static char *flat_text(struct xw *w, xmlNode *n)
+char *xml_flat_text(struct xw *w, xmlNode *n)
 {
     struct xw sub;
     memset(&sub, 0, sizeof sub);
@@ -349,7 +326,7 @@ static char *flat_text(struct xw *w, xmlNode *n)
     sub.inl = 1;
     sub.lookups = MAX_LOOKUPS; /* no page reads while flattening */
     kb_buf_add(&sub.html, "", 0);
-    walk_children(&sub, n, 0);
+    xml_walk_children(&sub, n, 0);
     char *t = kb_in_tb_detach(&sub.tb);
     char *c = kb_in_collapse(t, strlen(t));
     free(t);
@@ -382,17 +359,17 @@ static char *page_link_title(struct xw *w, const char *xref)
         sub.c = w->c;
         sub.lookups = MAX_LOOKUPS;
         for (xmlNode *k = root ? root->children : NULL; k && !title; k = k->next) {
-            if (is_elem(k, "info")) {
+            if (xml_is_elem(k, "info")) {
                 for (xmlNode *i = k->children; i && !title; i = i->next) {
-                    char *type = is_elem(i, "title") ? xattr(i, "type", NULL) : NULL;
-                    char *role = type ? xattr(i, "role", NULL) : NULL;
+                    char *type = xml_is_elem(i, "title") ? xml_attr(i, "type", NULL) : NULL;
+                    char *role = type ? xml_attr(i, "role", NULL) : NULL;
                     if (type && strcmp(type, "link") == 0 && !role)
-                        title = flat_text(&sub, i);
+                        title = xml_flat_text(&sub, i);
                     free(type);
                     free(role);
                 }
-            } else if (is_elem(k, "title")) {
-                title = flat_text(&sub, k);
+            } else if (xml_is_elem(k, "title")) {
+                title = xml_flat_text(&sub, k);
             }
         }
         if (doc)
@@ -421,11 +398,11 @@ static int has_content(xmlNode *n)
 
 static void link_el(struct xw *w, xmlNode *n, int depth)
 {
-    char *href = w->mallard ? xattr(n, "href", NULL) : xattr(n, "href", NS_XLINK);
-    char *xref = w->mallard ? xattr(n, "xref", NULL) : NULL;
+    char *href = w->mallard ? xml_attr(n, "href", NULL) : xml_attr(n, "href", NS_XLINK);
+    char *xref = w->mallard ? xml_attr(n, "xref", NULL) : NULL;
     char *label = NULL;
     if (!href && !w->mallard)
-        href = xattr(n, "url", NULL); /* DocBook 4 ulink */
+        href = xml_attr(n, "url", NULL); /* DocBook 4 ulink */
     int a = href && kb_in_url_ok(href, 1) && !w->pre;
     if (a) {
         kb_buf_adds(&w->html, "<a href=\"");
@@ -434,7 +411,7 @@ static void link_el(struct xw *w, xmlNode *n, int depth)
     }
     if (has_content(n)) {
         w->inl++;
-        walk_children(w, n, depth);
+        xml_walk_children(w, n, depth);
         w->inl--;
     } else {
         if (xref)
@@ -454,9 +431,9 @@ static xmlNode *find_id(xmlNode *n, const char *id, int depth)
     for (xmlNode *k = n->children; k; k = k->next) {
         if (k->type != XML_ELEMENT_NODE)
             continue;
-        char *v = xattr(k, "id", NS_XML);
+        char *v = xml_attr(k, "id", NS_XML);
         if (!v)
-            v = xattr(k, "id", NULL);
+            v = xml_attr(k, "id", NULL);
         int hit = v && strcmp(v, id) == 0;
         free(v);
         if (hit)
@@ -472,14 +449,14 @@ static xmlNode *find_id(xmlNode *n, const char *id, int depth)
 
 static void xref_el(struct xw *w, xmlNode *n)
 {
-    char *id = xattr(n, "linkend", NULL);
+    char *id = xml_attr(n, "linkend", NULL);
     char *label = NULL;
     if (id && w->lookups < MAX_LOOKUPS) {
         w->lookups++;
         xmlNode *t = find_id(w->root, id, 0);
         for (xmlNode *k = t ? t->children : NULL; k && !label; k = k->next)
             if (k->type == XML_ELEMENT_NODE && act_of(w, k) == X_TITLE)
-                label = flat_text(w, k);
+                label = xml_flat_text(w, k);
     }
     if (label && *label)
         out_str(w, label);
@@ -500,7 +477,7 @@ static void seq_el(struct xw *w, xmlNode *n, int depth, const char *joiner)
                 out_text(w, (const char *)k->content, strlen((const char *)k->content));
             continue;
         }
-        if (k->type != XML_ELEMENT_NODE || act_of(w, k) == X_SKIP || !if_ok(w, k))
+        if (k->type != XML_ELEMENT_NODE || act_of(w, k) == X_SKIP || !xml_if_ok(w, k))
             continue;
         if (!first)
             out_str(w, joiner);
@@ -517,25 +494,25 @@ static void dl_el(struct xw *w, xmlNode *n, int depth)
     open_block(w, "dl", KB_TB_PARA);
     const char *item = w->mallard ? "item" : "varlistentry";
     for (xmlNode *k = n->children; k; k = k->next) {
-        if (!is_elem(k, item) || !if_ok(w, k))
+        if (!xml_is_elem(k, item) || !xml_if_ok(w, k))
             continue;
         for (xmlNode *t = k->children; t; t = t->next) {
-            int term = w->mallard ? is_elem(t, "title") : is_elem(t, "term");
-            if (!term || !if_ok(w, t))
+            int term = w->mallard ? xml_is_elem(t, "title") : xml_is_elem(t, "term");
+            if (!term || !xml_if_ok(w, t))
                 continue;
             open_block(w, "dt", KB_TB_LINE);
             w->inl++;
-            walk_children(w, t, depth + 2);
+            xml_walk_children(w, t, depth + 2);
             w->inl--;
             close_block(w, "dt", KB_TB_LINE);
         }
         open_block(w, "dd", KB_TB_LINE);
         for (xmlNode *t = k->children; t; t = t->next) {
-            int term = w->mallard ? is_elem(t, "title") : is_elem(t, "term");
+            int term = w->mallard ? xml_is_elem(t, "title") : xml_is_elem(t, "term");
             if (term)
                 continue;
-            if (!w->mallard && is_elem(t, "listitem"))
-                walk_children(w, t, depth + 2);
+            if (!w->mallard && xml_is_elem(t, "listitem"))
+                xml_walk_children(w, t, depth + 2);
             else
                 walk(w, t, depth + 2);
         }
@@ -549,7 +526,7 @@ static void block_el(struct xw *w, xmlNode *n, int depth, const char *tag, int b
     open_block(w, tag, brk);
     int inl = w->inl;
     w->inl = 0;
-    walk_children(w, n, depth);
+    xml_walk_children(w, n, depth);
     w->inl = inl;
     close_block(w, tag, brk);
 }
@@ -558,7 +535,7 @@ static void para_el(struct xw *w, xmlNode *n, int depth, const char *tag)
 {
     open_block(w, tag, KB_TB_PARA);
     w->inl++;
-    walk_children(w, n, depth);
+    xml_walk_children(w, n, depth);
     w->inl--;
     close_block(w, tag, KB_TB_PARA);
 }
@@ -570,7 +547,7 @@ static void pre_el(struct xw *w, xmlNode *n, int depth)
     w->pre = w->pre_start = 1;
     w->tb.pre = 1;
     w->inl++;
-    walk_children(w, n, depth);
+    xml_walk_children(w, n, depth);
     w->inl--;
     trim_space(w);
     w->pre = pre;
@@ -593,7 +570,7 @@ static void title_el(struct xw *w, xmlNode *n, int depth)
     open_block(w, "p", KB_TB_PARA);
     kb_buf_adds(&w->html, "<strong>");
     w->inl++;
-    walk_children(w, n, depth);
+    xml_walk_children(w, n, depth);
     w->inl--;
     trim_space(w);
     kb_buf_adds(&w->html, "</strong>");
@@ -636,14 +613,14 @@ static void walk(struct xw *w, xmlNode *n, int depth)
         entity_ref(w, n);
         return;
     }
-    if (n->type != XML_ELEMENT_NODE || !if_ok(w, n))
+    if (n->type != XML_ELEMENT_NODE || !xml_if_ok(w, n))
         return;
     int act = act_of(w, n);
     switch (act) {
     case X_SKIP:
         return;
     case X_PASS:
-        walk_children(w, n, depth);
+        xml_walk_children(w, n, depth);
         return;
     case X_P:
         para_el(w, n, depth, "p");
@@ -651,7 +628,7 @@ static void walk(struct xw *w, xmlNode *n, int depth)
     case X_SECTION:
         w->sect++;
         kb_in_tb_break(&w->tb, KB_TB_PARA);
-        walk_children(w, n, depth);
+        xml_walk_children(w, n, depth);
         kb_in_tb_break(&w->tb, KB_TB_PARA);
         w->sect--;
         return;
@@ -665,7 +642,7 @@ static void walk(struct xw *w, xmlNode *n, int depth)
         list_el(w, n, depth, "ol");
         return;
     case X_LIST: {
-        char *type = xattr(n, "type", NULL);
+        char *type = xml_attr(n, "type", NULL);
         list_el(w, n, depth, type && strcmp(type, "numbered") == 0 ? "ol" : "ul");
         free(type);
         return;
@@ -711,7 +688,7 @@ static void walk(struct xw *w, xmlNode *n, int depth)
         inline_el(w, n, depth, "em");
         return;
     case X_EMPHASIS: {
-        char *s = xattr(n, w->mallard ? "style" : "role", NULL);
+        char *s = xml_attr(n, w->mallard ? "style" : "role", NULL);
         int strong = s && (strstr(s, "strong") || strstr(s, "bold"));
         free(s);
         inline_el(w, n, depth, strong ? "strong" : "em");
@@ -722,7 +699,7 @@ static void walk(struct xw *w, xmlNode *n, int depth)
         return;
     case X_CODE:
         if (w->pre)
-            walk_children(w, n, depth);
+            xml_walk_children(w, n, depth);
         else
             inline_el(w, n, depth, "code");
         return;
@@ -736,7 +713,7 @@ static void walk(struct xw *w, xmlNode *n, int depth)
         inline_el(w, n, depth, "sub");
         return;
     case X_KEYSEQ: {
-        char *type = xattr(n, w->mallard ? "type" : "action", NULL);
+        char *type = xml_attr(n, w->mallard ? "type" : "action", NULL);
         seq_el(w, n, depth, type && strcmp(type, "sequence") == 0 ? " " : "+");
         free(type);
         return;
@@ -747,7 +724,7 @@ static void walk(struct xw *w, xmlNode *n, int depth)
     case X_LINK:
     case X_EMAIL:
         if (act == X_EMAIL) {
-            char *addr = flat_text(w, n);
+            char *addr = xml_flat_text(w, n);
             kb_buf_adds(&w->html, "<a href=\"mailto:");
             kb_buf_add_html(&w->html, addr, strlen(addr));
             kb_buf_adds(&w->html, "\">");
@@ -764,277 +741,36 @@ static void walk(struct xw *w, xmlNode *n, int depth)
     case X_QUOTE_INLINE:
         out_str(w, "\xE2\x80\x9C");
         w->inl++;
-        walk_children(w, n, depth);
+        xml_walk_children(w, n, depth);
         w->inl--;
         out_str(w, "\xE2\x80\x9D");
         return;
     case X_MEDIA:
         /* an icon in running text shows its fallback text; figures do not */
         if (w->inl)
-            walk_children(w, n, depth);
+            xml_walk_children(w, n, depth);
         return;
     case X_IF_CHOOSE:
         for (xmlNode *k = n->children; k; k = k->next) {
             if (k->type != XML_ELEMENT_NODE || !ns_is(k, NS_IF))
                 continue;
-            char *test = is_elem(k, "when") ? xattr(k, "test", NULL) : NULL;
-            if (is_elem(k, "else") || (is_elem(k, "when") && test_passes(test))) {
+            char *test = xml_is_elem(k, "when") ? xml_attr(k, "test", NULL) : NULL;
+            if (xml_is_elem(k, "else") || (xml_is_elem(k, "when") && test_passes(test))) {
                 free(test);
-                walk_children(w, k, depth + 1);
+                xml_walk_children(w, k, depth + 1);
                 return;
             }
             free(test);
         }
         return;
     case X_IF_IF: {
-        char *test = xattr(n, "test", NULL);
+        char *test = xml_attr(n, "test", NULL);
         if (test_passes(test))
-            walk_children(w, n, depth);
+            xml_walk_children(w, n, depth);
         free(test);
         return;
     }
     default:
-        walk_children(w, n, depth);
+        xml_walk_children(w, n, depth);
     }
-}
-
-/* ---- metadata ---- */
-
-static xmlNode *first_child(const struct xw *w, xmlNode *n, const char *name)
-{
-    for (xmlNode *k = n ? n->children : NULL; k; k = k->next)
-        if (is_elem(k, name) && if_ok(w, k))
-            return k;
-    return NULL;
-}
-
-/* DocBook: info, articleinfo, bookinfo, ... of root. */
-static xmlNode *docbook_info(xmlNode *root)
-{
-    for (xmlNode *k = root->children; k; k = k->next) {
-        if (k->type != XML_ELEMENT_NODE)
-            continue;
-        size_t len = strlen((const char *)k->name);
-        if (len >= 4 && strcmp((const char *)k->name + len - 4, "info") == 0)
-            return k;
-    }
-    return NULL;
-}
-
-static void set_text(struct xw *w, char **field, xmlNode *n)
-{
-    if (!n || *field)
-        return;
-    char *t = flat_text(w, n);
-    if (*t)
-        *field = t;
-    else
-        free(t);
-}
-
-static void mallard_meta(struct xw *w, struct kb_doc *d)
-{
-    xmlNode *info = first_child(w, w->root, "info");
-    set_text(w, &d->title, first_child(w, w->root, "title"));
-    set_text(w, &d->summary, first_child(w, info, "desc"));
-    for (xmlNode *k = info ? info->children : NULL; k; k = k->next) {
-        if (!if_ok(w, k))
-            continue;
-        if (is_elem(k, "link") && !d->category) {
-            char *type = xattr(k, "type", NULL), *xref = xattr(k, "xref", NULL);
-            if (type && xref && strcmp(type, "guide") == 0) {
-                xref[strcspn(xref, "#")] = '\0';
-                if (*xref)
-                    kb_doc_set(&d->category, xref);
-            }
-            free(type);
-            free(xref);
-        } else if (is_elem(k, "revision")) {
-            char *date = xattr(k, "date", NULL);
-            int64_t t;
-            if (date && kb_time_parse(date, &t) == 0 && t > d->updated)
-                d->updated = t;
-            free(date);
-        } else if (is_elem(k, "keywords")) {
-            char *kw = flat_text(w, k);
-            for (char *p = kw; *p;) {
-                size_t n = strcspn(p, ",");
-                char *tag = kb_in_collapse(p, n);
-                kb_doc_add_tag(d, tag);
-                free(tag);
-                p += n;
-                if (*p)
-                    p++;
-            }
-            free(kw);
-        } else if (is_elem(k, "title") && !d->title) {
-            char *type = xattr(k, "type", NULL), *role = xattr(k, "role", NULL);
-            if (type && strcmp(type, "link") == 0 && !role)
-                set_text(w, &d->title, k);
-            free(type);
-            free(role);
-        }
-    }
-}
-
-static void docbook_meta(struct xw *w, struct kb_doc *d)
-{
-    xmlNode *info = docbook_info(w->root);
-    set_text(w, &d->title, first_child(w, w->root, "title"));
-    set_text(w, &d->title, first_child(w, info, "title"));
-    xmlNode *meta = first_child(w, w->root, "refmeta");
-    set_text(w, &d->title, first_child(w, meta, "refentrytitle"));
-    xmlNode *namediv = first_child(w, w->root, "refnamediv");
-    set_text(w, &d->title, first_child(w, namediv, "refname"));
-    set_text(w, &d->summary, first_child(w, info, "abstract"));
-    set_text(w, &d->summary, first_child(w, namediv, "refpurpose"));
-    set_text(w, &d->product, first_child(w, info, "productname"));
-    xmlNode *kws = first_child(w, info, "keywordset");
-    for (xmlNode *k = kws ? kws->children : NULL; k; k = k->next) {
-        if (is_elem(k, "keyword")) {
-            char *t = flat_text(w, k);
-            kb_doc_add_tag(d, t);
-            free(t);
-        }
-    }
-    xmlNode *subj = first_child(w, first_child(w, info, "subjectset"), "subject");
-    set_text(w, &d->category, first_child(w, subj, "subjectterm"));
-    char *date = NULL;
-    xmlNode *dn = first_child(w, info, "pubdate");
-    if (!dn)
-        dn = first_child(w, info, "date");
-    if (dn) {
-        int64_t t;
-        date = flat_text(w, dn);
-        if (kb_time_parse(date, &t) == 0)
-            d->updated = t;
-    }
-    free(date);
-}
-
-/* ---- entry ---- */
-
-/* The first error libxml2 raises: the place a writer should look. */
-struct first_error {
-    int set;
-    int line;
-    char msg[256];
-};
-
-static void on_xml_error(void *ud, xmlError *e)
-{
-    xmlParserCtxt *ctx = ud;
-    struct first_error *fe = ctx ? ctx->_private : NULL;
-    if (!fe || fe->set || !e || e->level < XML_ERR_ERROR)
-        return;
-    fe->set = 1;
-    fe->line = e->line;
-    snprintf(fe->msg, sizeof fe->msg, "%s", e->message ? e->message : "cannot parse");
-}
-
-int kb_in_xml(struct kb_in_ctx *c, const char *data, size_t len, int format)
-{
-    struct kb_doc d;
-    struct xw w;
-    int rc = 0;
-    xmlParserCtxt *ctx = NULL;
-    xmlDoc *doc = NULL;
-    memset(&w, 0, sizeof w);
-    kb_in_article_init(c, &d);
-    kb_in_xml_init();
-    if (len > INT_MAX) {
-        kb_in_bad(c, 0, "file is too large");
-        rc = KB_ETOOBIG;
-        goto out;
-    }
-    ctx = xmlNewParserCtxt();
-    if (!ctx) {
-        kb_in_bad(c, 0, "cannot create an xml parser");
-        rc = KB_EINTERNAL;
-        goto out;
-    }
-    struct first_error fe;
-    memset(&fe, 0, sizeof fe);
-    ctx->_private = &fe;
-    ctx->sax->serror = on_xml_error;
-    doc = xmlCtxtReadMemory(ctx, data, (int)len, NULL, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc || !ctx->wellFormed) {
-        if (!fe.set) {
-            xmlError *e = xmlCtxtGetLastError(ctx);
-            on_xml_error(ctx, e);
-        }
-        size_t n = strlen(fe.msg);
-        while (n && isspace((unsigned char)fe.msg[n - 1]))
-            fe.msg[--n] = '\0';
-        fe.msg[0] = (char)tolower((unsigned char)fe.msg[0]);
-        kb_in_bad(c, fe.line > 0 ? (size_t)fe.line : 0, "xml is not well-formed: %s",
-                  fe.set ? fe.msg : "cannot parse");
-        rc = KB_EFORMAT;
-        goto out;
-    }
-    w.c = c;
-    w.mallard = format == KB_IN_MALLARD;
-    w.doc = doc;
-    w.root = xmlDocGetRootElement(doc);
-    if (!w.root) {
-        kb_in_bad(c, 0, "xml has no root element");
-        rc = KB_EFORMAT;
-        goto out;
-    }
-    kb_buf_add(&w.html, "", 0);
-    w.bol = 1;
-    if (w.mallard)
-        mallard_meta(&w, &d);
-    else
-        docbook_meta(&w, &d);
-    char *lang = xattr(w.root, "lang", NS_XML);
-    if (!lang)
-        lang = xattr(w.root, "lang", NULL);
-    if (lang && *lang)
-        d.locale = kb_in_locale(lang);
-    free(lang);
-
-    walk_children(&w, w.root, 0);
-    if (w.overflow) {
-        kb_in_bad(c, 0, "document expands to more than %u bytes", MAX_OUTPUT);
-        rc = KB_ETOOBIG;
-        goto out;
-    }
-    d.text = kb_in_tb_detach(&w.tb);
-    if (!*d.text && d.summary) {
-        /* a guide page: Yelp shows its title, description and links */
-        free(d.text);
-        d.text = kb_xstrdup(d.summary);
-        kb_buf_reset(&w.html);
-        kb_buf_adds(&w.html, "<p>");
-        kb_buf_add_html(&w.html, d.summary, strlen(d.summary));
-        kb_buf_adds(&w.html, "</p>");
-    }
-    if (!*d.text) {
-        kb_in_bad(c, 0, "no text");
-        rc = KB_EFORMAT;
-        goto out;
-    }
-    if (!d.title) {
-        char *id = xattr(w.root, "id", NULL);
-        if (!id)
-            id = xattr(w.root, "id", NS_XML);
-        d.title = id && *id ? id : kb_in_first_line(d.text, 120);
-        if (d.title != id)
-            free(id);
-    }
-    d.html = kb_buf_detach(&w.html);
-    kb_doc_set(&d.source, d.html);
-    d.format = KB_FMT_HTML;
-    rc = kb_in_emit(c, &d);
-out:
-    kb_buf_release(&w.html);
-    kb_buf_release(&w.tb.b);
-    kb_doc_release(&d);
-    if (doc)
-        xmlFreeDoc(doc);
-    if (ctx)
-        xmlFreeParserCtxt(ctx);
-    return rc;
 }

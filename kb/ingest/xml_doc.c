@@ -1,0 +1,254 @@
+/* DocBook and Mallard with libxml2 into kb_doc: title, description,
+ * locale, category, dates (metadata), and the entry point that parses the
+ * file and walks it (xml.c). xmlChar strings never leave these two files. */
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "kb/base/err.h"
+#include "kb/ingest/ingest.h"
+#include "kb/ingest/xml_int.h"
+
+/* ---- metadata ---- */
+
+static xmlNode *first_child(const struct xw *w, xmlNode *n, const char *name)
+{
+    for (xmlNode *k = n ? n->children : NULL; k; k = k->next)
+        if (xml_is_elem(k, name) && xml_if_ok(w, k))
+            return k;
+    return NULL;
+}
+
+/* DocBook: info, articleinfo, bookinfo, ... of root. */
+static xmlNode *docbook_info(xmlNode *root)
+{
+    for (xmlNode *k = root->children; k; k = k->next) {
+        if (k->type != XML_ELEMENT_NODE)
+            continue;
+        size_t len = strlen((const char *)k->name);
+        if (len >= 4 && strcmp((const char *)k->name + len - 4, "info") == 0)
+            return k;
+    }
+    return NULL;
+}
+
+static void set_text(struct xw *w, char **field, xmlNode *n)
+{
+    if (!n || *field)
+        return;
+    char *t = xml_flat_text(w, n);
+    if (*t)
+        *field = t;
+    else
+        free(t);
+}
+
+static void mallard_meta(struct xw *w, struct kb_doc *d)
+{
+    xmlNode *info = first_child(w, w->root, "info");
+    set_text(w, &d->title, first_child(w, w->root, "title"));
+    set_text(w, &d->summary, first_child(w, info, "desc"));
+    for (xmlNode *k = info ? info->children : NULL; k; k = k->next) {
+        if (!xml_if_ok(w, k))
+            continue;
+        if (xml_is_elem(k, "link") && !d->category) {
+            char *type = xml_attr(k, "type", NULL), *xref = xml_attr(k, "xref", NULL);
+            if (type && xref && strcmp(type, "guide") == 0) {
+                xref[strcspn(xref, "#")] = '\0';
+                if (*xref)
+                    kb_doc_set(&d->category, xref);
+            }
+            free(type);
+            free(xref);
+        } else if (xml_is_elem(k, "revision")) {
+            char *date = xml_attr(k, "date", NULL);
+            int64_t t;
+            if (date && kb_time_parse(date, &t) == 0 && t > d->updated)
+                d->updated = t;
+            free(date);
+        } else if (xml_is_elem(k, "keywords")) {
+            char *kw = xml_flat_text(w, k);
+            for (char *p = kw; *p;) {
+                size_t n = strcspn(p, ",");
+                char *tag = kb_in_collapse(p, n);
+                kb_doc_add_tag(d, tag);
+                free(tag);
+                p += n;
+                if (*p)
+                    p++;
+            }
+            free(kw);
+        } else if (xml_is_elem(k, "title") && !d->title) {
+            char *type = xml_attr(k, "type", NULL), *role = xml_attr(k, "role", NULL);
+            if (type && strcmp(type, "link") == 0 && !role)
+                set_text(w, &d->title, k);
+            free(type);
+            free(role);
+        }
+    }
+}
+
+static void docbook_meta(struct xw *w, struct kb_doc *d)
+{
+    xmlNode *info = docbook_info(w->root);
+    set_text(w, &d->title, first_child(w, w->root, "title"));
+    set_text(w, &d->title, first_child(w, info, "title"));
+    xmlNode *meta = first_child(w, w->root, "refmeta");
+    set_text(w, &d->title, first_child(w, meta, "refentrytitle"));
+    xmlNode *namediv = first_child(w, w->root, "refnamediv");
+    set_text(w, &d->title, first_child(w, namediv, "refname"));
+    set_text(w, &d->summary, first_child(w, info, "abstract"));
+    set_text(w, &d->summary, first_child(w, namediv, "refpurpose"));
+    set_text(w, &d->product, first_child(w, info, "productname"));
+    xmlNode *kws = first_child(w, info, "keywordset");
+    for (xmlNode *k = kws ? kws->children : NULL; k; k = k->next) {
+        if (xml_is_elem(k, "keyword")) {
+            char *t = xml_flat_text(w, k);
+            kb_doc_add_tag(d, t);
+            free(t);
+        }
+    }
+    xmlNode *subj = first_child(w, first_child(w, info, "subjectset"), "subject");
+    set_text(w, &d->category, first_child(w, subj, "subjectterm"));
+    char *date = NULL;
+    xmlNode *dn = first_child(w, info, "pubdate");
+    if (!dn)
+        dn = first_child(w, info, "date");
+    if (dn) {
+        int64_t t;
+        date = xml_flat_text(w, dn);
+        if (kb_time_parse(date, &t) == 0)
+            d->updated = t;
+    }
+    free(date);
+}
+
+/* ---- entry ---- */
+
+/* The first error libxml2 raises: the place a writer should look. */
+struct first_error {
+    int set;
+    int line;
+    char msg[256];
+};
+
+static void on_xml_error(void *ud, xmlError *e)
+{
+    xmlParserCtxt *ctx = ud;
+    struct first_error *fe = ctx ? ctx->_private : NULL;
+    if (!fe || fe->set || !e || e->level < XML_ERR_ERROR)
+        return;
+    fe->set = 1;
+    fe->line = e->line;
+    snprintf(fe->msg, sizeof fe->msg, "%s", e->message ? e->message : "cannot parse");
+}
+
+int kb_in_xml(struct kb_in_ctx *c, const char *data, size_t len, int format)
+{
+    struct kb_doc d;
+    struct xw w;
+    int rc = 0;
+    xmlParserCtxt *ctx = NULL;
+    xmlDoc *doc = NULL;
+    memset(&w, 0, sizeof w);
+    kb_in_article_init(c, &d);
+    kb_in_xml_init();
+    if (len > INT_MAX) {
+        kb_in_bad(c, 0, "file is too large");
+        rc = KB_ETOOBIG;
+        goto out;
+    }
+    ctx = xmlNewParserCtxt();
+    if (!ctx) {
+        kb_in_bad(c, 0, "cannot create an xml parser");
+        rc = KB_EINTERNAL;
+        goto out;
+    }
+    struct first_error fe;
+    memset(&fe, 0, sizeof fe);
+    ctx->_private = &fe;
+    ctx->sax->serror = on_xml_error;
+    doc = xmlCtxtReadMemory(ctx, data, (int)len, NULL, NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc || !ctx->wellFormed) {
+        if (!fe.set) {
+            xmlError *e = xmlCtxtGetLastError(ctx);
+            on_xml_error(ctx, e);
+        }
+        size_t n = strlen(fe.msg);
+        while (n && isspace((unsigned char)fe.msg[n - 1]))
+            fe.msg[--n] = '\0';
+        fe.msg[0] = (char)tolower((unsigned char)fe.msg[0]);
+        kb_in_bad(c, fe.line > 0 ? (size_t)fe.line : 0, "xml is not well-formed: %s",
+                  fe.set ? fe.msg : "cannot parse");
+        rc = KB_EFORMAT;
+        goto out;
+    }
+    w.c = c;
+    w.mallard = format == KB_IN_MALLARD;
+    w.doc = doc;
+    w.root = xmlDocGetRootElement(doc);
+    if (!w.root) {
+        kb_in_bad(c, 0, "xml has no root element");
+        rc = KB_EFORMAT;
+        goto out;
+    }
+    kb_buf_add(&w.html, "", 0);
+    w.bol = 1;
+    if (w.mallard)
+        mallard_meta(&w, &d);
+    else
+        docbook_meta(&w, &d);
+    char *lang = xml_attr(w.root, "lang", NS_XML);
+    if (!lang)
+        lang = xml_attr(w.root, "lang", NULL);
+    if (lang && *lang)
+        d.locale = kb_in_locale(lang);
+    free(lang);
+
+    xml_walk_children(&w, w.root, 0);
+    if (w.overflow) {
+        kb_in_bad(c, 0, "document expands to more than %u bytes", MAX_OUTPUT);
+        rc = KB_ETOOBIG;
+        goto out;
+    }
+    d.text = kb_in_tb_detach(&w.tb);
+    if (!*d.text && d.summary) {
+        /* a guide page: Yelp shows its title, description and links */
+        free(d.text);
+        d.text = kb_xstrdup(d.summary);
+        kb_buf_reset(&w.html);
+        kb_buf_adds(&w.html, "<p>");
+        kb_buf_add_html(&w.html, d.summary, strlen(d.summary));
+        kb_buf_adds(&w.html, "</p>");
+    }
+    if (!*d.text) {
+        kb_in_bad(c, 0, "no text");
+        rc = KB_EFORMAT;
+        goto out;
+    }
+    if (!d.title) {
+        char *id = xml_attr(w.root, "id", NULL);
+        if (!id)
+            id = xml_attr(w.root, "id", NS_XML);
+        d.title = id && *id ? id : kb_in_first_line(d.text, 120);
+        if (d.title != id)
+            free(id);
+    }
+    d.html = kb_buf_detach(&w.html);
+    kb_doc_set(&d.source, d.html);
+    d.format = KB_FMT_HTML;
+    rc = kb_in_emit(c, &d);
+out:
+    kb_buf_release(&w.html);
+    kb_buf_release(&w.tb.b);
+    kb_doc_release(&d);
+    if (doc)
+        xmlFreeDoc(doc);
+    if (ctx)
+        xmlFreeParserCtxt(ctx);
+    return rc;
+}

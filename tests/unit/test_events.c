@@ -593,7 +593,7 @@ static void test_usage_counters(void)
     for (int i = 0; i < 37; i++)
         CHECK_INT(event(st, "click", 0, a, NULL, KB_ROLE_CUSTOMER, 0, NULL, &err), 0);
     for (int i = 0; i < 5; i++) { /* five visitors: one "solved" each a day */
-        char v[16];
+        char v[32];
         snprintf(v, sizeof v, "solver-%d", i);
         struct kb_event ev = {"solved", 0, a, NULL, v, KB_ROLE_CUSTOMER, 0, 0, NULL};
         CHECK_INT(kb_events_add(st, &ev, NULL, NULL, &err), 0);

@@ -44,6 +44,11 @@ inline const char *const P_LOCALE = "L";    // boolean: full tag and primary lan
 inline const char *const P_KIND = "XK";     // boolean: article | ticket
 inline const char *const P_CUSTOMER = "XU"; // boolean
 inline const char *const P_UNIT = "XN";     // boolean
+// A public article staff taught phrases customers may not see is indexed
+// twice: its public copy carries P_SHADOWED (staff searches skip it) and
+// its internal copy P_STAFF_COPY (with every phrase).
+inline const char *const P_SHADOWED = "XSHADOWED";
+inline const char *const P_STAFF_COPY = "XSTAFFCOPY";
 inline const Xapian::valueno SLOT_UPDATED = 0;
 inline const Xapian::valueno SLOT_NUMBER = 1;
 inline const Xapian::valueno SLOT_CATEGORY = 2;
@@ -57,12 +62,13 @@ struct Index {
     std::string dir;
     int mode = KB_INDEX_READ;
     std::unique_ptr<Xapian::WritableDatabase> wpub, wint;
-    // pub: what customers search. both: what staff search, the internal
-    // database alone, since it holds a copy of every public article too
-    // (with the phrases staff taught it, which the public copy never has).
+    // pub: what customers search. both: what staff search, public and
+    // internal together, without the public copies a staff copy shadows
+    // (P_SHADOWED, filtered out by with_filter).
     Xapian::Database pub, both;
-    // A local reader: intl is the internal database (both shares it, so its
-    // revision is what both reads: kb_index_state).
+    // A local reader: intl is the internal database, and both shares the
+    // open databases of pub and intl, so their revisions are what both
+    // reads (kb_index_state).
     Xapian::Database intl;
     // A writer's view of the committed public database, for
     // kb_index_vocab (called from the thread that feeds the writer).

@@ -11,11 +11,15 @@ void open_readers(Index *ix)
 {
     if (ix->mode == KB_INDEX_WRITE) {
         ix->pub = *ix->wpub;
-        ix->both = *ix->wint;
+        ix->both = Xapian::Database();
+        ix->both.add_database(*ix->wpub);
+        ix->both.add_database(*ix->wint);
     } else {
         ix->pub = Xapian::Database(ix->dir + "/public");
         ix->intl = Xapian::Database(ix->dir + "/internal");
-        ix->both = ix->intl;
+        ix->both = Xapian::Database();
+        ix->both.add_database(ix->pub);
+        ix->both.add_database(ix->intl);
         ix->local_read = true;
     }
 }
@@ -81,14 +85,14 @@ int kb_index_open_remote(const char *const *hosts, const unsigned *ports, size_t
         h->ix.dir = "remote";
         h->ix.mode = KB_INDEX_READ;
         kb_index_opts_default(&h->ix.opts);
-        // Each handle holds every shard of its audience, so Xapian gathers
-        // term statistics across all of them and weights match one local
-        // index's. The internal shards (which hold copies of the public
-        // articles) make "both": customers never query them.
+        // Both handles hold every shard, so Xapian gathers term statistics
+        // across all of them and weights match one local index's. The
+        // internal shards join only "both": customers never query them.
         for (i = 0; i < n; i++) {
             which = 0;
-            h->ix.pub.add_database(
-                Xapian::Remote::open(hosts[i], ports[i], timeout_ms, timeout_ms));
+            Xapian::Database pub = Xapian::Remote::open(hosts[i], ports[i], timeout_ms, timeout_ms);
+            h->ix.pub.add_database(pub);
+            h->ix.both.add_database(pub);
         }
         for (i = 0; i < n; i++) {
             which = 1;
@@ -152,9 +156,8 @@ int kb_index_state(struct kb_index *h, int dbs, char *buf, size_t size)
         // The first line names what is read (result_cache.c's scope): the
         // two audiences read different databases of one folder.
         std::string s = h->ix.dir + (dbs == KB_DB_PUBLIC ? "#public" : "#internal");
-        if (dbs == KB_DB_PUBLIC)
-            s += '\n' + h->ix.pub.get_uuid() + ':' + std::to_string(h->ix.pub.get_revision());
-        else
+        s += '\n' + h->ix.pub.get_uuid() + ':' + std::to_string(h->ix.pub.get_revision());
+        if (dbs != KB_DB_PUBLIC)
             s += '\n' + h->ix.intl.get_uuid() + ':' + std::to_string(h->ix.intl.get_revision());
         if (s.size() >= size)
             return -1;
@@ -174,13 +177,14 @@ void kb_index_set_opts(struct kb_index *h, const struct kb_index_opts *o)
 int kb_index_count(struct kb_index *h, int db, uint64_t *n, struct kb_err *err)
 {
     try {
-        // The internal database holds a copy of each public document.
+        // Staff copies of public articles count once, as public documents.
+        uint64_t copies = h->ix.both.get_termfreq(P_STAFF_COPY);
         if (db == KB_DB_PUBLIC)
             *n = h->ix.pub.get_doccount();
         else if (db == KB_DB_BOTH)
-            *n = h->ix.both.get_doccount();
+            *n = h->ix.both.get_doccount() - copies;
         else
-            *n = h->ix.both.get_doccount() - h->ix.pub.get_doccount();
+            *n = h->ix.both.get_doccount() - h->ix.pub.get_doccount() - copies;
         return 0;
     } catch (...) {
         return fail(err);

@@ -242,11 +242,12 @@ Built build_query(const Xapian::Database &db, const kb_query_words &w, const kb_
 Xapian::Query with_filter(const Xapian::Query &q, const kb_search_opts *o)
 {
     Xapian::Query f = filter_query(o);
-    if (f.empty())
-        return q;
-    if (q.empty())
-        return f;
-    return Xapian::Query(Xapian::Query::OP_FILTER, q, f);
+    Xapian::Query r = f.empty() ? q : q.empty() ? f : Xapian::Query(Xapian::Query::OP_FILTER, q, f);
+    // Staff meet a public article once: its staff copy, not the public
+    // copy that copy shadows.
+    if (o->dbs != KB_DB_PUBLIC && !r.empty())
+        r = Xapian::Query(Xapian::Query::OP_AND_NOT, r, Xapian::Query(P_SHADOWED));
+    return r;
 }
 
 } // namespace kbi

@@ -354,6 +354,7 @@ int kb_index_suggest(struct kb_index *h, int dbs, const char *prefix_norm, const
                                              Xapian::QueryParser::FLAG_CJK_NGRAM,
                                          P_TITLE);
         kb_search_opts o{};
+        o.dbs = dbs;
         o.locale = locale;
         o.kind = KB_KIND_ARTICLE; // typeahead offers pages to open, not tickets
         Xapian::Enquire enq(db);

@@ -213,13 +213,16 @@ using namespace kbi;
 
 extern "C" {
 
-// A public document goes into both databases: doc into public with its
-// public phrases, copy into internal with every phrase (staff search the
-// internal database alone). An internal document is doc alone.
+// A document and, for a public article staff taught phrases customers may
+// not see (d->asked_as), its staff copy: doc goes into public with the
+// public phrases and P_SHADOWED, copy into internal with every phrase.
+// Staff search both databases without shadowed documents, so they meet
+// each article once. Every other document is doc alone.
 struct kb_index_prepared {
     int db;
     int kind;
     int64_t number;
+    bool has_copy;
     Xapian::Document doc, copy;
     std::vector<std::string> words; // for spelling
 };
@@ -244,13 +247,16 @@ int kb_index_prepare(struct kb_index *h, int db, const struct kb_doc *d,
         p->doc = make_document(&h->ix, d, audience,
                                db == KB_DB_PUBLIC ? d->asked_public : d->asked_as,
                                spell ? &words : nullptr, &collected);
-        if (db == KB_DB_PUBLIC) {
-            // The internal copy learns every phrase: staff's and customers'.
-            std::string all = d->asked_as ? d->asked_as : "";
+        p->has_copy = db == KB_DB_PUBLIC && d->asked_as && *d->asked_as;
+        if (p->has_copy) {
+            // The staff copy learns every phrase: staff's and customers'.
+            p->doc.add_boolean_term(P_SHADOWED);
+            std::string all = d->asked_as;
             if (d->asked_public && *d->asked_public)
                 all += std::string(all.empty() ? "" : "\n") + d->asked_public;
             bool unused = false;
             p->copy = make_document(&h->ix, d, audience, all.c_str(), nullptr, &unused);
+            p->copy.add_boolean_term(P_STAFF_COPY);
         }
         if (spell) {
             if (!collected)
@@ -287,7 +293,7 @@ int kb_index_put_prepared(struct kb_index *h, struct kb_index_prepared *prep, st
         auto &pending = p->db == KB_DB_PUBLIC ? h->ix.spell_pub : h->ix.spell_int;
         for (const auto &word : p->words)
             pending[word]++;
-        if (p->db == KB_DB_PUBLIC) {
+        if (p->has_copy) {
             h->ix.wint->add_document(p->copy);
             for (const auto &word : p->words)
                 h->ix.spell_int[word]++;

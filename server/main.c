@@ -24,7 +24,9 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: kb-server [--data DIR] [OPTIONS]\n"
-            "       kb-server [--data DIR] user add --role ROLE NAME   (see 'kb-server user --help')\n\n"
+            "       kb-server [--data DIR] user add --role ROLE NAME   (see 'kb-server user --help')\n"
+            "       kb-server [--data DIR] backup OUTDIR    online backup of the store\n"
+            "       kb-server restore BACKUPDIR --data NEWDIR   a data directory from a backup\n\n"
             "  --data DIR          data directory (default ./data)\n"
             "  --listen HOST:PORT  address to listen on (default 127.0.0.1:8080; port 0 picks one)\n"
             "  --threads N         worker threads (default: the number of cores)\n"
@@ -42,6 +44,7 @@ static void usage(FILE *f)
             "  --idle-timeout S    close idle or slow connections after S seconds (default 30)\n"
             "  --search-cache-mb N memory for cached search and typeahead results, kept\n"
             "                      until the index changes (default 64; 0 = off)\n"
+            "  --backup-dir DIR    where POST /api/v1/admin/backup writes (default DATA/backups)\n"
             "  -v, --verbose       debug logging\n\n"
             "Scaling out (see README, \"Scaling out\"):\n"
             "  --replication-port HOST:PORT  primary: publish the index to replicas with\n"
@@ -124,6 +127,10 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "user") == 0) {
             return srv_cli_user(o->data, argc - i, argv + i);
+        } else if (strcmp(a, "backup") == 0) {
+            return srv_cli_backup(o->data, argc - i, argv + i);
+        } else if (strcmp(a, "restore") == 0) {
+            return srv_cli_restore(o->data, argc - i, argv + i);
         } else if (strcmp(a, "--trust-proxy") == 0) {
             o->trust_proxy = 1;
         } else if (strcmp(a, "--secure-cookies") == 0) {
@@ -182,6 +189,8 @@ int main(int argc, char **argv)
             o->search_cache_mb = (unsigned)n;
         } else if (strcmp(a, "--public-url") == 0) {
             o->public_url = argv[++i];
+        } else if (strcmp(a, "--backup-dir") == 0) {
+            o->backup_dir = argv[++i];
         } else if (strcmp(a, "--web") == 0) {
             o->web_dir = argv[++i];
         } else if (strcmp(a, "--replica-of") == 0) {

@@ -45,6 +45,7 @@ struct srv_opts {
     unsigned event_rate;   /* events and votes per visitor per minute; 0 = off */
     int learn_k;           /* --learn-k: set the store's k at start; 0 = leave it */
     const char *backup_dir; /* --backup-dir: where the admin API writes backups; NULL = DATA/backups */
+    int retention_days;     /* --ticket-retention-days: set the store's at start; -1 = leave it */
 };
 
 /* Process-wide state. */
@@ -159,6 +160,7 @@ extern const struct srv_route srv_routes_meta[];     /* h_meta.c: healthz, metri
 extern const struct srv_route srv_routes_staff[];    /* h_staff.c: staff pages, ticket -> draft */
 extern const struct srv_route srv_routes_scale[];    /* scale/primary.c: store copies, replicas' searches */
 extern const struct srv_route srv_routes_backup[];   /* h_backup.c: the admin API's online backup */
+extern const struct srv_route srv_routes_customers[]; /* h_customers.c: a customer's data: export, erase */
 
 /* ---- request helpers (request.c) ---- */
 /* A query-string argument, decoded; NULL when absent. Borrowed for the request. */
@@ -268,6 +270,9 @@ int srv_cli_backup(const char *data, int argc, char **argv);
 /* `kb-server restore BACKUPDIR --data NEWDIR` (cli_store.c): the store back
  * from a backup, the index rebuilt from it. Returns the exit status. */
 int srv_cli_restore(const char *data, int argc, char **argv);
+/* `kb-server --data DIR customer export|erase ID` and `customer retention
+ * [DAYS]` (cli_customer.c). Returns the exit status. */
+int srv_cli_customer(const char *data, int argc, char **argv);
 
 /* ---- metrics (srv_metrics.c) ---- */
 /* Request counters and latency histograms per route (struct srv's). */

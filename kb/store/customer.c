@@ -306,7 +306,14 @@ int kb_customer_erase(struct kb_store *st, const char *who, struct kb_customer_e
         return code;
     int64_t *ids = NULL;
     size_t n = 0;
-    /* Deleted rows are overwritten, not left in free pages. */
+    /* Deleted rows are overwritten, not left in free pages; the
+     * connection's own setting comes back afterwards. */
+    int secure = 0;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA secure_delete", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        secure = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
     sqlite3_exec(st->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
     if ((code = kb_store_begin(st, err)) != 0)
         goto out;
@@ -323,6 +330,7 @@ int kb_customer_erase(struct kb_store *st, const char *who, struct kb_customer_e
     else if ((code = kb_store_commit(st, err)) == 0 && out)
         *out = o;
 out:
-    sqlite3_exec(st->db, "PRAGMA secure_delete = OFF", NULL, NULL, NULL);
+    if (!secure)
+        sqlite3_exec(st->db, "PRAGMA secure_delete = OFF", NULL, NULL, NULL);
     return code;
 }

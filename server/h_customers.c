@@ -20,6 +20,17 @@ static void h_export(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
 
 static void h_erase(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
+    /* Destructive: a body it does not expect (only "{}") is refused. */
+    static const char *const keys[] = {NULL};
+    if (r->body_len) {
+        json_t *o = srv_body_object(r, w);
+        if (!o)
+            return;
+        int bad = srv_check_keys(o, keys, w);
+        json_decref(o);
+        if (bad)
+            return;
+    }
     struct kb_customer_erased o;
     struct kb_err err = {0, ""};
     if (kb_customer_erase(c->st, r->param[0], &o, &err) != 0) {

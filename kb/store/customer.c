@@ -19,6 +19,15 @@
 
 #define CONTACTS "contact_requests"
 
+/* The tickets of ?1: by their customer value, or, for an e-mail address,
+ * also those whose subject, description or text names it (help desks often
+ * keep a name in `customer` and the address in the text). */
+#define WHO_TICKETS                                                                  \
+    "(lower(customer) = lower(?1) OR (instr(?1, '@') > 1 AND ("                     \
+    "instr(lower(coalesce(subject, '')), lower(?1)) OR "                             \
+    "instr(lower(coalesce(description, '')), lower(?1)) OR "                         \
+    "instr(lower(coalesce(text, '')), lower(?1)))))"
+
 /* One row as an object of its columns. */
 static json_t *row_json(sqlite3_stmt *s)
 {
@@ -146,10 +155,16 @@ static int export_learning(struct kb_store *st, const char *who, json_t *learnin
     json_object_set_new(learning, "phrases", phrases);
     int code = query(st, "SELECT article, word, time FROM learn_words WHERE visitor = ?1"
                          " ORDER BY article, word", vis, words, err);
+    /* Tickets that name them but file them under another customer value. */
+    if (code == 0)
+        code = query(st, "SELECT article, word, time FROM learn_words WHERE visitor <> "
+                         "'ticket-customer:' || lower(?1) AND visitor IN (SELECT "
+                         "'ticket-customer:' || lower(customer) FROM tickets WHERE "
+                         WHO_TICKETS ") ORDER BY article, word", who, words, err);
     sqlite3_stmt *s = NULL;
     int rc = code ? SQLITE_OK
                   : sqlite3_prepare_v2(st->db, "SELECT subject, customer, linked_article FROM "
-                                               "tickets WHERE lower(customer) = lower(?1) AND "
+                                               "tickets WHERE " WHO_TICKETS " AND "
                                                "linked_article IS NOT NULL ORDER BY id",
                                        -1, &s, NULL);
     if (rc != SQLITE_OK)
@@ -181,7 +196,7 @@ int kb_customer_export(struct kb_store *st, const char *who, json_t **out, struc
     json_object_set_new(x, "exported", json_integer((json_int_t)time(NULL)));
     json_object_set_new(x, "tickets", tickets);
     json_object_set_new(x, "learning", learning);
-    code = query(st, "SELECT " TIC_COLS " FROM tickets WHERE lower(customer) = lower(?1)"
+    code = query(st, "SELECT " TIC_COLS " FROM tickets WHERE " WHO_TICKETS
                      " ORDER BY id", who, tickets, err);
     if (code == 0)
         code = export_learning(st, who, learning, err);
@@ -317,7 +332,7 @@ int kb_customer_erase(struct kb_store *st, const char *who, struct kb_customer_e
     sqlite3_exec(st->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
     if ((code = kb_store_begin(st, err)) != 0)
         goto out;
-    code = ids_of(st, "SELECT id FROM tickets WHERE lower(customer) = lower(?1) ORDER BY id", who,
+    code = ids_of(st, "SELECT id FROM tickets WHERE " WHO_TICKETS " ORDER BY id", who,
                   NULL, &ids, &n, err);
     if (code == 0)
         code = store_erase_tickets(st, ids, n, &o.evidence, &o.articles, err);

@@ -148,6 +148,9 @@ static void test_export_and_erase(void)
     put_ticket(e.st, "T-3", "zorbulator broken", "Replaced.", "Initech", a, now);
     put_ticket(e.st, "T-4", "Invoice question", "Quibblesnatch refund sent.", "ACME@example.com",
                0, now);
+    /* Filed under a name, the address in the text: theirs too. */
+    put_ticket(e.st, "T-5", "Snarfwidget loose", "Write to acme@example.com about the "
+               "snarfwidget.", "Acme Person", 0, now);
     sync_now(&e);
     CHECK_INT(finds(&e, KB_ROLE_CUSTOMER, "zorbulator", a, NULL), 1);
     CHECK_INT(finds(&e, KB_ROLE_AGENT, "flurbix", 0, NULL), 1);
@@ -159,7 +162,7 @@ static void test_export_and_erase(void)
     CHECK(x != NULL);
     if (x) {
         json_t *tickets = json_object_get(x, "tickets");
-        CHECK_INT(json_array_size(tickets), 2);
+        CHECK_INT(json_array_size(tickets), 3);
         char *text = json_dumps(x, 0);
         CHECK_CONTAINS(text, "Flurbix modem melted.");
         CHECK_CONTAINS(text, "Quibblesnatch refund sent.");
@@ -171,7 +174,8 @@ static void test_export_and_erase(void)
 
     struct kb_customer_erased out;
     CHECK_INT(kb_customer_erase(e.st, "acme@EXAMPLE.com", &out, &err), 0);
-    CHECK_INT(out.tickets, 2);
+    CHECK_INT(out.tickets, 3);
+    CHECK_INT(count_sql(e.st, "SELECT count(*) FROM tickets WHERE source_id = 'T-5'"), 0);
     CHECK(out.evidence > 0);
     sync_now(&e);
     /* Gone from the store... */
@@ -193,6 +197,7 @@ static void test_export_and_erase(void)
      * from the other tickets). */
     CHECK_INT(finds(&e, KB_ROLE_AGENT, "flurbix", 0, NULL), 0);
     CHECK_INT(finds(&e, KB_ROLE_AGENT, "quibblesnatch", 0, NULL), 0);
+    CHECK_INT(finds(&e, KB_ROLE_AGENT, "snarfwidget", 0, NULL), 0);
     size_t n = 99;
     CHECK_INT(finds(&e, KB_ROLE_CUSTOMER, "zorbulator", 0, &n), 0);
     CHECK_INT(n, 0);
@@ -201,6 +206,10 @@ static void test_export_and_erase(void)
     CHECK_INT(kb_customer_export(e.st, "acme@example.com", &x, &err), 0);
     CHECK_INT(json_array_size(json_object_get(x, "tickets")), 0);
     json_decref(x);
+    /* A bare name never matches by text. */
+    put_ticket(e.st, "T-6", "Globex mentioned", "globex said hello", "someone-else", 0, now);
+    CHECK_INT(kb_customer_erase(e.st, "globex", &out, &err), 0);
+    CHECK_INT(out.tickets, 1); /* T-2 only, not T-6 */
     /* Unknown customer: nothing erased, no error. */
     CHECK_INT(kb_customer_erase(e.st, "nobody@example.com", &out, &err), 0);
     CHECK_INT(out.tickets, 0);

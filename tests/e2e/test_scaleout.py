@@ -257,6 +257,38 @@ def test_sign_in_and_write_through_a_replica(cluster):
     assert r.status_code == 403
 
 
+def test_replica_store_copies_hold_no_password_hash(cluster):
+    """Issue 18: password hashes never leave the primary. Sign-in is
+    forwarded to the primary, so a replica never needs them."""
+    c = cluster
+    assert c.primary.get("/api/v1/search", params={"q": "router"}).status_code == 200
+    copies = []
+    for i in (1, 2):
+        d = c.base / ("replica%d" % i) / "store"
+        copies += [os.path.join(str(d), f) for f in os.listdir(str(d))
+                   if f.endswith(".sqlite3")]
+    assert copies
+    for path in copies:
+        raw = open(path, "rb").read()
+        assert b"$argon2" not in raw, "a password hash in %s" % path
+        con = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
+        try:
+            users = con.execute("SELECT username, password_hash FROM users").fetchall()
+        finally:
+            con.close()
+        assert users and all(h == "!" for (_, h) in users), users
+    # The primary still has them, and signing in through a replica works.
+    con = sqlite3.connect("file:%s?mode=ro" % os.path.join(str(c.kb), "kb.sqlite3"), uri=True,
+                          timeout=10)
+    try:
+        assert all(h.startswith("$argon2") for (h,) in con.execute(
+            "SELECT password_hash FROM users"))
+    finally:
+        con.close()
+    s = c.replicas[1].login(*WRITER)
+    assert s.get(c.replicas[1].url("/api/v1/articles"), timeout=30).status_code == 200
+
+
 def test_lag_is_reported(cluster):
     for srv in cluster.replicas:
         admin = {"Authorization": "Bearer " + cluster.tokfile.read_text().strip()}

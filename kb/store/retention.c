@@ -80,6 +80,8 @@ int kb_retention_daily(struct kb_store *st, int64_t now, int64_t *erased, struct
 {
     if (erased)
         *erased = 0;
+    if (!kb_retention_days(st))
+        return 0; /* keep: nothing to run, nothing written */
     char *v = kb_store_meta_get(st, "ticket_retention_run");
     long long last = v ? atoll(v) : 0;
     free(v);

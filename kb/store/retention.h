@@ -25,9 +25,9 @@ int kb_retention_set_days(struct kb_store *st, int days, struct kb_err *err);
  * hundred; tickets with no time at all are kept. *erased (optional) gets
  * how many. Nothing when the retention is 0. */
 int kb_retention_apply(struct kb_store *st, int64_t now, int64_t *erased, struct kb_err *err);
-/* Runs kb_retention_apply when the last run (store meta
- * "ticket_retention_run") was a day or more before now; for the server's
- * periodic thread. */
+/* Runs kb_retention_apply when a retention is set and the last run (store
+ * meta "ticket_retention_run") was a day or more before now; for the
+ * server's periodic thread. Writes nothing while tickets are kept. */
 int kb_retention_daily(struct kb_store *st, int64_t now, int64_t *erased, struct kb_err *err);
 
 #ifdef __cplusplus

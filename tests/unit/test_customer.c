@@ -242,7 +242,20 @@ static void test_retention(void)
     CHECK_INT(count_sql(e.st, "SELECT count(*) FROM learn_words WHERE visitor = "
                               "'ticket-customer:c1'"), 0);
     CHECK_INT(finds(&e, KB_ROLE_AGENT, "old", 0, NULL), 0);
+    /* Daily: once, then not again until a day has passed. */
+    put_ticket(e.st, "old-2", "Blorptastic relapse", "Old again.", "c3", a, now - 400 * day);
+    CHECK_INT(kb_retention_daily(e.st, now, &erased, &err), 0);
+    CHECK_INT(erased, 1);
+    put_ticket(e.st, "old-3", "Blorptastic relapse", "Old again.", "c3", a, now - 400 * day);
+    CHECK_INT(kb_retention_daily(e.st, now + 3600, &erased, &err), 0);
+    CHECK_INT(erased, 0);
+    CHECK_INT(kb_retention_daily(e.st, now + day, &erased, &err), 0);
+    CHECK_INT(erased, 1);
     CHECK_INT(kb_retention_set_days(e.st, 0, &err), 0); /* back to keep */
+    put_ticket(e.st, "old-4", "Blorptastic relapse", "Old again.", "c3", a, now - 400 * day);
+    CHECK_INT(kb_retention_daily(e.st, now + 5 * day, &erased, &err), 0);
+    CHECK_INT(erased, 0);
+    CHECK_INT(count_sql(e.st, "SELECT count(*) FROM tickets WHERE source_id = 'old-4'"), 1);
     CHECK_INT(kb_retention_apply(e.st, now + 1000 * day, &erased, &err), 0);
     CHECK_INT(erased, 0);
     env_close(&e);

@@ -13,6 +13,7 @@
 #include "kb/store/capability.h"
 #include "kb/base/datadir.h"
 #include "kb/store/learn.h"
+#include "kb/store/retention.h"
 #include "kb/base/log.h"
 #include "kb/search/result_cache.h"
 #include "scale/scaleout.h"
@@ -24,7 +25,10 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: kb-server [--data DIR] [OPTIONS]\n"
-            "       kb-server [--data DIR] user add --role ROLE NAME   (see 'kb-server user --help')\n\n"
+            "       kb-server [--data DIR] user add --role ROLE NAME   (see 'kb-server user --help')\n"
+            "       kb-server [--data DIR] backup OUTDIR    online backup of the store\n"
+            "       kb-server restore BACKUPDIR --data NEWDIR   a data directory from a backup\n"
+            "       kb-server [--data DIR] customer export|erase ID_OR_EMAIL   a customer's data\n\n"
             "  --data DIR          data directory (default ./data)\n"
             "  --listen HOST:PORT  address to listen on (default 127.0.0.1:8080; port 0 picks one)\n"
             "  --threads N         worker threads (default: the number of cores)\n"
@@ -42,6 +46,9 @@ static void usage(FILE *f)
             "  --idle-timeout S    close idle or slow connections after S seconds (default 30)\n"
             "  --search-cache-mb N memory for cached search and typeahead results, kept\n"
             "                      until the index changes (default 64; 0 = off)\n"
+            "  --ticket-retention-days N  erase tickets resolved more than N days ago, daily\n"
+            "                      (0 = keep, the default; kept in the store until set again)\n"
+            "  --backup-dir DIR    where POST /api/v1/admin/backup writes (default DATA/backups)\n"
             "  -v, --verbose       debug logging\n\n"
             "Scaling out (see README, \"Scaling out\"):\n"
             "  --replication-port HOST:PORT  primary: publish the index to replicas with\n"
@@ -116,6 +123,7 @@ int main(int argc, char **argv)
     o->idle_timeout = 30;
     o->search_cache_mb = 64;
     o->event_rate = 60;
+    o->retention_days = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long n;
@@ -124,6 +132,12 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "user") == 0) {
             return srv_cli_user(o->data, argc - i, argv + i);
+        } else if (strcmp(a, "backup") == 0) {
+            return srv_cli_backup(o->data, argc - i, argv + i);
+        } else if (strcmp(a, "customer") == 0) {
+            return srv_cli_customer(o->data, argc - i, argv + i);
+        } else if (strcmp(a, "restore") == 0) {
+            return srv_cli_restore(o->data, argc - i, argv + i);
         } else if (strcmp(a, "--trust-proxy") == 0) {
             o->trust_proxy = 1;
         } else if (strcmp(a, "--secure-cookies") == 0) {
@@ -182,6 +196,12 @@ int main(int argc, char **argv)
             o->search_cache_mb = (unsigned)n;
         } else if (strcmp(a, "--public-url") == 0) {
             o->public_url = argv[++i];
+        } else if (strcmp(a, "--ticket-retention-days") == 0) {
+            if (parse_num(a, argv[++i], KB_RETENTION_DAYS_MAX, &n))
+                return 2;
+            o->retention_days = (int)n;
+        } else if (strcmp(a, "--backup-dir") == 0) {
+            o->backup_dir = argv[++i];
         } else if (strcmp(a, "--web") == 0) {
             o->web_dir = argv[++i];
         } else if (strcmp(a, "--replica-of") == 0) {
@@ -231,7 +251,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "kb-server: %s\n", err.msg);
         return 1;
     } else if (kb_cap_keys_load(st, &s.caps, &err) != 0 ||
-               (o->learn_k && !readonly && kb_learn_set_k(st, o->learn_k, &err) != 0)) {
+               (o->learn_k && !readonly && kb_learn_set_k(st, o->learn_k, &err) != 0) ||
+               (o->retention_days >= 0 && !readonly &&
+                kb_retention_set_days(st, o->retention_days, &err) != 0)) {
         fprintf(stderr, "kb-server: %s\n", err.msg);
         kb_store_close(st);
         return 1;

@@ -44,6 +44,8 @@ struct srv_opts {
     unsigned search_cache_mb; /* result cache for search and typeahead; 0 = off */
     unsigned event_rate;   /* events and votes per visitor per minute; 0 = off */
     int learn_k;           /* --learn-k: set the store's k at start; 0 = leave it */
+    const char *backup_dir; /* --backup-dir: where the admin API writes backups; NULL = DATA/backups */
+    int retention_days;     /* --ticket-retention-days: set the store's at start; -1 = leave it */
 };
 
 /* Process-wide state. */
@@ -157,6 +159,8 @@ extern const struct srv_route srv_routes_pages[];    /* h_pages.c: HTML pages, s
 extern const struct srv_route srv_routes_meta[];     /* h_meta.c: healthz, metrics, openapi */
 extern const struct srv_route srv_routes_staff[];    /* h_staff.c: staff pages, ticket -> draft */
 extern const struct srv_route srv_routes_scale[];    /* scale/primary.c: store copies, replicas' searches */
+extern const struct srv_route srv_routes_backup[];   /* h_backup.c: the admin API's online backup */
+extern const struct srv_route srv_routes_customers[]; /* h_customers.c: a customer's data: export, erase */
 
 /* ---- request helpers (request.c) ---- */
 /* A query-string argument, decoded; NULL when absent. Borrowed for the request. */
@@ -260,6 +264,15 @@ void srv_sid_decode(struct srv_ctx *c, const struct srv_req *r, const char *text
 int srv_auth_resolve(struct srv_ctx *c, const struct srv_req *r, struct srv_who *who);
 /* `kb-server --data DIR user ...` (cli_user.c). Returns the exit status. */
 int srv_cli_user(const char *data, int argc, char **argv);
+/* `kb-server --data DIR backup OUTDIR` (cli_store.c): an online backup of
+ * DIR's store. Returns the exit status. */
+int srv_cli_backup(const char *data, int argc, char **argv);
+/* `kb-server restore BACKUPDIR --data NEWDIR` (cli_store.c): the store back
+ * from a backup, the index rebuilt from it. Returns the exit status. */
+int srv_cli_restore(const char *data, int argc, char **argv);
+/* `kb-server --data DIR customer export|erase ID` and `customer retention
+ * [DAYS]` (cli_customer.c). Returns the exit status. */
+int srv_cli_customer(const char *data, int argc, char **argv);
 
 /* ---- metrics (srv_metrics.c) ---- */
 /* Request counters and latency histograms per route (struct srv's). */

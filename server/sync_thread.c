@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "kb/base/log.h"
+#include "kb/store/retention.h"
 #include "kb/sync/sync.h"
 #include "srv.h"
 #include "sync_thread.h"
@@ -78,7 +79,16 @@ static void *sync_main(void *arg)
         kb_log(KB_LOG_ERROR, "sync: %s", err.msg);
         return NULL;
     }
+    time_t retention_checked = 0;
     for (;;) {
+        /* Ticket retention, once a day (the store remembers the last run);
+         * what it erases reaches the index on the next pass. */
+        if (time(NULL) - retention_checked >= 60) {
+            int64_t erased = 0;
+            retention_checked = time(NULL);
+            if (kb_retention_daily(ss.st, (int64_t)retention_checked, &erased, &err) != 0)
+                kb_log(KB_LOG_ERROR, "sync: ticket retention: %s", err.msg);
+        }
         if (sync_once(s, &ss)) {
             atomic_fetch_add(&s->index_gen, 1);
             /* Gather the writes of the next 200 ms into one commit: a reader

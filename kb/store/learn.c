@@ -295,23 +295,10 @@ int kb_learn_teach(struct kb_store *st, int64_t number, const char *phrase,
     return 0;
 }
 
-int kb_learn_ticket_subject(struct kb_store *st, int64_t number, const char *subject,
-                            const char *customer, struct kb_err *err)
+char *kb_learn_ticket_phrase(const char *subject, const char *customer)
 {
     if (!subject)
-        return 0;
-    sqlite3 *db = kb_store_db(st);
-    sqlite3_stmt *s = NULL;
-    int public = 0;
-    if (sqlite3_prepare_v2(db, "SELECT audience = 'public' FROM articles WHERE number = ?1", -1,
-                           &s, NULL) != SQLITE_OK)
-        return db_fail(db, err, "cannot read the article");
-    sqlite3_bind_int64(s, 1, number);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        public = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
-    if (!public)
-        return 0;
+        return NULL;
     const char *names[1] = {customer};
     char *red = kb_redact(subject, names, customer && *customer ? 1 : 0);
     struct kb_buf b = KB_BUF_INIT;
@@ -329,15 +316,46 @@ int kb_learn_ticket_subject(struct kb_store *st, int64_t number, const char *sub
     size_t n = strlen(phrase);
     while (n && phrase[n - 1] == ' ')
         phrase[--n] = '\0';
-    int code = 0, ch = 0;
-    char vis[160] = "";
-    if (customer && *customer) {
-        /* A ticket's customer, in a namespace of its own. */
-        snprintf(vis, sizeof vis, "ticket-customer:%.140s", customer);
-        for (char *p = vis; *p; p++)
-            *p = (char)tolower((unsigned char)*p);
+    if (n < KB_LEARN_MIN_BYTES || n > KB_LEARN_MAX_BYTES) {
+        free(phrase);
+        return NULL;
     }
-    if (n >= KB_LEARN_MIN_BYTES && n <= KB_LEARN_MAX_BYTES)
+    return phrase;
+}
+
+void kb_learn_ticket_visitor(const char *customer, char out[KB_LEARN_VISITOR_MAX])
+{
+    out[0] = '\0';
+    if (!customer || !*customer)
+        return;
+    /* A ticket's customer, in a namespace of its own. */
+    snprintf(out, KB_LEARN_VISITOR_MAX, "ticket-customer:%.140s", customer);
+    for (char *p = out; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+}
+
+int kb_learn_ticket_subject(struct kb_store *st, int64_t number, const char *subject,
+                            const char *customer, struct kb_err *err)
+{
+    if (!subject)
+        return 0;
+    sqlite3 *db = kb_store_db(st);
+    sqlite3_stmt *s = NULL;
+    int public = 0;
+    if (sqlite3_prepare_v2(db, "SELECT audience = 'public' FROM articles WHERE number = ?1", -1,
+                           &s, NULL) != SQLITE_OK)
+        return db_fail(db, err, "cannot read the article");
+    sqlite3_bind_int64(s, 1, number);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        public = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    if (!public)
+        return 0;
+    char *phrase = kb_learn_ticket_phrase(subject, customer);
+    char vis[KB_LEARN_VISITOR_MAX];
+    kb_learn_ticket_visitor(customer, vis);
+    int code = 0, ch = 0;
+    if (phrase)
         code = add_evidence(st, number, phrase, *vis ? vis : NULL, *vis ? vis : NULL, &ch, err);
     free(phrase);
     return code;

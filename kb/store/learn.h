@@ -67,6 +67,15 @@ int kb_learn_teach(struct kb_store *st, int64_t number, const char *phrase,
 int kb_learn_ticket_subject(struct kb_store *st, int64_t number, const char *subject,
                             const char *customer, struct kb_err *err);
 
+/* The phrase a ticket's subject leaves as evidence: its customer's names
+ * redacted, one lowercase line; NULL when it is too short or too long to
+ * learn. Caller frees. */
+char *kb_learn_ticket_phrase(const char *subject, const char *customer);
+#define KB_LEARN_VISITOR_MAX 160
+/* The learn_words visitor of a ticket's customer ("ticket-customer:" and
+ * the customer lowercased) into out; "" when there is no customer. */
+void kb_learn_ticket_visitor(const char *customer, char out[KB_LEARN_VISITOR_MAX]);
+
 /* Whether word (folded) is in the public vocabulary for locale. */
 typedef int (*kb_learn_vocab_fn)(void *ud, const char *locale, const char *word);
 

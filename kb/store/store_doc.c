@@ -222,8 +222,8 @@ int64_t store_article_number(const char *s)
 
 /* The article a reference names: number forms first, then source id
  * (preferring locale, then "en", then the lowest number). */
-static int resolve_article(struct kb_store *st, const char *ref, const char *locale, int *found,
-                           int64_t *number, struct kb_err *err)
+int store_resolve_article(struct kb_store *st, const char *ref, const char *locale, int *found,
+                          int64_t *number, struct kb_err *err)
 {
     int64_t n = store_article_number(ref), got = 0;
     int code;
@@ -261,7 +261,7 @@ int kb_store_find(struct kb_store *st, const char *ref, int *kind, int64_t *numb
     char *t = trim_copy(ref);
     int found = 0, code;
     int64_t n = 0;
-    if ((code = resolve_article(st, t, NULL, &found, &n, err)) == 0 && found) {
+    if ((code = store_resolve_article(st, t, NULL, &found, &n, err)) == 0 && found) {
         *kind = KB_KIND_ARTICLE;
         *number = n;
     } else if (code == 0 &&
@@ -423,7 +423,7 @@ static int link_earlier_tickets(struct kb_store *st, const struct kb_doc *d, int
         int64_t target = 0;
         const char *ref = (const char *)sqlite3_column_text(s, 2);
         const char *loc = (const char *)sqlite3_column_text(s, 1);
-        code = resolve_article(st, ref, loc, &found, &target, err);
+        code = store_resolve_article(st, ref, loc, &found, &target, err);
         if (code)
             break;
         if (found && target == number) {
@@ -446,6 +446,71 @@ static int link_earlier_tickets(struct kb_store *st, const struct kb_doc *d, int
     }
     free(subjects);
     free(customers);
+    return code;
+}
+
+int store_relink_tickets(struct kb_store *st, int64_t number, struct kb_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    struct kb_doc d;
+    kb_doc_init(&d);
+    int code = store_prep(st, Q_ART_GET, &s, err);
+    if (code)
+        return code;
+    sqlite3_bind_int64(s, 1, number);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        d.source_id = store_col(s, 1);
+    else if (rc != SQLITE_DONE)
+        code = store_fail(st, err, rc, "cannot read article KB-%lld", (long long)number);
+    store_done(s);
+    if (code == 0 && d.source_id)
+        code = link_earlier_tickets(st, &d, number, err);
+    kb_doc_release(&d);
+    return code;
+}
+
+int store_asked_as_drop(struct kb_store *st, int64_t number, const char *phrase,
+                        struct kb_err *err)
+{
+    char *line = store_one_line(phrase, MAX_ASKED_LINE);
+    char *old = NULL;
+    sqlite3_stmt *s = NULL;
+    int code = store_prep(st, Q_ART_ASKED_GET, &s, err), rc;
+    if (code)
+        goto out;
+    sqlite3_bind_int64(s, 1, number);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        old = store_col(s, 0);
+    else if (rc != SQLITE_DONE)
+        code = store_fail(st, err, rc, "cannot read article KB-%lld", (long long)number);
+    store_done(s);
+    if (code || !old || !*line || !has_line(old, line))
+        goto out;
+    struct kb_buf b = KB_BUF_INIT;
+    for (const char *p = old; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (n && !(n == strlen(line) && memcmp(p, line, n) == 0)) {
+            if (b.len)
+                kb_buf_addc(&b, '\n');
+            kb_buf_add(&b, p, n);
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    if ((code = store_prep(st, Q_ART_ASKED_SET, &s, err)) == 0) {
+        sqlite3_bind_int64(s, 1, number);
+        store_bind(s, 2, b.len ? kb_buf_str(&b) : NULL);
+        rc = sqlite3_step(s);
+        if (rc != SQLITE_DONE)
+            code = store_fail(st, err, rc, "cannot update article KB-%lld", (long long)number);
+        store_done(s);
+    }
+    kb_buf_release(&b);
+out:
+    free(old);
+    free(line);
     return code;
 }
 
@@ -577,7 +642,7 @@ static int put_locked(struct kb_store *st, const struct kb_doc *d, const char *h
     } else if (d->linked_article && !store_blank(d->linked_article)) {
         char *ref = trim_copy(d->linked_article);
         int64_t target = 0;
-        code = resolve_article(st, ref, d->locale, &found, &target, err);
+        code = store_resolve_article(st, ref, d->locale, &found, &target, err);
         /* The subject teaches the article's internal copy at once, and is
          * its customer's evidence for the public copy (kb/store/learn.h). */
         if (code == 0 && found)

@@ -167,6 +167,30 @@ int store_blank(const char *s); /* NULL, empty or only white space */
  * at a UTF-8 boundary. Caller frees. */
 char *store_one_line(const char *s, size_t max);
 
+/* Documents (store_doc.c), for the erasure of tickets (erase.c):
+ * store_resolve_article resolves a ticket's linked_article ("KB-1042", a
+ * number or an article source id; locale prefers that translation) into
+ * *number, *found 0 when there is none; store_relink_tickets teaches
+ * article number again from every ticket linked to it (its asked_as lines
+ * and its customers' evidence; what exists already is kept once);
+ * store_asked_as_drop removes phrase's line from its asked_as. All inside
+ * the caller's transaction; none queues a reindex. */
+int store_resolve_article(struct kb_store *st, const char *ref, const char *locale, int *found,
+                          int64_t *number, struct kb_err *err);
+int store_relink_tickets(struct kb_store *st, int64_t number, struct kb_err *err);
+int store_asked_as_drop(struct kb_store *st, int64_t number, const char *phrase,
+                        struct kb_err *err);
+
+/* Erasing tickets (erase.c, for customer.c and retention.c): deletes the
+ * tickets ids[0..n) and queues their removal from the index; removes what
+ * they taught the articles they link to (their asked_as lines, their
+ * phrases, their customers' words for those articles), then teaches those
+ * articles again from the tickets that remain and queues them for
+ * reindexing. Inside the caller's transaction. *evidence gets the
+ * learn_words rows removed, *articles the articles queued (both added to). */
+int store_erase_tickets(struct kb_store *st, const int64_t *ids, size_t n, int64_t *evidence,
+                        int64_t *articles, struct kb_err *err);
+
 /* Brings the schema to the latest version (each step in its own
  * transaction) and sets st->version. Refuses databases newer than the code
  * and SQLite files that are not kb stores. */

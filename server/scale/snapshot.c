@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "kb/base/log.h"
+#include "kb/store/auth.h"
 #include "kb/store/events.h"
 #include "server/fwd_http.h"
 #include "server/scale/scale_int.h"
@@ -23,7 +24,8 @@ void srv_scale_h_snapshot(struct srv_ctx *c, const struct srv_req *r, struct srv
              (long)getpid(),
              (unsigned long long)scale_mono_ms() ^ (unsigned long long)(uintptr_t)c);
     struct kb_err err;
-    if (kb_store_snapshot(c->st, tmp, &err) != 0) {
+    /* Password hashes never leave the primary: sign-in is forwarded here. */
+    if (kb_store_snapshot(c->st, tmp, &err) != 0 || kb_auth_scrub_copy(tmp, &err) != 0) {
         kb_log(KB_LOG_ERROR, "replica: %s", err.msg);
         unlink(tmp);
         srv_error(w, 503, "unavailable", "the store snapshot failed");

@@ -6,6 +6,7 @@ What a user notices: a publish is searchable on every replica within 2 s;
 sharded search answers exactly what one index answers; replicas keep
 answering while the primary is down and lose no analytics event; and no
 replica or shard server ever shows a customer internal content."""
+import json
 import os
 import signal
 import socket
@@ -256,6 +257,38 @@ def test_sign_in_and_write_through_a_replica(cluster):
     assert r.status_code == 403
 
 
+def test_replica_store_copies_hold_no_password_hash(cluster):
+    """Issue 18: password hashes never leave the primary. Sign-in is
+    forwarded to the primary, so a replica never needs them."""
+    c = cluster
+    assert c.primary.get("/api/v1/search", params={"q": "router"}).status_code == 200
+    copies = []
+    for i in (1, 2):
+        d = c.base / ("replica%d" % i) / "store"
+        copies += [os.path.join(str(d), f) for f in os.listdir(str(d))
+                   if f.endswith(".sqlite3")]
+    assert copies
+    for path in copies:
+        raw = open(path, "rb").read()
+        assert b"$argon2" not in raw, "a password hash in %s" % path
+        con = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
+        try:
+            users = con.execute("SELECT username, password_hash FROM users").fetchall()
+        finally:
+            con.close()
+        assert users and all(h == "!" for (_, h) in users), users
+    # The primary still has them, and signing in through a replica works.
+    con = sqlite3.connect("file:%s?mode=ro" % os.path.join(str(c.kb), "kb.sqlite3"), uri=True,
+                          timeout=10)
+    try:
+        assert all(h.startswith("$argon2") for (h,) in con.execute(
+            "SELECT password_hash FROM users"))
+    finally:
+        con.close()
+    s = c.replicas[1].login(*WRITER)
+    assert s.get(c.replicas[1].url("/api/v1/articles"), timeout=30).status_code == 200
+
+
 def test_lag_is_reported(cluster):
     for srv in cluster.replicas:
         admin = {"Authorization": "Bearer " + cluster.tokfile.read_text().strip()}
@@ -348,6 +381,43 @@ def test_a_search_id_from_a_replica_teaches_its_own_searcher_only(cluster):
     time.sleep(1.0)
     assert hits(c.primary, other, auth=c.agent, kind="article") == []
     assert hits(c.primary, word) == [] and hits(c.primary, other) == []
+
+
+def test_a_customers_erasure_reaches_the_replicas(cluster):
+    """Issue 18: erased through a replica (forwarded), a customer's ticket
+    leaves every replica's index copy and store copy."""
+    c = cluster
+    word = "snorvelt" + uuid.uuid4().hex[:8]
+    who = "erase.me.%s@example.com" % word
+    body = json.dumps({"id": "ER-" + word, "subject": "Router %s reboot loop" % word,
+                       "description": "The %s unit loops." % word, "resolution": "Replaced.",
+                       "customer": who, "resolved": "2026-01-10T10:00:00Z"})
+    r = requests.post(c.primary.url("/api/v1/tickets"), data=body + "\n", headers=c.agent,
+                      timeout=30)
+    assert r.status_code in (200, 201), r.text
+
+    def agent_finds(srv):
+        r = requests.get(srv.url("/api/v1/search"), params={"q": word}, headers=c.agent,
+                         timeout=30)
+        return any(h["id"] == "ER-" + word for h in r.json()["hits"])
+
+    def copy_has(srv):
+        r = requests.get(srv.url("/api/v1/customers/%s/export" % who), headers=c.admin_auth,
+                         timeout=30)
+        assert r.status_code == 200, r.text
+        return len(r.json()["tickets"])
+
+    deadline = time.monotonic() + 15
+    while not all(agent_finds(s) and copy_has(s) == 1 for s in c.replicas):
+        assert time.monotonic() < deadline, "the ticket never reached the replicas"
+        time.sleep(0.2)
+    r = requests.delete(c.replicas[0].url("/api/v1/customers/%s" % who), headers=c.admin_auth,
+                        timeout=30)
+    assert r.status_code == 200 and r.json()["removed"]["tickets"] == 1, r.text
+    deadline = time.monotonic() + 15
+    while any(agent_finds(s) or copy_has(s) for s in c.replicas):
+        assert time.monotonic() < deadline, "the erasure never reached the replicas"
+        time.sleep(0.2)
 
 
 def test_replicas_keep_serving_and_keep_events_when_the_primary_stops(cluster):

@@ -44,6 +44,9 @@ struct srv_opts {
     unsigned search_cache_mb; /* result cache for search and typeahead; 0 = off */
     unsigned event_rate;   /* events and votes per visitor per minute; 0 = off */
     int learn_k;           /* --learn-k: set the store's k at start; 0 = leave it */
+    unsigned emerging_interval; /* seconds between emerging-problem cycles (0 = 300) */
+    const char *alert_webhook;  /* URL new emerging problems are POSTed to, or NULL */
+    const char *alert_secret_file; /* the webhook's HMAC secret */
 };
 
 /* Process-wide state. */
@@ -69,6 +72,8 @@ struct srv {
     struct srv_ratelimit *event_ratelimit; /* --event-rate, per visitor */
     struct kb_cap_keys caps; /* from the store's install secret (a replica's copy has it too) */
     uint32_t node;           /* in search ids: 0 on a primary, 1 on a replica */
+    _Atomic(struct srv_emerging *) emerging; /* the detection thread (emerging.h), or NULL */
+    char base_url[512];      /* --public-url, or the listening address: links in alerts */
 };
 
 /* Per-thread handles, created on a thread's first request. */
@@ -156,6 +161,7 @@ extern const struct srv_route srv_routes_events[];   /* h_events.c: events, feed
 extern const struct srv_route srv_routes_pages[];    /* h_pages.c: HTML pages, sitemap, opensearch, static */
 extern const struct srv_route srv_routes_meta[];     /* h_meta.c: healthz, metrics, openapi */
 extern const struct srv_route srv_routes_staff[];    /* h_staff.c: staff pages, ticket -> draft */
+extern const struct srv_route srv_routes_emerging[]; /* h_emerging.c: emerging problems */
 extern const struct srv_route srv_routes_scale[];    /* scale/primary.c: store copies, replicas' searches */
 
 /* ---- request helpers (request.c) ---- */

@@ -1,8 +1,10 @@
 // Topics of similar recent tickets for kb/emerging (topics.h). Xapian's
 // relevance feedback names what a group of tickets shares: an RSet of
 // tickets gives an ESet of the terms that set them apart from the rest of
-// the index; a ticket belongs to the topic when it holds at least m of its
-// k terms (an OR of the ANDs of every m of them). Seeded from each recent
+// the index; a ticket belongs to the topic when the terms it holds carry a
+// share of the ESet's weight (CoordWeight scaled by each term's ESet
+// weight, and a weight cut-off), so one rare shared word counts for more
+// than several common ones. Seeded from each recent
 // ticket not yet in a topic, newest first, then refined once over the
 // group it found. Windows are by each ticket's created time (SLOT_CREATED).
 #include "kb/index/index_int.h"
@@ -39,55 +41,54 @@ Xapian::Query tickets_created(int64_t from, int64_t to)
                          Xapian::Query(std::string(P_KIND) + kb_kind_name(KB_KIND_TICKET)), range);
 }
 
-// Documents holding at least m of terms: the OR of the AND of each m of them.
-Xapian::Query m_of(const std::vector<std::string> &terms, size_t m)
+struct Terms {
+    std::vector<std::string> t;
+    std::vector<double> w; // ESet weights
+    double total = 0;
+};
+
+// Each term counts its ESet weight once (CoordWeight scaled), so a
+// document's weight is the sum of the weights of the topic's terms it holds.
+Xapian::Query weighted(const Terms &terms)
 {
-    size_t k = terms.size();
-    if (m > k)
-        m = k;
-    std::vector<Xapian::Query> ors;
-    std::vector<size_t> idx(m);
-    for (size_t i = 0; i < m; i++)
-        idx[i] = i;
-    while (m > 0) {
-        std::vector<Xapian::Query> ands;
-        for (size_t i : idx)
-            ands.emplace_back(terms[i]);
-        ors.emplace_back(Xapian::Query::OP_AND, ands.begin(), ands.end());
-        size_t i = m;
-        while (i > 0 && idx[i - 1] == k - m + i - 1)
-            i--;
-        if (i == 0)
-            break;
-        idx[i - 1]++;
-        for (size_t j = i; j < m; j++)
-            idx[j] = idx[j - 1] + 1;
-    }
-    return Xapian::Query(Xapian::Query::OP_OR, ors.begin(), ors.end());
+    std::vector<Xapian::Query> qs;
+    for (size_t i = 0; i < terms.t.size(); i++)
+        qs.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(terms.t[i]), terms.w[i]);
+    return Xapian::Query(Xapian::Query::OP_OR, qs.begin(), qs.end());
 }
 
-std::vector<std::string> top_terms(Xapian::Enquire &enq, const std::vector<Xapian::docid> &docs,
-                                   size_t k)
+Terms top_terms(Xapian::Enquire &enq, const std::vector<Xapian::docid> &docs, size_t k)
 {
     Xapian::RSet rs;
     for (Xapian::docid d : docs)
         rs.add_document(d);
     WordDecider decider;
     Xapian::ESet es = enq.get_eset(Xapian::termcount(k), rs, &decider);
-    std::vector<std::string> out;
-    for (auto t = es.begin(); t != es.end(); ++t)
-        out.push_back(*t);
+    Terms out;
+    for (auto t = es.begin(); t != es.end(); ++t) {
+        out.t.push_back(*t);
+        out.w.push_back(t.get_weight());
+        out.total += t.get_weight();
+    }
     return out;
 }
 
-// The documents of window holding m of terms, in docid order.
+// An Enquire over window for the documents holding share of the topic's
+// weight.
+void member_query(Xapian::Enquire &enq, const Xapian::Query &window, const Terms &terms,
+                  double share)
+{
+    enq.set_query(Xapian::Query(Xapian::Query::OP_FILTER, weighted(terms), window));
+    enq.set_weighting_scheme(Xapian::CoordWeight());
+    enq.set_cutoff(0, terms.total * share);
+}
+
+// The documents of window holding share of the topic's weight.
 std::vector<Xapian::docid> members(const Xapian::Database &db, const Xapian::Query &window,
-                                   const std::vector<std::string> &terms, size_t m, size_t max)
+                                   const Terms &terms, double share, size_t max)
 {
     Xapian::Enquire enq(db);
-    enq.set_query(Xapian::Query(Xapian::Query::OP_FILTER, m_of(terms, m), window));
-    enq.set_weighting_scheme(Xapian::BoolWeight());
-    enq.set_docid_order(Xapian::Enquire::ASCENDING);
+    member_query(enq, window, terms, share);
     Xapian::MSet ms = enq.get_mset(0, Xapian::doccount(max));
     std::vector<Xapian::docid> out;
     for (auto it = ms.begin(); it != ms.end(); ++it)
@@ -95,18 +96,17 @@ std::vector<Xapian::docid> members(const Xapian::Database &db, const Xapian::Que
     return out;
 }
 
-uint64_t count_in(const Xapian::Database &db, const Xapian::Query &window,
-                  const std::vector<std::string> &terms, size_t m)
+uint64_t count_in(const Xapian::Database &db, const Xapian::Query &window, const Terms &terms,
+                  double share)
 {
     Xapian::Enquire enq(db);
-    enq.set_query(Xapian::Query(Xapian::Query::OP_FILTER, m_of(terms, m), window));
-    enq.set_weighting_scheme(Xapian::BoolWeight());
+    member_query(enq, window, terms, share);
     Xapian::MSet ms = enq.get_mset(0, 0, db.get_doccount());
     return ms.get_matches_lower_bound();
 }
 
 struct Found {
-    std::vector<std::string> terms;
+    Terms terms;
     std::vector<Xapian::docid> docs;
     uint64_t baseline = 0;
 };
@@ -130,17 +130,30 @@ std::vector<Found> find_topics(const Xapian::Database &db, const kb_topic_opts &
         if (taken.count(seed))
             continue;
         taken.insert(seed);
-        std::vector<std::string> terms = top_terms(enq, {seed}, o.terms);
-        if (terms.size() < o.min_match)
+        Terms terms = top_terms(enq, {seed}, o.terms);
+        if (terms.t.size() < 3)
             continue;
-        std::vector<Xapian::docid> group = members(db, recent, terms, o.min_match, o.max_recent);
+        std::vector<Xapian::docid> group = members(db, recent, terms, o.share, o.max_recent);
         if (group.size() < 2)
             continue;
-        // Refined: the terms the group shares, and who holds them.
-        terms = top_terms(enq, group, o.terms);
-        if (terms.size() < o.min_match)
+        // Refined: the terms the group shares, and who holds them, until
+        // the group stops changing (a few rounds at most).
+        bool ok = true;
+        for (int round = 0; round < 3 && ok; round++) {
+            Terms next = top_terms(enq, group, o.terms);
+            if (next.t.size() < 3) {
+                ok = false;
+                break;
+            }
+            std::vector<Xapian::docid> again = members(db, recent, next, o.share, o.max_recent);
+            terms = std::move(next);
+            bool same = again == group;
+            group = std::move(again);
+            if (same)
+                break;
+        }
+        if (!ok || group.empty())
             continue;
-        group = members(db, recent, terms, o.min_match, o.max_recent);
         std::vector<Xapian::docid> fresh;
         for (Xapian::docid d : group)
             if (d == seed || !taken.count(d))
@@ -154,7 +167,7 @@ std::vector<Found> find_topics(const Xapian::Database &db, const kb_topic_opts &
         f.docs = fresh;
         if (o.recent_from > o.baseline_from)
             f.baseline = count_in(db, tickets_created(o.baseline_from, o.recent_from - 1), terms,
-                                  o.min_match);
+                                  o.share);
         out.push_back(std::move(f));
     }
     std::stable_sort(out.begin(), out.end(),
@@ -188,7 +201,7 @@ void kb_topic_opts_default(struct kb_topic_opts *o)
 {
     std::memset(o, 0, sizeof *o);
     o->terms = 10;
-    o->min_match = 3;
+    o->share = 0.35;
     o->min_size = 3;
     o->max_recent = 5000;
 }
@@ -208,15 +221,13 @@ int kb_index_topics(struct kb_index *h, const struct kb_topic_opts *o, struct kb
 {
     *out = nullptr;
     kb_topic_opts opts = *o;
-    if (opts.terms == 0 || opts.min_match == 0 || opts.max_recent == 0) {
+    if (opts.terms == 0 || opts.share <= 0 || opts.max_recent == 0) {
         kb_topic_opts d;
         kb_topic_opts_default(&d);
         opts.terms = opts.terms ? opts.terms : d.terms;
-        opts.min_match = opts.min_match ? opts.min_match : d.min_match;
+        opts.share = opts.share > 0 ? opts.share : d.share;
         opts.max_recent = opts.max_recent ? opts.max_recent : d.max_recent;
     }
-    if (opts.terms > 12)
-        opts.terms = 12; // C(12, m) subqueries at most
     for (int attempt = 0;; attempt++) {
         kb_topics *res = nullptr;
         try {
@@ -228,8 +239,8 @@ int kb_index_topics(struct kb_index *h, const struct kb_topic_opts *o, struct kb
             res->t = static_cast<kb_topic *>(kb_xcalloc(found.size() + 1, sizeof *res->t));
             for (const Found &f : found) {
                 kb_topic *t = &res->t[res->n++];
-                t->terms = static_cast<char **>(kb_xcalloc(f.terms.size() + 1, sizeof(char *)));
-                for (const std::string &s : f.terms)
+                t->terms = static_cast<char **>(kb_xcalloc(f.terms.t.size() + 1, sizeof(char *)));
+                for (const std::string &s : f.terms.t)
                     t->terms[t->nterms++] = dup(s);
                 std::vector<std::pair<int64_t, int64_t>> docs; // created, number
                 for (Xapian::docid d : f.docs) {

@@ -19,7 +19,8 @@ struct kb_topic_opts {
     int64_t recent_from, now; /* the recent window: created in [recent_from, now] */
     int64_t baseline_from;    /* the baseline: created in [baseline_from, recent_from) */
     size_t terms;             /* terms that describe a topic (default 10, at most 12) */
-    size_t min_match;         /* of them, a ticket must hold this many (default 3) */
+    double share;             /* a ticket belongs when the terms it holds carry this share
+                                 of the topic's ESet weight (default 0.35) */
     size_t min_size;          /* the smallest group kept (default 3) */
     size_t max_recent;        /* recent tickets read at most (default 5000) */
 };
@@ -30,7 +31,7 @@ struct kb_topic {
     int64_t *numbers;  /* the recent tickets in the group, oldest first */
     int64_t *created;  /* their created times */
     size_t n;
-    uint64_t baseline; /* tickets of the baseline window holding min_match of the terms */
+    uint64_t baseline; /* tickets of the baseline window holding its share of the terms */
 };
 
 struct kb_topics {

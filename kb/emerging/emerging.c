@@ -115,7 +115,11 @@ static char *example_text(const struct kb_doc *d)
     return out;
 }
 
-static void best_article(struct kb_index *ix, struct kb_emerging_problem *p)
+/* The best published article for the problem, as an agent would search
+ * its words; kept only when its title, summary or snippet holds two of
+ * the topic's four strongest terms (else "no article answers this"). */
+static void best_article(struct kb_index *ix, const struct kb_topic *t,
+                         struct kb_emerging_problem *p)
 {
     struct kb_buf q = KB_BUF_INIT;
     for (size_t i = 0; i < p->nwords; i++) {
@@ -127,12 +131,27 @@ static void best_article(struct kb_index *ix, struct kb_emerging_problem *p)
     kb_search_opts_init(&o);
     o.query = kb_buf_str(&q);
     o.kind = KB_KIND_ARTICLE;
-    o.limit = 1;
+    o.limit = 3;
+    o.snippets = 1;
     struct kb_result *res = NULL;
-    if (kb_search(ix, KB_ROLE_AGENT, &o, &res, NULL) == 0 && res->nhits > 0) {
-        p->article = res->hits[0].number;
-        p->article_title = kb_xstrdup(res->hits[0].title);
-        p->article_internal = res->hits[0].audience == KB_AUD_INTERNAL;
+    size_t strong = t->nterms < 4 ? t->nterms : 4;
+    if (kb_search(ix, KB_ROLE_AGENT, &o, &res, NULL) == 0) {
+        for (size_t i = 0; i < res->nhits && !p->article; i++) {
+            const struct kb_hit *h = &res->hits[i];
+            struct kb_buf text = KB_BUF_INIT;
+            kb_buf_adds(&text, h->title ? h->title : "");
+            kb_buf_addc(&text, '\n');
+            kb_buf_adds(&text, h->summary ? h->summary : "");
+            kb_buf_addc(&text, '\n');
+            kb_buf_adds(&text, h->snippet ? h->snippet : "");
+            if (kb_index_terms_in_text(kb_buf_str(&text), h->locale,
+                                       (const char *const *)t->terms, strong) >= 2) {
+                p->article = h->number;
+                p->article_title = kb_xstrdup(h->title);
+                p->article_internal = h->audience == KB_AUD_INTERNAL;
+            }
+            kb_buf_release(&text);
+        }
     }
     kb_result_free(res);
     kb_buf_release(&q);
@@ -202,7 +221,7 @@ static void fill_problem(struct kb_store *st, struct kb_index *ix,
             p->hourly[h]++;
     }
     p->since = t->n ? t->created[0] : 0;
-    best_article(ix, p);
+    best_article(ix, t, p);
 }
 
 static int cmp_str(const void *a, const void *b)

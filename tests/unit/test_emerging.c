@@ -14,6 +14,8 @@
 #include "kb/base/log.h"
 #include "kb/emerging/emerging.h"
 #include "kb/index/topics.h"
+#include "kb/base/role.h"
+#include "kb/store/events.h"
 #include "kb/store/store.h"
 #include "kb/sync/sync.h"
 
@@ -151,6 +153,7 @@ static void test_burst_found(void)
         CHECK(p->nexamples > 0);
         CHECK(p->nunits >= 5);
         CHECK(p->nproducts == 1);
+        CHECK_INT(p->article, 0); /* no article answers this */
     }
     char *json = kb_emerging_json(r);
     if (getenv("KB_TEST_VERBOSE"))
@@ -160,6 +163,60 @@ static void test_burst_found(void)
     CHECK(strstr(json, "jane.doe@example.com") == NULL);
     CHECK(strstr(json, "Jane") == NULL);
     free(json);
+    kb_emerging_report_free(r);
+    kb_index_close(ix);
+    kb_store_close(st);
+}
+
+static void test_article_that_answers(void)
+{
+    struct kb_store *st;
+    struct kb_index *ix;
+    setup("article", 30, 40, 8, &st, &ix);
+    struct kb_doc d;
+    kb_doc_init(&d);
+    kb_doc_set(&d.source_id, "articles/router-spam");
+    kb_doc_set(&d.title, "Your router is sending spam emails");
+    kb_doc_set(&d.text, "If contacts receive spam emails you never sent, reset the router and "
+                        "change the admin password.");
+    kb_doc_set(&d.locale, "en");
+    int result;
+    int64_t number = 0;
+    struct kb_err err;
+    CHECK_INT(kb_store_put(st, &d, NULL, &result, &number, &err), 0);
+    kb_doc_release(&d);
+    CHECK_INT(kb_sync_apply(st, ix, 0, NULL, &err), 0);
+    /* Customers' searches: two for the symptom (one still filed), one not,
+     * one too old, and an agent's, which does not count. */
+    int64_t sid = 0;
+    CHECK_INT(kb_events_search_at(st, NOW - 3000, "router sending spam emails", KB_ROLE_CUSTOMER,
+                                  "search", 3, "en", &sid, &err), 0);
+    struct kb_event ev = {"submitted", sid, 0, NULL, NULL, KB_ROLE_CUSTOMER, NOW - 2900, 1, NULL};
+    CHECK_INT(kb_events_add(st, &ev, NULL, NULL, &err), 0);
+    CHECK_INT(kb_events_search_at(st, NOW - 2000, "spam email from jane.doe@example.com",
+                                  KB_ROLE_CUSTOMER, "deflect", 0, "en", NULL, &err), 0);
+    CHECK_INT(kb_events_search_at(st, NOW - 1000, "wifi slow", KB_ROLE_CUSTOMER, "search", 2,
+                                  "en", NULL, &err), 0);
+    CHECK_INT(kb_events_search_at(st, NOW - 30 * 3600, "spam emails", KB_ROLE_CUSTOMER, "search",
+                                  2, "en", NULL, &err), 0);
+    CHECK_INT(kb_events_search_at(st, NOW - 100, "spam emails router", KB_ROLE_AGENT, "search",
+                                  2, "en", NULL, &err), 0);
+    struct kb_emerging_report *r = detect(st, ix);
+    CHECK_INT(r->n, 1);
+    if (r->n == 1) {
+        const struct kb_emerging_problem *p = &r->problems[0];
+        CHECK_INT(p->searches, 2);
+        CHECK_INT(p->searches_filed, 1);
+        int searches = 0;
+        for (size_t i = 0; i < p->nexamples; i++)
+            if (p->examples[i].kind == -1) {
+                searches++;
+                CHECK(strstr(p->examples[i].text, "@example.com") == NULL);
+            }
+        CHECK_INT(searches, 2);
+        CHECK_INT(r->problems[0].article, number);
+        CHECK_STR(r->problems[0].article_title, "Your router is sending spam emails");
+    }
     kb_emerging_report_free(r);
     kb_index_close(ix);
     kb_store_close(st);
@@ -249,6 +306,7 @@ int main(void)
     test_pvalue();
     test_terms_in_text();
     test_burst_found();
+    test_article_that_answers();
     test_background_quiet();
     test_small_burst_not_flagged();
     test_topics_window_by_created();

@@ -185,3 +185,16 @@ def test_openapi_documents_the_route(srv):
     paths = r.json()["paths"]
     assert "/api/v1/emerging" in paths
     assert paths["/api/v1/emerging"]["get"]["summary"].startswith("emerging problems")
+
+
+def test_panels_in_agent_console_and_admin_dashboard(srv, agent):
+    admin = srv.login(*ADMIN)
+    for client, page in ((agent, "/agent"), (admin, "/admin"), (admin, "/agent")):
+        r = client.get(srv.url(page), timeout=30)
+        assert r.status_code == 200, page
+        assert 'id="emerging"' in r.text and "/static/emerging.js" in r.text, page
+    # An agent does not get the admin dashboard's shell.
+    assert agent.get(srv.url("/admin"), timeout=30).status_code == 403
+    js = requests.get(srv.url("/static/emerging.js"), timeout=30)
+    assert js.status_code == 200 and "/api/v1/emerging" in js.text
+    assert "innerHTML" not in js.text

@@ -25,8 +25,8 @@ void kb_emerging_opts_default(struct kb_emerging_opts *o)
     memset(o, 0, sizeof *o);
     o->window_hours = 6;
     o->baseline_days = 28;
-    o->alpha = 1e-6;
-    o->min_count = 5;
+    o->alpha = 1e-5;
+    o->min_count = 4;
     o->min_ratio = 4.0;
     o->max_examples = 5;
 }

@@ -19,8 +19,8 @@ struct kb_emerging_opts {
     int64_t now;          /* 0 = time(NULL) */
     int window_hours;     /* the recent window (default 6) */
     int baseline_days;    /* the baseline before it (default 28) */
-    double alpha;         /* the test's one-sided p-value threshold (default 1e-6) */
-    int min_count;        /* fewest recent tickets of an emerging topic (default 5) */
+    double alpha;         /* the test's one-sided p-value threshold (default 1e-5) */
+    int min_count;        /* fewest recent tickets of an emerging topic (default 4) */
     double min_ratio;     /* least rate ratio over the baseline (default 4) */
     size_t max_examples;  /* tickets and searches shown per problem (default 5 each) */
 };

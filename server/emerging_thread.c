@@ -4,6 +4,7 @@
  * API, and sends each new problem once to --alert-webhook. What was
  * alerted is kept in the store's meta table, so a restart does not alert
  * again. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -251,6 +252,9 @@ int srv_emerging_start(struct srv *s)
             free(e);
             return rc;
         }
+        /* Once, before the thread that posts: curl_easy_init would do it
+         * lazily, which is not thread-safe. */
+        curl_global_init(CURL_GLOBAL_DEFAULT);
     }
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);

@@ -198,3 +198,20 @@ def test_panels_in_agent_console_and_admin_dashboard(srv, agent):
     js = requests.get(srv.url("/static/emerging.js"), timeout=30)
     assert js.status_code == 200 and "/api/v1/emerging" in js.text
     assert "innerHTML" not in js.text
+
+
+def test_restart_does_not_alert_again(kb, srv, receiver):
+    # Last in this file: it stops the module's server.
+    assert len(receiver.got) == 1
+    srv.stop()
+    with KbServer(kb, "--alert-webhook", receiver.url, "--alert-secret-file",
+                  str(kb / "secret")) as again:
+        agent = again.login(*AGENT)
+        deadline = time.time() + 10
+        problems = []
+        while time.time() < deadline and not problems:
+            problems = emerging(again, agent)["problems"]
+            time.sleep(0.2)
+        assert problems and "spam" in problems[0]["words"]
+        time.sleep(2)
+        assert len(receiver.got) == 1

@@ -3,7 +3,8 @@
  * per hour as a small bar chart against the baseline, redacted example
  * tickets and searches, products and units, the article that answers it
  * (or "no article answers this" with a button that makes a draft from the
- * newest example ticket), and how many customers searched and still filed.
+ * newest example ticket and opens it for writers and admins), and how many
+ * customers searched and still filed.
  * Refreshes every 30 s. Everything is set as text, never as HTML. */
 (function () {
   "use strict";
@@ -49,7 +50,13 @@
       button.addEventListener("click", function () {
         button.disabled = true;
         KB.api("POST", "/api/v1/tickets/" + encodeURIComponent(ticket.id) + "/draft", {})
-          .then(function (d) { location.href = "/write#" + d.ref; })
+          .then(function (d) {
+            return KB.me().then(function (me) {
+              // Writers and admins go to the editor; agents leave it to them.
+              if (me && KB.rank(me.role) >= KB.rank("writer")) location.href = "/write#" + d.ref;
+              else note.textContent = "Draft " + d.ref + " created for the writers.";
+            });
+          })
           .catch(function (e) {
             button.disabled = false;
             note.classList.add("error");

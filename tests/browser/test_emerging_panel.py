@@ -51,3 +51,15 @@ def test_panel_shows_the_burst(server, browser, role, page):
     errors = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"
               and e.get("source") != "network"]
     assert not errors, errors
+
+
+def test_admin_drafts_the_missing_article_from_the_panel(server, browser):
+    login(browser, server, "admin")
+    browser.get(server.url("/admin"))
+    WebDriverWait(browser, 10, poll_frequency=0.1).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#emerging button.make-draft"))
+    browser.find_element(By.CSS_SELECTOR, "#emerging button.make-draft").click()
+    WebDriverWait(browser, 10, poll_frequency=0.1).until(lambda d: "/write#KB-" in d.current_url)
+    WebDriverWait(browser, 10, poll_frequency=0.1).until(
+        lambda d: "spam" in d.find_element(By.CSS_SELECTOR, "#title").get_attribute("value").lower()
+        or "mail" in d.find_element(By.CSS_SELECTOR, "#title").get_attribute("value").lower())

@@ -200,6 +200,33 @@ def test_panels_in_agent_console_and_admin_dashboard(srv, agent):
     assert "innerHTML" not in js.text
 
 
+def test_customers_searches_show_in_deflection(srv, agent):
+    first = requests.Session()
+    r = first.get(srv.url("/api/v1/search"), params={"q": "spam emails sent from my router"},
+                  timeout=30)
+    assert r.status_code == 200
+    sid = r.json()["search_id"]
+    for q in ("router sending spam emails", "contacts get spam email from me"):
+        assert requests.get(srv.url("/api/v1/search"), params={"q": q}, timeout=30).ok
+    r = first.post(srv.url("/api/v1/events"), json={"type": "submitted", "search_id": sid},
+                   timeout=30)
+    assert r.status_code in (200, 201, 202), r.text
+    time.sleep(0.5)  # the search log is written in batches
+    # Searches alone do not start a cycle; the next import does.
+    more = ts.burst("spam", n=1, hours=0.1, end=time.time() - 5, seed=13, prefix="ONE")
+    assert agent.post(srv.url("/api/v1/tickets"), data=ts.jsonl(more), timeout=30).ok
+    d = {}
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        p = emerging(srv, agent)["problems"]
+        d = p[0]["deflection"] if p else {}
+        if d.get("searches", 0) >= 3:
+            break
+        time.sleep(0.2)
+    assert d["searches"] >= 3 and d["filed"] >= 1, d
+    assert 0 < d["filed_share"] < 1
+
+
 def test_restart_does_not_alert_again(kb, srv, receiver):
     # Last in this file: it stops the module's server.
     assert len(receiver.got) == 1

@@ -12,6 +12,8 @@ CFLAGS   += -std=c11 $(OPT) $(WARN) -Wstrict-prototypes -D_GNU_SOURCE -MMD -MP -
 CXXFLAGS += -std=c++17 $(OPT) $(WARN) -MMD -MP -I. $(PKG_CFLAGS) $(SAN)
 LDFLAGS  += $(SAN)
 LDLIBS   := $(PKG_LIBS) -lpthread -lm
+# libcurl: kb-server's outgoing webhooks only (server/alert_webhook.c).
+SRV_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null)
 
 BUILD    ?= build
 BIN      ?= bin
@@ -62,7 +64,7 @@ $(BIN)/kb-indexer: $(IDX_OBJ) $(LIBKB)
 $(BIN)/kb-server: $(SRV_OBJ) $(LIBKB)
 	@mkdir -p $(BIN)
 	@[ -n "$(Q)" ] && echo "  LD  $@" || true
-	$(Q)$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SRV_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBKB)
 	@mkdir -p $(dir $@)
@@ -75,7 +77,7 @@ SRV_LIB_OBJ := $(filter-out $(BUILD)/server/main.o,$(SRV_OBJ))
 $(BUILD)/tests/test_dispatch: tests/unit/test_dispatch.c $(SRV_LIB_OBJ) $(LIBKB)
 	@mkdir -p $(dir $@)
 	@[ -n "$(Q)" ] && echo "  CC  $<" || true
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(SRV_LIB_OBJ) $(LIBKB) $(LDLIBS) -lstdc++
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(SRV_LIB_OBJ) $(LIBKB) $(LDLIBS) $(SRV_LIBS) -lstdc++
 
 # Every test: C unit tests, then pytest end-to-end suites; one summary line last.
 test: deps

@@ -19,6 +19,7 @@
 #include "scale/scaleout.h"
 #include "search_log.h"
 #include "srv.h"
+#include "emerging.h"
 #include "sync_thread.h"
 
 static void usage(FILE *f)
@@ -49,6 +50,10 @@ static void usage(FILE *f)
             "  --ticket-retention-days N  erase tickets resolved more than N days ago, daily\n"
             "                      (0 = keep, the default; kept in the store until set again)\n"
             "  --backup-dir DIR    where POST /api/v1/admin/backup writes (default DATA/backups)\n"
+            "  --emerging-interval S  seconds between emerging-problem checks when nothing is\n"
+            "                      imported (default 300; every import also runs one)\n"
+            "  --alert-webhook URL POST each new emerging problem once to URL, signed\n"
+            "  --alert-secret-file F  the webhook's HMAC-SHA256 secret (16 bytes or more)\n"
             "  -v, --verbose       debug logging\n\n"
             "Scaling out (see README, \"Scaling out\"):\n"
             "  --replication-port HOST:PORT  primary: publish the index to replicas with\n"
@@ -194,6 +199,17 @@ int main(int argc, char **argv)
             if (parse_num(a, argv[++i], 1u << 20, &n))
                 return 2;
             o->search_cache_mb = (unsigned)n;
+        } else if (strcmp(a, "--emerging-interval") == 0) {
+            if (parse_num(a, argv[++i], 86400, &n) || n < 5) {
+                if (n < 5)
+                    fprintf(stderr, "kb-server: --emerging-interval must be at least 5\n");
+                return 2;
+            }
+            o->emerging_interval = (unsigned)n;
+        } else if (strcmp(a, "--alert-webhook") == 0) {
+            o->alert_webhook = argv[++i];
+        } else if (strcmp(a, "--alert-secret-file") == 0) {
+            o->alert_secret_file = argv[++i];
         } else if (strcmp(a, "--public-url") == 0) {
             o->public_url = argv[++i];
         } else if (strcmp(a, "--ticket-retention-days") == 0) {
@@ -318,11 +334,25 @@ int main(int argc, char **argv)
            srv_http_port(http), o->threads, o->data);
     fflush(stdout);
     kb_log(KB_LOG_INFO, "server: started on %s:%u", hostbuf, srv_http_port(http));
+    if (o->public_url)
+        snprintf(s.base_url, sizeof s.base_url, "%s", o->public_url);
+    else
+        snprintf(s.base_url, sizeof s.base_url, "http://%s:%u", hostbuf, srv_http_port(http));
+    /* Emerging problems are judged where the index is written. */
+    if (!readonly && srv_emerging_start(&s) != 0) {
+        fprintf(stderr, "kb-server: cannot start the emerging-problems thread\n");
+        srv_http_stop(http, 1000);
+        srv_search_log_stop();
+        srv_sync_stop(&s);
+        srv_scale_stop();
+        return 1;
+    }
 
     int sig = 0;
     sigwait(&set, &sig);
     kb_log(KB_LOG_INFO, "server: %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     srv_http_stop(http, 10000);
+    srv_emerging_stop(&s);
     srv_search_log_stop();
     if (!readonly)
         srv_sync_stop(&s);

@@ -46,6 +46,9 @@ struct srv_opts {
     int learn_k;           /* --learn-k: set the store's k at start; 0 = leave it */
     const char *backup_dir; /* --backup-dir: where the admin API writes backups; NULL = DATA/backups */
     int retention_days;     /* --ticket-retention-days: set the store's at start; -1 = leave it */
+    unsigned emerging_interval; /* seconds between emerging-problem cycles (0 = 300) */
+    const char *alert_webhook;  /* URL new emerging problems are POSTed to, or NULL */
+    const char *alert_secret_file; /* the webhook's HMAC secret */
 };
 
 /* Process-wide state. */
@@ -71,6 +74,8 @@ struct srv {
     struct srv_ratelimit *event_ratelimit; /* --event-rate, per visitor */
     struct kb_cap_keys caps; /* from the store's install secret (a replica's copy has it too) */
     uint32_t node;           /* in search ids: 0 on a primary, 1 on a replica */
+    _Atomic(struct srv_emerging *) emerging; /* the detection thread (emerging.h), or NULL */
+    char base_url[512];      /* --public-url, or the listening address: links in alerts */
 };
 
 /* Per-thread handles, created on a thread's first request. */
@@ -158,6 +163,7 @@ extern const struct srv_route srv_routes_events[];   /* h_events.c: events, feed
 extern const struct srv_route srv_routes_pages[];    /* h_pages.c: HTML pages, sitemap, opensearch, static */
 extern const struct srv_route srv_routes_meta[];     /* h_meta.c: healthz, metrics, openapi */
 extern const struct srv_route srv_routes_staff[];    /* h_staff.c: staff pages, ticket -> draft */
+extern const struct srv_route srv_routes_emerging[]; /* h_emerging.c: emerging problems */
 extern const struct srv_route srv_routes_scale[];    /* scale/primary.c: store copies, replicas' searches */
 extern const struct srv_route srv_routes_backup[];   /* h_backup.c: the admin API's online backup */
 extern const struct srv_route srv_routes_customers[]; /* h_customers.c: a customer's data: export, erase */

@@ -13,6 +13,7 @@
 #include "kb/store/retention.h"
 #include "kb/sync/sync.h"
 #include "srv.h"
+#include "emerging.h"
 #include "sync_thread.h"
 
 struct sync_state {
@@ -91,6 +92,7 @@ static void *sync_main(void *arg)
         }
         if (sync_once(s, &ss)) {
             atomic_fetch_add(&s->index_gen, 1);
+            srv_emerging_wake(s); /* a burst is judged within seconds of its import */
             /* Gather the writes of the next 200 ms into one commit: a reader
              * can read its revision until the writer commits twice more, so
              * under a stream of writes back-to-back commits make searches

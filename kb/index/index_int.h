@@ -54,6 +54,7 @@ inline const Xapian::valueno SLOT_NUMBER = 1;
 inline const Xapian::valueno SLOT_CATEGORY = 2;
 inline const Xapian::valueno SLOT_QUESTION = 3; // title_key(): documents asking the same question
 inline const Xapian::valueno SLOT_PRIOR = 4;    // 'a' + usage prior of an article, 't' + ticket time
+inline const Xapian::valueno SLOT_CREATED = 5;  // a ticket's created time (topics.cc)
 inline const char *const META_SEQ = "kb:last_seq";
 
 class CachingStem;

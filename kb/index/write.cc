@@ -195,10 +195,12 @@ Xapian::Document make_document(Index *ix, const kb_doc *d, int audience, const c
     doc.add_value(SLOT_UPDATED, Xapian::sortable_serialise(double(d->updated)));
     doc.add_value(SLOT_NUMBER, Xapian::sortable_serialise(double(d->number)));
     doc.add_value(SLOT_QUESTION, title_key(d->title, d->locale));
-    if (d->kind == KB_KIND_TICKET)
+    if (d->kind == KB_KIND_TICKET) {
         doc.add_value(SLOT_PRIOR, "t" + Xapian::sortable_serialise(
                                             double(d->resolved ? d->resolved : d->updated)));
-    else if (d->helpful || d->unhelpful || d->clicks || d->solved)
+        doc.add_value(SLOT_CREATED, Xapian::sortable_serialise(
+                                        double(d->created ? d->created : d->updated)));
+    } else if (d->helpful || d->unhelpful || d->clicks || d->solved)
         doc.add_value(SLOT_PRIOR, "a" + Xapian::sortable_serialise(kb_rec_usage_prior(d)));
     size_t len = 0;
     char *rec = kb_rec_make(d, audience, &len);

@@ -6,7 +6,8 @@
 # (the main build's gcc -Werror guards those); the targets' own are fatal.
 PKGS       := sqlite3 libmicrohttpd libxml-2.0 icu-uc icu-i18n xapian-core jansson libcmark-gfm libsodium
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lcmark-gfm-extensions -lpthread -lm
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lcmark-gfm-extensions -lpthread -lm \
+              $(shell pkg-config --libs libcurl 2>/dev/null)
 
 FUZZ_CC  ?= clang
 FUZZ_CXX ?= clang++

@@ -1,0 +1,92 @@
+/* Emerging problems: recent tickets grouped into topics by the index
+ * (kb/index/topics.h), each topic's count in the last hours tested against
+ * its own baseline over the previous weeks, and what staff need to act. */
+#ifndef KB_EMERGING_H
+#define KB_EMERGING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kb/base/err.h"
+#include "kb/index/index.h"
+#include "kb/store/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kb_emerging_opts {
+    int64_t now;          /* 0 = time(NULL) */
+    int window_hours;     /* the recent window (default 6) */
+    int baseline_days;    /* the baseline before it (default 28) */
+    double alpha;         /* the test's one-sided p-value threshold (default 1e-5) */
+    int min_count;        /* fewest recent tickets of an emerging topic (default 4) */
+    double min_ratio;     /* least rate ratio over the baseline (default 4) */
+    size_t max_examples;  /* tickets and searches shown per problem (default 5 each) */
+};
+void kb_emerging_opts_default(struct kb_emerging_opts *o);
+
+/* The one-sided p-value of seeing at least r events in the recent window
+ * when b were seen in the baseline window, under equal rates: the exact
+ * conditional test of two Poisson counts, P(X >= r), X ~ Binomial(r + b,
+ * w / (w + t)), for window lengths w and t (any unit). 1 when r is 0. */
+double kb_emerging_pvalue(int64_t r, int64_t b, double w, double t);
+
+struct kb_emerging_example {
+    int kind;            /* KB_KIND_TICKET, or -1 for a customer's search */
+    char *id;            /* a ticket's source id, or NULL */
+    int64_t number;      /* a ticket's number, or the search's id */
+    int64_t time;        /* created, or searched */
+    char *text;          /* subject (and start of description), personal data redacted */
+};
+
+struct kb_emerging_count {
+    char *name;
+    int64_t count;
+};
+
+struct kb_emerging_problem {
+    char *key;               /* stable id: the top words sorted, joined by '+' */
+    char **words;            /* readable words, most telling first */
+    size_t nwords;
+    int64_t count;           /* tickets in the recent window */
+    double baseline;         /* tickets expected in a window as long, from the baseline */
+    int64_t baseline_count;  /* tickets in the baseline window */
+    double baseline_days;    /* its length (shorter when history is) */
+    double p_value;
+    int64_t since;           /* created time of the first recent ticket */
+    int64_t hourly[48];      /* tickets per hour of the window, oldest first */
+    size_t nhours;
+    struct kb_emerging_example *examples;
+    size_t nexamples;
+    struct kb_emerging_count *products, *units;
+    size_t nproducts, nunits;
+    int64_t article;         /* best matching published article's number, or 0 */
+    char *article_title;
+    int article_internal;
+    int64_t searches;        /* customers' searches of the window that match */
+    int64_t searches_filed;  /* of them, how many still filed a ticket ("submitted") */
+};
+
+struct kb_emerging_report {
+    int64_t now, window_from, baseline_from;
+    size_t topics;           /* topics tested */
+    size_t recent;           /* recent tickets read */
+    struct kb_emerging_problem *problems; /* emerging ones, most significant first */
+    size_t n;
+};
+
+/* Runs one detection cycle over st (tickets, searches) and ix (a reader or
+ * the writer). *out is caller-freed with kb_emerging_report_free. */
+int kb_emerging_detect(struct kb_store *st, struct kb_index *ix,
+                       const struct kb_emerging_opts *o, struct kb_emerging_report **out,
+                       struct kb_err *err);
+void kb_emerging_report_free(struct kb_emerging_report *r);
+
+/* The report as the API's JSON text ({"problems": [...]}); caller frees. */
+char *kb_emerging_json(const struct kb_emerging_report *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

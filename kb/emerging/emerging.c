@@ -185,8 +185,10 @@ static void fill_problem(struct kb_store *st, struct kb_index *ix,
         }
         kb_doc_release(&d);
     }
-    qsort(p->products, p->nproducts, sizeof *p->products, by_count);
-    qsort(p->units, p->nunits, sizeof *p->units, by_count);
+    if (p->nproducts) /* qsort must not be given NULL, even for none */
+        qsort(p->products, p->nproducts, sizeof *p->products, by_count);
+    if (p->nunits)
+        qsort(p->units, p->nunits, sizeof *p->units, by_count);
     p->words = kb_xcalloc(t->nterms + 1, sizeof(char *));
     for (size_t i = 0; i < t->nterms; i++)
         p->words[p->nwords++] = sf.best[i] ? sf.best[i] : kb_xstrdup(t->terms[i]);
@@ -336,7 +338,8 @@ int kb_emerging_detect(struct kb_store *st, struct kb_index *ix,
     }
     kb_search_seen_free(seen, nseen);
     kb_topics_free(topics);
-    qsort(r->problems, r->n, sizeof *r->problems, by_p);
+    if (r->n)
+        qsort(r->problems, r->n, sizeof *r->problems, by_p);
     *out = r;
     return 0;
 }

@@ -14,6 +14,7 @@ search page, typeahead, deflection, the public pages and the sitemap. The
 server trusts X-Forwarded-For (--trust-proxy), so that customers can come
 from distinct networks."""
 import json
+import os
 import sqlite3
 import time
 import uuid
@@ -165,8 +166,14 @@ def settle(srv):
     time.sleep(1.0)
 
 
+# The issue's bound is 5 s for the release build, which make test runs; the
+# sanitizer build (KB_BIN_DIR=bin-san, several times slower under a loaded
+# CI) gets four times as long: it checks memory, not speed.
+SLOWER = 4.0 if "san" in os.environ.get("KB_BIN_DIR", "") else 1.0
+
+
 def eventually(fn, timeout=5.0):
-    deadline = time.time() + timeout
+    deadline = time.time() + timeout * SLOWER
     while True:
         v = fn()
         if v or time.time() > deadline:

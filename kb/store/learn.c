@@ -459,20 +459,28 @@ int kb_learn_public(struct kb_store *st, int64_t number, const char *locale,
     *out = NULL;
     sqlite3 *db = kb_store_db(st);
     sqlite3_stmt *s = NULL;
-    struct judge j = {st, number, locale, vocab, ud, kb_learn_k(st), NULL, NULL, 0, 0, NULL, 0};
+    struct judge j = {st, number, locale, vocab, ud, 0, NULL, NULL, 0, 0, NULL, 0};
     struct kb_buf all = KB_BUF_INIT, line = KB_BUF_INIT;
     int code = 0, rc;
     if (sqlite3_prepare_v2(db, "SELECT phrase FROM learn_phrases WHERE article = ?1"
-                               " ORDER BY time DESC, phrase LIMIT 200", -1, &s, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT count(DISTINCT visitor), count(DISTINCT network)"
-                               " FROM learn_words WHERE article = ?1 AND word = ?2",
-                           -1, &j.count, NULL) != SQLITE_OK) {
+                               " ORDER BY time DESC, phrase LIMIT 200", -1, &s, NULL) != SQLITE_OK) {
         code = db_fail(db, err, "cannot read learning evidence");
         goto out;
     }
     sqlite3_bind_int64(s, 1, number);
     j.out = &line;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        /* Most articles have no evidence: k and the counting statement
+         * only for those that do (this runs for every public document). */
+        if (!j.count) {
+            j.k = kb_learn_k(st);
+            if (sqlite3_prepare_v2(db, "SELECT count(DISTINCT visitor), count(DISTINCT network)"
+                                       " FROM learn_words WHERE article = ?1 AND word = ?2",
+                                   -1, &j.count, NULL) != SQLITE_OK) {
+                code = db_fail(db, err, "cannot read learning evidence");
+                goto out;
+            }
+        }
         char *phrase = kb_xstrdup((const char *)sqlite3_column_text(s, 0));
         size_t len = strlen(phrase);
         /* Bytes inside an e-mail address or phone number, which may run

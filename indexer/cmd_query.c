@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
+#include "kb/sync/hit_text.h"
 #include "cli.h"
 #include "kb/base/buf.h"
 #include "kb/search/search.h"
@@ -161,10 +163,20 @@ int cmd_query(struct cli *c, int argc, char **argv)
         fprintf(stderr, "kb-indexer: %s\n", err.msg);
         goto out;
     }
+    /* Snippets come from the store's bodies; without a store (an index
+     * copied alone), from summaries. */
+    struct kb_store *st = NULL;
+    char spath[4096];
+    snprintf(spath, sizeof spath, "%s/kb.sqlite3", c->data);
+    struct stat sb;
+    if (stat(spath, &sb) == 0 && kb_store_open(spath, &st, &err) != 0)
+        st = NULL;
+    kb_hit_text_from_store(&o, st);
     struct kb_result *res = NULL;
     if (kb_search(ix, role, &o, &res, &err) != 0) {
         fprintf(stderr, "kb-indexer: %s\n", err.msg);
         kb_index_close(ix);
+        kb_store_close(st);
         goto out;
     }
     if (json) {
@@ -204,6 +216,7 @@ int cmd_query(struct cli *c, int argc, char **argv)
     }
     kb_result_free(res);
     kb_index_close(ix);
+    kb_store_close(st);
     rc = 0;
 out:
     kb_buf_release(&q);

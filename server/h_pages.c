@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "html_tpl.h"
+#include "kb/sync/hit_text.h"
 #include "kb/store/articles.h"
 #include "kb/store/events.h"
 #include "kb/base/log.h"
@@ -445,6 +446,7 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     o.snippets = 1;
     o.facets = 1;
     o.spelling = has_words;
+    kb_hit_text_from_store(&o, c->st);
     struct kb_result *res = NULL, *all = NULL;
     struct kb_err err;
     if (kb_search(ix, r->who.role, &o, &res, &err) != 0) {
@@ -504,7 +506,7 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         no_results(&b, q, page);
     } else {
         kb_buf_printf(&b, "<p class=\"count\" role=\"status\">%s%llu result%s</p>\n",
-                      res->more || page > 1 ? "About " : "", (unsigned long long)res->total,
+                      res->total_exact ? "" : "About ", (unsigned long long)res->total,
                       res->total == 1 ? "" : "s");
         kb_buf_printf(&b, "<ol class=\"results\" start=\"%zu\"", o.offset + 1);
         if (sid[0]) {

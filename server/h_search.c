@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kb/sync/hit_text.h"
 #include "kb/store/events.h"
 #include "kb/base/log.h"
 #include "kb/store/tickets.h"
@@ -115,6 +116,7 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     o.offset = (size_t)((page - 1) * per_page);
     o.limit = (size_t)per_page;
     o.facets = 1;
+    kb_hit_text_from_store(&o, c->st);
     struct kb_index *ix = srv_index(c, w);
     if (!ix)
         return;
@@ -125,10 +127,12 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         return;
     }
     int64_t sid = log_search(c, o.query, r->who.role, "search", res->total, o.locale);
-    /* facets_estimated: the counts were scaled up from the first few hundred
+    /* total_exact: total is a count (small match sets), not Xapian's
+     * estimate. facets_estimated: the counts were scaled up from the first
      * matches (counting every match cost ten times the search itself). */
-    json_t *out = json_pack("{s:o, s:I, s:i, s:i, s:b, s:o, s:o, s:b, s:o}", "hits",
-                            hits_json(c, res), "total", (json_int_t)res->total, "page", (int)page,
+    json_t *out = json_pack("{s:o, s:I, s:b, s:i, s:i, s:b, s:o, s:o, s:b, s:o}", "hits",
+                            hits_json(c, res), "total", (json_int_t)res->total, "total_exact",
+                            res->total_exact, "page", (int)page,
                             "per_page", (int)per_page, "more", res->more, "corrected",
                             res->corrected ? json_string(res->corrected) : json_null(), "facets",
                             facets_json(res), "facets_estimated", res->facets_estimated,
@@ -214,6 +218,7 @@ static void h_deflect(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     o.kind = KB_KIND_ARTICLE;
     o.limit = 5;
     o.spelling = 0;
+    kb_hit_text_from_store(&o, c->st);
     /* Deflection is for customers: public articles only, whoever asks. */
     if (ix && kb_search(ix, KB_ROLE_CUSTOMER, &o, &res, &err) != 0) {
         srv_kb_error(w, &err);
@@ -336,6 +341,7 @@ static void h_assist(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     o.spelling = 0;
     o.kind = KB_KIND_ARTICLE;
     o.limit = 6;
+    kb_hit_text_from_store(&o, c->st);
     struct kb_result *arts = NULL, *tix = NULL;
     struct kb_err err;
     json_t *out = NULL;

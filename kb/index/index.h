@@ -118,6 +118,7 @@ struct kb_query_plan {
     struct kb_query_words fixed; /* its words, when corrected */
 };
 
+struct kb_hit;
 struct kb_search_opts {
     const char *query;    /* user text, for the caller's records (the cache key) */
     const struct kb_query_plan *plan; /* what is searched; NULL finds nothing */
@@ -135,6 +136,13 @@ struct kb_search_opts {
     int spelling;         /* correct the query when it finds little */
     int or_query;         /* 0: ranked OR of words (default); kept for callers */
     struct kb_rank_opts rank;
+    /* The index keeps no bodies: a snippet is cut from the text this returns
+     * for a hit of the page (malloc'd, *len its size), called with the
+     * databases searched so that a customer's search only ever reads public
+     * text. NULL from it, or no callback: the snippet is the hit's summary
+     * (a body that has not reached the caller's store yet, say). */
+    char *(*hit_text)(void *ud, int dbs, const struct kb_hit *h, size_t *len);
+    void *hit_text_ud;
 };
 void kb_search_opts_init(struct kb_search_opts *o);
 
@@ -159,6 +167,7 @@ struct kb_result {
     struct kb_hit *hits;
     size_t nhits;
     uint64_t total;     /* Xapian's estimate of all matches */
+    int total_exact;    /* total is a count, not an estimate */
     int more;           /* another page exists */
     char *corrected;    /* the corrected query actually run, or NULL */
     struct kb_facet *facets;

@@ -42,15 +42,12 @@ char *kb_rec_make(const struct kb_doc *d, int audience, size_t *len)
     add_field(&b, num, '\t');
     snprintf(num, sizeof num, "%lld", (long long)d->updated);
     add_field(&b, num, '\t');
+    /* The last field ends the record: bodies live in the store, and a hit
+     * reads its text from there (kb_search_opts.hit_text). Records written
+     * before carried the body after a line break; kb_rec_parse skips it. */
     add_field(&b, d->summary, '\n');
-    size_t n = d->text ? strlen(d->text) : 0;
-    if (n > KB_INDEX_TEXT_MAX) { /* cut at a character boundary */
-        n = KB_INDEX_TEXT_MAX;
-        while (n > 0 && ((unsigned char)d->text[n] & 0xC0) == 0x80)
-            n--;
-    }
-    if (n)
-        kb_buf_add(&b, d->text, n);
+    b.len--;
+    b.data[b.len] = '\0';
     *len = b.len;
     return kb_buf_detach(&b);
 }

@@ -2,9 +2,11 @@
  * Xapian shim (index.cc): the stored record a hit is read from, the usage
  * prior, and the clean-up of a database whose creation was interrupted.
  *
- * The record is a tab-separated header line (the fields below, tabs and
- * line breaks in them made spaces) and then the body text, at most
- * KB_INDEX_TEXT_MAX bytes of it (snippets read it). */
+ * The record is one tab-separated line: the fields below, tabs and line
+ * breaks in them made spaces. No body: the store holds it once, and
+ * snippets read it from there. (Records of indexes built before carried
+ * the body after a line break; kb_rec_parse sets body to it, for nothing
+ * but old documents' removal.) */
 #ifndef KB_INDEX_DOC_H
 #define KB_INDEX_DOC_H
 
@@ -17,7 +19,6 @@
 extern "C" {
 #endif
 
-#define KB_INDEX_TEXT_MAX (32 * 1024) /* body bytes kept for snippets */
 
 enum kb_rec_field {
     KB_REC_SOURCE, KB_REC_TITLE, KB_REC_KIND, KB_REC_AUDIENCE, KB_REC_CATEGORY, KB_REC_LOCALE,

@@ -53,13 +53,14 @@ struct Cand {
 
 const size_t RERANK_DEPTH = 20; // candidates the second stage reorders
 
-// The best matches of a word query whose categories the facets count (the
-// rest are estimated from them). Counting every match, up to 20,000, made a
-// search on 100,000 documents ten times as costly as the ranking itself:
-// Xapian cannot skip the documents that will not make the first page while
-// a match spy must see them. (A spy that sees only a few hundred sees them
-// in document order: the oldest imports, often all of one category.)
-const size_t FACET_SAMPLE = 50;
+// A word query whose matches are at most this many is counted whole: its
+// total, and its categories for the facets, are exact (the help center's
+// "Billing (11)"). Above it, Xapian stops once it has the page (and the
+// candidates the second stage reorders), the total is its estimate and the
+// facets are the categories of those first matches, scaled up to it and
+// marked "about". Checking 2,000 matches on every search, as before, turned
+// off Xapian's early termination and was most of a search's cost.
+const Xapian::doccount EXACT_MAX = 1000;
 
 // Reads one value slot of every candidate into field, going through the
 // value stream in docid order (one forward pass, not a lookup per document).
@@ -187,31 +188,25 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
         b.query = Xapian::Query::MatchAll; // browse by filter alone
     if (b.query.empty())
         return guard.release();
-    // A second stage reorders the first RERANK_DEPTH, and the facets of a
-    // word query count the first FACET_SAMPLE: both fetch from 0.
-    bool sample = o->facets && !browse;
-    bool from0 = rerank || sample;
-    size_t first = from0 ? 0 : o->offset;
-    size_t count = from0 ? std::max({o->offset + limit + 1, rerank ? RERANK_DEPTH : size_t(0),
-                                     sample ? FACET_SAMPLE : size_t(0)})
-                         : limit + 1;
+    // A second stage reorders the first RERANK_DEPTH: it fetches from 0.
+    size_t first = rerank ? 0 : o->offset;
+    size_t count = rerank ? std::max(o->offset + limit + 1, RERANK_DEPTH) : limit + 1;
 
-    auto run = [&](const Xapian::Query &q, Xapian::ValueCountMatchSpy *spy) {
+    // check: how many matches Xapian must look at (it may stop after that
+    // many once nothing further can reach the page).
+    auto run = [&](const Xapian::Query &q, Xapian::ValueCountMatchSpy *spy,
+                   Xapian::doccount check) {
         Xapian::Enquire enq(db);
         enq.set_query(with_filter(q, o));
         enq.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, 0.5));
         if (spy)
             enq.add_matchspy(spy);
-        // Totals are exact up to 2,000 matches (an agent counting a ticket
-        // batch, a customer's "12 results"); above that Xapian's estimate.
-        // Measured at 100k documents: within the noise of the query cost.
-        Xapian::doccount check =
-            std::max<Xapian::doccount>(Xapian::doccount(first + count), 2000);
-        if (spy) // browsing: count every document up to a bound
-            check = std::max<Xapian::doccount>(
-                check, std::min<Xapian::doccount>(db.get_doccount(), 20000));
-        return enq.get_mset(Xapian::doccount(first), Xapian::doccount(count), check);
+        return enq.get_mset(Xapian::doccount(first), Xapian::doccount(count),
+                            std::max(check, Xapian::doccount(first + count)));
     };
+    // Browsing by filter counts every document up to a bound, for the
+    // facets and the total.
+    Xapian::doccount browse_check = std::min<Xapian::doccount>(db.get_doccount(), 20000);
 
     Xapian::Query q = b.query;
     // Pseudo-relevance feedback: expand with the best terms of the top docs.
@@ -243,7 +238,7 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
     std::unique_ptr<Xapian::ValueCountMatchSpy> spy;
     if (o->facets && browse)
         spy.reset(new Xapian::ValueCountMatchSpy(SLOT_CATEGORY));
-    Xapian::MSet ms = run(q, spy.get());
+    Xapian::MSet ms = run(q, spy.get(), browse ? browse_check : 0);
     std::vector<std::string> terms = b.terms;
 
     // Spelling: Xapian corrects only words the index does not know; run the
@@ -251,17 +246,28 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
     if (plan.corrected && *plan.corrected && norm != plan.corrected) {
         Built c = build_query(db, plan.fixed, o);
         if (!c.query.empty()) {
-            Xapian::MSet ms2 = run(c.query, nullptr); // words: no spy
-
+            Xapian::MSet ms2 = run(c.query, nullptr, 0); // words: no spy
             if (ms2.get_matches_estimated() >= ms.get_matches_estimated() &&
                 ms2.get_matches_estimated() > 0) {
                 ms = ms2;
+                q = c.query;
                 terms = c.terms;
                 res->corrected = kb_xstrdup(plan.corrected);
             }
         }
     }
-
+    // A small match set is counted whole (EXACT_MAX): run again, checking
+    // every match, with the facets' spy: the same ranking, exact counts.
+    // Not when the page already holds every match, counted.
+    bool exact = ms.get_matches_lower_bound() == ms.get_matches_upper_bound();
+    bool all_here = exact && first == 0 && ms.size() >= ms.get_matches_upper_bound();
+    if (!browse && ms.get_matches_upper_bound() <= EXACT_MAX &&
+        (!exact || (o->facets && !all_here))) {
+        if (o->facets)
+            spy.reset(new Xapian::ValueCountMatchSpy(SLOT_CATEGORY));
+        ms = run(q, spy.get(), ms.get_matches_upper_bound());
+    }
+    res->total_exact = ms.get_matches_lower_bound() == ms.get_matches_upper_bound();
     res->total = ms.get_matches_estimated();
     std::vector<Cand> cands;
     cands.reserve(ms.size());
@@ -281,7 +287,7 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
                          [](const Cand &x, const Cand &y) { return x.score > y.score; });
         std::copy(top.begin(), top.end(), cands.begin());
     }
-    if (from0)
+    if (rerank)
         cands.erase(cands.begin(), cands.begin() + long(std::min(cands.size(), o->offset)));
     size_t n = std::min<size_t>(cands.size(), limit);
     res->more = cands.size() > limit;
@@ -289,17 +295,30 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
     res->nhits = n; // zeroed hits: kb_result_free copes with a partial fill
     SnipMatch sm;
     sm.stem = &query_stem(o->locale);
+    std::vector<const char *> term_text; // term number -> its text, for the probes
     for (const auto &t : terms)
         if (!t.empty() && !(t[0] >= 'A' && t[0] <= 'Z') &&
-            sm.ids.emplace(t, int(sm.ids.size())).second)
+            sm.ids.emplace(t, int(sm.ids.size())).second) {
             sm.first[static_cast<unsigned char>(t[0])] = true;
+            term_text.push_back(sm.ids.find(t)->first.c_str());
+        }
     for (size_t i = 0; i < n; i++) {
         Data d(db.get_document(cands[i].did).get_data());
         kb_rec_hit(&d.r, cands[i].score, &res->hits[i]);
-        if (o->snippets)
-            res->hits[i].snippet =
-                kb_snippet_make(d.r.body, d.r.body_len, d.field(KB_REC_SUMMARY).c_str(),
-                                o->snippet_chars, sm.ids.size(), snip_match, &sm);
+        if (!o->snippets)
+            continue;
+        // The text from the caller's store; a record of an index built
+        // before bodies left it still carries its own.
+        size_t len = 0;
+        char *text = o->hit_text ? o->hit_text(o->hit_text_ud, o->dbs, &res->hits[i], &len)
+                                 : nullptr;
+        std::unique_ptr<char, void (*)(void *)> owned(text, std::free);
+        const char *body = text ? text : d.r.body;
+        if (!text)
+            len = d.r.body_len;
+        res->hits[i].snippet = kb_snippet_make(body, len, d.field(KB_REC_SUMMARY).c_str(),
+                                               o->snippet_chars, sm.ids.size(),
+                                               term_text.data(), snip_match, &sm);
     }
     if (o->facets)
         facet_counts(db, ms, spy.get(), res);

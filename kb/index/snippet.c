@@ -141,18 +141,179 @@ static char *start_of(const char *src, size_t n, size_t width)
     return finish(&b);
 }
 
+/* ---- probes: finding the words that may match without breaking the
+ * whole text into words ----
+ *
+ * A word that matches a term (its stem, or itself) begins with the term's
+ * first letters: English stems keep the start of the word and cut or
+ * change its end ("instal" for "installation", "happi" for "happy"). So
+ * the words to look at are those that start, ignoring ASCII case, with
+ * one of the terms' first letters (the probes); every other word is
+ * skipped unread. A non-ASCII byte where a probe or a word boundary is
+ * compared may be a letter folded away (é, ß): such a place counts as a
+ * candidate, so no real match is lost to folding. Only terms that are
+ * ASCII have probes; any other term (Cyrillic, CJK) means the whole text
+ * is broken into words, as before. */
+
+#define PROBE_MAX 5
+
+struct probes {
+    char p[64][PROBE_MAX];
+    unsigned char n[64];
+    size_t count;
+    uint64_t first[4]; /* first letters of probes, a bit per byte value */
+};
+
+static int ascii_alnum(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* 0 when some term cannot be probed (the whole text is scanned). */
+static int probes_make(struct probes *pr, const char *const *terms, size_t nterms)
+{
+    memset(pr, 0, sizeof *pr);
+    if (!terms || nterms == 0 || nterms > 64)
+        return 0;
+    for (size_t i = 0; i < nterms; i++) {
+        const char *t = terms[i];
+        size_t n = t ? strlen(t) : 0;
+        if (n == 0)
+            return 0;
+        for (size_t k = 0; k < n; k++)
+            if ((unsigned char)t[k] >= 0x80)
+                return 0;
+        /* The last letter of a stem is the one most often changed. */
+        size_t k = n <= 2 ? n : n - 1 < PROBE_MAX ? n - 1 : PROBE_MAX;
+        for (size_t j = 0; j < k; j++) {
+            unsigned char ch = (unsigned char)t[j];
+            pr->p[i][j] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+        }
+        pr->n[i] = (unsigned char)k;
+        unsigned char f = (unsigned char)pr->p[i][0];
+        pr->first[f >> 6] |= (uint64_t)1 << (f & 63);
+        if (f >= 'a' && f <= 'z')
+            pr->first[(f - 32) >> 6] |= (uint64_t)1 << ((f - 32) & 63);
+    }
+    pr->count = nterms;
+    return 1;
+}
+
+/* Whether the text at s (n bytes left) may start a word matching a probe. */
+static int probe_hit(const struct probes *pr, const unsigned char *s, size_t n)
+{
+    if (s[0] >= 0x80)
+        return 1;
+    if (!(pr->first[s[0] >> 6] >> (s[0] & 63) & 1))
+        return 0;
+    for (size_t i = 0; i < pr->count; i++) {
+        size_t k = pr->n[i], j = 0;
+        for (; j < k && j < n; j++) {
+            unsigned char ch = s[j];
+            if (ch >= 0x80)
+                return 1;
+            if ((ch >= 'A' && ch <= 'Z' ? ch + 32 : ch) != (unsigned char)pr->p[i][j])
+                break;
+        }
+        if (j == k)
+            return 1;
+    }
+    return 0;
+}
+
+/* Byte classes for the probed scan: a word's letters (ASCII letters and
+ * digits, and any non-ASCII byte: a letter for all the scan can tell),
+ * the underscore, and the marks that join two letters into one word. */
+enum { C_LETTER = 1, C_UNDERSCORE = 2, C_JOIN = 4, C_COMMA = 8 };
+
+static void classes(unsigned char cls[256])
+{
+    memset(cls, 0, 256);
+    for (int ch = 0; ch < 256; ch++)
+        if (ascii_alnum((unsigned char)ch) || ch >= 0x80)
+            cls[ch] = C_LETTER;
+    cls['_'] = C_UNDERSCORE;
+    cls['\''] = cls['.'] = cls[':'] = C_JOIN;
+    cls[','] = C_COMMA;
+}
+
+static int is_digit(unsigned char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+/* One word as a word breaker would see it, from i: letters and
+ * underscores, joined across an apostrophe, a full stop or a colon between
+ * two letters ("don't", "e.g", "1.5") and a comma between digits
+ * ("1,000"). Returns its end; *hit says whether any of its parts (the
+ * runs of letters) starts like a probe. */
+static size_t word_scan(const struct probes *pr, const unsigned char *cls, const unsigned char *u,
+                        size_t len, size_t i, int *hit)
+{
+    size_t z = i;
+    *hit = 0;
+    for (;;) {
+        /* z starts a run of letters: a part. */
+        if (!*hit && (pr->first[u[z] >> 6] >> (u[z] & 63) & 1 || u[z] >= 0x80))
+            *hit = probe_hit(pr, u + z, len - z);
+        while (z < len && cls[u[z]] & C_LETTER)
+            z++;
+        while (z < len && cls[u[z]] & C_UNDERSCORE)
+            z++;
+        if (z < len && cls[u[z]] & C_LETTER)
+            continue; /* foo_bar */
+        if (z + 1 < len && z > i && cls[u[z + 1]] & C_LETTER && cls[u[z - 1]] & C_LETTER &&
+            (cls[u[z]] & C_JOIN ||
+             (cls[u[z]] & C_COMMA && is_digit(u[z - 1]) && is_digit(u[z + 1])))) {
+            z++;
+            continue;
+        }
+        return z;
+    }
+}
+
+/* The matches among the words the probes pick: each such word goes
+ * through kb_text_words alone, as in the whole-text scan. */
+static void probe_scan(const struct probes *pr, const char *text, size_t len, struct scan *c)
+{
+    unsigned char cls[256];
+    classes(cls);
+    const unsigned char *u = (const unsigned char *)text;
+    size_t lim = len < KB_SNIPPET_SCAN ? len : KB_SNIPPET_SCAN;
+    size_t i = 0;
+    for (;;) {
+        while (i < lim && !(cls[u[i]] & C_LETTER))
+            i++;
+        if (i >= lim)
+            return;
+        int hit;
+        size_t z = word_scan(pr, cls, u, len, i, &hit);
+        if (hit) {
+            c->base = i;
+            kb_text_words(text + i, z - i, on_word, c);
+        }
+        i = z;
+    }
+}
+
 char *kb_snippet_make(const char *text, size_t len, const char *fallback, size_t width,
-                      size_t nterms, kb_snippet_match_fn match, void *ud)
+                      size_t nterms, const char *const *terms, kb_snippet_match_fn match,
+                      void *ud)
 {
     if (!width)
         width = 200;
     struct scan c = {NULL, 0, 0, 0, match, ud};
-    for (size_t off = 0; nterms && off < len && off <= KB_SNIPPET_SCAN;) {
-        size_t end = piece_end(text, len, off);
-        c.base = off;
-        if (kb_text_words(text + off, end - off, on_word, &c) != 0)
-            break; /* past the scan limit (or ICU failed: keep what was found) */
-        off = end;
+    struct probes pr;
+    if (nterms && probes_make(&pr, terms, nterms)) {
+        probe_scan(&pr, text, len, &c);
+    } else {
+        for (size_t off = 0; nterms && off < len && off <= KB_SNIPPET_SCAN;) {
+            size_t end = piece_end(text, len, off);
+            c.base = off;
+            if (kb_text_words(text + off, end - off, on_word, &c) != 0)
+                break; /* past the scan limit (or ICU failed: keep what was found) */
+            off = end;
+        }
     }
     if (c.n == 0) {
         if (len == 0 && fallback)

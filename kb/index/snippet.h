@@ -20,10 +20,13 @@ typedef int (*kb_snippet_match_fn)(void *ud, const char *folded, size_t flen);
  * the most distinct matching terms, then the most matches, among the first
  * KB_SNIPPET_SCAN bytes; without a match, the start of the text, or of
  * fallback when the text is empty. nterms is how many term numbers match can
- * return (0: nothing to look for). Paragraph breaks become spaces; cuts are
- * marked with an ellipsis. Caller frees. */
+ * return (0: nothing to look for). terms (may be NULL), terms[i] being the
+ * text of term number i, lets the scan read only the words that start like
+ * a term instead of breaking the whole text into words. Paragraph breaks
+ * become spaces; cuts are marked with an ellipsis. Caller frees. */
 char *kb_snippet_make(const char *text, size_t len, const char *fallback, size_t width,
-                      size_t nterms, kb_snippet_match_fn match, void *ud);
+                      size_t nterms, const char *const *terms, kb_snippet_match_fn match,
+                      void *ud);
 
 #define KB_SNIPPET_SCAN (24 * 1024)
 

@@ -57,28 +57,33 @@ class CachingStem : public Xapian::StemImplementation {
     std::unordered_set<std::string> *words = nullptr;
 };
 
-// Removes the document with uid term from db, undoing its spelling entries
-// (first from pending, the counts not yet given to Xapian).
+// Removes the document with uid term from db. A record of an index built
+// before bodies left the index carries its body: its spelling entries are
+// undone (first from pending, the counts not yet given to Xapian). Newer
+// documents leave theirs: a word's count only orders suggestions, and a
+// suggestion is offered only when the index still holds its stem
+// (kb/search/query_words.c), so a word no document has any more is never
+// suggested, whichever database it was in.
 void remove_from(Xapian::WritableDatabase &db, const std::string &uid,
                  std::unordered_map<std::string, Xapian::termcount> &pending)
 {
     Xapian::PostingIterator p = db.postlist_begin(uid);
     if (p == db.postlist_end(uid))
         return;
-    Xapian::Document old = db.get_document(*p);
-    Data d(old.get_data());
-    for (const auto &w : spelling_words(d.field(KB_REC_TITLE), d.body())) {
-        auto it = pending.find(w);
-        if (it != pending.end()) {
-            if (--it->second == 0)
-                pending.erase(it);
-            continue;
+    Data d(db.get_document(*p).get_data());
+    if (d.r.body_len)
+        for (const auto &w : spelling_words(d.field(KB_REC_TITLE), d.body())) {
+            auto it = pending.find(w);
+            if (it != pending.end()) {
+                if (--it->second == 0)
+                    pending.erase(it);
+                continue;
+            }
+            try {
+                db.remove_spelling(w, 1);
+            } catch (const Xapian::Error &) {
+            }
         }
-        try {
-            db.remove_spelling(w, 1);
-        } catch (const Xapian::Error &) {
-        }
-    }
     db.delete_document(uid);
 }
 
@@ -146,8 +151,7 @@ Xapian::Document make_document(Index *ix, const kb_doc *d, int audience, const c
     tg.set_stemming_strategy(stems ? Xapian::TermGenerator::STEM_ALL
                                    : Xapian::TermGenerator::STEM_NONE);
     tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
-    // The stored body (what remove_from reads back) must be the whole text.
-    bool collect = words && cs && (!d->text || std::strlen(d->text) <= KB_INDEX_TEXT_MAX);
+    bool collect = words && cs;
     *collected = collect;
 
     unsigned tw = ix->opts.title_wdf ? ix->opts.title_wdf : 1;
@@ -263,7 +267,7 @@ int kb_index_prepare(struct kb_index *h, int db, const struct kb_doc *d,
         if (spell) {
             if (!collected)
                 for (const auto &word : spelling_words(d->title ? d->title : "",
-                                                       Data(p->doc.get_data()).body()))
+                                                       d->text ? d->text : ""))
                     words.insert(word);
             for (const auto &word : words)
                 if (spelling_word(word))

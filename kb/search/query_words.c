@@ -246,6 +246,18 @@ static char *ask_spell(void *ud, const char *word, unsigned edits)
         if (a->spell[i].edits == edits && strcmp(a->spell[i].word, word) == 0)
             return a->spell[i].fix ? kb_xstrdup(a->spell[i].fix) : NULL;
     char *fix = kb_index_spelling(a->ix, a->dbs, word, edits);
+    /* The spelling table keeps the words of documents since removed or
+     * moved to the other audience (their counts are not undone): a
+     * suggestion counts only while the index holds its stem, so nothing
+     * the searcher's databases no longer have is ever suggested. */
+    if (fix) {
+        char *st = kb_index_stem(a->locale, fix);
+        if (!st || !ask_has(a, st)) {
+            free(fix);
+            fix = NULL;
+        }
+        free(st);
+    }
     a->spell = kb_xrealloc(a->spell, (a->nspell + 1) * sizeof *a->spell);
     a->spell[a->nspell++] = (struct memo_spell){kb_xstrdup(word), edits,
                                                 fix ? kb_xstrdup(fix) : NULL};

@@ -82,6 +82,7 @@ struct kb_result *kb_result_dup(const struct kb_result *r)
 {
     struct kb_result *c = kb_xcalloc(1, sizeof *c);
     c->total = r->total;
+    c->total_exact = r->total_exact;
     c->more = r->more;
     c->facets_estimated = r->facets_estimated;
     c->corrected = kb_xstrdup(r->corrected);

@@ -104,6 +104,10 @@ void store_busy_wait(struct kb_store *st, int ms);
     X(META_SET, "INSERT INTO meta (key, value) VALUES (?1, ?2) " \
       "ON CONFLICT (key) DO UPDATE SET value = excluded.value") \
     X(META_DELETE, "DELETE FROM meta WHERE key = ?1") \
+    X(ART_TEXT, "SELECT text FROM articles WHERE number = ?1 AND updated = ?2 " \
+      "AND status = 'published' AND (?3 = 0 OR audience = 'public')") \
+    X(TIC_TEXT, "SELECT text FROM tickets WHERE id = ?1 AND updated = ?2 " \
+      "AND status = 'published'") \
     X(SEARCH_LOG, "INSERT INTO searches (time, query, role, endpoint, results, locale, id) " \
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
     X(STATS, "SELECT " \

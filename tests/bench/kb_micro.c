@@ -32,6 +32,7 @@
 #include "kb/index/index.h"
 #include "kb/search/search.h"
 #include "kb/store/store.h"
+#include "kb/sync/hit_text.h"
 
 static double now(void)
 {
@@ -132,6 +133,12 @@ static void *run(void *arg)
             fprintf(stderr, "kb_micro: %s\n", err.msg);
             exit(1);
         }
+        /* Snippets read bodies from the store, as kb-server's do. */
+        snprintf(path, sizeof path, "%s/kb.sqlite3", data);
+        if (kb_store_open(path, &st, &err) != 0) {
+            fprintf(stderr, "kb_micro: %s\n", err.msg);
+            exit(1);
+        }
     }
     size_t i = w->start;
     while (!atomic_load(&stop)) {
@@ -153,6 +160,7 @@ static void *run(void *arg)
             o.spelling = 0;
             o.kind = KB_KIND_ARTICLE;
             o.limit = 6;
+            kb_hit_text_from_store(&o, st);
             struct kb_result *arts = NULL, *tix = NULL;
             char *reduced = NULL;
             if (kb_search_again(ix, KB_ROLE_AGENT, &o, &reduced, &arts, &err) != 0)
@@ -170,6 +178,7 @@ static void *run(void *arg)
             kb_search_opts_init(&o);
             o.query = q;
             o.facets = 1;
+            kb_hit_text_from_store(&o, st);
             /* KB_MICRO_OFF=facets,spelling,snippets: to see what each costs. */
             const char *off = getenv("KB_MICRO_OFF");
             if (off && strstr(off, "facets"))

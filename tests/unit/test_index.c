@@ -22,9 +22,43 @@ static void mkdoc(struct kb_doc *d, int kind, int64_t number, const char *src, c
     d->updated = 1700000000 + number;
 }
 
+/* The bodies put, as a store would give them to snippets (the index keeps
+ * none): by kind and number, the last put winning. */
+static struct body {
+    int kind;
+    int64_t number;
+    char *text;
+} bodies[64];
+static size_t nbodies;
+
+static void keep_body(int kind, int64_t n, const char *text)
+{
+    for (size_t i = 0; i < nbodies; i++)
+        if (bodies[i].kind == kind && bodies[i].number == n) {
+            free(bodies[i].text);
+            bodies[i].text = strdup(text ? text : "");
+            return;
+        }
+    if (nbodies < sizeof bodies / sizeof *bodies)
+        bodies[nbodies++] = (struct body){kind, n, strdup(text ? text : "")};
+}
+
+static char *body_of(void *ud, int dbs, const struct kb_hit *h, size_t *len)
+{
+    (void)ud;
+    (void)dbs;
+    for (size_t i = 0; i < nbodies; i++)
+        if (bodies[i].kind == h->kind && bodies[i].number == h->number) {
+            *len = strlen(bodies[i].text);
+            return strdup(bodies[i].text);
+        }
+    return NULL;
+}
+
 static void put(struct kb_index *ix, int db, int kind, int64_t n, const char *src, const char *title,
                 const char *text, const char *locale, const char *cat)
 {
+    keep_body(kind, n, text);
     struct kb_doc d;
     struct kb_err err;
     mkdoc(&d, kind, n, src, title, text, locale, cat);
@@ -45,6 +79,7 @@ static struct kb_result *search(struct kb_index *ix, int role, const char *q, co
     o.query = q;
     o.locale = locale;
     o.facets = 1;
+    o.hit_text = body_of;
     struct kb_result *r = NULL;
     struct kb_err err;
     int rc = kb_search(ix, role, &o, &r, &err);

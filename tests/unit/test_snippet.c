@@ -58,17 +58,68 @@ static void test_snippets(void)
         {"Caf\xC3\xA9 wifi \xE2\x80\x9C" "free\xE2\x80\x9D\nask for the password", NULL, 200, wifi,
          NULL, "<mark>password</mark>", NULL},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *s = kb_snippet_make(cases[i].text, strlen(cases[i].text), cases[i].fallback,
-                                  cases[i].width, cases[i].terms[0] ? 2 : 0, match_list,
-                                  (void *)cases[i].terms);
-        if (cases[i].want)
-            CHECK_STR(s, cases[i].want);
-        if (cases[i].contains)
-            CHECK_CONTAINS(s, cases[i].contains);
-        if (cases[i].lacks)
-            CHECK(s && !strstr(s, cases[i].lacks));
-        free(s);
+    /* Each case twice: the whole text broken into words, and only the
+     * words the terms' probes pick: the same snippet. */
+    for (int probed = 0; probed < 2; probed++)
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            char *s = kb_snippet_make(cases[i].text, strlen(cases[i].text), cases[i].fallback,
+                                      cases[i].width, cases[i].terms[0] ? 2 : 0,
+                                      probed ? cases[i].terms : NULL, match_list,
+                                      (void *)cases[i].terms);
+            if (cases[i].want)
+                CHECK_STR(s, cases[i].want);
+            if (cases[i].contains)
+                CHECK_CONTAINS(s, cases[i].contains);
+            if (cases[i].lacks)
+                CHECK(s && !strstr(s, cases[i].lacks));
+            free(s);
+        }
+}
+
+/* Matches a word whose first letters are a term's stem-like prefix, as a
+ * stemmer would ("install" ~ "installation", "instal"). */
+static int match_prefix(void *ud, const char *folded, size_t flen)
+{
+    const char *const *terms = ud;
+    for (int i = 0; terms[i]; i++) {
+        size_t n = strlen(terms[i]);
+        if (flen >= n && flen <= n + 4 && memcmp(terms[i], folded, n) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* The probed scan finds the snippet the whole-text scan finds, on texts of
+ * real-looking words, punctuation, accents and curly quotes. */
+static void test_snippet_probes_agree(void)
+{
+    static const char *const words[] = {
+        "install", "installation", "Installing", "the", "printer", "PRINTERS", "driver",
+        "drivers.", "wi-fi", "Wi-Fi", "network,", "caf\xC3\xA9", "r\xC3\xA9seau", "don't",
+        "e.g.", "1.5", "1,000", "foo_bar", "\xE2\x80\x9Cquoted\xE2\x80\x9D", "(driver)",
+        "\n\n", "x", "printing", "instance", "set-up", "setup", "reinstall"};
+    static const char *const terms[] = {"instal", "printer", "driver", "setup", "fi", NULL};
+    const size_t nw = sizeof words / sizeof words[0];
+    unsigned seed = 7;
+    for (int round = 0; round < 300; round++) {
+        char text[4000];
+        size_t at = 0;
+        int n = 5 + (int)(seed % 300);
+        for (int k = 0; k < n && at < sizeof text - 40; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *w = words[(seed >> 16) % nw];
+            size_t l = strlen(w);
+            memcpy(text + at, w, l);
+            at += l;
+            text[at++] = ' ';
+        }
+        text[at] = '\0';
+        size_t width = 40 + (size_t)(seed >> 8) % 200;
+        char *a = kb_snippet_make(text, at, NULL, width, 5, NULL, match_prefix, (void *)terms);
+        char *b = kb_snippet_make(text, at, NULL, width, 5, terms, match_prefix, (void *)terms);
+        CHECK_STR(b, a);
+        free(a);
+        free(b);
     }
 }
 
@@ -207,6 +258,7 @@ static void test_cjk_between_words(void)
 int main(void)
 {
     test_snippets();
+    test_snippet_probes_agree();
     test_unphrase();
     test_query_words();
     test_cjk_between_words();

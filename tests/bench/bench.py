@@ -530,9 +530,9 @@ def main():
                     help="indexing passes of each engine (default: --reps, so 3)")
     ap.add_argument("--reuse-index", action="store_true",
                     help="skip indexing: reuse the last run's indexes and indexing figures")
-    ap.add_argument("--stream", type=int, default=600000,
+    ap.add_argument("--stream", type=int, default=1000000,
                     help="never-repeated queries the corpus holds (make_corpus.py --stream; "
-                         "default 600,000)")
+                         "default 1,000,000)")
     ap.add_argument("--zipf-s", type=float, default=1.0,
                     help="exponent of the Zipf mix over the 2,000-query set (default 1.0)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench-out"))
@@ -617,7 +617,7 @@ def main():
                            check=True)
         return last_json(p.stdout)
 
-    cal = inproc("xapian", stream.take("inproc-calibration", 40000), 2, 0.5)
+    cal = inproc("xapian", stream.take("inproc-calibration", 20000), 2, 0.5)
     top = cal["rps"]
     log(f"in-process calibration: plain Xapian x2 {top:.0f} q/s")
     runs = {f"{e}/{th}": [] for th in (1, 2) for e in peers}

@@ -11,7 +11,7 @@ them in $KB_BENCH_CACHE/root). Output, in the cache directory:
   queries.txt     one query a line: 2 to 6 words of a real heading, some words
                   dropped or swapped, as customers type (the query set the
                   benchmark's Zipf mix draws from).
-  stream.txt      --stream queries (default 600,000) made the same way from
+  stream.txt      --stream queries (default 1,000,000) made the same way from
                   real headings and from windows of real body sentences, no
                   two alike after normalisation (lower-case, punctuation to
                   spaces, stop words and a plural "s" dropped, words sorted),
@@ -439,7 +439,7 @@ def main():
     ap.add_argument("--docs", type=int, default=100000)
     ap.add_argument("--queries", type=int, default=2000)
     ap.add_argument("--tickets", type=int, default=2000)
-    ap.add_argument("--stream", type=int, default=600000,
+    ap.add_argument("--stream", type=int, default=1000000,
                     help="never-repeated queries to make (stream.txt)")
     ap.add_argument("--seed", type=int, default=42)
     a = ap.parse_args()

@@ -441,9 +441,10 @@ class Zipf:
         return path
 
 
-def budget(rate, secs, factor=2.0):
+def budget(rate, secs, factor=3.0):
     """Queries to hand a run of secs at about rate/s: room for a run faster
-    than the last (c=1 to c=2, a quieter machine)."""
+    than the fastest so far (c=1 to c=2 doubles it on 2 cores; a quieter
+    machine)."""
     return int(rate * max(secs, 1) * factor) + 300
 
 
@@ -946,8 +947,9 @@ def report(R, outdir):
 
     fq = max(R["inproc"]["fts5/1"]["rps"], R["inproc"]["fts5/2"]["rps"])
     flat = (rs[-1] - rs[len(rs) // 4]) if len(rs) > 4 else None
-    new_rows = [m for key, m in H.items() if "/new/" in key and "/off" not in key]
-    worst_hr = max((m.get("hit_rate") or 0 for m in new_rows), default=None)
+    new_rows = [m for key, m in H.items() if "/new/" in key]
+    worst_hr = max((m.get("hit_rate") or 0 for m in new_rows if m.get("hit_rate") is not None),
+                   default=None)
     repeats = sum(m.get("repeats") or 0 for m in new_rows) + sum(
         m.get("repeats") or 0 for m in R["inproc"].values())
     ci = ci_runs_bench()
@@ -989,8 +991,10 @@ def report(R, outdir):
         ("publish-to-searchable <= 1 s (worst of 3)", pub["max_s"] if not pub["failed"] else None,
          1.0, "le", "s", None),
     ]
-    checks = [("never-repeated rows: highest cache hit rate <= 1%", worst_hr, 0.01, "le", "", None),
-              ("never-repeated rows: queries repeated", repeats, 0, "le", "", None)]
+    checks = [("never-repeated rows: highest cache hit rate <= 1%", worst_hr, 0.01, "le", "",
+               None if sc.get("supported") else "no result cache in this build"),
+              ("never-repeated rows and in-process runs: queries repeated", repeats, 0, "le", "",
+               None)]
     R["targets"] = []
     for title, T in ((f"Targets (issue 15): never-repeated queries, result cache "
                       f"{'on' if on == 'on' else 'absent'}, 8 connections; plain Xapian x2 in "

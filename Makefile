@@ -117,11 +117,12 @@ $(BUILD)/tests/eval/kb_eval: tests/eval/kb_eval.c $(LIBKB)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIBKB) $(LDLIBS) -lstdc++
 
 # Speed against peers (FTS5, plain Xapian, a fixed-body HTTP server); see tests/bench/.
-# The peers' programs are built here only, not by `make all`.
+# The peers' programs are built here only, not by `make all`; `make test` and CI never
+# run it. BENCH_ARGS go to bench.py, e.g. make bench BENCH_ARGS="--docs 30000".
 BENCH_PROGS := $(BUILD)/bench/xapian_bench $(BUILD)/bench/fts5_bench $(BUILD)/bench/mhd_fixed \
                $(BUILD)/bench/kb_micro
 bench: all $(BENCH_PROGS)
-	$(Q)BUILD=$(BUILD) ./tests/bench/run.sh
+	$(Q)BUILD=$(BUILD) BIN=$(BIN) ./tests/bench/run.sh $(BENCH_ARGS)
 
 $(BUILD)/bench/xapian_bench: tests/bench/xapian_bench.cc
 	@mkdir -p $(dir $@)

@@ -3,7 +3,10 @@
 publish-to-searchable. Prints a table and writes bench-out/results.json.
 
 Run by `make bench` (tests/bench/run.sh). Python 3 standard library only.
-Every figure is the median of --reps runs. Cached: the corpus (in
+Every figure is the median of --reps runs. Search and typeahead read a
+stream of queries that never repeats within the run (stream.txt of the
+corpus), so kb-server's result cache cannot answer them; a Zipf mix of the
+2,000-query set is measured beside it, with the hit rates from /metrics. Cached: the corpus (in
 $KB_BENCH_CACHE, default /var/tmp/kb-bench), rebuilt when make_corpus.py
 changes. Not cached: every index is built (and timed) each run. The
 programs come from $BIN (default bin) and $BUILD/bench (default build).
@@ -111,7 +114,8 @@ def corpus_dir(args):
     # rebuild that is not in its 15 minutes).
     out = os.path.join(args.cache, "corpus" if args.docs == 100000 else f"corpus-{args.docs}")
     with open(os.path.join(HERE, "make_corpus.py"), "rb") as f:
-        sig = hashlib.sha256(f.read() + str(args.docs).encode()).hexdigest()[:16]
+        sig = hashlib.sha256(f.read() + str(args.docs).encode() +
+                             str(args.stream).encode()).hexdigest()[:16]
     return out, sig
 
 
@@ -139,7 +143,8 @@ def corpus(args):
         pass
     log("corpus: building (cached for later runs)")
     subprocess.run([sys.executable, os.path.join(HERE, "make_corpus.py"), "--root",
-                    args.root or os.path.join(cache, "root"), "--out", out, "--docs", str(args.docs)],
+                    args.root or os.path.join(cache, "root"), "--out", out, "--docs", str(args.docs),
+                    "--stream", str(args.stream)],
                    check=True)
     with open(stats_path) as f:
         st = json.load(f)
@@ -175,8 +180,9 @@ def index_once(engine, corpus_file, work, ndocs, nbytes):
         _p, wall, rss, cpu = timed([os.path.join(BIN, "kb-indexer"), "-q", "--data", d, "add",
                                     corpus_file])
         size = du(os.path.join(d, "index"))
-        extra = {"store_mb": (du(os.path.join(d, "kb.sqlite3")) +
-                              du(os.path.join(d, "kb.sqlite3-wal"))) / 1e6}
+        # The store: everything in the data folder but the index (the SQLite
+        # database, its WAL, any side file a store keeps beside it).
+        extra = {"store_mb": (du(d) - size) / 1e6}
     elif engine == "fts5":
         os.makedirs(d)
         _p, wall, rss, cpu = timed([os.path.join(PROGS, "fts5_bench"), "index",
@@ -200,14 +206,16 @@ def index_once(engine, corpus_file, work, ndocs, nbytes):
 # ---------------------------------------------------------------- HTTP
 
 def wrk(port, mode, conns, secs, qfile=None, token=None):
+    """One wrk run. Search and suggest split qfile between wrk's threads and
+    read it once, in order ("repeats" counts requests past its end)."""
     threads = 1 if conns == 1 else 2
     secs = max(1, int(secs + 0.5))  # wrk takes whole seconds
     cmd = ["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{secs}s", "--timeout", "10s",
            "-s", LUA, f"http://127.0.0.1:{port}", "--", mode]
     if qfile:
-        cmd.append(qfile)
-    if token:
-        cmd.append(token)
+        cmd += [qfile, token or "-"]
+        if mode in ("search", "suggest"):
+            cmd.append(str(threads))
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=secs + 60)
     if p.returncode != 0:
         raise RuntimeError(f"wrk failed: {p.stderr[-2000:]}")
@@ -367,12 +375,97 @@ def publish_latency(port, wtoken, stop_at):
     return None
 
 
+# ---------------------------------------------------------------- query streams
+
+class Stream:
+    """The never-repeated queries (the corpus's stream.txt), handed out in
+    slices that never overlap: every run, warm-up and fill of the whole
+    benchmark reads queries no earlier one read, so kb-server's result cache
+    never holds an answer to them. (The three in-process engines read the
+    same slice, each once: none of them caches, and they are compared on the
+    same queries.) A slice is written to a file of its own for the program
+    that reads it."""
+
+    def __init__(self, path, qdir):
+        with open(path, encoding="utf-8") as f:
+            self.lines = [l for l in f.read().split("\n") if l]
+        self.pos = 0
+        self.qdir = qdir
+        shutil.rmtree(qdir, ignore_errors=True)
+        os.makedirs(qdir)
+        self.slices = []
+
+    def take(self, name, n):
+        """A file of the next n queries (fewer if the stream ends: the run
+        then shows repeats)."""
+        n = max(1, int(n))
+        part = self.lines[self.pos:self.pos + n]
+        if len(part) < n:
+            log(f"stream: {name} wanted {n} queries, {len(part)} left of {len(self.lines)} "
+                f"(a bigger --stream makes more)")
+            if not part:
+                part = self.lines[-1000:]  # nothing left: repeats, and the table says so
+        self.slices.append((name, self.pos, len(part)))
+        self.pos += len(part)
+        path = os.path.join(self.qdir, f"{len(self.slices):03d}-{name}.txt")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(part) + "\n")
+        return path
+
+
+class Zipf:
+    """Queries drawn from the 2,000-query set with probability 1/rank^s (the
+    file's order is the rank), fixed seed: the repeated traffic a result
+    cache is for. Each run gets the next draws of one sequence."""
+
+    def __init__(self, path, qdir, s=1.0, seed=11):
+        with open(path, encoding="utf-8") as f:
+            self.pool = [l for l in f.read().split("\n") if l]
+        self.s = s
+        self.rng = random.Random(seed)
+        cum, t = [], 0.0
+        for r in range(1, len(self.pool) + 1):
+            t += 1.0 / r ** s
+            cum.append(t)
+        self.cum = cum
+        self.qdir = qdir
+        self.n = 0
+
+    def take(self, name, n):
+        n = max(1, min(int(n), 60000))  # rotate.lua cycles a slice; draws are independent
+        draws = self.rng.choices(self.pool, cum_weights=self.cum, k=n)
+        self.n += 1
+        path = os.path.join(self.qdir, f"zipf-{self.n:03d}-{name}.txt")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(draws) + "\n")
+        return path
+
+
+def budget(rate, secs, factor=3.0):
+    """Queries to hand a run of secs at about rate/s: room for a run faster
+    than the fastest so far (c=1 to c=2 doubles it on 2 cores; a quieter
+    machine)."""
+    return int(rate * max(secs, 1) * factor) + 300
+
+
 # ---------------------------------------------------------------- schedule
 
 CONNS = (1, 2, 8)
+FILL = 2000  # fresh queries that fill each mode's cache before its runs
 
 
-def schedule(args, cache_ok, nqueries=2000):
+def size_factor(docs):
+    """The search target's share of plain Xapian for a corpus of docs
+    documents (issue 15: 0.35x at 30,000, 0.5x at 100,000): linear in
+    between, the nearer end's outside."""
+    if docs <= 30000:
+        return 0.35
+    if docs >= 100000:
+        return 0.5
+    return 0.35 + 0.15 * (docs - 30000) / 70000
+
+
+def schedule(args, cache_ok):
     """Estimated seconds of each phase on a quiet 2-vCPU machine: indexing
     from INDEX_S_PER_100K, the rest from the run lengths plus what each run
     costs beyond them (start-up, the query in flight at the end: about
@@ -382,34 +475,38 @@ def schedule(args, cache_ok, nqueries=2000):
     frac = args.docs / 100000
     e = {"indexing": 0 if args.reuse_index else
          args.index_reps * frac * sum(INDEX_S_PER_100K.values()),
-         "in-process": 3 * 2 * reps * (sec + 0.2),
+         "in-process": 0.7 + 3 * 2 * reps * (sec + 0.2),
          "search log": 2 * reps * (fast + 0.1),
          "HTTP ceiling": 0.3 + wfast + 3 * reps * (wfast + 0.1),
          "tickets": 4}
+    search_runs = 3 * reps * (wsec + 0.1)  # never-repeated: uncached speed, --seconds
+    suggest_runs = 3 * reps * (wfast + 0.1)
     if cache_ok:
-        e["HTTP, cache off"] = (1 + 2 * (wfast + 0.1) + 3 * reps * (wsec + 0.1)
-                                + 3 * reps * (wfast + 0.1))
-        fills = nqueries / UNCACHED_SEARCH_PER_S * max(frac, 0.1) + 1
-        e["HTTP, as shipped"] = (1 + (wfast + 0.1) + fills + 2 * 3 * reps * (wfast + 0.1)
+        e["HTTP, cache off"] = 1 + 2 * (wfast + 0.1) + search_runs + suggest_runs
+        fills = FILL / UNCACHED_SEARCH_PER_S * max(frac, 0.1) + 1
+        zipf = 2 * (1 + reps) * (wfast + 0.1)  # search and typeahead, c=8
+        e["HTTP, as shipped"] = (1 + (wfast + 0.1) + fills + search_runs + suggest_runs + zipf
                                  + 3 * reps * (wsec + 0.1))
     else:
-        e["HTTP, as shipped"] = (1 + 3 * (wfast + 0.1) + 3 * reps * (wsec + 0.1)
-                                 + 3 * reps * (wfast + 0.1) + 3 * reps * (wsec + 0.1))
+        e["HTTP, as shipped"] = (1 + 3 * (wfast + 0.1) + search_runs + suggest_runs
+                                 + 3 * reps * (wsec + 0.1))
     e["soak"] = args.soak + 1
     return e
 
 
-def row_label(mode, variant, sc):
-    """The name of a row of HTTP figures, in the table and the JSON."""
-    name = {"search": "search", "suggest": "typeahead", "assist": "assist (300-word ticket)"}[mode]
-    if variant == "off":
-        return f"{name} (cache off)"
+NAMES = {"search": "search", "suggest": "typeahead", "assist": "assist (300-word ticket)"}
+
+
+def row_label(key):
+    """The name of a row of HTTP figures, in the table: what the queries
+    were and whether the cache was on."""
+    mode, conns, stream, variant = key.split("/")
+    name = NAMES[mode]
     if mode == "assist":
         return name
-    if not sc.get("supported"):
-        return f"{name} (no result cache in this build)"
-    hr = (sc.get(mode) or {}).get("hit_rate")
-    return f"{name} (result cache on, hit rate {pct(hr) if hr is not None else 'not reported'})"
+    what = {"new": "never-repeated", "zipf": "Zipf mix"}[stream]
+    cache = {"on": "cache on", "off": "cache off", "none": "no result cache in this build"}[variant]
+    return f"{name}, {what}, {cache}"
 
 
 # ---------------------------------------------------------------- main
@@ -434,6 +531,11 @@ def main():
                     help="indexing passes of each engine (default: --reps, so 3)")
     ap.add_argument("--reuse-index", action="store_true",
                     help="skip indexing: reuse the last run's indexes and indexing figures")
+    ap.add_argument("--stream", type=int, default=1000000,
+                    help="never-repeated queries the corpus holds (make_corpus.py --stream; "
+                         "default 1,000,000)")
+    ap.add_argument("--zipf-s", type=float, default=1.0,
+                    help="exponent of the Zipf mix over the 2,000-query set (default 1.0)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench-out"))
     args = ap.parse_args()
     args.index_reps = args.index_reps or args.reps
@@ -499,22 +601,39 @@ def main():
             json.dump(R["index"], f, indent=1)
     phase("indexing")
 
-    # 2. In-process peers (and kb in-process, to split HTTP from search).
+    # 2. In-process peers (and kb in-process, to split HTTP from search),
+    # on the never-repeated stream: each (threads, run) gets a fresh slice,
+    # which the three engines read in the same order. A short plain-Xapian
+    # run first sizes the slices (the fastest of the three).
+    stream = Stream(os.path.join(cdir, "stream.txt"), os.path.join(work, "q"))
+    zipf = Zipf(qfile, os.path.join(work, "q"), args.zipf_s)
+    R["stream"] = {"size": len(stream.lines), "zipf_s": args.zipf_s, "zipf_pool": len(zipf.pool)}
     R["inproc"] = {}
     peers = {"fts5": [os.path.join(PROGS, "fts5_bench"), "search", os.path.join(work, "fts5", "fts5.db")],
              "xapian": [os.path.join(PROGS, "xapian_bench"), "search", os.path.join(work, "xapian", "db")],
              "kb": [os.path.join(PROGS, "kb_micro"), "search", os.path.join(work, "kb")]}
-    for eng, base in peers.items():
-        for th in (1, 2):
-            rs = []
-            for _ in range(args.reps):
-                p = subprocess.run(base + [qfile, str(th), str(args.seconds)], capture_output=True,
-                                   text=True, check=True)
-                rs.append(last_json(p.stdout))
-            R["inproc"][f"{eng}/{th}"] = med_runs(rs)
-            m = R["inproc"][f"{eng}/{th}"]
-            log(f"in-process {eng} x{th}: {m['rps']:.0f} q/s, p50 {m['p50_ms']:.2f} ms, "
-                f"p99 {m['p99_ms']:.2f} ms")
+
+    def inproc(eng, f, th, secs):
+        p = subprocess.run(peers[eng] + [f, str(th), str(secs)], capture_output=True, text=True,
+                           check=True)
+        return last_json(p.stdout)
+
+    cal = inproc("xapian", stream.take("inproc-calibration", 20000), 2, 0.5)
+    top = cal["rps"]
+    log(f"in-process calibration: plain Xapian x2 {top:.0f} q/s")
+    runs = {f"{e}/{th}": [] for th in (1, 2) for e in peers}
+    for th in (1, 2):
+        for rep in range(args.reps):
+            f = stream.take(f"inproc-x{th}", budget(top, args.seconds, 1.6))
+            for eng in peers:
+                r = inproc(eng, f, th, args.seconds)
+                runs[f"{eng}/{th}"].append(r)
+                top = max(top, r["rps"])
+    for k, rs in runs.items():
+        m = R["inproc"][k] = med_runs(rs)
+        m["repeats"] = sum(r.get("repeats", 0) for r in rs)
+        log(f"in-process {k.replace('/', ' x')}: {m['rps']:.0f} q/s, p50 {m['p50_ms']:.2f} ms, "
+            f"p99 {m['p99_ms']:.2f} ms, repeated queries {m['repeats']:.0f}")
     phase("in-process")
 
     # The search log's own cost (one insert per HTTP search).
@@ -552,15 +671,48 @@ def main():
     wtoken = token(data, "writer", f"bench-writer-{os.getpid()}")
     phase("tickets")
 
-    def rows(port, table, mode, f, tok, secs):
-        for c in CONNS:
-            m = med_runs([wrk(port, mode, c, secs, f, tok) for _ in range(args.reps)])
-            table[f"{mode}/{c}"] = m
-            log(f"http {mode} c={c}: {m['rps']:.0f} req/s, p50 {m['p50_ms']:.2f} ms, "
-                f"p99 {m['p99_ms']:.2f} ms, p99.9 {m['p999_ms']:.2f} ms, "
-                f"errors {m['errors'] + m['non2xx']:.0f}")
+    # Queries a second, per mode, seen so far: sizes the next slice.
+    rate = {"search": 0.0, "suggest": 0.0}
 
-    R["http"], R["http_cache_off"] = {}, {}
+    def queries_for(mode, src, secs, what):
+        """A file of queries for one run: a fresh slice of the stream
+        ("new") or of Zipf draws ("zipf"); assist reads its tickets."""
+        if mode == "assist":
+            return afile
+        n = budget(rate[mode] or 2000, max(1, int(secs + 0.5)))
+        return (stream if src == "new" else zipf).take(f"{mode}-{what}", n)
+
+    def one(port, mode, conns, secs, src, tok=None, what="run"):
+        """One wrk run on its own queries, with the result cache's hits and
+        misses over it from /metrics."""
+        f = queries_for(mode, src, secs, f"{what}-c{conns}")
+        m0 = cache_metrics(port, atoken)
+        r = wrk(port, mode, conns, secs, f, tok)
+        r.update(cache_delta(m0, cache_metrics(port, atoken)))
+        if mode in rate:
+            rate[mode] = max(rate[mode], r["rps"])
+        return r
+
+    def rows(port, table, mode, src, variant, secs, conns=CONNS, tok=None):
+        for c in conns:
+            rs = [one(port, mode, c, secs, src, tok) for _ in range(args.reps)]
+            m = med_runs(rs)
+            hits = sum(r["hits"] or 0 for r in rs if r.get("hits") is not None)
+            misses = sum(r["misses"] or 0 for r in rs if r.get("misses") is not None)
+            m["hits"], m["misses"] = (hits, misses) if any(r.get("hits") is not None
+                                                            for r in rs) else (None, None)
+            m["hit_rate"] = hits / (hits + misses) if m["hits"] is not None and hits + misses else None
+            m["repeats"] = sum(r.get("repeats", 0) for r in rs) if src == "new" else None
+            m["stream"] = src
+            key = f"{mode}/{c}/{src}/{variant}"
+            m["label"] = row_label(key)
+            table[key] = m
+            log(f"http {m['label']} c={c}: {m['rps']:.0f} req/s, p50 {m['p50_ms']:.2f} ms, "
+                f"p99 {m['p99_ms']:.2f} ms, p99.9 {m['p999_ms']:.2f} ms, "
+                f"errors {m['errors'] + m['non2xx']:.0f}, cache hit rate {pct(m['hit_rate'])}"
+                + (f", repeated queries {m['repeats']:.0f}" if m["repeats"] else ""))
+
+    R["http"] = {}
     SC = R["search_cache"] = {"supported": cache_ok}
     if cache_ok:
         # 4a. The uncached cost: search and typeahead with the cache off.
@@ -568,10 +720,10 @@ def main():
                      ["--search-cache-mb", "0"])
         try:
             m0 = cache_metrics(srv.port, atoken)
-            wrk(srv.port, "search", 2, fast, qfile)  # warm-up
-            wrk(srv.port, "suggest", 2, fast, qfile)
-            rows(srv.port, R["http_cache_off"], "search", qfile, None, args.seconds)
-            rows(srv.port, R["http_cache_off"], "suggest", qfile, None, fast)
+            for mode in ("search", "suggest"):  # warm-up, and the first rates
+                one(srv.port, mode, 2, fast, "new", what="warmup")
+            rows(srv.port, R["http"], "search", "new", "off", args.seconds)
+            rows(srv.port, R["http"], "suggest", "new", "off", fast)
             SC["cache_off_server"] = cache_delta(m0, cache_metrics(srv.port, atoken))
         finally:
             srv.stop()
@@ -580,43 +732,46 @@ def main():
         SC["note"] = "kb-server has no --search-cache-mb"
 
     # 4b. As shipped (the result cache on, at its default size, if the
-    # server has one). Each mode's cache is filled just before its runs,
-    # every query once, so that the runs are what a warm cache serves:
-    # entries live 60 s.
+    # server has one). Never-repeated first: each mode's cache is first
+    # filled with FILL fresh queries (so the runs meet a cache holding
+    # entries, as a server does), then the runs read queries never asked
+    # before. Then the Zipf mix, after a warm-up run of its own.
     srv = Server(data, os.path.join(args.out, "server.log"), 2)
     R["memory"] = {"idle_mb": srv.rss_mb()}
+    variant = "on" if cache_ok else "none"
     try:
         wrk(srv.port, "assist", 2, fast, afile, atoken)  # warm-up
-        if cache_ok:
-            SC["fill"] = {}
-        else:
-            wrk(srv.port, "search", 2, fast, qfile)
-            wrk(srv.port, "suggest", 2, fast, qfile)
+        SC["fill"] = {}
+        if not cache_ok:
+            for mode in ("search", "suggest"):
+                one(srv.port, mode, 2, fast, "new", what="warmup")
         R["memory"]["before_mb"] = srv.rss_mb()
-        for mode, f, tok, secs in (("search", qfile, None, fast if cache_ok else args.seconds),
-                                   ("suggest", qfile, None, fast),
-                                   ("assist", afile, atoken, args.seconds)):
-            if cache_ok and mode != "assist":
-                fl = SC["fill"][mode] = fill(srv.port, rotate_paths(mode, qfile))
-                log(f"cache fill, {mode}: {fl['requests']} requests once in {fl['seconds']:.1f} s "
-                    f"({fl['rps']:.0f}/s at 2 connections)")
-            m0 = cache_metrics(srv.port, atoken)
-            rows(srv.port, R["http"], mode, f, tok, secs)
-            SC[mode] = cache_delta(m0, cache_metrics(srv.port, atoken))
-            if SC[mode]["hit_rate"] is not None:
-                log(f"result cache, {mode}: {SC[mode]['hits']:.0f} hits, "
-                    f"{SC[mode]['misses']:.0f} misses ({pct(SC[mode]['hit_rate'])})")
+        for mode, secs in (("search", args.seconds), ("suggest", fast)):
+            if cache_ok:
+                f = stream.take(f"{mode}-fill", FILL)
+                fl = SC["fill"][mode] = fill(srv.port, rotate_paths(mode, f))
+                log(f"cache fill, {mode}: {fl['requests']} fresh queries once in "
+                    f"{fl['seconds']:.1f} s ({fl['rps']:.0f}/s at 2 connections)")
+            rows(srv.port, R["http"], mode, "new", variant, secs)
+        if cache_ok:
+            for mode in ("search", "suggest"):
+                one(srv.port, mode, 8, fast, "zipf", what="warmup")
+                rows(srv.port, R["http"], mode, "zipf", variant, fast, conns=(8,))
+        rows(srv.port, R["http"], "assist", "-", "-", args.seconds, tok=atoken)
         R["memory"]["after_mb"] = srv.rss_mb()
         mt = cache_metrics(srv.port, atoken)
         SC["bytes"], SC["entries"] = mt.get("kb_search_cache_bytes"), mt.get("kb_search_cache_entries")
 
-        # 5. Soak: search at 8 connections; memory every 2 s; three publishes.
+        # 5. Soak: search at 8 connections on the Zipf mix (the traffic a
+        # server meets; its cache stays small); memory every 2 s; three
+        # publishes.
         samples, lat = [], []
         done = threading.Event()
         soak_out = {}
+        soak_q = zipf.take("soak", 60000)
 
         def run_soak():
-            soak_out["r"] = wrk(srv.port, "search", 8, int(args.soak), qfile)
+            soak_out["r"] = wrk(srv.port, "search", 8, int(args.soak), soak_q)
             done.set()
 
         phase("HTTP, as shipped")
@@ -644,9 +799,8 @@ def main():
     finally:
         srv.stop()
     phase("soak")
-    for table, variant in ((R["http"], "on"), (R["http_cache_off"], "off")):
-        for k, m in table.items():
-            m["label"] = row_label(k.split("/")[0], variant, SC)
+    R["stream"]["used"] = stream.pos
+    R["stream"]["slices"] = len(stream.slices)
 
     R["elapsed_s"] = time.monotonic() - t_start
     R["machine"]["load_at_end"] = os.getloadavg()
@@ -683,12 +837,16 @@ def report(R, outdir):
     ix = R["index"]
     c = R["corpus"]
     sc = R.get("search_cache", {})
-    off = R.get("http_cache_off") or {}
+    H = R["http"]
+    st = R.get("stream", {})
     out = []
     p = out.append
     fast = R.get("fast_seconds", R["seconds"])
     p(f"kb benchmark: {c['documents']:,} documents ({c['real']:,} real, {c['recombined']:,} "
-      f"recombined from real paragraphs), {c['bytes'] / 1e6:.0f} MB JSONL, {c['queries']} queries")
+      f"recombined from real paragraphs), {c['bytes'] / 1e6:.0f} MB JSONL")
+    p(f"Queries: never-repeated stream of {f0(st.get('size'))} ({f0(st.get('used'))} used in this "
+      f"run, in {f0(st.get('slices'))} slices that never overlap); Zipf mix: s={st.get('zipf_s', 1):g} "
+      f"over the {f0(st.get('zipf_pool'))}-query set")
     p(f"Median of {R['reps']} runs of {R['seconds']:g} s ({fast:g} s at thousands of requests/s); "
       f"indexing: median of {R.get('index_reps', R['reps'])} x each engine; {R['elapsed_s'] / 60:.1f} min"
       + (f" (estimate {sum(R['schedule']['estimate_s'].values()) / 60:.1f})" if "schedule" in R else "")
@@ -701,51 +859,74 @@ def report(R, outdir):
                             ("cpu_s", "CPU s", f1)):
         a, b, x = ix["kb"].get(key), ix["fts5"].get(key), ix["xapian"].get(key)
         p(f"  {label:<20}{fmt(a):>10}{fmt(b):>12}{fmt(x):>11}{f2(ratio(a, b)):>10}{f2(ratio(a, x)):>11}")
-    p(f"  (kb index = Xapian databases; its SQLite store, the source of truth, is another "
-      f"{ix['kb'].get('store_mb', 0):,.0f} MB)")
+    input_mb = c["bytes"] / 1e6
+    store_mb = ix["kb"].get("store_mb")
+    p(f"  kb after `kb-indexer add`: store {f0(store_mb)} MB (the data folder but index/), index "
+      f"{f0(ix['kb'].get('size_mb'))} MB, input {f0(input_mb)} MB of JSONL: store "
+      f"{f2(ratio(store_mb, input_mb))}x the input")
     p("")
-    p("Search in-process, top 10      q/s    p50 ms    p99 ms  p99.9 ms")
+    p("Search in-process, top 10, never-repeated    q/s    p50 ms    p99 ms  p99.9 ms  repeats")
     for k in ("fts5/1", "fts5/2", "xapian/1", "xapian/2", "kb/1", "kb/2"):
         m = R["inproc"][k]
         eng, th = k.split("/")
         name = {"fts5": "FTS5", "xapian": "plain Xapian", "kb": "kb (snippets, facets)"}[eng]
-        p(f"  {name + ' x' + th:<26}{f0(m['rps']):>9}{f2(m['p50_ms']):>10}{f2(m['p99_ms']):>10}{f2(m['p999_ms']):>10}")
+        p(f"  {name + ' x' + th:<40}{f0(m['rps']):>9}{f2(m['p50_ms']):>10}{f2(m['p99_ms']):>10}"
+          f"{f2(m['p999_ms']):>10}{f0(m.get('repeats')):>9}")
+    xq = R["inproc"]["xapian/2"]["rps"]
+    p(f"  (the three engines read the same slices of the stream; kb x2 in process = "
+      f"{f2(ratio(R['inproc']['kb/2']['rps'], xq))}x plain Xapian x2)")
     sl = R["search_log"]
     p(f"  search-log insert alone: {f0(sl['1']['rps'])}/s on 1 thread (p99 {f2(sl['1']['p99_ms'])} ms), "
       f"{f0(sl['2']['rps'])}/s on 2 (p99 {f2(sl['2']['p99_ms'])} ms)")
     p("")
-    p(f"{'HTTP (wrk), kb-server on 2 threads':<48}conns    req/s   p50 ms   p99 ms p99.9 ms  errors"
-      f"  ceiling req/s  of ceiling")
-    blocks = [(R["http"], "search", "on"), (off, "search", "off"), (R["http"], "suggest", "on"),
-              (off, "suggest", "off"), (R["http"], "assist", "on")]
-    for table, mode, variant in blocks:
-        if f"{mode}/1" not in table:
-            continue
-        for i, cc in enumerate((1, 2, 8)):
-            m = table[f"{mode}/{cc}"]
+    p(f"{'HTTP (wrk), kb-server on 2 threads':<44}conns    req/s   p50 ms   p99 ms p99.9 ms  errors"
+      f"  cache hits  xXapian x2  of ceiling")
+    order = [("search", "new", "on"), ("search", "new", "none"), ("search", "new", "off"),
+             ("search", "zipf", "on"), ("suggest", "new", "on"), ("suggest", "new", "none"),
+             ("suggest", "new", "off"), ("suggest", "zipf", "on"), ("assist", "-", "-")]
+    flagged = 0
+    for mode, src, variant in order:
+        first = True
+        for cc in CONNS:
+            key = f"{mode}/{cc}/{src}/{variant}"
+            if key not in H:
+                continue
+            m = H[key]
             ce = R["ceiling"][str(cc)]["rps"]
-            name = (m.get("label") or row_label(mode, variant, sc)) if i == 0 else ""
-            p(f"  {name:<46}{cc:>5}{f0(m['rps']):>9}{f2(m['p50_ms']):>9}{f2(m['p99_ms']):>9}"
-              f"{f2(m['p999_ms']):>9}{f0(m['errors'] + m['non2xx']):>8}{f0(ce):>15}{pct(ratio(m['rps'], ce)):>12}")
+            name = m["label"] if first else ""
+            first = False
+            rp = m.get("repeats")
+            mark = "*" if rp else " "
+            flagged += bool(rp)
+            hr = "-" if mode == "assist" else pct(m.get("hit_rate"))
+            vx = f2(ratio(m["rps"], xq)) if mode == "search" else ""
+            p(f"  {name:<42}{cc:>5}{f0(m['rps']):>9}{f2(m['p50_ms']):>9}{f2(m['p99_ms']):>9}"
+              f"{f2(m['p999_ms']):>9}{f0(m['errors'] + m['non2xx']):>8}{hr:>11}{mark}{vx:>11}"
+              f"{pct(ratio(m['rps'], ce)):>12}")
+    p("  cache hits: kb_search_cache_hits_total / (hits + misses) on /metrics over the row's runs; "
+      "xXapian x2: req/s over plain Xapian's in process on 2 threads")
+    if flagged:
+        p("  * the row's slice of the stream was used up and some queries repeated (see "
+          "repeats in results.json): its figures flatter the cache")
     if sc.get("supported"):
-        parts = []
-        for mode, name in (("search", "search"), ("suggest", "typeahead")):
-            d, fl = sc.get(mode) or {}, (sc.get("fill") or {}).get(mode) or {}
-            parts.append(f"{name} {f0(d.get('hits'))} hits, {f0(d.get('misses'))} misses "
-                         f"({pct(d.get('hit_rate'))}) after a fill of {f0(fl.get('requests'))} "
-                         f"requests once in {f1(fl.get('seconds'))} s ({f0(fl.get('rps'))}/s uncached)")
-        p(f"  Result cache as shipped (/metrics): {parts[0]};")
-        p(f"    {parts[1]}; {f1((sc.get('bytes') or 0) / 1e6)} MB in {f0(sc.get('entries'))} entries "
-          f"after the runs; the cache-off server counted {f0((sc.get('cache_off_server') or {}).get('hits'))} hits")
+        fl = sc.get("fill") or {}
+        parts = [f"{NAMES[m]} {f0((fl.get(m) or {}).get('requests'))} in "
+                 f"{f1((fl.get(m) or {}).get('seconds'))} s ({f0((fl.get(m) or {}).get('rps'))}/s)"
+                 for m in ("search", "suggest")]
+        p(f"  Result cache as shipped: filled with fresh queries before the never-repeated runs "
+          f"({', '.join(parts)}); {f1((sc.get('bytes') or 0) / 1e6)} MB in "
+          f"{f0(sc.get('entries'))} entries after the runs; the cache-off server counted "
+          f"{f0((sc.get('cache_off_server') or {}).get('hits'))} hits")
     else:
         p("  Result cache: not measured (" + sc.get("note", "this run predates it") +
-          "), so no cache-off rows")
+          "), so no cache-off or Zipf rows")
     mem = R["memory"]
     rs = [v for _t, v in R["soak"]["rss_samples"] if v]
     p("")
     p(f"Server RSS MB: idle {f0(mem['idle_mb'])}, before load {f0(mem['before_mb'])}, after "
-      f"{f0(mem['after_mb'])}; soak {len(rs) * 2} s at 8 connections: first {f0(rs[0] if rs else None)}, "
-      f"max {f0(max(rs) if rs else None)}, last {f0(rs[-1] if rs else None)}")
+      f"{f0(mem['after_mb'])}; soak {len(rs) * 2} s of search at 8 connections on the Zipf mix: "
+      f"first {f0(rs[0] if rs else None)}, max {f0(max(rs) if rs else None)}, "
+      f"last {f0(rs[-1] if rs else None)}")
     if sc.get("bytes_after_soak") is not None:
         sk = sc.get("soak") or {}
         p(f"  (result cache in the soak: {pct(sk.get('hit_rate'))} hits, each publish makes the "
@@ -755,27 +936,54 @@ def report(R, outdir):
     p(f"Publish-to-searchable under full search load: {', '.join(f2(x) for x in pub['latencies_s'])} s")
     p("")
 
-    # Targets. Customer search and typeahead are judged on both rows: as
-    # shipped (result cache on) and with the cache off (the uncached cost).
-    xq = max(R["inproc"]["xapian/1"]["rps"], R["inproc"]["xapian/2"]["rps"])
+    # Targets of issue 15: never-repeated queries, result cache on (as
+    # shipped), against plain Xapian in process on 2 threads of this run.
+    docs = c["documents"]
+    k = size_factor(docs)
+    on = "on" if sc.get("supported") else "none"
+
+    def row(mode, cc, src="new", variant=on):
+        return H.get(f"{mode}/{cc}/{src}/{variant}") or {}
+
     fq = max(R["inproc"]["fts5/1"]["rps"], R["inproc"]["fts5/2"]["rps"])
     flat = (rs[-1] - rs[len(rs) // 4]) if len(rs) > 4 else None
-    variants = [(" [cache on]" if sc.get("supported") else " [no cache]", R["http"], None),
-                (" [cache off]", off, None if off else
-                 ("not measured: " + sc.get("note", "no cache-off rows in this run")))]
-
-    def both(name, key, fld, tgt, how, unit):
-        return [(name + suffix, (H.get(key) or {}).get(fld), tgt, how, unit, note)
-                for suffix, H, note in variants]
-
-    T = (both("search c=2 p50 <= 1.5 ms", "search/2", "p50_ms", 1.5, "le", "ms")
-         + both("search c=2 p99 <= 6 ms", "search/2", "p99_ms", 6, "le", "ms")
-         + both("search c=8 q/s >= 70% of plain Xapian in-process", "search/8", "rps", 0.7 * xq,
-                "ge", "q/s")
-         + both("search c=8 q/s >= 20x FTS5 in-process", "search/8", "rps", 20 * fq, "ge", "q/s")
-         + both("typeahead c=8 p99 <= 3 ms", "suggest/8", "p99_ms", 3, "le", "ms"))
-    T += [
-        ("assist c=2 p99 <= 30 ms", R["http"]["assist/2"]["p99_ms"], 30, "le", "ms", None),
+    new_rows = [m for key, m in H.items() if "/new/" in key]
+    worst_hr = max((m.get("hit_rate") or 0 for m in new_rows if m.get("hit_rate") is not None),
+                   default=None)
+    repeats = sum(m.get("repeats") or 0 for m in new_rows) + sum(
+        m.get("repeats") or 0 for m in R["inproc"].values())
+    ci = ci_runs_bench()
+    T15 = [
+        (f"search c=8 >= {k:.2f}x plain Xapian x2 (at {docs:,} documents)",
+         ratio(row("search", 8).get("rps"), xq), k, "ge", "x", None),
+        ("search c=2 p99 <= 6 ms" + ("" if docs >= 100000 else " (the issue's is at 100k)"),
+         row("search", 2).get("p99_ms"), 6, "le", "ms", None),
+        ("typeahead c=8 p99 <= 3 ms", row("suggest", 8).get("p99_ms"), 3, "le", "ms", None),
+        ("bulk add >= 1.5x plain Xapian's documents/s",
+         ratio(ix["kb"]["docs_per_s"], ix["xapian"]["docs_per_s"]), 1.5, "ge", "x", None),
+        ("bulk add peak RSS <= 500 MB", ix["kb"].get("peak_rss_mb"), 500, "le", "MB", None),
+        ("store <= 2.5x the input JSONL after the add", ratio(store_mb, input_mb), 2.5, "le", "x",
+         None),
+        ("make eval figures unchanged or better", None, None, None, None,
+         "not measured here: make eval"),
+        ("make bench stays out of make test and CI", None, None, None, None,
+         "met (neither runs it)" if ci is False else
+         ("MISSED: " + ci if ci else "not checked")),
+    ]
+    old = []
+    for suffix, variant in (("[cache on]", on), ("[cache off]", "off")):
+        have = f"search/2/new/{variant}" in H
+        note = None if have else "not measured: no cache-off rows in this run"
+        old += [
+            (f"search c=2 p50 <= 1.5 ms {suffix}", row("search", 2, variant=variant).get("p50_ms"),
+             1.5, "le", "ms", note),
+            (f"search c=8 q/s >= 70% of plain Xapian {suffix}",
+             row("search", 8, variant=variant).get("rps"), 0.7 * max(xq, R["inproc"]["xapian/1"]["rps"]),
+             "ge", "q/s", note),
+            (f"search c=8 q/s >= 20x FTS5 {suffix}", row("search", 8, variant=variant).get("rps"),
+             20 * fq, "ge", "q/s", note)]
+    old += [
+        ("assist c=2 p99 <= 30 ms", H.get("assist/2/-/-", {}).get("p99_ms"), 30, "le", "ms", None),
         ("indexing >= 4,000 documents/s", ix["kb"]["docs_per_s"], 4000, "ge", "docs/s", None),
         ("index size <= plain Xapian's", ix["kb"]["size_mb"], ix["xapian"]["size_mb"], "le", "MB", None),
         ("server RSS <= 300 MB under load", max(rs) if rs else None, 300, "le", "MB", None),
@@ -783,31 +991,69 @@ def report(R, outdir):
         ("publish-to-searchable <= 1 s (worst of 3)", pub["max_s"] if not pub["failed"] else None,
          1.0, "le", "s", None),
     ]
-    p(f"{'Targets':<64}measured       target   result")
+    checks = [("never-repeated rows: highest cache hit rate <= 1%", worst_hr, 0.01, "le", "",
+               None if sc.get("supported") else "no result cache in this build"),
+              ("never-repeated rows and in-process runs: queries repeated", repeats, 0, "le", "",
+               None)]
     R["targets"] = []
-    for name, v, tgt, how, unit, note in T:
-        if note:
-            res, ok = note, None
-        elif v is None:
-            res = "MISSED (no figure)"
-            ok = False
-        else:
-            ok = v <= tgt if how == "le" else v >= tgt
-            if ok:
-                res = "met"
-            elif how == "le":
-                res = f"MISSED by {v - tgt:,.2f} {unit} ({v / tgt:.1f}x)"
+    for title, T in ((f"Targets (issue 15): never-repeated queries, result cache "
+                      f"{'on' if on == 'on' else 'absent'}, 8 connections; plain Xapian x2 in "
+                      f"process {f0(xq)} q/s", T15),
+                     ("Earlier targets, on the never-repeated rows", old),
+                     ("Checks of the measurement itself", checks)):
+        p(f"{title}")
+        p(f"  {'':<62}measured      target   result")
+        for name, v, tgt, how, unit, note in T:
+            if note:
+                res, ok = note, None
+            elif v is None:
+                res, ok = "MISSED (no figure)", False
             else:
-                res = f"MISSED by {tgt - v:,.0f} {unit} ({tgt / v:.1f}x short)" if v else "MISSED"
-        p(f"  {name:<60}{('-' if v is None else f'{v:,.2f}'):>11} {tgt:>11,.2f}   {res}")
-        R["targets"].append({"target": name, "measured": v, "limit": tgt, "met": ok,
-                             "result": res})
-    text = "\n".join(out)
-    print(text)
+                ok = v <= tgt if how == "le" else v >= tgt
+                if ok:
+                    res = "met"
+                elif how == "le":
+                    res = (f"MISSED by {v - tgt:,.2f} {unit} ({v / tgt:.1f}x)" if tgt else
+                           f"MISSED by {v:,.0f}")
+                else:
+                    res = f"MISSED by {tgt - v:,.2f} {unit} ({tgt / v:.1f}x short)" if v else "MISSED"
+            vs = "-" if v is None else (f"{v:,.3f}" if unit == "" and isinstance(v, float) else f"{v:,.2f}")
+            ts = "-" if tgt is None else f"{tgt:,.2f}"
+            p(f"  {name:<62}{vs:>9} {ts:>11}   {res}")
+            R["targets"].append({"target": name, "measured": v, "limit": tgt, "met": ok,
+                                 "result": res, "group": title})
+        p("")
+    text = "\n".join(out).rstrip() + "\n"
+    print(text, end="")
     with open(os.path.join(outdir, "table.txt"), "w") as f:
-        f.write(text + "\n")
+        f.write(text)
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump(R, f, indent=1)
+
+
+def ci_runs_bench():
+    """What in `make test` or CI runs the benchmark: a description, False
+    when nothing does, None when it cannot be told (no Makefile)."""
+    try:
+        with open(os.path.join(ROOT, "Makefile")) as f:
+            mk = f.read()
+    except OSError:
+        return None
+    m = re.search(r"^test:([^\n]*)\n((?:\t[^\n]*\n)*)", mk, re.M)
+    if m and "bench" in m.group(0):
+        return "the Makefile's test rule mentions bench"
+    for base in (".ci", ".github", os.path.join("tests", "run.sh")):
+        path = os.path.join(ROOT, base)
+        files = [path] if os.path.isfile(path) else [
+            os.path.join(d, f) for d, _ds, fs in os.walk(path) for f in fs]
+        for fp in files:
+            try:
+                with open(fp, errors="replace") as f:
+                    if re.search(r"make\s+bench|tests/bench/(run\.sh|bench\.py)", f.read()):
+                        return f"{os.path.relpath(fp, ROOT)} runs it"
+            except OSError:
+                pass
+    return False
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@
  *                                              make them: checkpoints left to
  *                                              a thread, as its sync thread
  * Each prints one JSON line: requests, rps, p50/p99/p99.9 in ms, errors.
+ * The threads read QUERIES in order through one shared position (as the
+ * peers' programs do), so no query is asked twice until the file is used
+ * up: "repeats" counts the requests after that.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -51,6 +54,7 @@ static double cpu_now(void)
 }
 
 static atomic_int stop;
+static atomic_size_t next_q; /* the next line of QUERIES, for every thread */
 static char **qs;
 static size_t nq;
 static const char *data;
@@ -106,7 +110,6 @@ static void *log_checkpointer(void *arg)
 
 struct worker {
     pthread_t th;
-    size_t start;
     double *lat, *cpu;
     size_t n, cap;
     long errors;
@@ -140,9 +143,8 @@ static void *run(void *arg)
             exit(1);
         }
     }
-    size_t i = w->start;
     while (!atomic_load(&stop)) {
-        const char *q = qs[i++ % nq];
+        const char *q = qs[atomic_fetch_add(&next_q, 1) % nq];
         double a = now(), ca = cpu_now();
         if (mode_log) {
             int64_t id;
@@ -322,7 +324,6 @@ int main(int argc, char **argv)
     struct worker *ws = calloc((size_t)threads, sizeof *ws);
     double t0 = now();
     for (int t = 0; t < threads; t++) {
-        ws[t].start = (size_t)t * nq / (size_t)threads;
         pthread_create(&ws[t].th, NULL, run, &ws[t]);
     }
     struct timespec d = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
@@ -353,10 +354,10 @@ int main(int argc, char **argv)
     qsort(cpu, total, sizeof *cpu, cmp);
     printf("{\"threads\": %d, \"requests\": %zu, \"rps\": %.1f, \"p50_ms\": %.3f, "
            "\"p99_ms\": %.3f, \"p999_ms\": %.3f, \"errors\": %ld, \"cpu_mean_ms\": %.3f, "
-           "\"cpu_p50_ms\": %.3f, \"cpu_p99_ms\": %.3f}\n",
+           "\"cpu_p50_ms\": %.3f, \"cpu_p99_ms\": %.3f, \"queries\": %zu, \"repeats\": %zu}\n",
            threads, total, (double)total / el, pct(all, total, 50), pct(all, total, 99),
            pct(all, total, 99.9), errors, total ? cpu_sum / (double)total : 0,
-           pct(cpu, total, 50), pct(cpu, total, 99));
+           pct(cpu, total, 50), pct(cpu, total, 99), nq, mode_log || total <= nq ? 0 : total - nq);
     free(all);
     free(cpu);
     free(ws);

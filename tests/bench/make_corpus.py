@@ -9,7 +9,15 @@ them in $KB_BENCH_CACHE/root). Output, in the cache directory:
                   or section, 50 to 1,500 words. Real sections first; the rest
                   up to --docs are made by recombining real paragraphs.
   queries.txt     one query a line: 2 to 6 words of a real heading, some words
-                  dropped or swapped, as customers type.
+                  dropped or swapped, as customers type (the query set the
+                  benchmark's Zipf mix draws from).
+  stream.txt      --stream queries (default 1,000,000) made the same way from
+                  real headings and from windows of real body sentences, no
+                  two alike after normalisation (lower-case, punctuation to
+                  spaces, stop words and a plural "s" dropped, words sorted),
+                  nor their typeahead prefixes (the last word cut as
+                  wrk/rotate.lua cuts it), nor like any line of queries.txt:
+                  the never-repeated stream the benchmark measures search with.
   tickets.jsonl   resolved tickets (so agent assist finds similar ones).
   assist.jsonl    300-word ticket texts for /api/v1/assist: {subject, description}.
   stats.json      counts: real and recombined documents, words, bytes, by source.
@@ -359,6 +367,69 @@ def make_query(rng, heading):
     return q if 2 <= len(toks) <= 6 else None
 
 
+def norm_key(q):
+    """What no two stream queries may share: their words lower-cased, without
+    punctuation, stop words or a plural "s", sorted. Stricter than kb's own
+    normalisation (case, spaces, punctuation), so that no cache keyed on a
+    normalised query, or on its bag of words, can answer one with another."""
+    ws = set()
+    for w in re.split(r"[^a-z0-9]+", q.lower()):
+        if w and w not in STOP:
+            ws.add(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
+    return " ".join(sorted(ws))
+
+
+def typeahead_cut(q):
+    """What a customer has typed so far: the last word cut short, exactly as
+    wrk/rotate.lua and kb_micro cut it."""
+    head, _sp, last = q.rpartition(" ")
+    return (head + " " if head else "") + last[:len(last) // 2 + 1]
+
+
+SENT = re.compile(r"(?<=[.!?])\s+")
+
+
+def make_stream(rng, n, heads, docs, taken):
+    """n customer-like queries, no two alike after norm_key (nor their
+    typeahead prefixes), none like a key in taken: a third from real
+    headings, the rest from windows of 3 to 8 words of real body sentences,
+    both cut to 2 to 6 words by make_query."""
+    out, seen_cut = [], set()
+    seen = set(taken)
+    sents = {}
+    tries = 0
+    while len(out) < n and tries < n * 20:
+        tries += 1
+        if rng.random() < 0.33:
+            q = make_query(rng, rng.choice(heads))
+        else:
+            i = rng.randrange(len(docs))
+            if i not in sents:
+                ss = [s for p in docs[i]["paras"] for s in SENT.split(p) if len(s.split()) >= 3]
+                sents[i] = ss
+            ss = sents[i]
+            if not ss:
+                continue
+            toks = [t for t in TOKEN.findall(rng.choice(ss)) if len(t) < 25]
+            if len(toks) < 3:
+                continue
+            k = rng.randint(3, 8)
+            st = rng.randrange(max(1, len(toks) - k + 1))
+            win = toks[st:st + k]
+            while win and win[-1].lower() in STOP:  # nobody ends a search on "the"
+                win.pop()
+            q = make_query(rng, " ".join(win))
+        if not q or not q.isascii():
+            continue
+        key, cut = norm_key(q), norm_key(typeahead_cut(q))
+        if not key or key in seen or cut in seen_cut:
+            continue
+        seen.add(key)
+        seen_cut.add(cut)
+        out.append(q)
+    return out
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -368,6 +439,8 @@ def main():
     ap.add_argument("--docs", type=int, default=100000)
     ap.add_argument("--queries", type=int, default=2000)
     ap.add_argument("--tickets", type=int, default=2000)
+    ap.add_argument("--stream", type=int, default=1000000,
+                    help="never-repeated queries to make (stream.txt)")
     ap.add_argument("--seed", type=int, default=42)
     a = ap.parse_args()
     rng = random.Random(a.seed)
@@ -462,6 +535,13 @@ def main():
     with open(os.path.join(a.out, "queries.txt"), "w", encoding="utf-8") as f:
         f.write("\n".join(qs) + "\n")
 
+    # The never-repeated stream, with its own generator so that the rest of
+    # the corpus stays what it was.
+    stream = make_stream(random.Random(a.seed + 1), a.stream, heads, docs[:nreal],
+                         {norm_key(q) for q in qs})
+    with open(os.path.join(a.out, "stream.txt"), "w", encoding="utf-8") as f:
+        f.write("\n".join(stream) + "\n")
+
     # 300-word tickets for assist, and resolved tickets to find.
     def ticket_text(n_words):
         d = docs[rng.randrange(nreal)]
@@ -490,11 +570,12 @@ def main():
 
     stats = {"documents": len(docs), "real": nreal, "recombined": len(docs) - nreal,
              "by_source": by_source, "words": nwords, "bytes": nbytes,
-             "queries": len(qs), "tickets": a.tickets, "assist": 200, "seed": a.seed}
+             "queries": len(qs), "stream": len(stream), "tickets": a.tickets, "assist": 200, "seed": a.seed}
     with open(os.path.join(a.out, "stats.json"), "w") as f:
         json.dump(stats, f, indent=1)
     print(f"corpus: {len(docs)} documents ({nreal} real, {len(docs) - nreal} recombined), "
-          f"{nwords} words, {nbytes / 1e6:.1f} MB; {len(qs)} queries", file=sys.stderr)
+          f"{nwords} words, {nbytes / 1e6:.1f} MB; {len(qs)} queries, {len(stream)} in the "
+          f"never-repeated stream", file=sys.stderr)
 
 
 if __name__ == "__main__":

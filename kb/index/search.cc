@@ -53,14 +53,16 @@ struct Cand {
 
 const size_t RERANK_DEPTH = 20; // candidates the second stage reorders
 
-// A word query whose matches are at most this many is counted whole: its
+// A word query that may match at most this many documents (Xapian's upper
+// bound after the first pass) is counted whole by a second pass: its
 // total, and its categories for the facets, are exact (the help center's
-// "Billing (11)"). Above it, Xapian stops once it has the page (and the
+// "Billing (11)", an agent counting a batch of 1,000 imported tickets).
+// Above it, Xapian stops once it has the page (and the
 // candidates the second stage reorders), the total is its estimate and the
 // facets are the categories of those first matches, scaled up to it and
 // marked "about". Checking 2,000 matches on every search, as before, turned
 // off Xapian's early termination and was most of a search's cost.
-const Xapian::doccount EXACT_MAX = 1000;
+const Xapian::doccount EXACT_MAX = 2000;
 
 // Reads one value slot of every candidate into field, going through the
 // value stream in docid order (one forward pass, not a lookup per document).

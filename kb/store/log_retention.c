@@ -9,7 +9,7 @@
 #include "kb/base/log.h"
 #include "kb/store/store_int.h"
 
-#define BATCH 5000 /* searches per transaction: the write lock is held briefly */
+#define BATCH 2000 /* searches per transaction: the write lock is held some 70 ms */
 #define DAY 86400
 
 /* - search_days: one row per UTC day (its first second), role, endpoint,

@@ -52,7 +52,7 @@ int kb_search_retention_set_days(struct kb_store *st, int days, struct kb_err *e
 /* Folds every search logged before the UTC day that began the retention
  * before now into the daily aggregates (per day, role, endpoint, query and
  * whether it found anything: searches, searches clicked, the last time) and
- * deletes it, in transactions of a few thousand; events and votes that named
+ * deletes it, in transactions of 2,000; events and votes that named
  * it keep their rows with search_id NULL. *pruned (optional) gets how many.
  * Nothing when the retention is 0. */
 int kb_search_retention_apply(struct kb_store *st, int64_t now, int64_t *pruned,

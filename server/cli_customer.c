@@ -62,8 +62,8 @@ static int search_retention(struct kb_store *st, const char *arg, struct kb_err 
     }
     int d = kb_search_retention_days(st);
     if (d)
-        printf("searches logged more than %d days ago are folded into daily aggregates "
-               "daily\n", d);
+        printf("searches logged more than %d days ago are folded into daily aggregates, "
+               "once a day\n", d);
     else
         printf("searches are kept for good\n");
     return 0;

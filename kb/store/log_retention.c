@@ -11,6 +11,11 @@
 
 #define BATCH 2000 /* searches per transaction: the write lock is held some 70 ms */
 #define DAY 86400
+/* Batches one kb_search_retention_daily call runs at most (about 0.7 s):
+ * it runs on the server's index thread, which must keep publishes
+ * searchable within a second; a backlog (the first pass over a log kept
+ * for years) drains over the calls that follow, a minute apart. */
+#define DAILY_BATCHES 10
 
 /* - search_days: one row per UTC day (its first second), role, endpoint,
  *   query (the log's normalised form) and found (0: the searches found
@@ -88,18 +93,20 @@ static int run_batch(struct kb_store *st, const char *sql, int64_t cutoff, int64
     return 0;
 }
 
-int kb_search_retention_apply(struct kb_store *st, int64_t now, int64_t *pruned,
-                              struct kb_err *err)
+/* Up to max batches (0: all) of kb_search_retention_apply; *done is set
+ * when no search past the retention is left. */
+static int apply_batches(struct kb_store *st, int64_t now, int max, int64_t *pruned, int *done,
+                         struct kb_err *err)
 {
-    if (pruned)
-        *pruned = 0;
+    *pruned = 0;
+    *done = 1;
     int days = kb_search_retention_days(st);
     if (!days)
         return 0;
     int64_t today = now / DAY * DAY - (now % DAY < 0 ? DAY : 0);
     int64_t cutoff = today - (int64_t)days * DAY, n = 0;
     int code;
-    do {
+    for (int i = 0; max == 0 || i < max; i++) {
         if ((code = kb_store_begin(st, err)) != 0)
             return code;
         if ((code = run_batch(st, fold_sql, cutoff, NULL, err)) != 0 ||
@@ -109,10 +116,23 @@ int kb_search_retention_apply(struct kb_store *st, int64_t now, int64_t *pruned,
         }
         if ((code = kb_store_commit(st, err)) != 0)
             return code;
-        if (pruned)
-            *pruned += n;
-    } while (n == BATCH);
+        *pruned += n;
+        if (n < BATCH)
+            return 0;
+    }
+    *done = 0;
     return 0;
+}
+
+int kb_search_retention_apply(struct kb_store *st, int64_t now, int64_t *pruned,
+                              struct kb_err *err)
+{
+    int64_t n = 0;
+    int done;
+    int code = apply_batches(st, now, 0, &n, &done, err);
+    if (pruned)
+        *pruned = code ? 0 : n;
+    return code;
 }
 
 int kb_search_retention_daily(struct kb_store *st, int64_t now, int64_t *pruned,
@@ -128,14 +148,18 @@ int kb_search_retention_daily(struct kb_store *st, int64_t now, int64_t *pruned,
     free(v);
     if (now - last < DAY && now >= last)
         return 0;
-    int code = kb_search_retention_apply(st, now, &n, err);
+    int done = 0;
+    int code = apply_batches(st, now, DAILY_BATCHES, &n, &done, err);
     if (code)
         return code;
     if (pruned)
         *pruned = n;
     if (n)
         kb_log(KB_LOG_INFO, "store: search log retention (%d days) folded %lld searches into "
-               "daily aggregates", kb_search_retention_days(st), (long long)n);
+               "daily aggregates%s", kb_search_retention_days(st), (long long)n,
+               done ? "" : "; more at the next call");
+    if (!done)
+        return 0; /* not recorded as run: the next call goes on */
     char t[32];
     snprintf(t, sizeof t, "%lld", (long long)now);
     return kb_store_meta_set(st, "search_retention_run", t, err);

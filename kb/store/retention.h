@@ -59,7 +59,9 @@ int kb_search_retention_apply(struct kb_store *st, int64_t now, int64_t *pruned,
                               struct kb_err *err);
 /* Runs kb_search_retention_apply when the last run (store meta
  * "search_retention_run") was a day or more before now; for the server's
- * periodic thread. Writes nothing while searches are kept for good. */
+ * periodic thread. At most 20,000 searches a call: a run that leaves some
+ * is not recorded, so the next call goes on. Writes nothing while searches
+ * are kept for good. */
 int kb_search_retention_daily(struct kb_store *st, int64_t now, int64_t *pruned,
                               struct kb_err *err);
 

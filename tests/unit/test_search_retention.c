@@ -287,6 +287,31 @@ static void test_daily(void)
     kb_store_close(st);
 }
 
+/* A backlog (a log kept for years, on its first pass) drains over several
+ * calls of the daily pass, each short; the run is recorded once it is done. */
+static void test_daily_backlog(void)
+{
+    struct kb_store *st = open_store("backlog.sqlite3");
+    struct kb_err err = {0, ""};
+    int64_t now = T0 + 400 * DAY, pruned = -1;
+    CHECK_INT(sqlite3_exec(kb_store_db(st),
+                           "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                           "WHERE i < 25000) INSERT INTO searches (time, query, role, endpoint, "
+                           "results) SELECT 1709251200 + i * 60, 'q' || (i % 97), 'customer', "
+                           "'search', i % 3 FROM n", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_INT(kb_search_retention_daily(st, now, &pruned, &err), 0);
+    CHECK_INT(pruned, 20000);
+    CHECK_INT(count_sql(st, "SELECT count(*) FROM meta WHERE key = 'search_retention_run'"), 0);
+    CHECK_INT(kb_search_retention_daily(st, now + 60, &pruned, &err), 0);
+    CHECK_INT(pruned, 5000);
+    CHECK_INT(count_sql(st, "SELECT count(*) FROM searches"), 0);
+    CHECK_INT(count_sql(st, "SELECT sum(searches) FROM search_days"), 25000);
+    CHECK_INT(count_sql(st, "SELECT count(*) FROM meta WHERE key = 'search_retention_run'"), 1);
+    CHECK_INT(kb_search_retention_daily(st, now + 120, &pruned, &err), 0);
+    CHECK_INT(pruned, 0);
+    kb_store_close(st);
+}
+
 static void cleanup(void)
 {
     char cmd[100];
@@ -306,6 +331,7 @@ int main(void)
     test_setting();
     test_prune_keeps_figures();
     test_daily();
+    test_daily_backlog();
     cleanup();
     return check_report("test_search_retention");
 }

@@ -20,7 +20,10 @@ static void usage(FILE *f)
                "  erase ID_OR_EMAIL    erase it: tickets, contact requests, linked events and\n"
                "                       searches, learning evidence; the index follows\n"
                "  retention [DAYS]     show or set how long resolved tickets are kept\n"
-               "                       (0 = keep, the default); applied daily by kb-server\n");
+               "                       (0 = keep, the default); applied daily by kb-server\n"
+               "  search-retention [DAYS]  show or set how long logged searches are kept\n"
+               "                       (default 90; 0 = keep); older ones become daily\n"
+               "                       aggregates for the analytics, daily by kb-server\n");
 }
 
 /* Applies the outbox to DIR/index unless a running server holds it. */
@@ -43,6 +46,29 @@ static void apply_index(const char *data, struct kb_store *st)
     kb_index_close(ix);
 }
 
+/* `search-retention [DAYS]`: shows the setting, or sets it from arg. */
+static int search_retention(struct kb_store *st, const char *arg, struct kb_err *err)
+{
+    if (arg) {
+        char *end;
+        long d = strtol(arg, &end, 10);
+        if (*end || end == arg || d < 0 || d > KB_RETENTION_DAYS_MAX)
+            d = -1;
+        int rc = kb_search_retention_set_days(st, (int)d, err);
+        if (rc == 0)
+            printf(d ? "searches are kept %ld days, then counted in daily aggregates\n"
+                     : "searches are kept for good\n", d);
+        return rc;
+    }
+    int d = kb_search_retention_days(st);
+    if (d)
+        printf("searches logged more than %d days ago are folded into daily aggregates, "
+               "once a day\n", d);
+    else
+        printf("searches are kept for good\n");
+    return 0;
+}
+
 int srv_cli_customer(const char *data, int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -51,7 +77,9 @@ int srv_cli_customer(const char *data, int argc, char **argv)
         return cmd ? 0 : 2;
     }
     int needs_id = strcmp(cmd, "export") == 0 || strcmp(cmd, "erase") == 0;
-    if ((needs_id && argc != 3) || (!needs_id && (strcmp(cmd, "retention") || argc > 3))) {
+    int searches = strcmp(cmd, "search-retention") == 0;
+    if ((needs_id && argc != 3) ||
+        (!needs_id && ((strcmp(cmd, "retention") && !searches) || argc > 3))) {
         usage(stderr);
         return 2;
     }
@@ -81,6 +109,8 @@ int srv_cli_customer(const char *data, int argc, char **argv)
                    (long long)o.articles);
             apply_index(data, st);
         }
+    } else if (searches) {
+        rc = search_retention(st, argc == 3 ? argv[2] : NULL, &err);
     } else if (argc == 3) {
         char *end;
         long d = strtol(argv[2], &end, 10);

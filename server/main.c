@@ -49,6 +49,8 @@ static void usage(FILE *f)
             "                      until the index changes (default 64; 0 = off)\n"
             "  --ticket-retention-days N  erase tickets resolved more than N days ago, daily\n"
             "                      (0 = keep, the default; kept in the store until set again)\n"
+            "  --search-retention-days N  fold logged searches older than N days into daily\n"
+            "                      aggregates, daily (default 90; 0 = keep; kept in the store)\n"
             "  --backup-dir DIR    where POST /api/v1/admin/backup writes (default DATA/backups)\n"
             "  --emerging-interval S  seconds between emerging-problem checks when nothing is\n"
             "                      imported (default 300; every import also runs one)\n"
@@ -129,6 +131,7 @@ int main(int argc, char **argv)
     o->search_cache_mb = 64;
     o->event_rate = 60;
     o->retention_days = -1;
+    o->search_retention_days = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long n;
@@ -216,6 +219,10 @@ int main(int argc, char **argv)
             if (parse_num(a, argv[++i], KB_RETENTION_DAYS_MAX, &n))
                 return 2;
             o->retention_days = (int)n;
+        } else if (strcmp(a, "--search-retention-days") == 0) {
+            if (parse_num(a, argv[++i], KB_RETENTION_DAYS_MAX, &n))
+                return 2;
+            o->search_retention_days = (int)n;
         } else if (strcmp(a, "--backup-dir") == 0) {
             o->backup_dir = argv[++i];
         } else if (strcmp(a, "--web") == 0) {
@@ -269,7 +276,9 @@ int main(int argc, char **argv)
     } else if (kb_cap_keys_load(st, &s.caps, &err) != 0 ||
                (o->learn_k && !readonly && kb_learn_set_k(st, o->learn_k, &err) != 0) ||
                (o->retention_days >= 0 && !readonly &&
-                kb_retention_set_days(st, o->retention_days, &err) != 0)) {
+                kb_retention_set_days(st, o->retention_days, &err) != 0) ||
+               (o->search_retention_days >= 0 && !readonly &&
+                kb_search_retention_set_days(st, o->search_retention_days, &err) != 0)) {
         fprintf(stderr, "kb-server: %s\n", err.msg);
         kb_store_close(st);
         return 1;

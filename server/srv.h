@@ -46,6 +46,7 @@ struct srv_opts {
     int learn_k;           /* --learn-k: set the store's k at start; 0 = leave it */
     const char *backup_dir; /* --backup-dir: where the admin API writes backups; NULL = DATA/backups */
     int retention_days;     /* --ticket-retention-days: set the store's at start; -1 = leave it */
+    int search_retention_days; /* --search-retention-days: likewise */
     unsigned emerging_interval; /* seconds between emerging-problem cycles (0 = 300) */
     const char *alert_webhook;  /* URL new emerging problems are POSTed to, or NULL */
     const char *alert_secret_file; /* the webhook's HMAC secret */
@@ -276,8 +277,9 @@ int srv_cli_backup(const char *data, int argc, char **argv);
 /* `kb-server restore BACKUPDIR --data NEWDIR` (cli_store.c): the store back
  * from a backup, the index rebuilt from it. Returns the exit status. */
 int srv_cli_restore(const char *data, int argc, char **argv);
-/* `kb-server --data DIR customer export|erase ID` and `customer retention
- * [DAYS]` (cli_customer.c). Returns the exit status. */
+/* `kb-server --data DIR customer export|erase ID`, `customer retention
+ * [DAYS]` and `customer search-retention [DAYS]` (cli_customer.c). Returns
+ * the exit status. */
 int srv_cli_customer(const char *data, int argc, char **argv);
 
 /* ---- metrics (srv_metrics.c) ---- */

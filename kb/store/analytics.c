@@ -1,5 +1,7 @@
 /* The admins' reports over the search log, events and votes: totals, top
- * and failing queries, clicked and helpful articles, searches per day. */
+ * and failing queries, clicked and helpful articles, searches per day. The
+ * search figures add the daily aggregates of pruned searches (search_days,
+ * kb/store/log_retention.c) to the live rows. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +27,11 @@ void kb_range_init(struct kb_range *r, int64_t from, int64_t to)
     "(CASE WHEN ?4 IS NULL THEN s.endpoint <> 'suggest' WHEN ?4 = 'all' THEN 1 " \
     "ELSE s.endpoint = ?4 END) "
 #define S_CLICKED "EXISTS (SELECT 1 FROM events e WHERE e.search_id = s.id AND e.type = 'click')"
+/* The same over the daily aggregates of pruned searches (log_retention.c),
+ * which keep whole days: a day counts when it begins in [from, to). */
+#define A_WHERE " a.day >= ?1 AND a.day < ?2 AND (?3 IS NULL OR a.role = ?3) AND " \
+    "(CASE WHEN ?4 IS NULL THEN a.endpoint <> 'suggest' WHEN ?4 = 'all' THEN 1 " \
+    "ELSE a.endpoint = ?4 END) "
 
 static int check_range(const struct kb_range *r, struct kb_err *err)
 {
@@ -62,8 +69,12 @@ int kb_events_totals(struct kb_store *st, const struct kb_range *r, struct kb_to
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = NULL;
-    int code = prep_range(st, "SELECT count(*), coalesce(sum(s.results = 0), 0), "
-                              "coalesce(sum(" S_CLICKED "), 0) FROM searches s WHERE" S_WHERE,
+    int code = prep_range(st, "SELECT sum(n), sum(nr), sum(c) FROM ("
+                              "SELECT count(*) AS n, coalesce(sum(s.results = 0), 0) AS nr, "
+                              "coalesce(sum(" S_CLICKED "), 0) AS c FROM searches s WHERE" S_WHERE
+                              "UNION ALL SELECT coalesce(sum(a.searches), 0), "
+                              "coalesce(sum((a.found = 0) * a.searches), 0), "
+                              "coalesce(sum(a.clicked), 0) FROM search_days a WHERE" A_WHERE ")",
                           r, 0, &s, err);
     if (code)
         return code;
@@ -143,19 +154,26 @@ static int query_stats(struct kb_store *st, const char *sql, const struct kb_ran
 int kb_events_top_queries(struct kb_store *st, const struct kb_range *r, size_t limit,
                           struct kb_query_stat **out, size_t *n, struct kb_err *err)
 {
-    return query_stats(st, "SELECT s.query, count(*), sum(s.results = 0), sum(" S_CLICKED "), "
-                           "max(s.time) FROM searches s WHERE" S_WHERE
-                           "GROUP BY s.query ORDER BY count(*) DESC, s.query LIMIT ?5",
+    return query_stats(st, "SELECT q, sum(n), sum(nr), sum(c), max(t) FROM ("
+                           "SELECT s.query AS q, count(*) AS n, sum(s.results = 0) AS nr, "
+                           "sum(" S_CLICKED ") AS c, max(s.time) AS t FROM searches s WHERE"
+                           S_WHERE "GROUP BY s.query UNION ALL "
+                           "SELECT a.query, sum(a.searches), sum((a.found = 0) * a.searches), "
+                           "sum(a.clicked), max(a.last) FROM search_days a WHERE" A_WHERE
+                           "GROUP BY a.query) GROUP BY q ORDER BY sum(n) DESC, q LIMIT ?5",
                        r, limit, out, n, err);
 }
 
 int kb_events_no_results(struct kb_store *st, const struct kb_range *r, size_t limit,
                          struct kb_query_stat **out, size_t *n, struct kb_err *err)
 {
-    return query_stats(st, "SELECT s.query, count(*), count(*), sum(" S_CLICKED "), "
-                           "max(s.time) FROM searches s WHERE" S_WHERE "AND s.results = 0 "
-                           "GROUP BY s.query ORDER BY count(*) DESC, max(s.time) DESC, s.query "
-                           "LIMIT ?5",
+    return query_stats(st, "SELECT q, sum(n), sum(n), sum(c), max(t) FROM ("
+                           "SELECT s.query AS q, count(*) AS n, sum(" S_CLICKED ") AS c, "
+                           "max(s.time) AS t FROM searches s WHERE" S_WHERE "AND s.results = 0 "
+                           "GROUP BY s.query UNION ALL "
+                           "SELECT a.query, sum(a.searches), sum(a.clicked), max(a.last) "
+                           "FROM search_days a WHERE" A_WHERE "AND a.found = 0 GROUP BY a.query) "
+                           "GROUP BY q ORDER BY sum(n) DESC, max(t) DESC, q LIMIT ?5",
                        r, limit, out, n, err);
 }
 
@@ -263,8 +281,12 @@ int kb_events_per_day(struct kb_store *st, const struct kb_range *r, struct kb_d
     *out = NULL;
     *n = 0;
     sqlite3_stmt *s = NULL;
-    int code = prep_range(st, "SELECT s.time - (s.time % 86400) AS day, count(*), "
-                              "sum(s.results = 0) FROM searches s WHERE" S_WHERE
+    int code = prep_range(st, "SELECT day, sum(n), sum(nr) FROM ("
+                              "SELECT s.time - (s.time % 86400) AS day, count(*) AS n, "
+                              "sum(s.results = 0) AS nr FROM searches s WHERE" S_WHERE
+                              "GROUP BY day UNION ALL "
+                              "SELECT a.day, sum(a.searches), sum((a.found = 0) * a.searches) "
+                              "FROM search_days a WHERE" A_WHERE "GROUP BY a.day) "
                               "GROUP BY day ORDER BY day",
                           r, 0, &s, err), rc;
     if (code)

@@ -427,6 +427,15 @@ void kb_revisions_free(struct kb_revision *r, size_t n)
     free(r);
 }
 
+/* A revision row r joined to its article a when it is the current one,
+ * whose bodies only the articles row holds (store_int.h, REV_SUPERSEDE);
+ * REV_BODIES are its text, html and source, from whichever holds them. */
+#define REV_FROM "FROM article_revisions r LEFT JOIN articles a " \
+    "ON a.number = r.number AND a.current_rev = r.rev"
+#define REV_BODIES "CASE WHEN a.number IS NULL THEN r.text ELSE a.text END, " \
+    "CASE WHEN a.number IS NULL THEN r.html ELSE a.html END, " \
+    "CASE WHEN a.number IS NULL THEN " STORE_SOURCE("r.") " ELSE " STORE_SOURCE("a.") " END"
+
 static int article_exists(struct kb_store *st, int64_t number, struct kb_err *err)
 {
     int64_t rev;
@@ -439,9 +448,10 @@ int kb_article_revision(struct kb_store *st, int64_t number, int64_t rev,
     memset(out, 0, sizeof *out);
     kb_doc_init(&out->doc);
     sqlite3_stmt *s;
-    int code = prepare(st, "SELECT number, rev, title, summary, text, html, source, format, "
-                           "category, product, tags, locale, audience, status, author, created "
-                           "FROM article_revisions WHERE number = ?1 AND rev = ?2", &s, err);
+    int code = prepare(st, "SELECT r.number, r.rev, r.title, r.summary, " REV_BODIES ", "
+                           "r.format, r.category, r.product, r.tags, r.locale, r.audience, "
+                           "r.status, r.author, r.created " REV_FROM
+                           " WHERE r.number = ?1 AND r.rev = ?2", &s, err);
     if (code)
         return code;
     sqlite3_bind_int64(s, 1, number);
@@ -503,10 +513,11 @@ int kb_article_revisions(struct kb_store *st, int64_t number, int64_t offset, in
     sqlite3_finalize(s);
     if (code)
         return code;
-    if ((code = prepare(st, "SELECT rev, title, format, locale, audience, status, author, "
-                            "created, coalesce(length(CAST(source AS BLOB)), 0) "
-                            "FROM article_revisions WHERE number = ?1 "
-                            "ORDER BY rev DESC LIMIT ?2 OFFSET ?3", &s, err)) != 0)
+    if ((code = prepare(st, "SELECT r.rev, r.title, r.format, r.locale, r.audience, r.status, "
+                            "r.author, r.created, coalesce(length(CAST(CASE WHEN a.number IS "
+                            "NULL THEN " STORE_SOURCE("r.") " ELSE " STORE_SOURCE("a.") " END "
+                            "AS BLOB)), 0) " REV_FROM " WHERE r.number = ?1 "
+                            "ORDER BY r.rev DESC LIMIT ?2 OFFSET ?3", &s, err)) != 0)
         return code;
     sqlite3_bind_int64(s, 1, number);
     sqlite3_bind_int64(s, 2, limit > 0 ? limit : 100);

@@ -541,9 +541,23 @@ static int lookup(struct kb_store *st, const struct kb_doc *d, const char *hash,
     return code;
 }
 
+/* What an article's source is stored as: "text" or "html" when it equals
+ * that body (kept once, see STORE_SOURCE), NULL when kept in its column. */
+static const char *source_is(const struct kb_doc *d)
+{
+    if (!d->source)
+        return NULL;
+    if (d->text && strcmp(d->source, d->text) == 0)
+        return "text";
+    if (d->html && strcmp(d->source, d->html) == 0)
+        return "html";
+    return NULL;
+}
+
 static void bind_article(sqlite3_stmt *s, const struct kb_doc *d, const char *tags,
                          const char *hash, int64_t now)
 {
+    const char *same = source_is(d);
     store_bind(s, 1, d->source_id);
     store_bind(s, 2, d->locale);
     store_bind(s, 3, d->source_path);
@@ -551,7 +565,7 @@ static void bind_article(sqlite3_stmt *s, const struct kb_doc *d, const char *ta
     store_bind(s, 5, d->summary);
     store_bind(s, 6, d->text);
     store_bind(s, 7, d->html);
-    store_bind(s, 8, d->source);
+    store_bind(s, 8, same ? NULL : d->source);
     store_bind(s, 9, format_name(d->format));
     store_bind(s, 10, d->category);
     store_bind(s, 11, d->product);
@@ -561,6 +575,7 @@ static void bind_article(sqlite3_stmt *s, const struct kb_doc *d, const char *ta
     store_bind(s, 15, hash);
     sqlite3_bind_int64(s, 16, d->created ? d->created : now);
     sqlite3_bind_int64(s, 17, d->updated ? d->updated : now);
+    store_bind(s, 19, same);
 }
 
 static void bind_ticket(sqlite3_stmt *s, const struct kb_doc *d, const char *tags,
@@ -606,6 +621,8 @@ static int put_locked(struct kb_store *st, const struct kb_doc *d, const char *h
         return 0;
     }
     int id = article ? (found ? Q_ART_UPDATE : Q_ART_INSERT) : (found ? Q_TIC_UPDATE : Q_TIC_INSERT);
+    if (article && found && (code = store_run_int(st, Q_REV_SUPERSEDE, num, err)) != 0)
+        return code;
     if ((code = store_prep(st, id, &s, err)) != 0)
         return code;
     if (article) {

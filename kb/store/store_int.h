@@ -39,13 +39,20 @@ void store_busy_wait(struct kb_store *st, int ms);
 /* Column lists shared by get and each; row_to_article/row_to_ticket in
  * store_doc.c read them in this order. */
 #define ART_COLS "number, source_id, source_path, locale, title, summary, text, html, " \
-    "source, format, category, product, tags, audience, status, asked_as, created, updated"
+    STORE_SOURCE("") ", format, category, product, tags, audience, status, asked_as, " \
+    "created, updated"
+/* An article's body source as stored once (articles and article_revisions,
+ * t the table's alias with its dot, or ""): source_is 'text' or 'html' when
+ * it equals that body and is not kept twice; otherwise the source column
+ * (NULL: none). */
+#define STORE_SOURCE(t) "CASE " t "source_is WHEN 'text' THEN " t "text WHEN 'html' THEN " \
+    t "html ELSE " t "source END"
 #define TIC_COLS "id, source_id, source_path, locale, status, subject, summary, text, " \
     "description, resolution, customer, unit, product, category, team, tags, " \
     "linked_article, created, updated, resolved"
 
 /* Every cached statement (SQL text in store_sql). Article writes bind
- * ?1..?18 in the order of bind_article() in store_doc.c; ticket writes
+ * ?1..?19 in the order of bind_article() in store_doc.c; ticket writes
  * ?1..?21 in the order of bind_ticket(). SEARCH_LOG is events.c's insert
  * into its searches table, cached here because every search runs it. */
 #define STORE_STMTS(X) \
@@ -58,16 +65,21 @@ void store_busy_wait(struct kb_store *st, int ms);
     X(ART_LOOKUP, "SELECT number, content_hash FROM articles WHERE source_id = ?1 AND locale = ?2") \
     X(ART_INSERT, "INSERT INTO articles (source_id, locale, source_path, title, summary, text, " \
       "html, source, format, category, product, tags, audience, status, content_hash, " \
-      "current_rev, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, " \
-      "?12, ?13, ?14, ?15, 1, ?16, ?17)") \
+      "current_rev, created, updated, source_is) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, " \
+      "?10, ?11, ?12, ?13, ?14, ?15, 1, ?16, ?17, ?19)") \
     X(ART_UPDATE, "UPDATE articles SET source_path = ?3, title = ?4, summary = ?5, text = ?6, " \
       "html = ?7, source = ?8, format = ?9, category = ?10, product = ?11, tags = ?12, " \
       "audience = ?13, status = ?14, content_hash = ?15, current_rev = current_rev + 1, " \
-      "updated = ?17 WHERE number = ?18") \
-    X(REV_INSERT, "INSERT INTO article_revisions (number, rev, title, summary, text, html, " \
-      "source, format, category, product, tags, locale, audience, status, author, created) " \
-      "SELECT number, current_rev, title, summary, text, html, source, format, category, " \
-      "product, tags, locale, audience, status, ?2, ?3 FROM articles WHERE number = ?1") \
+      "updated = ?17, source_is = ?19 WHERE number = ?18") \
+    /* The current revision's bodies live in the articles row only; before \
+     * a newer revision replaces them there, they move into its own row. */ \
+    X(REV_SUPERSEDE, "UPDATE article_revisions SET text = a.text, html = a.html, " \
+      "source = a.source, source_is = a.source_is FROM articles a WHERE a.number = ?1 " \
+      "AND article_revisions.number = ?1 AND article_revisions.rev = a.current_rev") \
+    X(REV_INSERT, "INSERT INTO article_revisions (number, rev, title, summary, format, " \
+      "category, product, tags, locale, audience, status, author, created) " \
+      "SELECT number, current_rev, title, summary, format, category, product, tags, locale, " \
+      "audience, status, ?2, ?3 FROM articles WHERE number = ?1") \
     X(ART_GET, "SELECT " ART_COLS " FROM articles WHERE number = ?1") \
     X(ART_EXISTS, "SELECT 1 FROM articles WHERE number = ?1") \
     X(ART_BY_SOURCE, "SELECT number FROM articles WHERE source_id = ?1 " \

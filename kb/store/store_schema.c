@@ -9,6 +9,7 @@
 #include "kb/store/events.h"
 #include "kb/store/learn.h"
 #include "kb/store/auth.h"
+#include "kb/store/retention.h"
 #include "kb/base/log.h"
 
 /* "KBst": marks an SQLite file as a kb store (PRAGMA application_id). */
@@ -108,6 +109,29 @@ static const char schema_v1[] =
     " key TEXT PRIMARY KEY,"
     " value TEXT NOT NULL) WITHOUT ROWID;";
 
+/* Version 7: one copy of each article body per revision. The current
+ * revision's text, html and source live in the articles row only (its
+ * article_revisions row has them NULL); they move into that row when a
+ * newer revision replaces them (REV_SUPERSEDE in store_int.h). A source
+ * equal to the text (plain-text articles) or to the html (HTML written in
+ * the editor, HTML and DocBook imports) is not stored again: source_is
+ * names the body it equals and source is NULL (STORE_SOURCE reads it back).
+ * Stores written before kept every body in both rows: the current
+ * revision's copies are dropped (they equal the articles row's; nothing
+ * but a put changes an article's bodies, and a put adds a revision). */
+static const char schema_v7[] =
+    "ALTER TABLE articles ADD COLUMN source_is TEXT CHECK (source_is IN ('text', 'html'));"
+    "ALTER TABLE article_revisions ADD COLUMN source_is TEXT"
+    " CHECK (source_is IN ('text', 'html'));"
+    "UPDATE article_revisions SET text = NULL, html = NULL, source = NULL"
+    " WHERE (number, rev) IN (SELECT number, current_rev FROM articles);"
+    "UPDATE articles SET source_is = CASE WHEN source = text THEN 'text'"
+    " WHEN source = html THEN 'html' END WHERE source IS NOT NULL;"
+    "UPDATE articles SET source = NULL WHERE source_is IS NOT NULL;"
+    "UPDATE article_revisions SET source_is = CASE WHEN source = text THEN 'text'"
+    " WHEN source = html THEN 'html' END WHERE source IS NOT NULL;"
+    "UPDATE article_revisions SET source = NULL WHERE source_is IS NOT NULL;";
+
 /* One step: an SQL script and/or a C function for data changes (NULL when
  * not needed). fn returns 0 or fills err and returns a KB_E* code. */
 struct store_migration {
@@ -127,6 +151,9 @@ static const struct store_migration migrations[] = {
     {"article usage counters (ranking)", kb_events_counters_schema_sql, NULL},
     {"learning per audience: customers' evidence, one vote per visitor", kb_learn_schema_sql,
      kb_learn_migrate},
+    {"one copy of each article body per revision", schema_v7, NULL},
+    {"search log retention: daily aggregates, no index by query", kb_search_days_schema_sql,
+     NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -622,7 +622,12 @@ static void test_usage_counters(void)
                            "DROP TABLE article_usage; DROP TABLE learn_phrases; "
                            "DROP TABLE learn_words; DROP INDEX events_by_visitor; "
                            "DROP INDEX feedback_by_visitor; "
-                           "ALTER TABLE feedback DROP COLUMN visitor; PRAGMA user_version = 4",
+                           "ALTER TABLE feedback DROP COLUMN visitor; "
+                           "ALTER TABLE articles DROP COLUMN source_is; "
+                           "ALTER TABLE article_revisions DROP COLUMN source_is; "
+                           "DROP TABLE search_days; DROP INDEX feedback_search; "
+                           "CREATE INDEX searches_query ON searches (query, time); "
+                           "PRAGMA user_version = 4",
                            NULL, NULL, NULL), SQLITE_OK);
     kb_store_close(st);
     st = open_store("usage.sqlite3");

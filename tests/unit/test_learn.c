@@ -350,6 +350,10 @@ static void test_migration(void)
                            "DROP INDEX events_by_visitor; DROP INDEX feedback_by_visitor;"
                            "ALTER TABLE feedback DROP COLUMN visitor;"
                            "DELETE FROM outbox;"
+                           "ALTER TABLE articles DROP COLUMN source_is;"
+                           "ALTER TABLE article_revisions DROP COLUMN source_is;"
+                           "DROP TABLE search_days; DROP INDEX feedback_search;"
+                           "CREATE INDEX searches_query ON searches (query, time);"
                            "PRAGMA user_version = 5",
                            NULL, NULL, NULL),
               SQLITE_OK);

@@ -155,6 +155,27 @@ def test_sharded_search_equals_one_index(cluster):
     assert any(h for h in hits(c.sharded, SECRET, c.agent))
 
 
+def test_snippets_come_from_each_servers_own_store_copy(cluster):
+    """The index keeps no bodies: a replica and the shard reader cut each
+    snippet from their own copy of the store, as the primary does from its
+    store: the same words marked in the same hits."""
+    c = cluster
+
+    def snippets(srv, q):
+        r = requests.get(srv.url("/api/v1/search"), params=dict(q=q, per_page=20), timeout=30)
+        assert r.status_code == 200, r.text
+        return [(h["id"], h["snippet"]) for h in r.json()["hits"]]
+
+    for q in ("wifi keeps dropping", "firmware update", "guest network"):
+        want = snippets(c.primary, q)
+        assert any("<mark>" in (s or "") for _, s in want), want
+        for srv in [*c.replicas, c.sharded]:
+            deadline = time.monotonic() + 5
+            while snippets(srv, q) != want:  # a store copy may still be on its way
+                assert time.monotonic() < deadline, (srv.base, q, snippets(srv, q), want)
+                time.sleep(0.2)
+
+
 def test_no_internal_content_reaches_customers(cluster):
     c = cluster
     for srv in [*c.replicas, c.sharded, c.primary]:

@@ -97,8 +97,10 @@ static void test_snippet_probes_agree(void)
         "install", "installation", "Installing", "the", "printer", "PRINTERS", "driver",
         "drivers.", "wi-fi", "Wi-Fi", "network,", "caf\xC3\xA9", "r\xC3\xA9seau", "don't",
         "e.g.", "1.5", "1,000", "foo_bar", "\xE2\x80\x9Cquoted\xE2\x80\x9D", "(driver)",
-        "\n\n", "x", "printing", "instance", "set-up", "setup", "reinstall"};
-    static const char *const terms[] = {"instal", "printer", "driver", "setup", "fi", NULL};
+        "\n\n", "x", "printing", "instance", "set-up", "setup", "reinstall",
+        "\xC3\x89" "cole", "l'\xC3\xA9" "cole", "ecoles"};
+    static const char *const terms[] = {"instal", "printer", "driver", "setup", "fi", "ecol",
+                                        NULL};
     const size_t nw = sizeof words / sizeof words[0];
     unsigned seed = 7;
     for (int round = 0; round < 300; round++) {
@@ -115,8 +117,8 @@ static void test_snippet_probes_agree(void)
         }
         text[at] = '\0';
         size_t width = 40 + (size_t)(seed >> 8) % 200;
-        char *a = kb_snippet_make(text, at, NULL, width, 5, NULL, match_prefix, (void *)terms);
-        char *b = kb_snippet_make(text, at, NULL, width, 5, terms, match_prefix, (void *)terms);
+        char *a = kb_snippet_make(text, at, NULL, width, 6, NULL, match_prefix, (void *)terms);
+        char *b = kb_snippet_make(text, at, NULL, width, 6, terms, match_prefix, (void *)terms);
         CHECK_STR(b, a);
         free(a);
         free(b);

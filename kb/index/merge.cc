@@ -35,6 +35,31 @@ int kb_index_merge(const char *const *srcs, size_t n, const char *dest, struct k
     }
 }
 
+void kb_index_hold_spelling(struct kb_index *h)
+{
+    h->ix.hold_spelling = true;
+}
+
+int kb_index_take_spelling(struct kb_index *dst, struct kb_index *src, struct kb_err *err)
+{
+    try {
+        for (int i = 0; i < 2; i++) {
+            auto &to = i ? dst->ix.spell_int : dst->ix.spell_pub;
+            auto &from = i ? src->ix.spell_int : src->ix.spell_pub;
+            if (to.empty()) {
+                to.swap(from);
+                continue;
+            }
+            for (const auto &e : from)
+                to[e.first] += e.second;
+            from.clear();
+        }
+        return 0;
+    } catch (...) {
+        return fail(err);
+    }
+}
+
 int64_t kb_index_number_max(struct kb_index *h)
 {
     return h->ix.number_max;

@@ -22,6 +22,15 @@ extern "C" {
  * are kept. The outbox seq is not recorded here: open dest and commit it. */
 int kb_index_merge(const char *const *srcs, size_t n, const char *dest, struct kb_err *err);
 
+/* Spelling data of a bulk build, written once: after kb_index_hold_spelling,
+ * ix's commits leave its spelling counts in memory (Xapian rewrites every
+ * spelling fragment a commit touches, compressed: per shard and per commit
+ * that was a quarter of add's CPU), and kb_index_take_spelling moves src's
+ * counts into dst's, for dst's next commit to write. Both are writers;
+ * no other thread may use them meanwhile. */
+void kb_index_hold_spelling(struct kb_index *ix);
+int kb_index_take_spelling(struct kb_index *dst, struct kb_index *src, struct kb_err *err);
+
 /* The highest document number ix (open for writing) may hold: a document
  * numbered above it is new to ix. */
 int64_t kb_index_number_max(struct kb_index *ix);

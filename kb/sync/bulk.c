@@ -227,8 +227,8 @@ static int bulk_push(struct kb_bulk *b, struct item it, struct kb_err *err)
     return rc;
 }
 
-/* Waits for every shard writer and closes the shards; returns the first
- * error. Safe to call twice. */
+/* Waits for every shard writer; returns the first error. The shards stay
+ * open (their spelling counts are in memory). Safe to call twice. */
 static int bulk_stop(struct kb_bulk *b, struct kb_err *err)
 {
     int rc = 0;
@@ -241,18 +241,33 @@ static int bulk_stop(struct kb_bulk *b, struct kb_err *err)
             pthread_mutex_unlock(&s->mu);
             pthread_join(s->th, NULL);
             s->started = 0;
-            if (s->rc && !rc) {
-                rc = s->rc;
-                if (err)
-                    *err = s->err;
-            }
         }
-        if (s->ix) {
-            kb_index_close(s->ix);
-            s->ix = NULL;
+        if (s->rc && !rc) {
+            rc = s->rc;
+            if (err)
+                *err = s->err;
         }
     }
     return rc;
+}
+
+/* Gives the shards' spelling counts to ix (the merged index), for its next
+ * commit to write once. */
+static int bulk_take_spelling(struct kb_bulk *b, struct kb_index *ix, struct kb_err *err)
+{
+    int rc = 0;
+    for (unsigned i = 0; i < b->n && rc == 0; i++)
+        rc = kb_index_take_spelling(ix, b->sh[i].ix, err);
+    return rc;
+}
+
+static void bulk_close(struct kb_bulk *b)
+{
+    for (unsigned i = 0; i < b->n; i++)
+        if (b->sh[i].ix) {
+            kb_index_close(b->sh[i].ix);
+            b->sh[i].ix = NULL;
+        }
 }
 
 static void bulk_free(struct kb_bulk *b)
@@ -260,6 +275,7 @@ static void bulk_free(struct kb_bulk *b)
     if (!b)
         return;
     bulk_stop(b, NULL);
+    bulk_close(b);
     for (unsigned i = 0; i < b->n; i++) {
         pthread_mutex_destroy(&b->sh[i].mu);
         pthread_cond_destroy(&b->sh[i].not_empty);
@@ -305,6 +321,7 @@ static int bulk_new(const char *dir, unsigned jobs, const struct kb_index_opts *
             break;
         if (opts)
             kb_index_set_opts(s->ix, opts);
+        kb_index_hold_spelling(s->ix);
         s->commit_every = BUFFERED_DOCS / jobs < MIN_COMMIT ? MIN_COMMIT : BUFFERED_DOCS / jobs;
         if (pthread_create(&s->th, NULL, shard_main, s) != 0)
             rc = kb_err_set(err, KB_EINTERNAL, "cannot start a shard writer thread");
@@ -394,6 +411,9 @@ int kb_bulk_rebuild(struct kb_store *st, const char *dir, const struct kb_index_
         goto out;
     if (opts)
         kb_index_set_opts(ix, opts);
+    if ((rc = bulk_take_spelling(b, ix, err)))
+        goto out;
+    bulk_close(b);
     if ((rc = kb_sync_relearn(st, ix, err)) || (rc = kb_sync_synonyms(st, ix, err)) ||
         (rc = kb_index_commit(ix, last, err)))
         goto out;
@@ -504,8 +524,10 @@ int kb_bulk_finish(struct kb_bulk *b, struct kb_store *st, struct kb_index **ixp
     /* The live index first: its documents keep their order, its synonyms
      * and metadata come along. Nobody writes it: we hold its lock. */
     if ((rc = bulk_merge(b, b->dir, tmp.data, err)) ||
-        (rc = kb_index_open(tmp.data, KB_INDEX_WRITE, &mix, err)))
+        (rc = kb_index_open(tmp.data, KB_INDEX_WRITE, &mix, err)) ||
+        (rc = bulk_take_spelling(b, mix, err)))
         goto out;
+    bulk_close(b);
     for (size_t i = 0; i < b->nkept && rc == 0; i++)
         rc = kb_sync_apply_row(st, mix, b->kept[i].kind, b->kept[i].number, err);
     /* The one place the seq is recorded: every row up to it is in mix. */

@@ -22,12 +22,13 @@
 #include "kb/sync/sync.h"
 
 #define SHARD_CAP 64       /* documents queued per shard */
-/* Documents all shards hold uncommitted together: Xapian buffers about 20 KB
- * of postings a document (bench corpus: 131 MB peak RSS for add on one
- * writer, 301 MB on 2 shards of 4,000), so the total, not each shard's, is
- * bounded. */
-#define BUFFERED_DOCS 4000
-#define MIN_COMMIT 500
+/* Documents a shard writes between commits, as the one-writer pipe. Xapian
+ * buffers about 20 KB of postings a document, and adding to its buffers
+ * costs more as they grow: 10k articles on 2 shards took 12.7 / 13.5 /
+ * 15.1 s CPU (means of 3, machine loaded) and 93 / 114 / 157 MB peak RSS
+ * committing every 500 / 1,000 / 2,000. With MAX_JOBS shards at most
+ * 8,000 documents are buffered. */
+#define SHARD_COMMIT 1000
 #define MAX_JOBS 8
 #define MIN_PER_SHARD 2000 /* fewer documents a shard are not worth a merge */
 
@@ -110,7 +111,6 @@ struct shard {
     struct item q[SHARD_CAP];
     size_t head, count;
     int finished;
-    size_t commit_every; /* documents */
     int rc; /* the writer's first error */
     struct kb_err err;
 };
@@ -153,7 +153,7 @@ static void shard_fail(struct shard *s, int rc, const struct kb_err *err)
     pthread_mutex_unlock(&s->mu);
 }
 
-/* Writes documents into the shard, committing every commit_every; after an
+/* Writes documents into the shard, committing every SHARD_COMMIT; after an
  * error, empties the queue without writing. */
 static void *shard_main(void *arg)
 {
@@ -189,7 +189,7 @@ static void *shard_main(void *arg)
             rc = kb_index_delete(s->ix, it.kind, it.number, &err);
         }
         item_free(&it);
-        if (rc == 0 && ++since >= s->commit_every) {
+        if (rc == 0 && ++since >= SHARD_COMMIT) {
             since = 0;
             rc = kb_index_commit(s->ix, -1, &err);
         }
@@ -322,7 +322,6 @@ static int bulk_new(const char *dir, unsigned jobs, const struct kb_index_opts *
         if (opts)
             kb_index_set_opts(s->ix, opts);
         kb_index_hold_spelling(s->ix);
-        s->commit_every = BUFFERED_DOCS / jobs < MIN_COMMIT ? MIN_COMMIT : BUFFERED_DOCS / jobs;
         if (pthread_create(&s->th, NULL, shard_main, s) != 0)
             rc = kb_err_set(err, KB_EINTERNAL, "cannot start a shard writer thread");
         else

@@ -1,17 +1,22 @@
 /* kb-indexer add: files and directories into the store and, at the same
  * time on two more threads, from the store's outbox into the index. */
+#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "kb/ingest/ingest.h"
+#include "kb/sync/bulk.h"
 #include "kb/sync/load.h"
 #include "kb/sync/sync.h"
 
 #define BATCH 500 /* documents per store transaction */
+#define BYTES_PER_DOC 2048 /* about what an article of the bench corpus takes in JSONL */
 
 /* The index thread: applies committed outbox rows while the main thread
  * ingests, so parsing and SQLite writes overlap with Xapian's work (and,
@@ -21,7 +26,9 @@ struct indexer {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     const char *store_path;
-    struct kb_index *ix;
+    const char *index_dir;
+    unsigned jobs;     /* > 1: a bulk build on that many shards (kb/sync/bulk.h) */
+    struct kb_index *ix; /* replaced by the merged index's handle after a bulk build */
     size_t committed; /* documents committed to the store so far */
     int done;         /* the main thread has committed everything */
     int rc;
@@ -54,10 +61,15 @@ static void *indexer_main(void *arg)
     struct indexer *x = arg;
     struct kb_store *st = NULL;
     struct kb_sync_pipe *pipe = NULL;
+    struct kb_bulk *bulk = NULL;
     size_t seen = 0;
     if ((x->rc = kb_store_open(x->store_path, &st, &x->err)) != 0)
         return NULL;
-    if ((x->rc = kb_sync_pipe_start(x->ix, &pipe, &x->err)) != 0) {
+    if (x->jobs > 1)
+        x->rc = kb_bulk_start(x->ix, x->index_dir, x->jobs, &bulk, &x->err);
+    else
+        x->rc = kb_sync_pipe_start(x->ix, &pipe, &x->err);
+    if (x->rc) {
         kb_store_close(st);
         return NULL;
     }
@@ -71,11 +83,15 @@ static void *indexer_main(void *arg)
         pthread_mutex_unlock(&x->mu);
         /* The pipe leaves the outbox untrimmed: trimming here would wait
          * for the main thread's write transactions. */
-        if ((x->rc = kb_sync_pipe_feed(pipe, st, NULL, &x->err)) != 0 || done)
+        x->rc = bulk ? kb_bulk_feed(bulk, st, NULL, &x->err)
+                     : kb_sync_pipe_feed(pipe, st, NULL, &x->err);
+        if (x->rc || done)
             break;
     }
     struct kb_err err;
-    int rc = kb_sync_pipe_finish(pipe, &err);
+    /* A failed bulk build leaves the index as it was (its rows stay in
+     * the outbox for kb_sync_apply). */
+    int rc = bulk ? kb_bulk_finish(bulk, st, &x->ix, &err) : kb_sync_pipe_finish(pipe, &err);
     if (rc && !x->rc) {
         x->rc = rc;
         x->err = err;
@@ -140,6 +156,27 @@ static void parse_bad(void *ud, const char *where, const char *why)
     kb_load_bad(&a->load, where, why);
 }
 
+static off_t tree_bytes;
+
+static int add_size(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)path;
+    (void)ftw;
+    if (flag == FTW_F)
+        tree_bytes += sb->st_size;
+    return 0;
+}
+
+/* The bytes of the files add will read, to judge whether a bulk build is
+ * worth it. */
+static size_t input_bytes(char **paths, int n)
+{
+    tree_bytes = 0;
+    for (int i = 0; i < n; i++)
+        nftw(paths[i], add_size, 16, FTW_PHYS);
+    return (size_t)tree_bytes;
+}
+
 static void help(void)
 {
     printf("usage: kb-indexer [--data DIR] add [--audience public|internal] [--locale L] PATH...\n\n"
@@ -150,13 +187,16 @@ static void help(void)
            "Bad files and records are reported (path:line: reason) and skipped.\n\n"
            "  --audience A  audience of articles that do not say (default public);\n"
            "                tickets are always internal\n"
-           "  --locale L    locale of files that do not say (default en)\n\n"
+           "  --locale L    locale of files that do not say (default en)\n"
+           "  --jobs N      index on N shards in parallel, merged at the end (default:\n"
+           "                the cores, for inputs of several thousand documents; 1: off)\n\n"
            "Exit status: 0 when everything was added, 1 when anything failed.\n");
 }
 
 int cmd_add(struct cli *c, int argc, char **argv)
 {
     struct kb_ingest_opts opts = {KB_AUD_PUBLIC, NULL, NULL};
+    unsigned jobs = 0; /* 0: by the input's size */
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (cli_is_help(argv[i])) {
@@ -170,6 +210,14 @@ int cmd_add(struct cli *c, int argc, char **argv)
             }
         } else if (strcmp(argv[i], "--locale") == 0 && i + 1 < argc) {
             opts.locale = argv[++i];
+        } else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc) {
+            char *end;
+            long j = strtol(argv[++i], &end, 10);
+            if (*end || j < 1 || j > 64) {
+                fprintf(stderr, "kb-indexer: --jobs is a number from 1 to 64, not '%s'\n", argv[i]);
+                return 2;
+            }
+            jobs = (unsigned)j;
         } else if (strcmp(argv[i], "--") == 0) {
             i++;
             break;
@@ -203,7 +251,8 @@ int cmd_add(struct cli *c, int argc, char **argv)
         static char path[4096];
         snprintf(path, sizeof path, "%s/kb.sqlite3", c->data);
         x.store_path = path;
-        pthread_mutex_init(&x.mu, NULL);
+        x.index_dir = cli_index_dir(c);
+        x.jobs = jobs ? jobs : kb_bulk_jobs(input_bytes(argv + i, argc - i) / BYTES_PER_DOC);        pthread_mutex_init(&x.mu, NULL);
         pthread_cond_init(&x.cv, NULL);
         if (pthread_create(&x.th, NULL, indexer_main, &x) == 0) {
             a.ixr = &x;

@@ -82,6 +82,9 @@ struct Index {
     // index may hold (a put above it is a new document: nothing to replace).
     std::map<std::string, std::pair<Xapian::Stem, class CachingStem *>> stems;
     std::unordered_map<std::string, Xapian::termcount> spell_pub, spell_int;
+    // A bulk build's shard keeps its spelling counts here across commits,
+    // for the merged index to write once (merge.h).
+    bool hold_spelling = false;
     int64_t number_max = 0;
 };
 

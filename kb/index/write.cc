@@ -99,12 +99,22 @@ void flush_spelling(Index *ix)
     }
 }
 
+// A field's text, normalised (as normalize()) straight from the C buffer
+// into the term generator: a body is not copied into a std::string first.
 void add_field_text(Xapian::TermGenerator &tg, const char *s, Xapian::termcount wdf,
                     const char *prefix)
 {
     if (!s || !*s)
         return;
-    tg.index_text(normalize(s), wdf, prefix);
+    struct Buf {
+        kb_buf b = KB_BUF_INIT;
+        ~Buf() { kb_buf_release(&b); }
+    } n;
+    size_t len = std::strlen(s);
+    if (kb_text_normalize(s, len, &n.b) == 0)
+        tg.index_text(Xapian::Utf8Iterator(kb_buf_str(&n.b), n.b.len), wdf, prefix);
+    else
+        tg.index_text(Xapian::Utf8Iterator(s, len), wdf, prefix);
     tg.increase_termpos(100);
 }
 
@@ -341,7 +351,8 @@ int kb_index_commit(struct kb_index *h, int64_t seq, struct kb_err *err)
     try {
         if (h->ix.mode != KB_INDEX_WRITE)
             return kb_err_set(err, KB_EINVAL, "index opened read-only");
-        flush_spelling(&h->ix);
+        if (!h->ix.hold_spelling)
+            flush_spelling(&h->ix);
         if (seq >= 0) {
             std::string s = std::to_string(seq);
             h->ix.wpub->set_metadata(META_SEQ, s);

@@ -69,9 +69,8 @@ void kb_sync_derive(struct kb_store *st, struct kb_index *ix, struct kb_doc *d)
     add_learned(st, ix, d);
 }
 
-/* Brings one document's index entry in line with the store. */
-static int apply_one(struct kb_store *st, struct kb_index *ix, int kind, int64_t number,
-                     struct kb_err *err)
+int kb_sync_apply_row(struct kb_store *st, struct kb_index *ix, int kind, int64_t number,
+                      struct kb_err *err)
 {
     struct kb_doc d;
     int rc = kb_store_get(st, kind, number, &d, err);
@@ -116,7 +115,7 @@ int kb_sync_apply(struct kb_store *st, struct kb_index *ix, size_t batch, size_t
             /* The same document may appear many times in a batch: the state
              * is reloaded each time, so only the last one matters, but the
              * cost is small next to the commit. */
-            rc = apply_one(st, ix, rows[i].kind, rows[i].number, err);
+            rc = kb_sync_apply_row(st, ix, rows[i].kind, rows[i].number, err);
             if (rc) {
                 free(rows);
                 return rc;
@@ -179,8 +178,7 @@ static int rebuild_one(void *ud, const struct kb_doc *d)
     return 0;
 }
 
-/* Indexes again every public article with customers' phrases. */
-static int relearn(struct kb_store *st, struct kb_index *ix, struct kb_err *err)
+int kb_sync_relearn(struct kb_store *st, struct kb_index *ix, struct kb_err *err)
 {
     int64_t *nums = NULL;
     size_t n = 0;
@@ -241,7 +239,7 @@ int kb_sync_rebuild(struct kb_store *st, const char *dir, const struct kb_index_
         goto out;
     /* Public phrases are judged against the public vocabulary, which was
      * being built: judge the articles that learned any again, now. */
-    if ((rc = kb_index_commit(ix, -1, err)) || (rc = relearn(st, ix, err)))
+    if ((rc = kb_index_commit(ix, -1, err)) || (rc = kb_sync_relearn(st, ix, err)))
         goto out;
     if ((rc = kb_sync_synonyms(st, ix, err)))
         goto out;
@@ -424,7 +422,7 @@ int kb_sync_pipe_feed(struct kb_sync_pipe *p, struct kb_store *st, size_t *fed,
             } else if (rc == 0) {
                 int db = kb_sync_target(&d);
                 if (db) {
-                    kb_sync_derive(st, p->ix, &d); /* as apply_one */
+                    kb_sync_derive(st, p->ix, &d); /* as kb_sync_apply_row */
                     rc = kb_index_prepare(p->ix, db, &d, &it.prep, err);
                 }
                 kb_doc_release(&d);

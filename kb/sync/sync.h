@@ -32,6 +32,15 @@ void kb_sync_derive(struct kb_store *st, struct kb_index *ix, struct kb_doc *d);
 int kb_sync_apply(struct kb_store *st, struct kb_index *ix, size_t batch, size_t *applied,
                   struct kb_err *err);
 
+/* Brings one document's index entry in line with the store: put into the
+ * database kb_sync_target names (derived fields filled), or removed. */
+int kb_sync_apply_row(struct kb_store *st, struct kb_index *ix, int kind, int64_t number,
+                      struct kb_err *err);
+
+/* Indexes again every public article with customers' phrases, judged
+ * against the public vocabulary ix has now (after a rebuild that built it). */
+int kb_sync_relearn(struct kb_store *st, struct kb_index *ix, struct kb_err *err);
+
 /* The outbox applied by two threads, for bulk loads (kb-indexer add): the
  * caller's thread reads the store and turns documents into terms
  * (kb_sync_pipe_feed), a writer thread started by kb_sync_pipe_start adds

@@ -1,6 +1,5 @@
 /* kb-indexer add: files and directories into the store and, at the same
  * time on two more threads, from the store's outbox into the index. */
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "kb/base/datadir.h"
 #include "kb/ingest/ingest.h"
 #include "kb/sync/bulk.h"
 #include "kb/sync/load.h"
@@ -156,25 +156,14 @@ static void parse_bad(void *ud, const char *where, const char *why)
     kb_load_bad(&a->load, where, why);
 }
 
-static off_t tree_bytes;
-
-static int add_size(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)path;
-    (void)ftw;
-    if (flag == FTW_F)
-        tree_bytes += sb->st_size;
-    return 0;
-}
-
 /* The bytes of the files add will read, to judge whether a bulk build is
  * worth it. */
 static size_t input_bytes(char **paths, int n)
 {
-    tree_bytes = 0;
+    int64_t sum = 0;
     for (int i = 0; i < n; i++)
-        nftw(paths[i], add_size, 16, FTW_PHYS);
-    return (size_t)tree_bytes;
+        sum += kb_tree_bytes(paths[i]);
+    return (size_t)sum;
 }
 
 static void help(void)

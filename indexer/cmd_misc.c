@@ -1,11 +1,11 @@
 /* kb-indexer remove, rebuild, stats, sync, synonym. */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "kb/base/datadir.h"
 #include "kb/sync/bulk.h"
 #include "kb/sync/sync.h"
 
@@ -107,17 +107,6 @@ int cmd_rebuild(struct cli *c, int argc, char **argv)
     return 0;
 }
 
-static off_t tree_bytes;
-
-static int add_size(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)path;
-    (void)ftw;
-    if (flag == FTW_F)
-        tree_bytes += sb->st_size;
-    return 0;
-}
-
 int cmd_stats(struct cli *c, int argc, char **argv)
 {
     if (wants_help(argc, argv, "usage: kb-indexer [--data DIR] stats [--json]\n\n"
@@ -144,8 +133,7 @@ int cmd_stats(struct cli *c, int argc, char **argv)
         kb_index_last_seq(ix, KB_DB_PUBLIC, &seq_pub, NULL);
         kb_index_close(ix);
     }
-    tree_bytes = 0;
-    nftw(cli_index_dir(c), add_size, 16, FTW_PHYS);
+    long long tree_bytes = (long long)kb_tree_bytes(cli_index_dir(c));
     long long pending = s.last_seq - seq_pub;
     if (json) {
         printf("{\"articles_public\":%lld,\"articles_internal\":%lld,\"drafts\":%lld,"

@@ -1,12 +1,12 @@
 /* Health, Prometheus metrics, and the OpenAPI description built from the
  * route tables themselves (so it lists exactly what the server answers). */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "routes.h"
+#include "kb/base/datadir.h"
 #include "scale/scaleout.h"
 #include "srv.h"
 
@@ -36,17 +36,6 @@ static void h_healthz(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     srv_json(w, 200, j);
 }
 
-static _Thread_local long long tree_bytes;
-
-static int add_size(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)path;
-    (void)ftw;
-    if (flag == FTW_F)
-        tree_bytes += sb->st_size;
-    return 0;
-}
-
 static void h_metrics(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
     (void)r;
@@ -63,10 +52,8 @@ static void h_metrics(struct srv_ctx *c, const struct srv_req *r, struct srv_res
                           "kb_index_documents{audience=\"internal\"} %llu\n",
                       (unsigned long long)pub, (unsigned long long)internal);
     }
-    tree_bytes = 0;
-    nftw(c->srv->index_dir, add_size, 16, FTW_PHYS);
     kb_buf_printf(&b, "# HELP kb_index_bytes Size of the index on disk.\n# TYPE kb_index_bytes gauge\n"
-                      "kb_index_bytes %lld\n", tree_bytes);
+                      "kb_index_bytes %lld\n", (long long)kb_tree_bytes(c->srv->index_dir));
     int64_t last = 0;
     kb_store_outbox_last(c->st, &last, NULL);
     int64_t applied = atomic_load(&c->srv->indexed_seq);

@@ -2,6 +2,7 @@
 #include "kb/base/datadir.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -25,4 +26,22 @@ int kb_datadir_prepare(const char *dir, int create, struct kb_err *err)
         kb_log(KB_LOG_WARN, "data directory '%s' is mode %04o: other users can enter it; "
                "run chmod 700 '%s'", dir, (unsigned)(sb.st_mode & 07777), dir);
     return 0;
+}
+
+static _Thread_local int64_t tree_sum; /* nftw passes no user data */
+
+static int add_size(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)path;
+    (void)ftw;
+    if (flag == FTW_F)
+        tree_sum += sb->st_size;
+    return 0;
+}
+
+int64_t kb_tree_bytes(const char *path)
+{
+    tree_sum = 0;
+    nftw(path, add_size, 16, FTW_PHYS);
+    return tree_sum;
 }

@@ -4,6 +4,8 @@
 #ifndef KB_DATADIR_H
 #define KB_DATADIR_H
 
+#include <stdint.h>
+
 #include "kb/base/err.h"
 
 #ifdef __cplusplus
@@ -19,6 +21,10 @@ extern "C" {
  * it (the files inside stay 0600). Returns 0, or KB_EIO when dir cannot be
  * created or is not a directory. */
 int kb_datadir_prepare(const char *dir, int create, struct kb_err *err);
+
+/* The bytes of the regular files at or below path (links not followed;
+ * what cannot be read counts 0): an index's size on disk, an input's. */
+int64_t kb_tree_bytes(const char *path);
 
 #ifdef __cplusplus
 }

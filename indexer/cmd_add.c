@@ -177,7 +177,7 @@ static void help(void)
            "  --audience A  audience of articles that do not say (default public);\n"
            "                tickets are always internal\n"
            "  --locale L    locale of files that do not say (default en)\n"
-           "  --jobs N      index on N shards in parallel, merged at the end (default:\n"
+           "  --jobs N      index on N shards in parallel, merged at the end (default or 0:\n"
            "                the cores, for inputs of several thousand documents; 1: off)\n\n"
            "Exit status: 0 when everything was added, 1 when anything failed.\n");
 }
@@ -200,13 +200,10 @@ int cmd_add(struct cli *c, int argc, char **argv)
         } else if (strcmp(argv[i], "--locale") == 0 && i + 1 < argc) {
             opts.locale = argv[++i];
         } else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc) {
-            char *end;
-            long j = strtol(argv[++i], &end, 10);
-            if (*end || j < 1 || j > 64) {
-                fprintf(stderr, "kb-indexer: --jobs is a number from 1 to 64, not '%s'\n", argv[i]);
+            size_t j;
+            if (cli_parse_uint("--jobs", argv[++i], 64, &j) != 0)
                 return 2;
-            }
-            jobs = (unsigned)j;
+            jobs = (unsigned)j; /* 0: by the input's size, as without it */
         } else if (strcmp(argv[i], "--") == 0) {
             i++;
             break;
@@ -241,7 +238,8 @@ int cmd_add(struct cli *c, int argc, char **argv)
         snprintf(path, sizeof path, "%s/kb.sqlite3", c->data);
         x.store_path = path;
         x.index_dir = cli_index_dir(c);
-        x.jobs = jobs ? jobs : kb_bulk_jobs(input_bytes(argv + i, argc - i) / BYTES_PER_DOC);        pthread_mutex_init(&x.mu, NULL);
+        x.jobs = jobs ? jobs : kb_bulk_jobs(input_bytes(argv + i, argc - i) / BYTES_PER_DOC);
+        pthread_mutex_init(&x.mu, NULL);
         pthread_cond_init(&x.cv, NULL);
         if (pthread_create(&x.th, NULL, indexer_main, &x) == 0) {
             a.ixr = &x;

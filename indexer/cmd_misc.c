@@ -59,18 +59,15 @@ int cmd_rebuild(struct cli *c, int argc, char **argv)
                    "Recreates the index from the store alone (DIR/kb.sqlite3), building the new\n"
                    "index beside the old one and swapping it in when complete. Stop kb-server\n"
                    "first: it holds the index's write lock.\n\n"
-                   "  --jobs N  build N shards in parallel and merge them (default: the cores,\n"
+                   "  --jobs N  build N shards in parallel and merge them (default or 0: the cores,\n"
                    "            for stores of several thousand documents; 1: one writer)\n"))
         return 0;
     unsigned jobs = 0;
     if (argc == 3 && strcmp(argv[1], "--jobs") == 0) {
-        char *end;
-        long j = strtol(argv[2], &end, 10);
-        if (*end || j < 1 || j > 64) {
-            fprintf(stderr, "kb-indexer: --jobs is a number from 1 to 64, not '%s'\n", argv[2]);
+        size_t j;
+        if (cli_parse_uint("--jobs", argv[2], 64, &j) != 0)
             return 2;
-        }
-        jobs = (unsigned)j;
+        jobs = (unsigned)j; /* 0: the cores, as without it */
     } else if (argc > 1) {
         fprintf(stderr, "kb-indexer: rebuild: unknown option '%s'\n", argv[1]);
         return 2;

@@ -464,3 +464,77 @@ char *kb_text_unphrase(const char *norm)
     }
     return out;
 }
+
+/* The parts of one compound: at most this many, joined at most this long. */
+enum { COMPOUND_PARTS = 4, COMPOUND_MAX = 32 };
+
+static void add_joined(struct kb_buf *out, const char *s, const size_t *start,
+                       const size_t *end, int from, int to)
+{
+    size_t total = 0;
+    for (int p = from; p <= to; p++)
+        total += end[p] - start[p];
+    if (total > COMPOUND_MAX)
+        return;
+    if (out->len)
+        kb_buf_addc(out, ' ');
+    for (int p = from; p <= to; p++)
+        kb_buf_add(out, s + start[p], end[p] - start[p]);
+}
+
+/* Words written with "-" or "." inside ("wi-fi", "e-mail", "node.js",
+ * "wi-fi-netzwerk") appended to out as one word each, space separated:
+ * every run of two or more adjacent parts that each begin with a letter
+ * ("wifi", "wifinetzwerk", "finetzwerk"), so a search typed either way
+ * finds the page. Numbers ("1.4", "v2-3") are not joined, nor a token of
+ * more than COMPOUND_PARTS parts, nor a dotted one of more than two parts or
+ * inside a path or address (host names, file names in URLs). */
+void kb_text_compounds(const char *s, size_t len, struct kb_buf *out)
+{
+    size_t i = 0;
+    while (i < len) {
+        if (!query_word_byte((unsigned char)s[i])) {
+            i++;
+            continue;
+        }
+        size_t start[COMPOUND_PARTS], end[COMPOUND_PARTS];
+        int np = 0;
+        size_t j = i;
+        for (;;) {
+            size_t a = j;
+            while (j < len && query_word_byte((unsigned char)s[j]))
+                j++;
+            if (np < COMPOUND_PARTS) {
+                start[np] = a;
+                end[np] = j;
+            }
+            np++;
+            if (j + 1 < len && (s[j] == '-' || s[j] == '.') &&
+                query_word_byte((unsigned char)s[j + 1])) {
+                j++;
+                continue;
+            }
+            break;
+        }
+        size_t first = start[0];
+        i = j;
+        if (np < 2 || np > COMPOUND_PARTS)
+            continue;
+        /* A dotted word is one name ("node.js"), not a host or file in a
+         * path or address ("mail.google.com", "x.org/y", "a@b.c"). */
+        int dotted = 0;
+        for (size_t k = first; k < j && !dotted; k++)
+            dotted = s[k] == '.';
+        if (dotted && (np > 2 || (first > 0 && strchr("/@:\\", s[first - 1])) ||
+                       (j < len && strchr("/@:\\", s[j]))))
+            continue;
+        for (int from = 0; from < np; from++)
+            for (int to = from + 1; to < np; to++) {
+                int letters = 1;
+                for (int p = from; p <= to && letters; p++)
+                    letters = !query_digit((unsigned char)s[start[p]]);
+                if (letters)
+                    add_joined(out, s, start, end, from, to);
+            }
+    }
+}

@@ -46,6 +46,11 @@ char *kb_utf8_fix(const char *s, size_t len);
  * Xapian's parser makes such pairs costly phrases. */
 char *kb_text_unphrase(const char *norm);
 
+/* The compounds of normalised text written with "-" or "." inside
+ * ("wi-fi", "e-mail", "node.js") appended to out, each as one word ("wifi"),
+ * space separated: the index holds both forms, so either finds the page. */
+void kb_text_compounds(const char *norm, size_t len, struct kb_buf *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -163,6 +163,10 @@ std::vector<std::string> word_list(char *const *v, size_t n)
     return std::vector<std::string>(v, v + n);
 }
 
+// A word typed apart that the index has as one ("e mails": "emails") counts
+// half: a page writing "e-mail" holds the parts and the joined word.
+const double JOIN_WEIGHT = 0.5;
+
 Built build_query(const Xapian::Database &db, const kb_query_words &w, const kb_search_opts *o)
 {
     const kb_rank_opts &r = o->rank;
@@ -182,7 +186,7 @@ Built build_query(const Xapian::Database &db, const kb_query_words &w, const kb_
         if (std::find(terms.begin(), terms.end(), j) != terms.end())
             continue;
         terms.push_back(j);
-        any.emplace_back(j);
+        any.push_back(scaled(Xapian::Query(j), JOIN_WEIGHT));
     }
     // Typo tolerance: each unknown word also matches its likely spelling.
     std::vector<std::string> typos = word_list(w.typos, w.ntypos);

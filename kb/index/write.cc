@@ -107,15 +107,30 @@ void add_field_text(Xapian::TermGenerator &tg, const char *s, Xapian::termcount 
     if (!s || !*s)
         return;
     struct Buf {
-        kb_buf b = KB_BUF_INIT;
-        ~Buf() { kb_buf_release(&b); }
+        kb_buf b = KB_BUF_INIT, joined = KB_BUF_INIT;
+        ~Buf()
+        {
+            kb_buf_release(&b);
+            kb_buf_release(&joined);
+        }
     } n;
     size_t len = std::strlen(s);
-    if (kb_text_normalize(s, len, &n.b) == 0)
-        tg.index_text(Xapian::Utf8Iterator(kb_buf_str(&n.b), n.b.len), wdf, prefix);
-    else
-        tg.index_text(Xapian::Utf8Iterator(s, len), wdf, prefix);
+    const char *text = s;
+    if (kb_text_normalize(s, len, &n.b) == 0) {
+        text = kb_buf_str(&n.b);
+        len = n.b.len;
+    }
+    tg.index_text(Xapian::Utf8Iterator(text, len), wdf, prefix);
     tg.increase_termpos(100);
+    // "Wi-Fi" is indexed as "wi" and "fi" above, and also as "wifi" here.
+    if (!*prefix && (std::memchr(text, '-', len) || std::memchr(text, '.', len))) {
+        kb_text_compounds(text, len, &n.joined);
+        if (n.joined.len) {
+            tg.index_text(Xapian::Utf8Iterator(kb_buf_str(&n.joined), n.joined.len), wdf,
+                          prefix);
+            tg.increase_termpos(100);
+        }
+    }
 }
 
 // Documents with the same title (folded) in the same language ask the same

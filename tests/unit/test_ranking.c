@@ -389,6 +389,46 @@ static void test_learning(void)
     kb_store_close(st);
 }
 
+/* A compound written with a hyphen or a dot ("Wi-Fi", "e-mail") is found by
+ * the word typed as one ("wifi", "email"), and the other way round, wherever
+ * the document writes it: title or body. */
+static void test_compounds(void)
+{
+    const struct art arts[] = {
+        {"wifi-page", "Connect to a wireless network",
+         "Open the Wi-Fi menu and pick your network. Some routers show the name twice.", NULL,
+         0, 0},
+        {"mail-page", "Set up your E-mail account", "Add the account in Settings.", NULL, 0, 0},
+        {"joined-page", "Printer sharing", "Share a printer over wifi with other computers.",
+         NULL, 0, 0},
+        {"web-page", "Node.js apps", "Run a server on your machine.", NULL, 0, 0},
+        {"filler", "Keyboard shortcuts", "Press keys together to do things faster.", NULL, 0, 0},
+    };
+    struct kb_index *ix = make_index("compounds", arts, sizeof arts / sizeof arts[0], NULL);
+    /* Exact words only: no typo tolerance to stand in for the compound. */
+    struct kb_rank_opts exact;
+    kb_rank_opts_default(&exact);
+    exact.spelling = 0;
+    struct kb_result *r = find(ix, KB_ROLE_CUSTOMER, "wifi", &exact);
+    CHECK(rank_of(r, "wifi-page") >= 0);
+    CHECK(rank_of(r, "joined-page") >= 0);
+    kb_result_free(r);
+    r = find(ix, KB_ROLE_CUSTOMER, "connect to wifi", &exact);
+    CHECK_STR(first(r), "wifi-page");
+    kb_result_free(r);
+    r = find(ix, KB_ROLE_CUSTOMER, "wi-fi", &exact);
+    CHECK(rank_of(r, "wifi-page") >= 0);
+    CHECK(rank_of(r, "joined-page") >= 0);
+    kb_result_free(r);
+    r = find(ix, KB_ROLE_CUSTOMER, "email", &exact);
+    CHECK_STR(first(r), "mail-page");
+    kb_result_free(r);
+    r = find(ix, KB_ROLE_CUSTOMER, "nodejs", &exact);
+    CHECK_STR(first(r), "web-page");
+    kb_result_free(r);
+    kb_index_close(ix);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/kb-test-ranking-XXXXXX");
@@ -400,6 +440,7 @@ int main(void)
     test_ranking();
     test_recency();
     test_learning();
+    test_compounds();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -28,6 +28,15 @@ static int collect(void *ud, size_t start, size_t end, const char *folded, size_
     return 0;
 }
 
+/* The compounds the index adds for a text (kb_text_compounds). */
+static void check_compounds(const char *text, const char *want)
+{
+    struct kb_buf b = KB_BUF_INIT;
+    kb_text_compounds(text, strlen(text), &b);
+    CHECK_STR(kb_buf_str(&b), want);
+    kb_buf_release(&b);
+}
+
 int main(void)
 {
     static const struct { const char *in, *want; } cases[] = {
@@ -52,6 +61,14 @@ int main(void)
             CHECK_STR(got, cases[i].want);
         free(got);
     }
+    check_compounds("open the wi-fi menu", "wifi");
+    check_compounds("your e-mail. next", "email");
+    check_compounds("node.js and set-up", "nodejs setup");
+    check_compounds("wi-fi-netzwerk", "wifi wifinetzwerk finetzwerk");
+    check_compounds("version 1.4 or 2-3, v1.2", "");        /* numbers stay numbers */
+    check_compounds("www.a.b.c.example.org", "");           /* a host name is no compound */
+    check_compounds("see mail.google.com or x.org/a", ""); /* nor an address */
+    check_compounds("no compounds here", "");
     char *zh = norm("如何重置路由器的密码？");
     CHECK_CONTAINS(zh, "路由器");
     free(zh);

@@ -10,6 +10,8 @@
       queries; every judged page must be in DUMP
   gnome_help.py score QUERIES.tsv QRELS.tsv KB.run PLAIN.run
       success@1 and MRR of both runs, per language and over all queries
+  gnome_help.py overall QUERIES.tsv QRELS.tsv RUN
+      "S@1 MRR" of one run over all queries
 
 QUERIES.tsv lines are qid, locale, text (kb_eval run --locales and xapian_ml
 read them); QRELS.tsv lines "qid docid 1"; documents are named LOCALE/SOURCE_ID
@@ -153,6 +155,19 @@ def first_rank(ranked, rel):
     return 0
 
 
+def overall(qpath, rpath, run_path):
+    qids = [line.split("\t", 1)[0] for line in open(qpath, encoding="utf-8")]
+    rel = defaultdict(set)
+    with open(rpath, encoding="utf-8") as f:
+        for line in f:
+            qid, doc, _ = line.split()
+            rel[qid].add(doc)
+    run = read_run(run_path)
+    ranks = [first_rank(run.get(q, []), rel[q]) for q in qids]
+    n = len(ranks) or 1
+    print("%.4f %.4f" % (sum(r == 1 for r in ranks) / n, sum(1.0 / r for r in ranks if r) / n))
+
+
 def score(qpath, rpath, kb_path, plain_path):
     order, lang = [], {}
     with open(qpath, encoding="utf-8") as f:
@@ -206,6 +221,8 @@ def main(argv):
         questions(*argv[2:])
     elif len(argv) == 6 and argv[1] == "score":
         score(*argv[2:])
+    elif len(argv) == 5 and argv[1] == "overall":
+        overall(*argv[2:])
     else:
         sys.exit(__doc__)
 

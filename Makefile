@@ -108,8 +108,14 @@ sanitize: deps
 
 # Ranking quality on ../shared/eval (issue: ranking); see tests/eval/.
 # EVAL_ARGS: ranking options and --ablation, e.g. make eval EVAL_ARGS="--k1 1.5 --ablation".
-eval: all $(BUILD)/tests/eval/kb_eval
+eval: all $(BUILD)/tests/eval/kb_eval $(BUILD)/tests/eval/xapian_ml
 	$(Q)BUILD=$(BUILD) ./tests/eval/run.sh $(EVAL_ARGS)
+
+# The plain-Xapian peer of the GNOME help blocks: built for make eval only.
+$(BUILD)/tests/eval/xapian_ml: tests/eval/xapian_ml.cc
+	@mkdir -p $(dir $@)
+	@[ -n "$(Q)" ] && echo "  CXX $<" || true
+	$(Q)$(CXX) $(CXXFLAGS) -o $@ $< $(LDLIBS)
 
 $(BUILD)/tests/eval/kb_eval: tests/eval/kb_eval.c $(LIBKB)
 	@mkdir -p $(dir $@)

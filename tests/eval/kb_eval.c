@@ -4,12 +4,21 @@
  *   kb_eval ingest DATA CORPUS.jsonl
  *       the corpus through the real ingestion path: kb_ingest_file ->
  *       kb_store_put -> kb_sync_apply, as `kb-indexer add` does
+ *   kb_eval ingest-help DATA DUMP.jsonl DIR...
+ *       each DIR (a translated GNOME help, /usr/share/help/LANG/gnome-help)
+ *       through the same path into one data directory, the locale as
+ *       `kb-indexer add DIR` sets it (xml:lang, else "en"); every document
+ *       as ingested goes to DUMP.jsonl ({locale, id, title, summary, text})
+ *       so that the plain-Xapian peer indexes the very same text
  *   kb_eval show [RANK]
  *       prints the ranking options RANK makes
  *   kb_eval run [--no-time] [RANK] DATA QUERIES.tsv RUN TAG
  *       every query through kb_search as a customer (the code a customer's
  *       request runs), top 100 as a TREC run file of source ids; then a
- *       timing pass as the web page asks (10 hits with snippets)
+ *       timing pass as the web page asks (10 hits with snippets).
+ *       --locales: QUERIES has three columns (qid, locale, text); each query
+ *       is searched in its locale (as the help center does for a customer
+ *       browsing in that language) and documents are named LOCALE/SOURCE_ID
  *   kb_eval learn [RANK] DATA QUERIES.tsv QRELS.tsv TEST.tsv
  *       splits the queries of each question (queries sharing one set of
  *       relevant documents) in two halves by file order; each query of the
@@ -26,6 +35,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "kb/base/buf.h"
 #include "kb/store/events.h"
 #include "kb/ingest/ingest.h"
@@ -35,7 +46,8 @@
 
 #define RUN_DEPTH 100 /* hits per query in the run file */
 
-static int timing = 1; /* run: time the customer's page too (--no-time: skip) */
+static int timing = 1;  /* run: time the customer's page too (--no-time: skip) */
+static int locales = 0; /* run: queries carry a locale column (--locales) */
 
 static void die(const char *what, const struct kb_err *err)
 {
@@ -70,6 +82,7 @@ static char *path_join(const char *dir, const char *leaf)
 
 struct query {
     char *qid, *text;
+    char *locale; /* NULL: any locale */
     char *key; /* the query's relevant documents, sorted and joined */
 };
 
@@ -96,9 +109,18 @@ static struct query *read_queries(const char *path, size_t *n_out)
         if (!tab)
             continue;
         *tab = '\0';
+        char *text = tab + 1, *loc = NULL;
+        if (locales) {
+            loc = text;
+            if (!(tab = strchr(text, '\t')))
+                continue;
+            *tab = '\0';
+            text = tab + 1;
+        }
         v = kb_xrealloc(v, (n + 1) * sizeof *v);
         v[n].qid = kb_xstrdup(line);
-        v[n].text = kb_xstrdup(tab + 1);
+        v[n].text = kb_xstrdup(text);
+        v[n].locale = loc ? kb_xstrdup(loc) : NULL;
         v[n].key = NULL;
         n++;
     }
@@ -205,6 +227,7 @@ static void parse_rank(int argc, char **argv, int *i, struct kb_rank_opts *r)
 struct ingest_ctx {
     struct kb_store *st;
     size_t added, bad;
+    FILE *dump; /* ingest-help: every document as ingested, or NULL */
 };
 
 static int on_doc(void *ud, const struct kb_doc *d)
@@ -216,6 +239,15 @@ static int on_doc(void *ud, const struct kb_doc *d)
     if (kb_store_put(c->st, d, NULL, &result, &number, &err) != 0)
         die("store", &err);
     c->added++;
+    if (c->dump) {
+        json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "locale", d->locale, "id",
+                              d->source_id, "title", d->title, "summary", d->summary, "text",
+                              d->text);
+        if (!o || json_dumpf(o, c->dump, JSON_COMPACT | JSON_ENSURE_ASCII) != 0)
+            die("dump", NULL);
+        fputc('\n', c->dump);
+        json_decref(o);
+    }
     return 0;
 }
 
@@ -254,7 +286,7 @@ static void sync_index(struct kb_store *st, const char *data)
 static int cmd_ingest(const char *data, const char *corpus)
 {
     struct kb_store *st = open_store(data);
-    struct ingest_ctx c = {st, 0, 0};
+    struct ingest_ctx c = {st, 0, 0, NULL};
     struct kb_ingest_opts opts = {KB_AUD_PUBLIC, NULL, NULL};
     struct kb_ingest_sink sink = {on_doc, on_bad, &c};
     struct kb_err err;
@@ -268,6 +300,34 @@ static int cmd_ingest(const char *data, const char *corpus)
     kb_store_close(st);
     fprintf(stderr, "ingested %zu documents (%zu bad) in %.2f s\n", c.added, c.bad, now() - t0);
     return c.bad || !c.added ? 1 : 0;
+}
+
+/* Every DIR into one data directory, as `kb-indexer add DIR...` does. */
+static int cmd_ingest_help(const char *data, const char *dump, int ndirs, char **dirs)
+{
+    struct kb_store *st = open_store(data);
+    struct ingest_ctx c = {st, 0, 0, fopen(dump, "w")};
+    if (!c.dump) {
+        fprintf(stderr, "kb_eval: cannot write '%s'\n", dump);
+        return 1;
+    }
+    struct kb_ingest_opts opts = {KB_AUD_PUBLIC, NULL, NULL};
+    struct kb_ingest_sink sink = {on_doc, on_bad, &c};
+    struct kb_err err;
+    double t0 = now();
+    if (kb_store_begin(st, &err) != 0)
+        die("store", &err);
+    for (int i = 0; i < ndirs; i++)
+        kb_ingest_path(dirs[i], &opts, &sink, NULL);
+    if (kb_store_commit(st, &err) != 0)
+        die("store", &err);
+    sync_index(st, data);
+    kb_store_close(st);
+    if (fclose(c.dump) != 0)
+        die("dump", NULL);
+    fprintf(stderr, "ingested %zu documents from %d folders (%zu bad) in %.2f s\n", c.added,
+            ndirs, c.bad, now() - t0);
+    return !c.added ? 1 : 0;
 }
 
 /* ---- run ------------------------------------------------------------------ */
@@ -284,11 +344,13 @@ static struct kb_index *open_reader(const char *data)
 }
 
 static struct kb_result *customer_search(struct kb_index *ix, const struct kb_rank_opts *r,
-                                         const char *text, size_t limit, int snippets)
+                                         const char *text, const char *locale, size_t limit,
+                                         int snippets)
 {
     struct kb_search_opts o;
     kb_search_opts_init(&o);
     o.query = text;
+    o.locale = locale;
     o.limit = limit;
     o.snippets = snippets;
     o.rank = *r;
@@ -317,7 +379,7 @@ static void time_searches(struct kb_index *ix, const struct kb_rank_opts *r,
         ms[i] = cpu[i] = 1e9;
         for (int pass = 0; pass < 3; pass++) {
             double t0 = now(), c0 = cpu_now();
-            kb_result_free(customer_search(ix, r, q[i].text, 10, 1));
+            kb_result_free(customer_search(ix, r, q[i].text, q[i].locale, 10, 1));
             double t = (now() - t0) * 1000.0, c = (cpu_now() - c0) * 1000.0;
             if (t < ms[i])
                 ms[i] = t;
@@ -346,10 +408,12 @@ static int cmd_run(const struct kb_rank_opts *r, const char *data, const char *q
         return 1;
     }
     for (size_t i = 0; i < nq; i++) {
-        struct kb_result *res = customer_search(ix, r, q[i].text, RUN_DEPTH, 0);
-        for (size_t k = 0; k < res->nhits; k++)
-            fprintf(out, "%s Q0 %s %zu %.6f %s\n", q[i].qid, res->hits[k].source_id, k + 1,
-                    (double)(res->nhits - k), tag);
+        struct kb_result *res = customer_search(ix, r, q[i].text, q[i].locale, RUN_DEPTH, 0);
+        for (size_t k = 0; k < res->nhits; k++) {
+            const struct kb_hit *h = &res->hits[k];
+            fprintf(out, "%s Q0 %s%s%s %zu %.6f %s\n", q[i].qid, locales ? h->locale : "",
+                    locales ? "/" : "", h->source_id, k + 1, (double)(res->nhits - k), tag);
+        }
         kb_result_free(res);
     }
     fclose(out);
@@ -359,6 +423,7 @@ static int cmd_run(const struct kb_rank_opts *r, const char *data, const char *q
     for (size_t i = 0; i < nq; i++) {
         free(q[i].qid);
         free(q[i].text);
+        free(q[i].locale);
     }
     free(q);
     return 0;
@@ -419,7 +484,7 @@ static int cmd_learn(const struct kb_rank_opts *r, const char *data, const char 
         ntrain++;
         /* The customer reads the first page and marks the first answer that
          * is relevant as the one that solved it. */
-        struct kb_result *res = customer_search(ix, r, q[i].text, 10, 0);
+        struct kb_result *res = customer_search(ix, r, q[i].text, q[i].locale, 10, 0);
         int64_t article = 0;
         for (size_t k = 0; k < res->nhits && !article; k++)
             if (is_relevant(rel, nr, q[i].qid, res->hits[k].source_id))
@@ -458,6 +523,7 @@ static int cmd_learn(const struct kb_rank_opts *r, const char *data, const char 
     for (size_t i = 0; i < nq; i++) {
         free(q[i].qid);
         free(q[i].text);
+        free(q[i].locale);
         free(q[i].key);
     }
     free(q);
@@ -474,8 +540,9 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: kb_eval ingest DATA CORPUS\n"
+            "       kb_eval ingest-help DATA DUMP.jsonl DIR...\n"
             "       kb_eval show [RANK]\n"
-            "       kb_eval run [--no-time] [RANK] DATA QUERIES RUN TAG\n"
+            "       kb_eval run [--no-time] [--locales] [RANK] DATA QUERIES RUN TAG\n"
             "       kb_eval learn [RANK] DATA QUERIES QRELS TEST_QUERIES_OUT\n"
             "RANK: --baseline | --config FILE | --NAME VALUE (NAME: k1 b title-weight ...)\n");
 }
@@ -490,12 +557,18 @@ int main(int argc, char **argv)
     int i = 2;
     struct kb_rank_opts r;
     kb_rank_opts_default(&r);
-    if (i < argc && strcmp(argv[i], "--no-time") == 0) {
-        timing = 0;
-        i++;
+    for (; i < argc; i++) {
+        if (strcmp(argv[i], "--no-time") == 0)
+            timing = 0;
+        else if (strcmp(argv[i], "--locales") == 0)
+            locales = 1;
+        else
+            break;
     }
     if (strcmp(cmd, "ingest") == 0 && argc == 4)
         return cmd_ingest(argv[2], argv[3]);
+    if (strcmp(cmd, "ingest-help") == 0 && argc >= 5)
+        return cmd_ingest_help(argv[2], argv[3], argc - 4, argv + 4);
     parse_rank(argc, argv, &i, &r);
     if (strcmp(cmd, "show") == 0 && argc == i) {
         char buf[1024];

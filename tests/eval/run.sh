@@ -8,6 +8,10 @@
 # ranking for every kb row; the baseline row is always plain BM25.
 # --ablation adds one row per feature: kb with that feature off (or, for
 # features off by default, on). KB_EVAL_DIR overrides ../shared/eval.
+# Then two blocks on the installed GNOME help (KB_HELP_DIR overrides
+# /usr/share/help; skipped when it is missing): a known-item search in
+# twelve languages and hand-written customer questions, each against plain
+# Xapian in the same run.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,6 +20,9 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 EVAL_DIR=${KB_EVAL_DIR:-$ROOT/../shared/eval}
 SET=$EVAL_DIR/stackfaq
 KB_EVAL=$BUILD/tests/eval/kb_eval
+XAPIAN_ML=$BUILD/tests/eval/xapian_ml
+HELP_DIR=${KB_HELP_DIR:-/usr/share/help}
+HELP_LANGS="C ja zh_CN ko ru de fr pl el es it pt_BR"
 PY=${PYTHON:-/usr/bin/python3}
 [ -x "$PY" ] || PY=python3
 
@@ -24,6 +31,7 @@ for f in "$EVAL_DIR/evaluate.py" "$SET/corpus.jsonl" "$SET/queries.dev.tsv" "$SE
     [ -f "$f" ] || die "missing $f (the evaluation data lives in ../shared/eval next to the repository; set KB_EVAL_DIR to use another copy)"
 done
 [ -x "$KB_EVAL" ] || die "missing $KB_EVAL: run 'make eval' (or 'make $BUILD/tests/eval/kb_eval')"
+[ -x "$XAPIAN_ML" ] || die "missing $XAPIAN_ML: run 'make eval' (or 'make $BUILD/tests/eval/xapian_ml')"
 
 ABLATION=0
 RANK=""
@@ -49,9 +57,12 @@ score() { # RUN [QUERIES]
         "$PY" "$EVAL_DIR/evaluate.py" --queries "$2" "$1" "$QRELS"
     else
         "$PY" "$EVAL_DIR/evaluate.py" "$1" "$QRELS"
-    fi | awk -F'\t' '$1=="MAP"{m=$2} $1=="MRR"{r=$2} $1=="P@1"{p1=$2} $1=="P@5"{p5=$2}
-                      $1=="nDCG@10"{n=$2} $1=="R@100"{rc=$2}
-                      END{if (m=="") exit 1; print m, r, p1, p5, n, rc}'
+    fi | figures
+}
+figures() { # evaluate.py's output on stdin
+    awk -F'\t' '$1=="MAP"{m=$2} $1=="MRR"{r=$2} $1=="P@1"{p1=$2} $1=="P@5"{p5=$2}
+                 $1=="nDCG@10"{n=$2} $1=="R@100"{rc=$2}
+                 END{if (m=="") exit 1; print m, r, p1, p5, n, rc}'
 }
 row() { # LABEL FIGURES...
     label=$1; shift
@@ -63,6 +74,10 @@ diffrow() { # LABEL "A..." "B..."  (B - A)
 }
 header() {
     printf '%-34s %7s %7s %7s %7s %7s %7s\n' "$1" MAP MRR "P@1" "P@5" "nDCG@10" "R@100"
+}
+target() { # LABEL NOW TARGET
+    echo "$2 $3" | awk -v l="$1" '{printf "  %-34s %7.3f %7.2f  %s\n", l, $1, $2,
+        ($1 >= $2 ? "met" : "missed")}'
 }
 # kb_eval run with kb's options plus extra ones; prints the figures.
 run_kb() { # DATA QUERIES TAG [--no-time] [extra RANK...]
@@ -153,6 +168,95 @@ if [ $ABLATION = 1 ]; then
     row "  learned, --prior-weight 0" $F
 fi
 grep '^learn' "$TMP/learn.log" | sed 's/^/  /' || true
+
+# GNOME help: every language's pages in one data directory, as
+# `kb-indexer add /usr/share/help/LANG/gnome-help` puts them; the plain
+# Xapian peer indexes the same text (the dump), one database per language.
+ML_S1="" QS_S1="" QS_MRR=""
+HELP_DIRS=""
+for l in $HELP_LANGS; do
+    [ -d "$HELP_DIR/$l/gnome-help" ] && HELP_DIRS="$HELP_DIRS $HELP_DIR/$l/gnome-help"
+done
+echo
+if [ ! -d "$HELP_DIR/C/gnome-help" ]; then
+    echo "GNOME help: skipped, $HELP_DIR/C/gnome-help is missing (Debian package gnome-user-docs)"
+else
+    HT=$TMP/help
+    mkdir -p "$HT"
+    # shellcheck disable=SC2086
+    "$KB_EVAL" ingest-help "$HT/data" "$HT/dump.jsonl" $HELP_DIRS 2>"$HT/ingest.log" ||
+        { cat "$HT/ingest.log" >&2; die "GNOME help ingest failed"; }
+    echo "GNOME help: $(grep '^ingested' "$HT/ingest.log")"
+    missing=""
+    for l in $HELP_LANGS; do
+        [ -d "$HELP_DIR/$l/gnome-help" ] || missing="$missing $l"
+    done
+    [ -z "$missing" ] || echo "GNOME help: not installed:$missing"
+
+    # 1. Known items: each page's translated description, every third
+    # word dropped, searched in its language; the page is the answer.
+    "$PY" "$ROOT/tests/eval/gnome_help.py" known "$HT/dump.jsonl" "$HT/known.tsv" \
+        "$HT/known.qrels" >"$HT/known.log" || die "known-item queries failed"
+    # shellcheck disable=SC2086
+    "$KB_EVAL" run --no-time --locales $RANK "$HT/data" "$HT/known.tsv" "$HT/known_kb.run" kb
+    "$XAPIAN_ML" "$HT/dump.jsonl" "$HT/known.tsv" "$HT/known_plain.run" plain 2>>"$HT/plain.log" ||
+        { cat "$HT/plain.log" >&2; die "xapian_ml failed"; }
+    echo "GNOME help, $(cat "$HT/known.log")"
+    "$PY" "$ROOT/tests/eval/gnome_help.py" score "$HT/known.tsv" "$HT/known.qrels" \
+        "$HT/known_kb.run" "$HT/known_plain.run" | tee "$HT/known.score"
+    ML_S1=$(awk '$1=="all"{print $6}' "$HT/known.score")
+
+    # 2. Customer questions (tests/eval/gnome_questions.tsv) over the
+    # English pages: kb in locale en, plain Xapian on the English database.
+    echo
+    "$PY" "$ROOT/tests/eval/gnome_help.py" questions "$ROOT/tests/eval/gnome_questions.tsv" \
+        "$HT/dump.jsonl" "$HT/quest.tsv" "$HT/quest.qrels" >/dev/null ||
+        die "tests/eval/gnome_questions.tsv is wrong"
+    # shellcheck disable=SC2086
+    "$KB_EVAL" run --no-time --locales $RANK "$HT/data" "$HT/quest.tsv" "$HT/quest_kb.run" kb
+    "$XAPIAN_ML" "$HT/dump.jsonl" "$HT/quest.tsv" "$HT/quest_plain.run" plain 2>>"$HT/plain.log" ||
+        { cat "$HT/plain.log" >&2; die "xapian_ml failed"; }
+    cut -f1 "$HT/quest.tsv" >"$HT/quest.ids"
+    QB=$("$PY" "$EVAL_DIR/evaluate.py" --queries "$HT/quest.ids" "$HT/quest_plain.run" \
+        "$HT/quest.qrels" | figures) || die "evaluate.py failed"
+    QK=$("$PY" "$EVAL_DIR/evaluate.py" --queries "$HT/quest.ids" "$HT/quest_kb.run" \
+        "$HT/quest.qrels" | figures) || die "evaluate.py failed"
+    header "GNOME help, $(wc -l <"$HT/quest.ids" | tr -d ' ') customer questions"
+    # shellcheck disable=SC2086
+    row "plain Xapian: BM25, English stem" $QB
+    # shellcheck disable=SC2086
+    row "kb" $QK
+    diffrow "difference" "$QB" "$QK"
+    QS_S1=$(echo "$QK" | awk '{print $3}')
+    QS_MRR=$(echo "$QB $QK" | awk '{printf "%.3f", ($2 > 0 ? $8 / $2 : 0)}')
+
+    if [ $ABLATION = 1 ]; then
+        echo
+        printf '%-34s %7s %7s %7s %7s\n' "kb with one feature changed" "known" "" "quest." ""
+        printf '%-34s %7s %7s %7s %7s\n' "" "S@1" MRR "S@1" MRR
+        for change in "" "--title-weight 0" "--b 0.75" "--stopwords 0" "--spelling 0" \
+                      "--joins 0" "--group-weight 0"; do
+            # shellcheck disable=SC2086
+            "$KB_EVAL" run --no-time --locales $RANK $change "$HT/data" "$HT/known.tsv" \
+                "$HT/ab_known.run" kb
+            # shellcheck disable=SC2086
+            "$KB_EVAL" run --no-time --locales $RANK $change "$HT/data" "$HT/quest.tsv" \
+                "$HT/ab_quest.run" kb
+            # shellcheck disable=SC2046,SC2183
+            printf '%-34s %7s %7s %7s %7s\n' "  ${change:-kb}" \
+                $("$PY" "$ROOT/tests/eval/gnome_help.py" overall "$HT/known.tsv" \
+                      "$HT/known.qrels" "$HT/ab_known.run") \
+                $("$PY" "$ROOT/tests/eval/gnome_help.py" overall "$HT/quest.tsv" \
+                      "$HT/quest.qrels" "$HT/ab_quest.run")
+        done
+    fi
+
+    echo
+    echo "targets (issue 16)                      now  target"
+    target "known items, success@1 kb/plain" "$ML_S1" 1.05
+    target "customer questions, success@1 kb" "$QS_S1" 0.85
+    target "customer questions, MRR kb/plain" "$QS_MRR" 1.15
+fi
 
 echo
 sed 's/^time /time  /' "$TMP/times" | grep '^time' || true

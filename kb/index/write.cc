@@ -194,6 +194,7 @@ Xapian::Document make_document(Index *ix, const kb_doc *d, int audience, const c
     for (size_t i = 0; i < d->ntags; i++)
         add_field_text(tg, d->tags[i], 1, "");
     add_field_text(tg, d->title, 1, P_TITLE);
+    add_field_text(tg, d->summary, 1, P_TITLE);
     for (size_t i = 0; i < d->ntags; i++)
         add_field_text(tg, d->tags[i], 1, P_TITLE);
     add_field_text(tg, asked, 1, P_ASKED);

@@ -21,6 +21,9 @@ struct art {
     int64_t helpful, unhelpful;
 };
 
+/* Summaries of the next make_index's arts, by position, when not NULL. */
+static const char *const *next_summaries;
+
 /* A fresh index holding arts (articles KB-1000...) and tickets. */
 static struct kb_index *make_index(const char *name, const struct art *arts, size_t n,
                                    struct kb_index **writer)
@@ -39,6 +42,8 @@ static struct kb_index *make_index(const char *name, const struct art *arts, siz
         kb_doc_set(&d.source_id, arts[i].id);
         kb_doc_set(&d.title, arts[i].title);
         kb_doc_set(&d.text, arts[i].text);
+        if (next_summaries)
+            kb_doc_set(&d.summary, next_summaries[i]);
         kb_doc_set(&d.locale, "en");
         kb_doc_set(&d.asked_as, arts[i].asked_as);
         kb_doc_set(&d.asked_public, arts[i].asked_as); /* as customers taught it */
@@ -50,6 +55,7 @@ static struct kb_index *make_index(const char *name, const struct art *arts, siz
             fprintf(stderr, "put %s: %s\n", arts[i].id, err.msg);
         kb_doc_release(&d);
     }
+    next_summaries = NULL;
     CHECK_INT(kb_index_commit(ix, 1, &err), 0);
     CHECK_INT(kb_index_open(path, KB_INDEX_READ, &rd, &err), 0);
     if (writer)
@@ -429,6 +435,53 @@ static void test_compounds(void)
     kb_index_close(ix);
 }
 
+/* A page's summary (Mallard's <desc>, an article's description) says what the
+ * page answers, as its title does: a query in the summary's words finds that
+ * page before pages that only share a word with it in their titles. */
+static void test_summary(void)
+{
+    const struct art arts[] = {
+        {"bounce", "Turn on bounce keys",
+         "Turn on bounce keys in the accessibility settings. The delay can be changed.", NULL, 0,
+         0},
+        {"repeat", "Manage repeated key presses",
+         "A held key repeats its letter. Repeated key presses can be turned off, so a key "
+         "pressed once types once; or change how quickly a held key repeats.",
+         NULL, 0, 0},
+        {"shortcuts", "Useful keyboard shortcuts", "Press keys together to do things faster.",
+         NULL, 0, 0},
+        {"slow", "Turn on slow keys", "Slow keys wait before a key press counts. Press and hold.",
+         NULL, 0, 0},
+        {"sticky", "Turn on sticky keys", "Sticky keys let you press keys one at a time.", NULL,
+         0, 0},
+        {"beep", "Beep when keys are pressed", "Hear a sound when some key presses happen.",
+         NULL, 0, 0},
+        {"files", "Find a lost file", "Search quickly for the same name; ignore case.", NULL, 0,
+         0},
+        {"windows", "Move windows quickly", "Drag the same way each time; ignore the rest.",
+         NULL, 0, 0},
+        {"sound", "Change the volume", "Ignore the same alert sound if it plays too quickly.",
+         NULL, 0, 0},
+    };
+    static const char *const summaries[] = {
+        "Ignore quickly-repeated presses of the same key.",
+        "Make the keyboard not repeat letters when you hold down a key.",
+        "Get around the desktop using the keyboard.",
+        "Have a delay between a key press and the letter on the screen.",
+        "Type shortcuts one key at a time.",
+        "Hear a sound for caps lock and other keys.",
+        "Look for files by name.",
+        "Arrange windows on the screen.",
+        "Set how loud sounds are.",
+    };
+    next_summaries = summaries;
+    struct kb_index *ix = make_index("summary", arts, sizeof arts / sizeof arts[0], NULL);
+    struct kb_result *r = find(ix, KB_ROLE_CUSTOMER, "ignore quickly repeated presses same key", NULL);
+    CHECK_STR(first(r), "bounce");
+    kb_result_free(r);
+    kb_index_close(ix);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/kb-test-ranking-XXXXXX");
@@ -441,6 +494,7 @@ int main(void)
     test_recency();
     test_learning();
     test_compounds();
+    test_summary();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

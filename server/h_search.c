@@ -141,6 +141,30 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     srv_json(w, 200, out);
 }
 
+/* The customer's language for typeahead: the locale argument, else the
+ * first language of Accept-Language (a tag of letters, digits and
+ * hyphens), else "en" (the project's default locale). Titles of other
+ * languages are suggested only when this one has none (kb_index_suggest). */
+static const char *suggest_locale(const struct srv_req *r, char *buf, size_t size)
+{
+    const char *l = srv_arg(r, "locale");
+    if (l && *l)
+        return l;
+    const char *h = srv_header(r, "Accept-Language");
+    size_t n = 0;
+    while (h && *h == ' ')
+        h++;
+    while (h && n + 1 < size && ((h[n] >= 'a' && h[n] <= 'z') || (h[n] >= 'A' && h[n] <= 'Z') ||
+                                 (h[n] >= '0' && h[n] <= '9') || (h[n] == '-' && n > 0)))
+        n++;
+    if (n >= 2 && (!h[n] || h[n] == ',' || h[n] == ';' || h[n] == ' ')) {
+        memcpy(buf, h, n);
+        buf[n] = '\0';
+        return buf;
+    }
+    return "en";
+}
+
 static void h_suggest(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
     const char *q = srv_arg(r, "q");
@@ -151,14 +175,14 @@ static void h_suggest(struct srv_ctx *c, const struct srv_req *r, struct srv_res
         srv_error(w, 400, "missing_parameter", "parameter 'q' is required");
         return;
     }
-    const char *locale = srv_arg(r, "locale");
+    char lang[36];
+    const char *locale = suggest_locale(r, lang, sizeof lang);
     struct kb_index *ix = srv_index(c, w);
     if (!ix)
         return;
     struct kb_result *res = NULL;
     struct kb_err err;
-    if (kb_suggest(ix, r->who.role, q, locale && *locale ? locale : NULL, (size_t)limit, &res,
-                   &err) != 0) {
+    if (kb_suggest(ix, r->who.role, q, locale, (size_t)limit, &res, &err) != 0) {
         srv_kb_error(w, &err);
         return;
     }

@@ -38,6 +38,7 @@ namespace kbi {
 inline const char *const P_ID = "Q";        // QA1042 | QT17
 inline const char *const P_TITLE = "S";     // title words
 inline const char *const P_ASKED = "Y";     // "asked as" words
+inline const char *const P_TITLE_WORD = "XT"; // title words unstemmed, for typeahead
 inline const char *const P_CATEGORY = "XC"; // boolean
 inline const char *const P_TAG = "K";       // boolean
 inline const char *const P_LOCALE = "L";    // boolean: full tag and primary language
@@ -55,6 +56,7 @@ inline const Xapian::valueno SLOT_CATEGORY = 2;
 inline const Xapian::valueno SLOT_QUESTION = 3; // title_key(): documents asking the same question
 inline const Xapian::valueno SLOT_PRIOR = 4;    // 'a' + usage prior of an article, 't' + ticket time
 inline const Xapian::valueno SLOT_CREATED = 5;  // a ticket's created time (topics.cc)
+inline const Xapian::valueno SLOT_SUGGEST = 6;  // an article's title for typeahead (suggest_value)
 inline const char *const META_SEQ = "kb:last_seq";
 
 class CachingStem;
@@ -142,6 +144,14 @@ Xapian::Query filter_query(const kb_search_opts *o);
 Xapian::Query with_filter(const Xapian::Query &q, const kb_search_opts *o);
 Xapian::Query scaled(const Xapian::Query &q, double w);
 Built build_query(const Xapian::Database &db, const kb_query_words &w, const kb_search_opts *o);
+
+// ---- suggest.cc
+// The words of normalised text in order, unstemmed (a title's, or what a
+// customer typed).
+std::vector<std::string> title_words(const std::string &norm);
+// An article's SLOT_SUGGEST: its title's words and what ranks it before
+// anything is typed (length, text_bytes of text, usage prior in [-1, 1]).
+std::string suggest_value(const char *title, size_t text_bytes, double prior);
 
 // ---- open.cc
 void open_readers(Index *ix);

@@ -1,5 +1,5 @@
 // Searching: running a built query, the second ranking stage (priors,
-// same-question groups), facets, snippets, typeahead, and the small
+// same-question groups), facets, snippets, and the small
 // questions kb/search/query_words.c asks while it prepares a query.
 #include "kb/index/index_int.h"
 
@@ -347,54 +347,6 @@ int kb_index_search(struct kb_index *h, const struct kb_search_opts *o, struct k
         } catch (...) {
             return fail(err);
         }
-    }
-}
-
-int kb_index_suggest(struct kb_index *h, int dbs, const char *prefix_norm, const char *locale,
-                     size_t limit, struct kb_result **out, struct kb_err *err)
-{
-    *out = nullptr;
-    for (int attempt = 0;; attempt++) try {
-        const Xapian::Database &db = pick(&h->ix, dbs);
-        kb_result *res = static_cast<kb_result *>(kb_xcalloc(1, sizeof *res));
-        std::unique_ptr<kb_result, void (*)(kb_result *)> guard(res, kb_result_free);
-        std::string norm = prefix_norm ? prefix_norm : "";
-        if (norm.find_first_not_of(' ') == std::string::npos) {
-            *out = guard.release();
-            return 0;
-        }
-        Xapian::QueryParser qp;
-        qp.set_database(db);
-        qp.set_stemmer(query_stem(locale));
-        qp.set_stemming_strategy(std::strcmp(stemmer_name(locale), "none") != 0
-                                     ? Xapian::QueryParser::STEM_ALL
-                                     : Xapian::QueryParser::STEM_NONE);
-        qp.set_default_op(Xapian::Query::OP_AND);
-        Xapian::Query q = qp.parse_query(norm,
-                                         Xapian::QueryParser::FLAG_PARTIAL |
-                                             Xapian::QueryParser::FLAG_CJK_NGRAM,
-                                         P_TITLE);
-        kb_search_opts o{};
-        o.dbs = dbs;
-        o.locale = locale;
-        o.kind = KB_KIND_ARTICLE; // typeahead offers pages to open, not tickets
-        Xapian::Enquire enq(db);
-        enq.set_query(with_filter(q, &o));
-        Xapian::MSet ms = enq.get_mset(0, Xapian::doccount(limit ? limit : 8));
-        res->hits = static_cast<kb_hit *>(kb_xcalloc(ms.size() ? ms.size() : 1, sizeof(kb_hit)));
-        for (auto m = ms.begin(); m != ms.end(); ++m) {
-            Data d(m.get_document().get_data());
-            kb_rec_hit(&d.r, m.get_weight(), &res->hits[res->nhits++]);
-        }
-        res->total = ms.get_matches_estimated();
-        *out = guard.release();
-        return 0;
-    } catch (const Xapian::DatabaseError &) {
-        // As in kb_index_search (a 500 under writes otherwise).
-        if (int rc = retry_read(&h->ix, attempt, "suggestion", err))
-            return rc;
-    } catch (...) {
-        return fail(err);
     }
 }
 

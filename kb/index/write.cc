@@ -232,6 +232,16 @@ Xapian::Document make_document(Index *ix, const kb_doc *d, int audience, const c
                                         double(d->created ? d->created : d->updated)));
     } else if (d->helpful || d->unhelpful || d->clicks || d->solved)
         doc.add_value(SLOT_PRIOR, "a" + Xapian::sortable_serialise(kb_rec_usage_prior(d)));
+    if (d->kind == KB_KIND_ARTICLE && d->title && *d->title) {
+        // Typeahead (suggest.cc): the title's words as written, and what
+        // ranks the title.
+        std::string norm = normalize(d->title);
+        for (const auto &w : title_words(norm))
+            doc.add_boolean_term(P_TITLE_WORD + w);
+        bool used = d->helpful || d->unhelpful || d->clicks || d->solved;
+        doc.add_value(SLOT_SUGGEST, suggest_value(d->title, d->text ? std::strlen(d->text) : 0,
+                                                  used ? kb_rec_usage_prior(d) : 0.0));
+    }
     size_t len = 0;
     char *rec = kb_rec_make(d, audience, &len);
     doc.set_data(std::string(rec, len));

@@ -5,7 +5,10 @@
  *                                              runs it (snippets, facets)
  *   kb_micro suggest DATA QUERIES THREADS SECS  typeahead as h_suggest runs it,
  *                                              each query cut inside its last
- *                                              word (as wrk/rotate.lua does)
+ *                                              word (as wrk/rotate.lua does);
+ *                                              KB_MICRO_TYPED=1 takes each line
+ *                                              as typed, KB_MICRO_LOCALE=L
+ *                                              passes the customer's locale
  *   kb_micro assist DATA TICKETS THREADS SECS   agent assist as h_assist runs
  *                                              it: articles, then tickets, of
  *                                              a JSON line's subject and
@@ -152,7 +155,8 @@ static void *run(void *arg)
                 w->errors++;
         } else if (mode == M_SUGGEST) {
             struct kb_result *res = NULL;
-            if (kb_suggest(ix, KB_ROLE_CUSTOMER, q, NULL, 8, &res, &err) != 0)
+            const char *loc = getenv("KB_MICRO_LOCALE");
+            if (kb_suggest(ix, KB_ROLE_CUSTOMER, q, loc && *loc ? loc : NULL, 8, &res, &err) != 0)
                 w->errors++, report(&err);
             kb_result_free(res);
         } else if (mode == M_ASSIST) {
@@ -261,6 +265,8 @@ static void load_queries(const char *file)
                 snprintf(q, len, "%s\n%s", subj ? subj : "", desc ? desc : "");
             }
             json_decref(j);
+        } else if (mode == M_SUGGEST && getenv("KB_MICRO_TYPED")) {
+            q = strdup(line); /* already what a customer has typed so far */
         } else if (mode == M_SUGGEST) {
             /* What a customer has typed so far: the last word cut short. */
             char *last = strrchr(line, ' ');

@@ -186,13 +186,32 @@ Xapian::doccount rank(const Xapian::Database &db, int dbs, const Typed &t, const
 
 } // namespace
 
+namespace {
+bool word_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+} // namespace
+
+// Title words, and typed words, with compounds written as one ("Wi-Fi
+// settings" as "wifi settings", "node.js" as "nodejs"), so typing "wifi",
+// "wi-f" or "wi" all reach the title; as search does (kb_text_compounds).
 std::vector<std::string> title_words(const std::string &norm)
 {
+    std::string text;
+    text.reserve(norm.size());
+    for (size_t i = 0; i < norm.size(); i++) {
+        char c = norm[i];
+        if ((c == '-' || c == '.') && i > 0 && i + 1 < norm.size() &&
+            word_byte((unsigned char)norm[i - 1]) && word_byte((unsigned char)norm[i + 1]))
+            continue;
+        text += c;
+    }
     Xapian::TermGenerator tg;
     Xapian::Document scratch;
     tg.set_document(scratch);
     tg.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
-    tg.index_text(norm);
+    tg.index_text(text);
     std::vector<std::pair<Xapian::termpos, std::string>> at;
     for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t)
         for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p)

@@ -133,6 +133,7 @@ int main(void)
     put(ix, KB_DB_PUBLIC, 10, "booklet", "Print a booklet", booklet, "en", 0);
     put(ix, KB_DB_PUBLIC, 11, "envelopes", "Print envelopes", env, "en", 400);
     put(ix, KB_DB_PUBLIC, 12, "default", "Set the default printer", dflt, "en", 0);
+    put(ix, KB_DB_PUBLIC, 13, "hotspot", "Share your Wi-Fi as a hotspot", wifi, "en", 0);
     /* A second locale: French pages, one with the English word in its title. */
     put(ix, KB_DB_PUBLIC, 20, "fr-wifi", "Connexion à un réseau sans fil", fr, "fr", 0);
     put(ix, KB_DB_PUBLIC, 21, "fr-ts", "Dépannage du réseau wireless", fr, "fr", 0);
@@ -189,6 +190,15 @@ int main(void)
     r = sg(rd, KB_ROLE_CUSTOMER, "printers", "en");
     CHECK_STR(r->nhits ? r->hits[0].source_id : "(none)", "default");
     kb_result_free(r);
+
+    /* A compound in a title reached typed as one word, or in part. */
+    static const char *const wifi_typed[] = {"wifi", "wif", "wi-f", "wi-fi hot"};
+    for (size_t i = 0; i < sizeof wifi_typed / sizeof *wifi_typed; i++) {
+        r = sg(rd, KB_ROLE_CUSTOMER, wifi_typed[i], "en");
+        dump(wifi_typed[i], r);
+        CHECK_STR(r->nhits ? r->hits[0].source_id : "(none)", "hotspot");
+        kb_result_free(r);
+    }
 
     /* Another locale's customer sees their own titles... */
     r = sg(rd, KB_ROLE_CUSTOMER, "wireles", "fr");

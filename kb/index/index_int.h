@@ -117,7 +117,9 @@ Xapian::Stem make_stem(const char *locale);
 // The stemmer of a locale's language, one per thread.
 const Xapian::Stem &query_stem(const char *locale);
 std::string uid_term(int kind, int64_t number);
-const Xapian::SimpleStopper &english_stopper();
+// The stop words of a locale's stemmer language (folded before they are
+// compared), or nullptr when it has none. Shared by all threads.
+const Xapian::Stopper *stopper(const char *locale);
 char *dup(const std::string &s);
 // The database a search of dbs reads.
 const Xapian::Database &pick(const Index *ix, int dbs);

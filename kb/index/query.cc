@@ -29,8 +29,8 @@ Parsed parse(const Xapian::Database &db, const std::string &text, const kb_searc
                                  ? Xapian::QueryParser::STEM_ALL
                                  : Xapian::QueryParser::STEM_NONE);
     qp.set_default_op(Xapian::Query::OP_OR);
-    if (stop && std::string(stemmer_name(o->locale)) == "english")
-        qp.set_stopper(&english_stopper());
+    if (stop)
+        qp.set_stopper(stopper(o->locale));
     Parsed p;
     try {
         p.main = qp.parse_query(text, parse_flags(), prefix);

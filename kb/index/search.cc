@@ -401,7 +401,8 @@ int kb_index_suggest(struct kb_index *h, int dbs, const char *prefix_norm, const
 int kb_index_stopword(const char *word, const char *locale)
 {
     try {
-        return std::strcmp(stemmer_name(locale), "english") == 0 && english_stopper()(word);
+        const Xapian::Stopper *s = stopper(locale);
+        return s && (*s)(word ? word : "");
     } catch (...) {
         return 0;
     }

@@ -119,6 +119,30 @@ static void test_stopword_search(struct kb_index *rd)
     kb_result_free(r);
 }
 
+/* Chinese, Japanese and Korean queries: any character bigram matches, so
+ * a query typed without the page's punctuation finds it; pages with every
+ * bigram rank first. */
+static void test_cjk(struct kb_index *rd)
+{
+    struct kb_result *r = search(rd, "ログアウトユーザーの切り替え", "ja");
+    CHECK_STR(first_id(r), "ja-exit");
+    kb_result_free(r);
+    r = search(rd, "切り替え", "ja");
+    CHECK_STR(first_id(r), "ja-exit");
+    CHECK_STR(nth_id(r, 1), "ja-part"); /* 切り only: found, below */
+    kb_result_free(r);
+    r = search(rd, "退出您的帐号像注销", "zh");
+    CHECK_STR(first_id(r), "zh-exit");
+    kb_result_free(r);
+    r = search(rd, "切换用户", "zh");
+    CHECK_STR(first_id(r), "zh-exit");
+    CHECK_STR(nth_id(r, 1), "zh-part");
+    kb_result_free(r);
+    r = search(rd, "사용자계정나가기", "ko");
+    CHECK_STR(first_id(r), "ko-exit");
+    kb_result_free(r);
+}
+
 int main(void)
 {
     test_lists();
@@ -140,16 +164,23 @@ int main(void)
     put(ix, 5, "ru-pw", "Смена пароля", "Откройте настройки и введите новый пароль.", "ru");
     put(ix, 6, "ru-chat", "Как мне это сделать?",
         "Как мне и что сделать, и как мне что понять? Что и как, и что.", "ru");
+    put(ix, 7, "ja-exit", "終了",
+        "ログアウト、ユーザーの切り替えなどによる、アカウントの抜け方を学びます。", "ja");
+    put(ix, 8, "ja-part", "編集", "テキストを切り取り、切り取った文字を貼り付けます。切り取り。", "ja");
+    put(ix, 9, "zh-exit", "结束", "了解如何退出您的帐号，像注销、切换用户等等。", "zh");
+    put(ix, 10, "zh-part", "设置", "添加新的用户帐号。用户可以更改自己的用户设置。", "zh");
+    put(ix, 11, "ko-exit", "끝",
+        "사용자 계정 나가기, 로그아웃, 사용자 전환 등을 진행하는 방법을 알아봅니다.", "ko");
     CHECK_INT(kb_index_commit(ix, 1, &err), 0);
     CHECK_INT(kb_index_open(path, KB_INDEX_READ, &rd, &err), 0);
 
     test_stopword_search(rd);
+    test_cjk(rd);
 
     kb_index_close(rd);
     kb_index_close(ix);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CHECK_INT(system(cmd), 0);
-    (void)nth_id;
     return check_report("test_lang");
 }

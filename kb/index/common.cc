@@ -105,13 +105,60 @@ const char *stemmer_name(const char *locale)
     return "none";
 }
 
+// Stemmers that read accents (Russian й and ё, Turkish ı ş ğ ç ö ü: folded
+// first, "мой" became "мои", a plural): they stem the word as written and
+// the stem is folded, so an unaccented query still meets it.
+bool keeps_accents(const char *locale)
+{
+    const char *name = stemmer_name(locale);
+    return std::strcmp(name, "russian") == 0 || std::strcmp(name, "turkish") == 0;
+}
+
+namespace {
+
+class FoldStem : public Xapian::StemImplementation {
+  public:
+    explicit FoldStem(const char *name) : real(name) {}
+    std::string operator()(const std::string &w) override
+    {
+        std::string st = real(w);
+        bool ascii = true;
+        for (unsigned char c : st)
+            ascii = ascii && c < 0x80;
+        if (ascii)
+            return st;
+        kb_buf b = KB_BUF_INIT;
+        if (kb_text_fold(st.data(), st.size(), &b) == 0)
+            st.assign(kb_buf_str(&b), b.len);
+        kb_buf_release(&b);
+        return st;
+    }
+    std::string get_description() const override { return "kb fold: " + real.get_description(); }
+    Xapian::Stem real;
+};
+
+} // namespace
+
 Xapian::Stem make_stem(const char *locale)
 {
     try {
+        if (keeps_accents(locale))
+            return Xapian::Stem(new FoldStem(stemmer_name(locale)));
         return Xapian::Stem(stemmer_name(locale));
     } catch (const Xapian::InvalidArgumentError &) {
         return Xapian::Stem("none");
     }
+}
+
+std::string normalize_for(const char *locale, const char *s, size_t len)
+{
+    if (!keeps_accents(locale))
+        return normalize(s, len);
+    kb_buf b = KB_BUF_INIT;
+    std::string out = kb_text_normalize_accents(s, len, &b) == 0 ? std::string(kb_buf_str(&b), b.len)
+                                                                 : std::string(s, len);
+    kb_buf_release(&b);
+    return out;
 }
 
 std::string uid_term(int kind, int64_t number)
@@ -238,3 +285,12 @@ int retry_read(Index *ix, int attempt, const char *what, kb_err *err)
 } // namespace kbi
 
 using namespace kbi;
+
+int kb_index_keeps_accents(const char *locale)
+{
+    try {
+        return keeps_accents(locale) ? 1 : 0;
+    } catch (...) {
+        return 0;
+    }
+}

@@ -322,7 +322,9 @@ void kb_query_plan_make(struct kb_index *ix, int dbs, const char *query, const c
     memset(out, 0, sizeof *out);
     struct kb_buf b = KB_BUF_INIT;
     const char *q = query ? query : "";
-    if (kb_text_normalize(q, strlen(q), &b) != 0) {
+    int rc = kb_index_keeps_accents(locale) ? kb_text_normalize_accents(q, strlen(q), &b)
+                                             : kb_text_normalize(q, strlen(q), &b);
+    if (rc != 0) {
         kb_buf_release(&b);
         kb_buf_adds(&b, q); /* as the index would: the text as it is */
     }

@@ -119,6 +119,25 @@ static void test_stopword_search(struct kb_index *rd)
     kb_result_free(r);
 }
 
+/* Russian stems the word as written (й, ё), then folds the stem: "сетевые"
+ * meets "сетевой" (folded first it was "сетевои", another stem), and an
+ * unaccented "емкость" still meets "ёмкость". */
+static void test_accents(struct kb_index *rd)
+{
+    struct kb_result *r = search(rd, "сетевые интерфейсы", "ru");
+    CHECK_STR(first_id(r), "ru-net");
+    kb_result_free(r);
+    r = search(rd, "емкость", "ru");
+    CHECK_STR(first_id(r), "ru-bat");
+    kb_result_free(r);
+    r = search(rd, "ёмкость", "ru");
+    CHECK_STR(first_id(r), "ru-bat");
+    kb_result_free(r);
+    CHECK_INT(kb_index_keeps_accents("ru"), 1);
+    CHECK_INT(kb_index_keeps_accents("tr"), 1);
+    CHECK_INT(kb_index_keeps_accents("en"), 0);
+}
+
 /* Chinese, Japanese and Korean queries: any character bigram matches, so
  * a query typed without the page's punctuation finds it; pages with every
  * bigram rank first. */
@@ -171,11 +190,14 @@ int main(void)
     put(ix, 10, "zh-part", "设置", "添加新的用户帐号。用户可以更改自己的用户设置。", "zh");
     put(ix, 11, "ko-exit", "끝",
         "사용자 계정 나가기, 로그아웃, 사용자 전환 등을 진행하는 방법을 알아봅니다.", "ko");
+    put(ix, 12, "ru-net", "Настройка", "Выберите сетевой интерфейс в списке.", "ru");
+    put(ix, 13, "ru-bat", "Батарея", "Ёмкость батареи со временем уменьшается.", "ru");
     CHECK_INT(kb_index_commit(ix, 1, &err), 0);
     CHECK_INT(kb_index_open(path, KB_INDEX_READ, &rd, &err), 0);
 
     test_stopword_search(rd);
     test_cjk(rd);
+    test_accents(rd);
 
     kb_index_close(rd);
     kb_index_close(ix);

@@ -28,7 +28,10 @@ endif
 
 KB_C     := $(wildcard kb/*/*.c)
 KB_CC    := $(wildcard kb/index/*.cc)
-KB_OBJ   := $(KB_C:%.c=$(BUILD)/%.o) $(KB_CC:%.cc=$(BUILD)/%.o)
+# Stop-word lists, generated from Debian's liblingua-stopwords-perl (make deps).
+STOPWORDS_DIR ?= /usr/share/perl5/Lingua/StopWords
+GEN_OBJ  := $(BUILD)/gen/stopwords_data.o
+KB_OBJ   := $(KB_C:%.c=$(BUILD)/%.o) $(KB_CC:%.cc=$(BUILD)/%.o) $(GEN_OBJ)
 IDX_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard indexer/*.c))
 SRV_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c server/*/*.c))
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -52,6 +55,15 @@ $(BUILD)/kb/index/%.o: kb/index/%.cc
 	@mkdir -p $(dir $@)
 	@[ -n "$(Q)" ] && echo "  CXX $<" || true
 	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/gen/stopwords_data.c: scripts/gen-stopwords.pl $(wildcard $(STOPWORDS_DIR)/*.pm)
+	@mkdir -p $(dir $@)
+	@[ -n "$(Q)" ] && echo "  GEN $@" || true
+	$(Q)perl scripts/gen-stopwords.pl $(STOPWORDS_DIR) $@
+
+$(GEN_OBJ): $(BUILD)/gen/stopwords_data.c
+	@[ -n "$(Q)" ] && echo "  CC  $<" || true
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIBKB): $(KB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^

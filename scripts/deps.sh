@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config
  libmicrohttpd-dev libxml2-dev libicu-dev libsqlite3-dev sqlite3
  libjansson-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libsodium-dev
  libcurl4-openssl-dev
- gnome-user-docs
+ gnome-user-docs liblingua-stopwords-perl
  python3 python3-pytest python3-requests
  python3-selenium chromium chromium-driver
  clang libclang-rt-14-dev

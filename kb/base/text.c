@@ -196,7 +196,7 @@ static const char *stroke_fold(UChar32 c)
 
 /* Folds UTF-16 w[0..n) (NFKC casefold, NFD, marks dropped after Latin, Greek
  * and Cyrillic bases, stroke letters mapped, NFC). Returns a new buffer. */
-static UChar *fold16(const UChar *w, int32_t n, int32_t *n_out, UErrorCode *st)
+static UChar *fold16(const UChar *w, int32_t n, int32_t *n_out, UErrorCode *st, int strip)
 {
     const UNormalizer2 *nfkc_cf = unorm2_getNFKCCasefoldInstance(st);
     const UNormalizer2 *nfd = unorm2_getNFDInstance(st);
@@ -240,10 +240,10 @@ static UChar *fold16(const UChar *w, int32_t n, int32_t *n_out, UErrorCode *st)
     for (int32_t i = 0; i < nb;) {
         UChar32 c;
         U16_NEXT(b, i, nb, c);
-        if (u_charType(c) == U_NON_SPACING_MARK && strips_marks(base))
+        if (strip && u_charType(c) == U_NON_SPACING_MARK && strips_marks(base))
             continue;
         base = c;
-        const char *sf = stroke_fold(c);
+        const char *sf = strip ? stroke_fold(c) : NULL;
         if (sf) {
             for (; *sf; sf++)
                 a[k++] = (UChar)*sf;
@@ -270,7 +270,7 @@ int kb_text_fold(const char *s, size_t len, struct kb_buf *out)
     int32_t n, nf;
     UChar *w = to_utf16(s, len, &n, NULL);
     UErrorCode st = U_ZERO_ERROR;
-    UChar *f = fold16(w, n, &nf, &st);
+    UChar *f = fold16(w, n, &nf, &st, 1);
     free(w);
     if (!f)
         return KB_EINVAL;
@@ -324,7 +324,7 @@ static int spaceless(UChar32 c)
            (c >= 0x1780 && c <= 0x17FF);    /* Khmer */
 }
 
-int kb_text_normalize(const char *s, size_t len, struct kb_buf *out)
+static int normalize(const char *s, size_t len, int strip, struct kb_buf *out)
 {
     if (is_ascii(s, len)) {
         add_ascii_lower(out, s, len);
@@ -333,7 +333,7 @@ int kb_text_normalize(const char *s, size_t len, struct kb_buf *out)
     int32_t n, nf;
     UChar *w = to_utf16(s, len, &n, NULL);
     UErrorCode st = U_ZERO_ERROR;
-    UChar *f = fold16(w, n, &nf, &st);
+    UChar *f = fold16(w, n, &nf, &st, strip);
     free(w);
     if (!f)
         return KB_EINVAL;
@@ -368,6 +368,16 @@ int kb_text_normalize(const char *s, size_t len, struct kb_buf *out)
     ubrk_setText(bi, empty, 0, &st);
     free(f);
     return 0;
+}
+
+int kb_text_normalize(const char *s, size_t len, struct kb_buf *out)
+{
+    return normalize(s, len, 1, out);
+}
+
+int kb_text_normalize_accents(const char *s, size_t len, struct kb_buf *out)
+{
+    return normalize(s, len, 0, out);
 }
 
 int kb_text_words(const char *s, size_t len, kb_text_word_fn fn, void *ud)

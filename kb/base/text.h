@@ -21,6 +21,10 @@ extern "C" {
  * replaced by U+FFFD. Returns 0, or KB_EINVAL when ICU fails. */
 int kb_text_normalize(const char *s, size_t len, struct kb_buf *out);
 
+/* As kb_text_normalize, but accents and stroke letters (й, ё, ş, ı) kept:
+ * for a stemmer that reads them, whose stems are folded afterwards. */
+int kb_text_normalize_accents(const char *s, size_t len, struct kb_buf *out);
+
 /* Folds one word: NFKC, case fold, accents removed. Appends to out. */
 int kb_text_fold(const char *s, size_t len, struct kb_buf *out);
 

@@ -79,34 +79,86 @@ std::string locale_primary(const std::string &loc)
     return cut == std::string::npos ? loc : loc.substr(0, cut);
 }
 
+// Languages by ISO 639-1 code and their Xapian stemmers; the first entry of
+// a stemmer names its language's stop words (kb/base/stopwords.h).
+const struct Lang {
+    const char *lang, *stem;
+} LANGS[] = {
+    {"en", "english"}, {"fr", "french"}, {"de", "german"}, {"es", "spanish"},
+    {"it", "italian"}, {"nl", "dutch"}, {"pt", "portuguese"}, {"sv", "swedish"},
+    {"da", "danish"}, {"no", "norwegian"}, {"nb", "norwegian"}, {"nn", "norwegian"},
+    {"fi", "finnish"}, {"ru", "russian"}, {"hu", "hungarian"}, {"ro", "romanian"},
+    {"tr", "turkish"}, {"ar", "arabic"}, {"ca", "catalan"}, {"eu", "basque"},
+    {"id", "indonesian"}, {"ga", "irish"}, {"lt", "lithuanian"}, {"ne", "nepali"},
+    {"hy", "armenian"}, {"ta", "tamil"}, {"el", "greek"},
+};
+
 const char *stemmer_name(const char *locale)
 {
-    static const struct { const char *lang, *stem; } map[] = {
-        {"en", "english"}, {"fr", "french"}, {"de", "german"}, {"es", "spanish"},
-        {"it", "italian"}, {"nl", "dutch"}, {"pt", "portuguese"}, {"sv", "swedish"},
-        {"da", "danish"}, {"no", "norwegian"}, {"nb", "norwegian"}, {"nn", "norwegian"},
-        {"fi", "finnish"}, {"ru", "russian"}, {"hu", "hungarian"}, {"ro", "romanian"},
-        {"tr", "turkish"}, {"ar", "arabic"}, {"ca", "catalan"}, {"eu", "basque"},
-        {"id", "indonesian"}, {"ga", "irish"}, {"lt", "lithuanian"}, {"ne", "nepali"},
-        {"hy", "armenian"}, {"ta", "tamil"}, {"el", "greek"},
-    };
     // Only what this libxapian has: 1.4.22 lacks some (greek, for one).
     static const std::string have = " " + Xapian::Stem::get_available_languages() + " ";
     std::string p = lower_ascii(locale_primary(locale ? locale : "en"));
-    for (const auto &m : map)
+    for (const auto &m : LANGS)
         if (p == m.lang)
             return have.find(std::string(" ") + m.stem + " ") != std::string::npos ? m.stem
                                                                                    : "none";
     return "none";
 }
 
+// Stemmers that read accents (Russian й and ё, Turkish ı ş ğ ç ö ü: folded
+// first, "мой" became "мои", a plural): they stem the word as written and
+// the stem is folded, so an unaccented query still meets it.
+bool keeps_accents(const char *locale)
+{
+    const char *name = stemmer_name(locale);
+    return std::strcmp(name, "russian") == 0 || std::strcmp(name, "turkish") == 0;
+}
+
+namespace {
+
+class FoldStem : public Xapian::StemImplementation {
+  public:
+    explicit FoldStem(const char *name) : real(name) {}
+    std::string operator()(const std::string &w) override
+    {
+        std::string st = real(w);
+        bool ascii = true;
+        for (unsigned char c : st)
+            ascii = ascii && c < 0x80;
+        if (ascii)
+            return st;
+        kb_buf b = KB_BUF_INIT;
+        if (kb_text_fold(st.data(), st.size(), &b) == 0)
+            st.assign(kb_buf_str(&b), b.len);
+        kb_buf_release(&b);
+        return st;
+    }
+    std::string get_description() const override { return "kb fold: " + real.get_description(); }
+    Xapian::Stem real;
+};
+
+} // namespace
+
 Xapian::Stem make_stem(const char *locale)
 {
     try {
+        if (keeps_accents(locale))
+            return Xapian::Stem(new FoldStem(stemmer_name(locale)));
         return Xapian::Stem(stemmer_name(locale));
     } catch (const Xapian::InvalidArgumentError &) {
         return Xapian::Stem("none");
     }
+}
+
+std::string normalize_for(const char *locale, const char *s, size_t len)
+{
+    if (!keeps_accents(locale))
+        return normalize(s, len);
+    kb_buf b = KB_BUF_INIT;
+    std::string out = kb_text_normalize_accents(s, len, &b) == 0 ? std::string(kb_buf_str(&b), b.len)
+                                                                 : std::string(s, len);
+    kb_buf_release(&b);
+    return out;
 }
 
 std::string uid_term(int kind, int64_t number)
@@ -116,11 +168,58 @@ std::string uid_term(int kind, int64_t number)
 
 
 
-const Xapian::SimpleStopper &english_stopper()
+namespace {
+
+// A language's stop words, compared folded: a word the parser hands over
+// with its accents (kept for a stemmer that reads them) meets its list.
+class FoldStopper : public Xapian::Stopper {
+  public:
+    std::unordered_set<std::string> words;
+    bool operator()(const std::string &w) const override
+    {
+        if (words.count(w))
+            return true;
+        bool ascii = true;
+        for (unsigned char c : w)
+            ascii = ascii && c < 0x80;
+        if (ascii)
+            return false;
+        kb_buf b = KB_BUF_INIT;
+        bool stop = kb_text_fold(w.data(), w.size(), &b) == 0 &&
+                    words.count(std::string(kb_buf_str(&b), b.len));
+        kb_buf_release(&b);
+        return stop;
+    }
+    std::string get_description() const override { return "kb stopper"; }
+};
+
+} // namespace
+
+const Xapian::Stopper *stopper(const char *locale)
 {
-    static const Xapian::SimpleStopper stopper(kb_stopwords_en,
-                                               kb_stopwords_en + kb_stopwords_en_count);
-    return stopper;
+    // Every list made once, for all threads (a static's initialisation is
+    // thread-safe; the stoppers are read-only afterwards).
+    static const std::map<std::string, std::unique_ptr<FoldStopper>> by_stem = [] {
+        std::map<std::string, std::unique_ptr<FoldStopper>> m;
+        for (const auto &l : LANGS) {
+            const kb_stopword_list *list = kb_stopwords_of(l.lang);
+            if (!list || m.count(l.stem))
+                continue;
+            std::unique_ptr<FoldStopper> s(new FoldStopper);
+            s->words.insert(list->words, list->words + list->count);
+            if (std::strcmp(l.lang, "en") == 0)
+{
+                for (size_t i = 0; i < kb_stopwords_en_kept_count; i++)
+                    s->words.erase(kb_stopwords_en_kept[i]);
+                s->words.insert(kb_stopwords_en_extra,
+                                kb_stopwords_en_extra + kb_stopwords_en_extra_count);
+            }
+            m.emplace(l.stem, std::move(s));
+        }
+        return m;
+    }();
+    auto it = by_stem.find(stemmer_name(locale));
+    return it == by_stem.end() ? nullptr : it->second.get();
 }
 
 // The stemmer of a locale's language, made once per thread (a stemmer keeps
@@ -186,3 +285,12 @@ int retry_read(Index *ix, int attempt, const char *what, kb_err *err)
 } // namespace kbi
 
 using namespace kbi;
+
+int kb_index_keeps_accents(const char *locale)
+{
+    try {
+        return keeps_accents(locale) ? 1 : 0;
+    } catch (...) {
+        return 0;
+    }
+}

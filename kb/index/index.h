@@ -201,6 +201,10 @@ char *kb_index_spelling(struct kb_index *ix, int dbs, const char *word, unsigned
  * thread that feeds a writer (kb/store/learn.h's vocabulary). */
 int kb_index_vocab(struct kb_index *ix, const char *locale, const char *word);
 
+/* 1 if the locale's stemmer reads accents: its text is normalised with
+ * kb_text_normalize_accents (the stems are folded). */
+int kb_index_keeps_accents(const char *locale);
+
 /* 1 if the folded word is a stop word of the locale's language. */
 int kb_index_stopword(const char *word, const char *locale);
 

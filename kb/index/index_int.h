@@ -58,6 +58,10 @@ inline const Xapian::valueno SLOT_PRIOR = 4;    // 'a' + usage prior of an artic
 inline const Xapian::valueno SLOT_CREATED = 5;  // a ticket's created time (topics.cc)
 inline const Xapian::valueno SLOT_SUGGEST = 6;  // an article's title for typeahead (suggest_value)
 inline const char *const META_SEQ = "kb:last_seq";
+// The text analysis the terms were made with; a change of terms bumps it.
+// 2: Russian and Turkish stem accented words, then fold the stem.
+inline const char *const META_ANALYSIS = "kb:analysis";
+inline const char *const ANALYSIS_VERSION = "2";
 
 class CachingStem;
 
@@ -88,6 +92,8 @@ struct Index {
     // for the merged index to write once (merge.h).
     bool hold_spelling = false;
     int64_t number_max = 0;
+    // Opened empty or built with ANALYSIS_VERSION: commits record it.
+    bool analysis_current = false;
 };
 
 
@@ -115,11 +121,19 @@ std::string fold_value(const char *s);
 std::string locale_primary(const std::string &loc);
 // Xapian's stemmer name for a locale ("none" when there is none).
 const char *stemmer_name(const char *locale);
+// 1 for stemmers that read accents: text keeps them for the stemmer
+// (normalize_for) and make_stem's stemmer folds each stem.
+bool keeps_accents(const char *locale);
 Xapian::Stem make_stem(const char *locale);
+// Text as index and queries of a locale see it: normalize(), accents kept
+// where keeps_accents.
+std::string normalize_for(const char *locale, const char *s, size_t len);
 // The stemmer of a locale's language, one per thread.
 const Xapian::Stem &query_stem(const char *locale);
 std::string uid_term(int kind, int64_t number);
-const Xapian::SimpleStopper &english_stopper();
+// The stop words of a locale's stemmer language (folded before they are
+// compared), or nullptr when it has none. Shared by all threads.
+const Xapian::Stopper *stopper(const char *locale);
 char *dup(const std::string &s);
 // The database a search of dbs reads.
 const Xapian::Database &pick(const Index *ix, int dbs);

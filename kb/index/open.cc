@@ -5,6 +5,10 @@
 
 #include "kb/index/index_int.h"
 
+extern "C" {
+#include "kb/base/log.h"
+}
+
 namespace kbi {
 
 void open_readers(Index *ix)
@@ -53,6 +57,19 @@ int kb_index_open(const char *dir, int mode, struct kb_index **out, struct kb_er
                                                           Xapian::DB_CREATE_OR_OPEN));
             h->ix.wint.reset(new Xapian::WritableDatabase(h->ix.dir + "/internal",
                                                           Xapian::DB_CREATE_OR_OPEN));
+            // The analysis an index was built with (index_int.h): an empty
+            // index takes today's at its next commit; an older one is named
+            // until rebuilt.
+            h->ix.analysis_current = true;
+            for (auto *w : {h->ix.wpub.get(), h->ix.wint.get()}) {
+                if (w->get_doccount() == 0 || w->get_metadata(META_ANALYSIS) == ANALYSIS_VERSION)
+                    continue;
+                h->ix.analysis_current = false;
+                if (w == h->ix.wpub.get())
+                    kb_log(KB_LOG_WARN, "index: '%s' was built by an older text analysis "
+                                        "(Russian and Turkish stems changed): run "
+                                        "'kb-indexer rebuild'", h->ix.dir.c_str());
+            }
             for (auto *w : {h->ix.wpub.get(), h->ix.wint.get()}) {
                 std::string ub = w->get_value_upper_bound(SLOT_NUMBER);
                 if (!ub.empty())

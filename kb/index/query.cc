@@ -13,6 +13,60 @@ unsigned parse_flags()
 }
 
 
+// Characters of a term: 0 when any is not Chinese, Japanese or Korean.
+size_t cjk_chars(const std::string &t)
+{
+    size_t n = 0;
+    for (Xapian::Utf8Iterator i(t); i != Xapian::Utf8Iterator(); ++i, ++n) {
+        unsigned c = *i;
+        bool cjk = (c >= 0x1100 && c <= 0x11FF) || (c >= 0x2E80 && c <= 0x9FFF) ||
+                   (c >= 0xA960 && c <= 0xA97F) || (c >= 0xAC00 && c <= 0xD7FF) ||
+                   (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFF00 && c <= 0xFFEF) ||
+                   (c >= 0x20000 && c <= 0x2FFFF);
+        if (!cjk)
+            return 0;
+    }
+    return n;
+}
+
+// The parser makes a run of Chinese, Japanese or Korean an AND of its
+// characters and character bigrams: a query typed without the page's
+// punctuation (a bigram across it) or with one word the page lacks matched
+// nothing. Each such run matches any of its bigrams instead, and the AND
+// stays beside them, so pages with all of them score their terms twice and
+// rank first. Quoted runs (phrases) stay phrases.
+Xapian::Query any_bigram(const Xapian::Query &q)
+{
+    Xapian::Query::op op = q.get_type();
+    size_t n = q.get_num_subqueries();
+    if (op == Xapian::Query::OP_AND && n > 1) {
+        std::vector<Xapian::Query> bigrams;
+        bool all_cjk = true;
+        for (size_t i = 0; i < n && all_cjk; i++) {
+            Xapian::Query s = q.get_subquery(i);
+            size_t chars = 0;
+            if (s.get_type() == Xapian::Query::LEAF_TERM)
+                chars = cjk_chars(*s.get_terms_begin());
+            all_cjk = chars > 0;
+            if (chars == 2)
+                bigrams.push_back(s);
+        }
+        if (all_cjk && bigrams.size() > 1)
+            return Xapian::Query(Xapian::Query::OP_OR, q,
+                                 Xapian::Query(Xapian::Query::OP_OR, bigrams.begin(), bigrams.end()));
+        if (all_cjk)
+            return q;
+    }
+    // Operators without parameters are rebuilt around their changed parts.
+    if (op != Xapian::Query::OP_AND && op != Xapian::Query::OP_OR &&
+        op != Xapian::Query::OP_AND_MAYBE && op != Xapian::Query::OP_AND_NOT)
+        return q;
+    std::vector<Xapian::Query> subs;
+    for (size_t i = 0; i < n; i++)
+        subs.push_back(any_bigram(q.get_subquery(i)));
+    return Xapian::Query(op, subs.begin(), subs.end());
+}
+
 struct Parsed {
     Xapian::Query main;
     std::vector<std::string> terms; // main-field terms in query order
@@ -29,8 +83,8 @@ Parsed parse(const Xapian::Database &db, const std::string &text, const kb_searc
                                  ? Xapian::QueryParser::STEM_ALL
                                  : Xapian::QueryParser::STEM_NONE);
     qp.set_default_op(Xapian::Query::OP_OR);
-    if (stop && std::string(stemmer_name(o->locale)) == "english")
-        qp.set_stopper(&english_stopper());
+    if (stop)
+        qp.set_stopper(stopper(o->locale));
     Parsed p;
     try {
         p.main = qp.parse_query(text, parse_flags(), prefix);
@@ -41,6 +95,7 @@ Parsed parse(const Xapian::Database &db, const std::string &text, const kb_searc
         p.main = qp.parse_query(text, parse_flags() & ~unsigned(Xapian::QueryParser::FLAG_CJK_NGRAM),
                                 prefix);
     }
+    p.main = any_bigram(p.main);
     for (auto t = p.main.get_terms_begin(); t != p.main.get_terms_end(); ++t)
         p.terms.push_back(*t);
     return p;

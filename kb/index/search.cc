@@ -353,7 +353,8 @@ int kb_index_search(struct kb_index *h, const struct kb_search_opts *o, struct k
 int kb_index_stopword(const char *word, const char *locale)
 {
     try {
-        return std::strcmp(stemmer_name(locale), "english") == 0 && english_stopper()(word);
+        const Xapian::Stopper *s = stopper(locale);
+        return s && (*s)(word ? word : "");
     } catch (...) {
         return 0;
     }

@@ -28,7 +28,8 @@ struct WordDecider : Xapian::ExpandDecider {
         for (unsigned char c : t)
             if ((c >= '0' && c <= '9') || c == '@' || c == '.' || c == '_' || c == ':')
                 return false;
-        return !english_stopper()(t);
+        static const Xapian::Stopper *const en = stopper("en");
+        return !(*en)(t);
     }
 };
 

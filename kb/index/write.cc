@@ -39,7 +39,7 @@ bool spelling_word(const std::string &w)
 // from the one tokenising pass (the same words spelling_words finds).
 class CachingStem : public Xapian::StemImplementation {
   public:
-    explicit CachingStem(const char *name) : real(name) {}
+    explicit CachingStem(const Xapian::Stem &s) : real(s) {}
     std::string operator()(const std::string &w) override
     {
         if (words)
@@ -102,7 +102,7 @@ void flush_spelling(Index *ix)
 // A field's text, normalised (as normalize()) straight from the C buffer
 // into the term generator: a body is not copied into a std::string first.
 void add_field_text(Xapian::TermGenerator &tg, const char *s, Xapian::termcount wdf,
-                    const char *prefix)
+                    const char *prefix, bool accents)
 {
     if (!s || !*s)
         return;
@@ -116,7 +116,8 @@ void add_field_text(Xapian::TermGenerator &tg, const char *s, Xapian::termcount 
     } n;
     size_t len = std::strlen(s);
     const char *text = s;
-    if (kb_text_normalize(s, len, &n.b) == 0) {
+    if ((accents ? kb_text_normalize_accents(s, len, &n.b) : kb_text_normalize(s, len, &n.b)) ==
+        0) {
         text = kb_buf_str(&n.b);
         len = n.b.len;
     }
@@ -165,7 +166,7 @@ Xapian::Document make_document(Index *ix, const kb_doc *d, int audience, const c
     if (stems && ix->mode == KB_INDEX_WRITE) {
         auto it = ix->stems.find(sname);
         if (it == ix->stems.end()) {
-            CachingStem *impl = new CachingStem(sname);
+            CachingStem *impl = new CachingStem(make_stem(d->locale));
             it = ix->stems.emplace(sname, std::make_pair(Xapian::Stem(impl), impl)).first;
         }
         tg.set_stemmer(it->second.first);
@@ -177,27 +178,28 @@ Xapian::Document make_document(Index *ix, const kb_doc *d, int audience, const c
                                    : Xapian::TermGenerator::STEM_NONE);
     tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
     bool collect = words && cs;
+    bool accents = keeps_accents(d->locale);
     *collected = collect;
 
     unsigned tw = ix->opts.title_wdf ? ix->opts.title_wdf : 1;
     if (collect)
         cs->words = words;
-    add_field_text(tg, d->title, tw, "");
+    add_field_text(tg, d->title, tw, "", accents);
     if (cs)
         cs->words = nullptr;
-    add_field_text(tg, d->summary, 1, "");
+    add_field_text(tg, d->summary, 1, "", accents);
     if (collect)
         cs->words = words;
-    add_field_text(tg, d->text, 1, "");
+    add_field_text(tg, d->text, 1, "", accents);
     if (cs)
         cs->words = nullptr;
     for (size_t i = 0; i < d->ntags; i++)
-        add_field_text(tg, d->tags[i], 1, "");
-    add_field_text(tg, d->title, 1, P_TITLE);
-    add_field_text(tg, d->summary, 1, P_TITLE);
+        add_field_text(tg, d->tags[i], 1, "", accents);
+    add_field_text(tg, d->title, 1, P_TITLE, accents);
+    add_field_text(tg, d->summary, 1, P_TITLE, accents);
     for (size_t i = 0; i < d->ntags; i++)
-        add_field_text(tg, d->tags[i], 1, P_TITLE);
-    add_field_text(tg, asked, 1, P_ASKED);
+        add_field_text(tg, d->tags[i], 1, P_TITLE, accents);
+    add_field_text(tg, asked, 1, P_ASKED, accents);
 
     doc.add_boolean_term(uid_term(d->kind, d->number));
     doc.add_boolean_term(std::string(P_KIND) + kb_kind_name(d->kind));
@@ -379,6 +381,10 @@ int kb_index_commit(struct kb_index *h, int64_t seq, struct kb_err *err)
             return kb_err_set(err, KB_EINVAL, "index opened read-only");
         if (!h->ix.hold_spelling)
             flush_spelling(&h->ix);
+        if (h->ix.analysis_current)
+            for (auto *w : {h->ix.wpub.get(), h->ix.wint.get()})
+                if (w->get_metadata(META_ANALYSIS) != ANALYSIS_VERSION)
+                    w->set_metadata(META_ANALYSIS, ANALYSIS_VERSION);
         if (seq >= 0) {
             std::string s = std::to_string(seq);
             h->ix.wpub->set_metadata(META_SEQ, s);
@@ -451,7 +457,7 @@ int kb_index_vocab(struct kb_index *h, const char *locale, const char *word)
         tg.set_stemming_strategy(stems ? Xapian::TermGenerator::STEM_ALL
                                        : Xapian::TermGenerator::STEM_NONE);
         tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
-        tg.index_text(normalize(word));
+        tg.index_text(normalize_for(locale, word, std::strlen(word)));
         std::lock_guard<std::mutex> guard(h->ix.vocab_mu);
         const Xapian::Database *db = &h->ix.pub;
         if (h->ix.mode == KB_INDEX_WRITE) {

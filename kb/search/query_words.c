@@ -161,8 +161,24 @@ size_t kb_query_typos(const char *norm, const struct kb_query_lookup *l, char **
     return nout;
 }
 
+/* 1 if the stem of a join (st) is the stem of one of its words, w[0..len):
+ * Russian "мне" + "и" stems back to "мне" (a plural ending taken off), a
+ * stop word the query had dropped. */
+static int join_is_part(const struct kb_query_lookup *l, const char *st, const char *w, size_t len)
+{
+    char word[48];
+    if (len >= sizeof word)
+        return 0;
+    memcpy(word, w, len);
+    word[len] = '\0';
+    char *ws = l->stem(l->ud, word);
+    int same = ws && strcmp(ws, st) == 0;
+    free(ws);
+    return same;
+}
+
 /* Each pair of adjacent words, separated by a space or a hyphen, whose
- * joined form is an indexed word. */
+ * joined form is an indexed word (and not just one of the two again). */
 size_t kb_query_joins(const char *norm, const struct kb_query_lookup *l, char ***out)
 {
     size_t n = strlen(norm), nout = 0;
@@ -188,7 +204,8 @@ size_t kb_query_joins(const char *norm, const struct kb_query_lookup *l, char **
             memcpy(joined + plen, norm + i, len);
             joined[plen + len] = '\0';
             char *st = l->stem(l->ud, joined);
-            if (st && !kb_index_stopword(joined, l->locale) && l->has(l->ud, st))
+            if (st && !kb_index_stopword(joined, l->locale) && l->has(l->ud, st) &&
+                !join_is_part(l, st, norm + pa, plen) && !join_is_part(l, st, norm + i, len))
                 push_word(out, &nout, st);
             else
                 free(st);
@@ -305,7 +322,9 @@ void kb_query_plan_make(struct kb_index *ix, int dbs, const char *query, const c
     memset(out, 0, sizeof *out);
     struct kb_buf b = KB_BUF_INIT;
     const char *q = query ? query : "";
-    if (kb_text_normalize(q, strlen(q), &b) != 0) {
+    int rc = kb_index_keeps_accents(locale) ? kb_text_normalize_accents(q, strlen(q), &b)
+                                             : kb_text_normalize(q, strlen(q), &b);
+    if (rc != 0) {
         kb_buf_release(&b);
         kb_buf_adds(&b, q); /* as the index would: the text as it is */
     }

@@ -19,7 +19,8 @@ CXXFLAGS := -std=c++17 -O1 -g -Wall -Wextra -MMD -MP -I. $(PKG_CFLAGS) -fsanitiz
 LDFLAGS  := -fsanitize=fuzzer $(SAN)
 
 KB_OBJ   := $(patsubst %.c,$(FB)/%.o,$(wildcard kb/*/*.c)) \
-            $(patsubst %.cc,$(FB)/%.o,$(wildcard kb/index/*.cc))
+            $(patsubst %.cc,$(FB)/%.o,$(wildcard kb/index/*.cc)) $(FB)/gen/stopwords_data.o
+STOPWORDS_DIR ?= /usr/share/perl5/Lingua/StopWords
 # The handlers, dispatch and helpers; http_mhd.c, sync_thread.c and ctx.c
 # only in fuzz_http (srv_harness.c stands in for them elsewhere), main.c
 # nowhere.
@@ -43,6 +44,13 @@ list:
 
 $(FB)/libkb.a: $(KB_OBJ)
 	@rm -f $@ && ar rcs $@ $^
+
+$(FB)/gen/stopwords_data.c: scripts/gen-stopwords.pl $(wildcard $(STOPWORDS_DIR)/*.pm)
+	@mkdir -p $(dir $@)
+	@perl scripts/gen-stopwords.pl $(STOPWORDS_DIR) $@
+
+$(FB)/gen/stopwords_data.o: $(FB)/gen/stopwords_data.c
+	@$(FUZZ_CC) $(CFLAGS) -c $< -o $@
 
 $(FB)/kb/%.o: kb/%.c
 	@mkdir -p $(dir $@)

@@ -89,6 +89,7 @@ struct kb_rank_opts {
     double near_weight;    /* boost for query words close together; 0 = off */
     int synonyms;          /* expand with admin synonyms */
     int stopwords;         /* drop stop words (kept when the query is all stop words) */
+    double stop_weight;    /* the dropped stop words still count this much; 0 = not at all */
     int prf_docs;          /* pseudo-relevance feedback: top docs used; 0 = off */
     int prf_terms;         /* terms added by feedback */
     double prf_weight;

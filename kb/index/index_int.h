@@ -153,10 +153,13 @@ std::string title_key(const char *title, const char *locale);
 struct Built {
     Xapian::Query query;
     std::vector<std::string> terms;
+    std::vector<std::string> stopped; // stems of the stop words the query dropped
 };
 Xapian::Query filter_query(const kb_search_opts *o);
 Xapian::Query with_filter(const Xapian::Query &q, const kb_search_opts *o);
 Xapian::Query scaled(const Xapian::Query &q, double w);
+// BM25's inverse document frequency as Xapian 1.4's BM25Weight computes it.
+double bm25_idf(double n_docs, double tf);
 Built build_query(const Xapian::Database &db, const kb_query_words &w, const kb_search_opts *o);
 
 // ---- suggest.cc

@@ -21,6 +21,7 @@ void kb_rank_opts_default(struct kb_rank_opts *r)
     r->near_weight = 0.0;
     r->synonyms = 1;
     r->stopwords = 1;
+    r->stop_weight = 0.3;
     r->spelling = 1;
     r->joins = 1;
     r->asked_weight = 1.0;

@@ -69,7 +69,8 @@ Xapian::Query any_bigram(const Xapian::Query &q)
 
 struct Parsed {
     Xapian::Query main;
-    std::vector<std::string> terms; // main-field terms in query order
+    std::vector<std::string> terms;   // main-field terms in query order
+    std::vector<std::string> stopped; // stems of the stop words dropped
 };
 
 // text: what the parser reads (kb_query_words.text).
@@ -98,6 +99,12 @@ Parsed parse(const Xapian::Database &db, const std::string &text, const kb_searc
     p.main = any_bigram(p.main);
     for (auto t = p.main.get_terms_begin(); t != p.main.get_terms_end(); ++t)
         p.terms.push_back(*t);
+    if (stop) {
+        const Xapian::Stem &st = query_stem(o->locale);
+        bool stems = std::strcmp(stemmer_name(o->locale), "none") != 0;
+        for (auto w = qp.stoplist_begin(); w != qp.stoplist_end(); ++w)
+            p.stopped.push_back(std::string(prefix) + (stems ? st(*w) : *w));
+    }
     return p;
 }
 
@@ -234,6 +241,10 @@ Built build_query(const Xapian::Database &db, const kb_query_words &w, const kb_
     b.terms = p.terms;
     if (p.main.empty())
         return b;
+    // The stop words dropped still count a little: the second ranking
+    // stage (search.cc) adds them for the first candidates.
+    if (r.stop_weight > 0)
+        b.stopped = p.stopped;
     // Words typed apart that the index knows as one word count as that word.
     std::vector<std::string> terms = p.terms;
     std::vector<Xapian::Query> any{p.main};

@@ -97,6 +97,59 @@ void read_question_keys(const Xapian::Database &db, std::vector<Cand> &c)
     }
 }
 
+// BM25 of one term in one document, as Xapian 1.4's BM25Weight(k1, 0, 1, b,
+// 0.5) weighs it for a query that has the term once.
+double bm25_term(double idf, double wdf, double doclen, double avlen, const kb_rank_opts &r)
+{
+    double norm = std::max(0.5, avlen > 0 ? doclen / avlen : 1.0);
+    double k = r.k1 * ((1 - r.b) + r.b * norm);
+    return idf * (r.k1 + 1) * wdf / (k + wdf);
+}
+
+// The stop words a query dropped still count a little among the first
+// candidates, in the body and in the title field: they tell a page's own
+// wording ("copy files from the phone") from pages sharing only its other
+// words. Read here from the postings of at most RERANK_DEPTH documents: in
+// the query itself, the long postings of "the" and "to" cost 43% more CPU a
+// search (make eval, StackFAQ dev: 4.41M instructions a query against 6.31M).
+// StackFAQ dev nDCG@10 0.8370 -> 0.84, GNOME known items 0.976 -> 0.98.
+void apply_stop_words(const Xapian::Database &db, std::vector<Cand> &c,
+                      const std::vector<std::string> &stopped, const kb_rank_opts &r)
+{
+    if (stopped.empty() || c.empty() || r.stop_weight <= 0)
+        return;
+    std::vector<size_t> order(c.size());
+    for (size_t i = 0; i < c.size(); i++)
+        order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return c[a].did < c[b].did; });
+    double n = db.get_doccount(), avlen = db.get_avlength();
+    std::vector<std::string> seen;
+    for (const auto &t : stopped) {
+        if (t.empty() || std::find(seen.begin(), seen.end(), t) != seen.end())
+            continue;
+        seen.push_back(t);
+        double tf = db.get_termfreq(t);
+        if (tf == 0)
+            continue;
+        double idf = bm25_idf(n, tf);
+        for (int field = 0; field < 2; field++) {
+            if (field == 1 && r.title_weight <= 0)
+                break;
+            std::string term = field ? P_TITLE + t : t;
+            double w = r.stop_weight * (field ? r.title_weight : 1.0);
+            Xapian::PostingIterator p = db.postlist_begin(term);
+            const Xapian::PostingIterator end = db.postlist_end(term);
+            for (size_t i : order) {
+                if (p == end)
+                    break;
+                p.skip_to(c[i].did);
+                if (p != end && *p == c[i].did)
+                    c[i].score += w * bm25_term(idf, p.get_wdf(), p.get_doclength(), avlen, r);
+            }
+        }
+    }
+}
+
 // The gentle priors: an article's score is multiplied by 1 + prior_weight *
 // its usage prior (in [-1, 1]), a ticket's by 1 + recency_weight * 2^(-age
 // / 180 days). So a prior can reorder documents whose text scores are within
@@ -183,7 +236,8 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
     Built b = build_query(db, plan.main, o);
     const kb_rank_opts &r = o->rank;
     size_t limit = o->limit ? o->limit : 10;
-    bool rerank = r.group_weight > 0 || r.prior_weight > 0 || r.recency_weight > 0;
+    bool rerank = r.group_weight > 0 || r.prior_weight > 0 || r.recency_weight > 0 ||
+                  !b.stopped.empty();
     bool browse = b.query.empty() && !filter_query(o).empty() &&
                   norm.find_first_not_of(' ') == std::string::npos;
     if (browse)
@@ -278,6 +332,7 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
     if (rerank) {
         size_t depth = std::min(cands.size(), RERANK_DEPTH);
         std::vector<Cand> top(cands.begin(), cands.begin() + long(depth));
+        apply_stop_words(db, top, b.stopped, r);
         // A fresh install has no votes or clicks: nothing to read.
         if ((r.prior_weight > 0 || r.recency_weight > 0) && db.get_value_freq(SLOT_PRIOR) > 0)
             apply_priors(db, top, r, double(time(nullptr)));

@@ -37,6 +37,7 @@ static const struct knob {
     {"prior-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, prior_weight), 0.5},
     {"synonyms", KNOB_BOOL, offsetof(struct kb_rank_opts, synonyms), 1},
     {"stopwords", KNOB_BOOL, offsetof(struct kb_rank_opts, stopwords), 1},
+    {"stop-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, stop_weight), 10},
     {"spelling", KNOB_BOOL, offsetof(struct kb_rank_opts, spelling), 1},
     {"group-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, group_weight), 1},
     {"joins", KNOB_BOOL, offsetof(struct kb_rank_opts, joins), 1},
@@ -49,7 +50,7 @@ static const struct knob {
 
 const char *const kb_rank_opts_names[] = {
     "k1", "b", "title-weight", "phrase-weight", "near-weight", "asked-weight",
-    "prior-weight", "synonyms", "stopwords", "spelling", "group-weight", "joins", "recency-weight", "prf-docs", "prf-terms", "prf-weight", "prf",
+    "prior-weight", "synonyms", "stopwords", "stop-weight", "spelling", "group-weight", "joins", "recency-weight", "prf-docs", "prf-terms", "prf-weight", "prf",
     NULL};
 
 int kb_rank_opts_set(struct kb_rank_opts *r, const char *name, const char *value,

@@ -482,6 +482,31 @@ static void test_summary(void)
     kb_index_close(ix);
 }
 
+/* A stop word the query drops still tells two pages apart that share every
+ * other word ("from" against "to"), a little, and finds nothing alone. */
+static void test_stop_weight(void)
+{
+    const struct art arts[] = {
+        {"to", "Phone files", "Copy files to the phone over a cable. Open the phone folder.",
+         NULL, 0, 0},
+        {"from", "Phone files", "Copy files from the phone over a cable. Open the phone folder.",
+         NULL, 0, 0},
+        {"other", "Keyboard", "Keys from the layout to the screen.", NULL, 0, 0},
+    };
+    struct kb_index *ix = make_index("stopw", arts, sizeof arts / sizeof arts[0], NULL);
+    struct kb_rank_opts nog;
+    kb_rank_opts_default(&nog);
+    nog.group_weight = 0; /* same titles: not pulled together */
+    for (int pass = 0; pass < 2; pass++) {
+        struct kb_result *r =
+            find(ix, KB_ROLE_CUSTOMER, pass ? "copy files to phone" : "copy files from phone", &nog);
+        CHECK_STR(first(r), pass ? "to" : "from");
+        CHECK_INT(rank_of(r, "other"), -1);
+        kb_result_free(r);
+    }
+    kb_index_close(ix);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/kb-test-ranking-XXXXXX");
@@ -495,6 +520,7 @@ int main(void)
     test_learning();
     test_compounds();
     test_summary();
+    test_stop_weight();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

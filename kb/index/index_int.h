@@ -143,6 +143,12 @@ Xapian::Query with_filter(const Xapian::Query &q, const kb_search_opts *o);
 Xapian::Query scaled(const Xapian::Query &q, double w);
 Built build_query(const Xapian::Database &db, const kb_query_words &w, const kb_search_opts *o);
 
+// ---- bridges.cc
+extern const char BRIDGE_KEY[]; // synonym-table keys of word bridges start with it
+// The words the database bridges to terms, each weighted by how many of
+// the terms bridge to it; empty when none.
+Xapian::Query bridge_query(const Xapian::Database &db, const std::vector<std::string> &terms);
+
 // ---- open.cc
 void open_readers(Index *ix);
 

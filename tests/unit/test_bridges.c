@@ -60,6 +60,18 @@ static const struct src docs[] = {
      "Resolved: zorbleflux job spool full; quasselbox latch loose."},
     {KB_DB_INTERNAL, KB_KIND_ARTICLE, "int-1", "Printer offline runbook",
      "Check zorbleflux first, then the quasselbox."},
+    {KB_DB_INTERNAL, KB_KIND_TICKET, "t-4", "Refund for a double charge",
+     "Resolved: refunded the second payment."},
+    {KB_DB_INTERNAL, KB_KIND_TICKET, "t-5", "Cannot sign in after the move",
+     "Resolved: cleared the old session."},
+    {KB_DB_INTERNAL, KB_KIND_TICKET, "t-6", "Invoice shows the wrong address",
+     "Resolved: corrected the billing address."},
+    {KB_DB_INTERNAL, KB_KIND_TICKET, "t-7", "Mailbox full warning",
+     "Resolved: archived last year's mail."},
+    {KB_DB_INTERNAL, KB_KIND_TICKET, "t-8", "Laptop battery drains overnight",
+     "Resolved: turned off wake on network."},
+    {KB_DB_INTERNAL, KB_KIND_TICKET, "t-9", "Shared drive missing",
+     "Resolved: mapped the drive again."},
 };
 #define NDOCS (sizeof docs / sizeof docs[0])
 
@@ -195,7 +207,9 @@ static void test_sync_mines(void)
     struct kb_index *ix = NULL;
     struct kb_err err;
     CHECK_INT(kb_store_open(path, &st, &err), 0);
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < NDOCS; i++) {
+        if (docs[i].db != KB_DB_PUBLIC)
+            continue;
         struct kb_doc d;
         kb_doc_init(&d);
         d.kind = KB_KIND_ARTICLE;

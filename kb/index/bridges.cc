@@ -121,9 +121,9 @@ void pair_up(const std::vector<DocWords> &docs, std::vector<uint32_t> DocWords::
     }
 }
 
-// Whether w's content changed enough since its bridges were mined: any
-// change of a fiftieth of its documents (so mining, which reads them all,
-// costs a bounded amount per document changed).
+// Whether w's content changed enough since its bridges were mined: a
+// fiftieth of its documents, and at least 20 (so mining, which reads them
+// all, and its commit cost a bounded amount per document changed).
 // Documents are replaced by delete and add, so every add (new or updated)
 // takes a new, higher docid; deletions show in the count. A compacted or
 // rebuilt database has another uuid.
@@ -143,8 +143,8 @@ bool stale(Xapian::WritableDatabase &w)
     double deleted = double(mcount) + added - double(count);
     if (deleted < 0)
         return true;
-    double changes = added + deleted;
-    return changes > 0 && changes >= double(count) / 50;
+    double changes = std::max(added, deleted); // an update is one of each
+    return changes >= std::max(20.0, double(count) / 50);
 }
 
 // Mines w's bridges and replaces the stored ones; counts go to st.

@@ -99,6 +99,7 @@ struct kb_rank_opts {
     double group_weight;   /* pull answers sharing a title toward their best; 0 = off */
     int joins;             /* "git hub" also finds "github" when the index has it */
     double recency_weight; /* newer tickets first among close matches; 0 = off */
+    double bridge_weight;  /* words bridged to each query word (kb_index_bridges_update); 0 = off */
 };
 void kb_rank_opts_default(struct kb_rank_opts *r);
 void kb_rank_opts_baseline(struct kb_rank_opts *r); /* plain BM25, one field */
@@ -195,6 +196,28 @@ int kb_index_suggest(struct kb_index *ix, int dbs, const char *norm, const char 
 int kb_index_has_term(struct kb_index *ix, int dbs, const char *term);
 char *kb_index_stem(const char *locale, const char *word);
 char *kb_index_spelling(struct kb_index *ix, int dbs, const char *word, unsigned max_edits);
+
+/* Word bridges: related words mined from each database's own content
+ * (title words with the body words of the same documents, "asked as" words
+ * with titles), so that the public database's come from public articles and
+ * the phrases the learning rule let it learn, never from internal content.
+ * A search adds each query word's bridged words at rank.bridge_weight.
+ * kb_index_bridges_update mines them again in each database of a writer
+ * whose documents changed enough since the last mining (every database
+ * when force), into that database, for the caller's next commit. stats
+ * (may be NULL) gets what was done. */
+struct kb_bridge_stats {
+    int mined;          /* databases mined (0: bridges still current) */
+    uint64_t docs;      /* documents read */
+    uint64_t words;     /* words with bridges */
+    uint64_t bridges;   /* stored word -> word bridges */
+    double seconds;
+};
+int kb_index_bridges_update(struct kb_index *ix, int force, struct kb_bridge_stats *stats,
+                            struct kb_err *err);
+/* The words bridged to term (a stem, as the index has it) in the databases
+ * dbs reads, space separated, sorted; caller frees. "" for none. */
+char *kb_index_bridges_of(struct kb_index *ix, int dbs, const char *term);
 
 /* 1 when the public database's titles, summaries, bodies or tags use word
  * (every term indexing would make of it, stemmed for locale), as

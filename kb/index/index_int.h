@@ -169,6 +169,11 @@ std::vector<std::string> title_words(const std::string &norm);
 // An article's SLOT_SUGGEST: its title's words and what ranks it before
 // anything is typed (length, text_bytes of text, usage prior in [-1, 1]).
 std::string suggest_value(const char *title, size_t text_bytes, double prior);
+// ---- bridges.cc
+extern const char BRIDGE_KEY[]; // synonym-table keys of word bridges start with it
+// The words the database bridges to terms, each weighted by how many of
+// the terms bridge to it; empty when none.
+Xapian::Query bridge_query(const Xapian::Database &db, const std::vector<std::string> &terms);
 
 // ---- open.cc
 void open_readers(Index *ix);

@@ -279,6 +279,11 @@ Built build_query(const Xapian::Database &db, const kb_query_words &w, const kb_
         if (!s.empty())
             any.push_back(scaled(s, 0.8));
     }
+    if (r.bridge_weight > 0) { // word bridges (bridges.cc)
+        Xapian::Query s = bridge_query(db, terms);
+        if (!s.empty())
+            any.push_back(scaled(s, r.bridge_weight));
+    }
     Xapian::Query q = any.size() == 1 ? any[0]
                                       : Xapian::Query(Xapian::Query::OP_OR, any.begin(), any.end());
     std::vector<Xapian::Query> boosts;

@@ -424,7 +424,8 @@ int kb_index_set_synonyms(struct kb_index *h, const char *const *terms, const ch
         for (Xapian::WritableDatabase *w : {h->ix.wpub.get(), h->ix.wint.get()}) {
             std::vector<std::string> keys;
             for (auto k = w->synonym_keys_begin(); k != w->synonym_keys_end(); ++k)
-                keys.push_back(*k);
+                if ((*k)[0] != BRIDGE_KEY[0]) // word bridges are mined, not the admins'
+                    keys.push_back(*k);
             for (const auto &k : keys)
                 w->clear_synonyms(k);
             for (size_t i = 0; i < n; i++) {

@@ -42,6 +42,7 @@ static const struct knob {
     {"group-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, group_weight), 1},
     {"joins", KNOB_BOOL, offsetof(struct kb_rank_opts, joins), 1},
     {"recency-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, recency_weight), 0.5},
+    {"bridge-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, bridge_weight), 1},
     {"prf-docs", KNOB_INT, offsetof(struct kb_rank_opts, prf_docs), 50},
     {"prf-terms", KNOB_INT, offsetof(struct kb_rank_opts, prf_terms), 100},
     {"prf-weight", KNOB_DOUBLE, offsetof(struct kb_rank_opts, prf_weight), 100},
@@ -50,7 +51,7 @@ static const struct knob {
 
 const char *const kb_rank_opts_names[] = {
     "k1", "b", "title-weight", "phrase-weight", "near-weight", "asked-weight",
-    "prior-weight", "synonyms", "stopwords", "stop-weight", "spelling", "group-weight", "joins", "recency-weight", "prf-docs", "prf-terms", "prf-weight", "prf",
+    "prior-weight", "synonyms", "stopwords", "stop-weight", "spelling", "group-weight", "joins", "recency-weight", "bridge-weight", "prf-docs", "prf-terms", "prf-weight", "prf",
     NULL};
 
 int kb_rank_opts_set(struct kb_rank_opts *r, const char *name, const char *value,

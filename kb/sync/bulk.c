@@ -414,7 +414,7 @@ int kb_bulk_rebuild(struct kb_store *st, const char *dir, const struct kb_index_
         goto out;
     bulk_close(b);
     if ((rc = kb_sync_relearn(st, ix, err)) || (rc = kb_sync_synonyms(st, ix, err)) ||
-        (rc = kb_index_commit(ix, last, err)))
+        (kb_sync_bridges(ix), (rc = kb_index_commit(ix, last, err))))
         goto out;
     kb_index_close(ix);
     ix = NULL;
@@ -530,6 +530,8 @@ int kb_bulk_finish(struct kb_bulk *b, struct kb_store *st, struct kb_index **ixp
     for (size_t i = 0; i < b->nkept && rc == 0; i++)
         rc = kb_sync_apply_row(st, mix, b->kept[i].kind, b->kept[i].number, err);
     /* The one place the seq is recorded: every row up to it is in mix. */
+    if (rc == 0)
+        kb_sync_bridges(mix);
     if (rc || (rc = kb_index_commit(mix, b->after, err)))
         goto out;
     kb_index_close(mix);

@@ -128,9 +128,27 @@ int kb_sync_apply(struct kb_store *st, struct kb_index *ix, size_t batch, size_t
         done += n;
         kb_store_outbox_trim(st, after, NULL);
     }
+    /* Bridges after the content, so that a mining never delays it. */
+    if (kb_sync_bridges(ix) && (rc = kb_index_commit(ix, -1, err)))
+        return rc;
     if (applied)
         *applied = done;
     return 0;
+}
+
+int kb_sync_bridges(struct kb_index *ix)
+{
+    struct kb_bridge_stats bs;
+    struct kb_err err;
+    if (kb_index_bridges_update(ix, 0, &bs, &err) != 0) {
+        kb_log(KB_LOG_WARN, "sync: word bridges not mined: %s", err.msg);
+        return 0;
+    }
+    if (bs.mined)
+        kb_log(KB_LOG_INFO, "sync: word bridges of %llu documents mined in %.2f s: %llu words, "
+               "%llu bridges", (unsigned long long)bs.docs, bs.seconds,
+               (unsigned long long)bs.words, (unsigned long long)bs.bridges);
+    return bs.mined > 0;
 }
 
 int kb_sync_synonyms(struct kb_store *st, struct kb_index *ix, struct kb_err *err)
@@ -243,6 +261,7 @@ int kb_sync_rebuild(struct kb_store *st, const char *dir, const struct kb_index_
         goto out;
     if ((rc = kb_sync_synonyms(st, ix, err)))
         goto out;
+    kb_sync_bridges(ix);
     if ((rc = kb_index_commit(ix, last, err)))
         goto out;
     kb_index_close(ix);

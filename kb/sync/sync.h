@@ -63,6 +63,11 @@ int kb_sync_pipe_finish(struct kb_sync_pipe *p, struct kb_err *err);
 int kb_sync_rebuild(struct kb_store *st, const char *dir, const struct kb_index_opts *opts,
                     size_t *count, struct kb_err *err);
 
+/* Mines the index's word bridges again in each database whose content
+ * changed enough since (kb_index_bridges_update), for the caller's next
+ * commit. A failure is logged and leaves the old bridges: it never stops
+ * a sync. 1 when it mined, else 0. */
+int kb_sync_bridges(struct kb_index *ix);
 /* Copies the store's synonyms into the index (both databases). */
 int kb_sync_synonyms(struct kb_store *st, struct kb_index *ix, struct kb_err *err);
 

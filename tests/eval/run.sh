@@ -113,7 +113,8 @@ if [ $ABLATION = 1 ]; then
     header "kb with one feature changed"
     n=0
     for change in "--title-weight 0" "--b 0.75" "--stopwords 0" "--spelling 0" "--joins 0" \
-                  "--group-weight 0" "--phrase-weight 0.5" "--near-weight 0.1" "--prf 3:10:0.3"; do
+                  "--group-weight 0" "--phrase-weight 0.5" "--near-weight 0.1" "--prf 3:10:0.3" \
+                  "--bridge-weight 0.2"; do
         n=$((n + 1))
         # shellcheck disable=SC2086
         run_kb "$TMP/fresh" "$QUERIES" "ab$n" --no-time $change

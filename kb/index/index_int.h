@@ -60,8 +60,10 @@ inline const Xapian::valueno SLOT_SUGGEST = 6;  // an article's title for typeah
 inline const char *const META_SEQ = "kb:last_seq";
 // The text analysis the terms were made with; a change of terms bumps it.
 // 2: Russian and Turkish stem accented words, then fold the stem.
+// 3: compounds also as one word ("wifi"), summaries in the title field,
+//    title words unstemmed for typeahead (XT, SLOT_SUGGEST).
 inline const char *const META_ANALYSIS = "kb:analysis";
-inline const char *const ANALYSIS_VERSION = "2";
+inline const char *const ANALYSIS_VERSION = "3";
 
 class CachingStem;
 

@@ -67,7 +67,8 @@ int kb_index_open(const char *dir, int mode, struct kb_index **out, struct kb_er
                 h->ix.analysis_current = false;
                 if (w == h->ix.wpub.get())
                     kb_log(KB_LOG_WARN, "index: '%s' was built by an older text analysis "
-                                        "(Russian and Turkish stems changed): run "
+                                        "(compounds, summaries, typeahead titles, Russian and "
+                                        "Turkish stems): run "
                                         "'kb-indexer rebuild'", h->ix.dir.c_str());
             }
             for (auto *w : {h->ix.wpub.get(), h->ix.wint.get()}) {

@@ -101,8 +101,11 @@ void flush_spelling(Index *ix)
 
 // A field's text, normalised (as normalize()) straight from the C buffer
 // into the term generator: a body is not copied into a std::string first.
+// cs: the stemmer collecting the words for spelling, if any: the joined
+// form of a compound is not a word the page wrote ("nimbuscli"), so
+// spelling never offers it.
 void add_field_text(Xapian::TermGenerator &tg, const char *s, Xapian::termcount wdf,
-                    const char *prefix, bool accents)
+                    const char *prefix, bool accents, CachingStem *cs = nullptr)
 {
     if (!s || !*s)
         return;
@@ -127,9 +130,14 @@ void add_field_text(Xapian::TermGenerator &tg, const char *s, Xapian::termcount 
     if (!*prefix && (std::memchr(text, '-', len) || std::memchr(text, '.', len))) {
         kb_text_compounds(text, len, &n.joined);
         if (n.joined.len) {
+            auto *collecting = cs ? cs->words : nullptr;
+            if (cs)
+                cs->words = nullptr;
             tg.index_text(Xapian::Utf8Iterator(kb_buf_str(&n.joined), n.joined.len), wdf,
                           prefix);
             tg.increase_termpos(100);
+            if (cs)
+                cs->words = collecting;
         }
     }
 }
@@ -184,13 +192,13 @@ Xapian::Document make_document(Index *ix, const kb_doc *d, int audience, const c
     unsigned tw = ix->opts.title_wdf ? ix->opts.title_wdf : 1;
     if (collect)
         cs->words = words;
-    add_field_text(tg, d->title, tw, "", accents);
+    add_field_text(tg, d->title, tw, "", accents, cs);
     if (cs)
         cs->words = nullptr;
     add_field_text(tg, d->summary, 1, "", accents);
     if (collect)
         cs->words = words;
-    add_field_text(tg, d->text, 1, "", accents);
+    add_field_text(tg, d->text, 1, "", accents, cs);
     if (cs)
         cs->words = nullptr;
     for (size_t i = 0; i < d->ntags; i++)

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kb/base/log.h"
 #include "kb/base/text.h"
+#include "kb/store/changes.h"
 #include "ratelimit.h"
 #include "routes.h"
 #include "scale/scaleout.h"
@@ -196,6 +198,12 @@ void srv_dispatch(struct srv *s, struct srv_req *r_in, struct srv_resp *w,
         return;
     }
     route->fn(c, &r, w);
+    /* What the handler wrote outside a store write operation (a session's
+     * last use): into the replicas' changeset log now. Nothing to do (one
+     * check) on most requests. */
+    struct kb_err ferr;
+    if (c->st && kb_store_changes_flush(c->st, &ferr) != 0)
+        kb_log(KB_LOG_WARN, "store: %s", ferr.msg);
     srv_scale_fallback(&r, route, w);
     srv_visitor_headers(s, &r, w);
 }

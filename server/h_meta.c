@@ -7,6 +7,7 @@
 
 #include "routes.h"
 #include "kb/base/datadir.h"
+#include "kb/store/changes.h"
 #include "scale/scaleout.h"
 #include "srv.h"
 
@@ -28,10 +29,13 @@ static void h_healthz(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     int64_t last = 0;
     kb_store_outbox_last(c->st, &last, NULL);
     int64_t applied = atomic_load(&c->srv->indexed_seq);
-    json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I}", "status", "ok", "uptime_seconds",
+    int64_t logged = 0;
+    kb_store_changes_last(c->st, &logged, NULL);
+    json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "status", "ok", "uptime_seconds",
                           (json_int_t)(time(NULL) - c->srv->started), "changes_written",
                           (json_int_t)last, "changes_indexed", (json_int_t)applied, "pending",
-                          (json_int_t)(last > applied ? last - applied : 0));
+                          (json_int_t)(last > applied ? last - applied : 0), "changes_logged",
+                          (json_int_t)logged);
     srv_scale_health(j); /* a replica's or shard reader's own fields */
     srv_json(w, 200, j);
 }

@@ -60,6 +60,8 @@ static void usage(FILE *f)
             "Scaling out (see README, \"Scaling out\"):\n"
             "  --replication-port HOST:PORT  primary: publish the index to replicas with\n"
             "                      xapian-replicate-server on HOST:PORT\n"
+            "  --replica-window S  primary: keep the store's changesets S seconds for replicas\n"
+            "                      (default 3600); a replica further behind takes a snapshot\n"
             "  --replica-of URL    run as a read replica of the primary at http://HOST:PORT:\n"
             "                      serve reads from local copies, send writes to the primary\n"
             "  --primary-token FILE  an admin API token of the primary (to copy its store)\n"
@@ -233,6 +235,13 @@ int main(int argc, char **argv)
             srv_scale.primary_token = argv[++i];
         } else if (strcmp(a, "--replicate-from") == 0) {
             srv_scale.replicate_from = argv[++i];
+        } else if (strcmp(a, "--replica-window") == 0) {
+            if (parse_num(a, argv[++i], 365L * 86400, &n) || n == 0) {
+                if (n == 0)
+                    fprintf(stderr, "kb-server: --replica-window must be at least 1\n");
+                return 2;
+            }
+            srv_scale.replica_window = (long)n;
         } else if (strcmp(a, "--replication-port") == 0) {
             srv_scale.replication_on = argv[++i];
         } else if (strcmp(a, "--shard") == 0) {

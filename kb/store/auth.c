@@ -227,6 +227,8 @@ int auth_exec_done(struct kb_store *st, sqlite3_stmt *s, struct kb_err *err)
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         code = store_fail(st, err, rc, "cannot write to store '%s'", st->path);
     sqlite3_finalize(s);
+    if (code == 0 && sqlite3_get_autocommit(st->db))
+        store_changes_after_write(st); /* a standalone write: its changeset now */
     return code;
 }
 
@@ -694,10 +696,14 @@ int kb_auth_logout(struct kb_store *st, const char *session, struct kb_err *err)
         return code;
     secret_hash(session, h);
     sqlite3_stmt *s;
-    if ((code = auth_prep(st, "DELETE FROM sessions WHERE id_hash = ?1", &s, err)) != 0)
+    /* A write operation: the sign-out reaches replicas with its commit. */
+    if ((code = store_wbegin(st, err)) != 0)
         return code;
-    auth_bind_text(s, 1, h);
-    return auth_exec_done(st, s, err);
+    if ((code = auth_prep(st, "DELETE FROM sessions WHERE id_hash = ?1", &s, err)) == 0) {
+        auth_bind_text(s, 1, h);
+        code = auth_exec_done(st, s, err);
+    }
+    return store_wend(st, code, err);
 }
 
 /* ---- API tokens -------------------------------------------------------- */
@@ -731,19 +737,25 @@ int kb_auth_token_create(struct kb_store *st, const char *name, int role,
     secret_hash(secret, h);
     snprintf(prefix, sizeof prefix, "%.12s", secret);
     sqlite3_stmt *s;
-    if ((code = auth_prep(st, "INSERT INTO api_tokens (name, token_hash, prefix, role, created_by,"
-                         " created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &s, err)) != 0)
+    /* A write operation: the token reaches replicas with its commit. */
+    if ((code = store_wbegin(st, err)) != 0)
         goto out;
+    if ((code = auth_prep(st, "INSERT INTO api_tokens (name, token_hash, prefix, role, created_by,"
+                         " created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &s, err)) != 0) {
+        store_wend(st, code, NULL);
+        goto out;
+    }
     auth_bind_text(s, 1, name);
     auth_bind_text(s, 2, h);
     auth_bind_text(s, 3, prefix);
     auth_bind_text(s, 4, role_name(role));
     auth_bind_text(s, 5, created_by && *created_by ? created_by : NULL);
     sqlite3_bind_int64(s, 6, auth_now());
-    if ((code = auth_exec_done(st, s, err)) != 0)
-        goto out;
-    if (id)
+    code = auth_exec_done(st, s, err);
+    if (code == 0 && id)
         *id = sqlite3_last_insert_rowid(st->db);
+    if ((code = store_wend(st, code, err)) != 0)
+        goto out;
     memcpy(token, secret, sizeof secret);
 out:
     sodium_memzero(secret, sizeof secret);
@@ -781,13 +793,16 @@ int kb_auth_token_list(struct kb_store *st, struct kb_auth_token **out, size_t *
 int kb_auth_token_revoke(struct kb_store *st, int64_t id, struct kb_err *err)
 {
     sqlite3_stmt *s;
-    int code = auth_prep(st, "DELETE FROM api_tokens WHERE id = ?1", &s, err);
+    /* A write operation: the revocation reaches replicas with its commit. */
+    int code = store_wbegin(st, err);
     if (code)
         return code;
-    sqlite3_bind_int64(s, 1, id);
-    if ((code = auth_exec_done(st, s, err)) == 0 && sqlite3_changes(st->db) == 0)
-        code = kb_err_set(err, KB_ENOTFOUND, "no token %lld", (long long)id);
-    return code;
+    if ((code = auth_prep(st, "DELETE FROM api_tokens WHERE id = ?1", &s, err)) == 0) {
+        sqlite3_bind_int64(s, 1, id);
+        if ((code = auth_exec_done(st, s, err)) == 0 && sqlite3_changes(st->db) == 0)
+            code = kb_err_set(err, KB_ENOTFOUND, "no token %lld", (long long)id);
+    }
+    return store_wend(st, code, err);
 }
 
 int kb_auth_token_check(struct kb_store *st, const char *token, struct kb_auth_token *out,

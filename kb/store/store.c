@@ -203,6 +203,8 @@ int store_wbegin(struct kb_store *st, struct kb_err *err)
  * or the commit's error. */
 int store_wend(struct kb_store *st, int code, struct kb_err *err)
 {
+    if (code == 0 && !st->in_txn)
+        code = store_changes_flush_in_txn(st, err); /* in the same transaction */
     if (code == 0)
         code = store_run(st, st->in_txn ? Q_RELEASE : Q_COMMIT, err);
     if (code != 0 && st->in_txn) {
@@ -244,7 +246,9 @@ int kb_store_commit(struct kb_store *st, struct kb_err *err)
     if (st->txn_lost) {
         code = store_txn_lost(err);
     } else {
-        code = store_run(st, Q_COMMIT, err);
+        code = store_changes_flush_in_txn(st, err); /* in the same transaction */
+        if (code == 0)
+            code = store_run(st, Q_COMMIT, err);
         if (code && !sqlite3_get_autocommit(st->db))
             store_run(st, Q_ROLLBACK, NULL);
     }
@@ -394,7 +398,7 @@ int kb_store_open(const char *path, struct kb_store **out, struct kb_err *err)
      * write operations switch to FULL (see "durability" above). */
     st->sync_full = -1; /* SQLite's compiled-in default, whatever it is */
     if ((code = set_sync_full(st, 1, err)) != 0 || (code = store_migrate(st, err)) != 0 ||
-        (code = set_sync_full(st, 0, err)) != 0)
+        (code = set_sync_full(st, 0, err)) != 0 || (code = store_changes_open(st, err)) != 0)
         goto fail;
     *out = st;
     return 0;
@@ -412,6 +416,7 @@ void kb_store_close(struct kb_store *st)
                st->path);
         kb_store_rollback(st);
     }
+    store_changes_close(st);
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(st->stmts[i]);
     if (st->db && sqlite3_close(st->db) != SQLITE_OK)
@@ -673,6 +678,8 @@ static int synonym_change(struct kb_store *st, int id, const char *term, const c
     else if (id == Q_SYN_REMOVE && sqlite3_changes(st->db) == 0)
         code = kb_err_set(err, KB_ENOTFOUND, "no synonym '%s' = '%s'", t, y);
     store_done(s);
+    if (code == 0 && !st->in_txn)
+        store_changes_after_write(st);
 out:
     free(t);
     free(y);
@@ -773,6 +780,8 @@ int kb_store_meta_set(struct kb_store *st, const char *key, const char *value,
     if (rc != SQLITE_DONE)
         code = store_fail(st, err, rc, "cannot set meta '%.200s'", key);
     store_done(s);
+    if (code == 0 && !st->in_txn)
+        store_changes_after_write(st);
     return code;
 }
 

@@ -25,6 +25,7 @@ struct kb_store {
      * connection checkpoints for itself (SQLite's default). */
     int (*ckpt_wake)(void *ud);
     void *ckpt_ud;
+    struct store_changes *changes; /* change_log.c: the session recording writes; NULL: none */
     int busy_ms;        /* store_busy_wait: how long a statement waits for a lock */
     long busy_since_us; /* when the statement waiting now began to wait */
 };
@@ -206,6 +207,21 @@ int store_asked_as_drop(struct kb_store *st, int64_t number, const char *phrase,
  * learn_words rows removed, *articles the articles queued (both added to). */
 int store_erase_tickets(struct kb_store *st, const int64_t *ids, size_t n, int64_t *evidence,
                         int64_t *articles, struct kb_err *err);
+
+/* Change-based replicas (change_log.c): store_changes_open starts
+ * recording st's writes (when kb_store_changes_configure allows; after the
+ * migrations), store_changes_close stops; store_changes_flush_in_txn logs
+ * what was recorded as one changeset inside the open transaction (write
+ * operations call it just before they commit). */
+int store_changes_open(struct kb_store *st, struct kb_err *err);
+void store_changes_close(struct kb_store *st);
+int store_changes_flush_in_txn(struct kb_store *st, struct kb_err *err);
+extern const char kb_changes_schema_sql[];
+/* After a write that was its own transaction (autocommit): logs its
+ * changes at once in a transaction of their own (a crash in between would
+ * keep them from replicas: store write operations do not have that gap);
+ * a failure is logged. */
+void store_changes_after_write(struct kb_store *st);
 
 /* Brings the schema to the latest version (each step in its own
  * transaction) and sets st->version. Refuses databases newer than the code

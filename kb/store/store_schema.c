@@ -154,6 +154,7 @@ static const struct store_migration migrations[] = {
     {"one copy of each article body per revision", schema_v7, NULL},
     {"search log retention: daily aggregates, no index by query", kb_search_days_schema_sql,
      NULL},
+    {"the changeset log for replicas", kb_changes_schema_sql, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

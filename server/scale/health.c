@@ -24,6 +24,9 @@ int scale_probe_primary(int64_t *indexed, int64_t *written)
         ok = j && json_unpack(j, "{s:I, s:I}", "changes_indexed", &a, "changes_written", &b) == 0;
         *indexed = a;
         *written = b;
+        json_t *logged = ok ? json_object_get(j, "changes_logged") : NULL;
+        if (json_is_integer(logged))
+            atomic_store(&scale.primary_changes, (int64_t)json_integer_value(logged));
         json_decref(j);
     }
     fwd_resp_release(&resp);
@@ -133,17 +136,36 @@ static double lag_seconds(void)
     return (double)(now - since) / 1000.0;
 }
 
+/* The store copy's position (its last change id; -1 until known). */
+static int64_t store_position(void)
+{
+    return atomic_load(&scale.store_pos);
+}
+
 void srv_scale_health(json_t *j)
 {
-    if (srv_scale.replica_of)
-        json_object_set_new(
-            j, "replica",
-            json_pack("{s:s, s:b, s:f, s:I, s:I, s:I, s:i}", "primary", srv_scale.replica_of,
-                      "primary_reachable", atomic_load(&scale.primary_up), "lag_seconds",
-                      lag_seconds(), "index_seq", (json_int_t)atomic_load(&scale.local_seq),
-                      "primary_index_seq", (json_int_t)atomic_load(&scale.primary_indexed),
-                      "store_seq", (json_int_t)atomic_load(&scale.store_seq), "events_spooled",
-                      (int)atomic_load(&scale.spooled)));
+    if (srv_scale.replica_of) {
+        int64_t pos = store_position(), head = atomic_load(&scale.primary_changes);
+        json_t *r = json_pack(
+            "{s:s, s:b, s:f, s:I, s:I, s:I, s:i}", "primary", srv_scale.replica_of,
+            "primary_reachable", atomic_load(&scale.primary_up), "lag_seconds", lag_seconds(),
+            "index_seq", (json_int_t)atomic_load(&scale.local_seq), "primary_index_seq",
+            (json_int_t)atomic_load(&scale.primary_indexed), "store_seq",
+            (json_int_t)atomic_load(&scale.store_seq), "events_spooled",
+            (int)atomic_load(&scale.spooled));
+        /* The store copy: its change position, how many the primary has
+         * that it lacks, and what it received since start. */
+        json_object_set_new(r, "store_position", json_integer(pos));
+        json_object_set_new(r, "store_changes_behind",
+                            json_integer(pos >= 0 && head > pos ? head - pos : 0));
+        json_object_set_new(r, "store_snapshots",
+                            json_integer((json_int_t)atomic_load(&scale.store_snapshots)));
+        json_object_set_new(r, "store_changesets",
+                            json_integer((json_int_t)atomic_load(&scale.store_changesets)));
+        json_object_set_new(r, "store_bytes",
+                            json_integer((json_int_t)atomic_load(&scale.store_bytes)));
+        json_object_set_new(j, "replica", r);
+    }
     if (srv_scale.nshards)
         json_object_set_new(j, "shards", json_integer((json_int_t)srv_scale.nshards));
 }
@@ -162,4 +184,25 @@ void srv_scale_metrics(struct kb_buf *b)
                   "# TYPE kb_replica_events_spooled gauge\nkb_replica_events_spooled %u\n",
                   lag_seconds(), (int)atomic_load(&scale.primary_up),
                   (unsigned)atomic_load(&scale.spooled));
+    int64_t pos = store_position(), head = atomic_load(&scale.primary_changes);
+    kb_buf_printf(b,
+                  "# HELP kb_replica_store_position The last store change this replica's copy "
+                  "holds.\n# TYPE kb_replica_store_position gauge\n"
+                  "kb_replica_store_position %lld\n"
+                  "# HELP kb_replica_store_changes_behind Store changes the primary logged that "
+                  "the copy lacks.\n# TYPE kb_replica_store_changes_behind gauge\n"
+                  "kb_replica_store_changes_behind %lld\n"
+                  "# HELP kb_replica_store_snapshots_total Whole-store snapshots received.\n"
+                  "# TYPE kb_replica_store_snapshots_total counter\n"
+                  "kb_replica_store_snapshots_total %llu\n"
+                  "# HELP kb_replica_store_changesets_total Store changesets applied.\n"
+                  "# TYPE kb_replica_store_changesets_total counter\n"
+                  "kb_replica_store_changesets_total %llu\n"
+                  "# HELP kb_replica_store_received_bytes_total Bytes of snapshots and "
+                  "changesets received.\n# TYPE kb_replica_store_received_bytes_total counter\n"
+                  "kb_replica_store_received_bytes_total %llu\n",
+                  (long long)pos, (long long)(pos >= 0 && head > pos ? head - pos : 0),
+                  (unsigned long long)atomic_load(&scale.store_snapshots),
+                  (unsigned long long)atomic_load(&scale.store_changesets),
+                  (unsigned long long)atomic_load(&scale.store_bytes));
 }

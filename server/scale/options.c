@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "server/fwd_http.h"
+#include "kb/store/changes.h"
 #include "server/scale/scale_int.h"
 
 struct srv_scale_opts srv_scale;
@@ -88,6 +89,12 @@ int srv_scale_check(void)
         if (read_token(srv_scale.primary_token) != 0)
             return -1;
     }
+    if (srv_scale.replica_window && srv_scale_readonly()) {
+        fprintf(stderr, "kb-server: --replica-window is for the primary\n");
+        return -1;
+    }
+    /* A replica's or shard reader's stores are copies: they log nothing. */
+    kb_store_changes_configure(!srv_scale_readonly(), srv_scale.replica_window);
     return 0;
 }
 

@@ -21,6 +21,8 @@ void srv_scale_prepare(void)
 const struct srv_route srv_routes_scale[] = {
     {"GET", SRV_SNAPSHOT_PATH, srv_scale_h_snapshot, KB_ROLE_ADMIN, SRV_REPLICATION,
      "a copy of the store, for a replica"},
+    {"GET", SRV_CHANGES_PATH, srv_scale_h_changes, KB_ROLE_ADMIN, SRV_REPLICATION,
+     "the store's changesets after a replica's position"},
     {"POST", SRV_SEARCHES_PATH, srv_scale_h_searches, KB_ROLE_ADMIN, SRV_REPLICATION,
      "a replica's searches, logged here; answers their ids"},
     {NULL, NULL, NULL, 0, 0, NULL},

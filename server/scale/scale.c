@@ -22,7 +22,7 @@
 #include "kb/store/capability.h"
 #include "server/scale/scale_int.h"
 
-struct scale_state scale = {.mu = PTHREAD_MUTEX_INITIALIZER};
+struct scale_state scale = {.mu = PTHREAD_MUTEX_INITIALIZER, .store_pos = -1};
 
 long long scale_mono_ms(void)
 {
@@ -57,7 +57,11 @@ static int start_replica(struct srv *s, struct kb_err *err)
         atomic_store(&scale.primary_indexed, indexed);
         atomic_store(&scale.primary_written, written);
         struct kb_err ferr;
-        if (scale_store_fetch(&ferr) != 0) {
+        /* An earlier run's copy catches up by changesets when the primary
+         * still keeps them; otherwise (or new) a snapshot. */
+        if (have_copy && scale_store_follow(&ferr) == 0)
+            kb_log(KB_LOG_INFO, "replica: the copy from an earlier run caught up by changesets");
+        else if (scale_store_fetch(&ferr) != 0) {
             if (!have_copy)
                 return kb_err_set(err, ferr.code, "%s", ferr.msg);
             kb_log(KB_LOG_WARN, "replica: %s; serving the copy from an earlier run", ferr.msg);

@@ -14,9 +14,10 @@
 #define SNAPSHOT_MAX ((size_t)1 << 31) /* a store copy is held in memory once */
 #define FORWARD_TIMEOUT_MS 30000       /* ticket imports may take a while */
 #define PROBE_TIMEOUT_MS 2000
-#define STORE_REFRESH_S 60    /* a copy at least this fresh, changes or not */
 #define STORE_MIN_GAP_MS 5000 /* and copies no closer than this (or 10x a copy's time) */
 #define SHIP_BATCH 500        /* searches shipped to the primary per request */
+#define CHANGES_BATCH_BYTES ((size_t)8 << 20) /* changesets per answer, about */
+#define CHANGES_POLL_MS 5000  /* a replica asks for changes at least this often */
 
 /* The threads scale-out may run (bits of scale.threads), joined in this
  * order by srv_scale_stop. */
@@ -47,6 +48,9 @@ struct scale_state {
     char store_path[4096];      /* the current store copy */
     atomic_uint_fast64_t store_gen;
     atomic_int_fast64_t store_seq;      /* outbox seq the store copy holds */
+    atomic_int_fast64_t store_pos;       /* the copy's last change id (changes.c); -1 unknown */
+    atomic_int_fast64_t primary_changes; /* the primary's changeset log head (its /healthz) */
+    atomic_uint_fast64_t store_snapshots, store_changesets, store_bytes; /* received */
     atomic_int store_dirty;             /* a write was forwarded: fetch soon */
     atomic_int primary_up;
     atomic_int_fast64_t primary_indexed, primary_written, local_seq;
@@ -98,8 +102,19 @@ int scale_store_fetch(struct kb_err *err);
 /* Makes the newest copy an earlier run left current. Returns 0, or -1 when
  * there is none. */
 int scale_store_find_local(void);
-/* Starts the thread that keeps the store copy fresh. */
+/* Starts the thread that keeps the store copy fresh: changesets, or a
+ * snapshot when the primary no longer keeps those after the copy's position. */
 int scale_snapshot_start(struct kb_err *err);
+
+/* ---- changes.c: store copies kept by changesets ---- */
+/* Applies the primary's changesets after the current copy's position until
+ * none is left. KB_ENOTFOUND when the primary no longer keeps them (take a
+ * snapshot); other errors fill err. Runs on the snapshot thread only. */
+int scale_store_follow(struct kb_err *err);
+/* The current copy's position into *pos. Returns 0, or -1 without a copy. */
+int scale_store_position(int64_t *pos);
+/* Closes the follower's handle on the copy (at the thread's end). */
+void scale_store_follow_close(void);
 
 /* ---- ship.c: the replica's search log ---- */
 /* One store copy whose searches are being shipped (all zero: none). */

@@ -17,6 +17,8 @@
 #define SRV_MAX_SHARDS 64
 /* Where a primary serves store snapshots to its replicas (admin role). */
 #define SRV_SNAPSHOT_PATH "/api/v1/replica/store"
+/* Where a primary serves its store's changesets after ?after=ID (admin role). */
+#define SRV_CHANGES_PATH "/api/v1/replica/changes"
 /* Where a replica sends the searches it answered (admin role). */
 #define SRV_SEARCHES_PATH "/api/v1/replica/searches"
 
@@ -25,6 +27,7 @@ struct srv_scale_opts {
     const char *primary_token;   /* file holding an admin API token for the primary */
     const char *replicate_from;  /* HOST:PORT of the primary's xapian-replicate-server */
     const char *replication_on;  /* primary: HOST:PORT for xapian-replicate-server */
+    long replica_window;         /* primary: seconds changesets are kept (0: the default) */
     char *shard_host[SRV_MAX_SHARDS];
     unsigned shard_port[SRV_MAX_SHARDS];
     size_t nshards;
@@ -58,6 +61,9 @@ uint64_t srv_scale_store(char *path, size_t n);
 
 /* The snapshot route (primary): the whole store as one SQLite file. */
 void srv_scale_h_snapshot(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w);
+/* The changes route (primary): the changesets after a replica's position,
+ * 410 when they are no longer kept. */
+void srv_scale_h_changes(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w);
 /* The searches route (primary): logs a replica's searches, answers their ids. */
 void srv_scale_h_searches(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w);
 /* 1 when a replica or shard reader must send this request to the primary

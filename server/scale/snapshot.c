@@ -1,7 +1,9 @@
 /* Store snapshots: the primary serves its whole store as one SQLite file
- * (GET SRV_SNAPSHOT_PATH, admin role); a replica fetches one whenever the
- * primary's outbox moved, a write went through it, or the copy is
- * STORE_REFRESH_S old, and its workers reopen on the newest copy. */
+ * (GET SRV_SNAPSHOT_PATH, admin role), without password hashes or its
+ * changeset log; a replica fetches one when it is new or further behind
+ * than the primary keeps changesets, and its workers reopen on the newest
+ * copy. Between snapshots the copy follows changesets (changes.c): the
+ * thread here decides which. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 
 #include "kb/base/log.h"
 #include "kb/store/auth.h"
+#include "kb/store/changes.h"
 #include "kb/store/events.h"
 #include "server/fwd_http.h"
 #include "server/scale/scale_int.h"
@@ -25,7 +28,8 @@ void srv_scale_h_snapshot(struct srv_ctx *c, const struct srv_req *r, struct srv
              (unsigned long long)scale_mono_ms() ^ (unsigned long long)(uintptr_t)c);
     struct kb_err err;
     /* Password hashes never leave the primary: sign-in is forwarded here. */
-    if (kb_store_snapshot(c->st, tmp, &err) != 0 || kb_auth_scrub_copy(tmp, &err) != 0) {
+    if (kb_store_snapshot(c->st, tmp, &err) != 0 || kb_auth_scrub_copy(tmp, &err) != 0 ||
+        kb_store_changes_scrub_copy(tmp, &err) != 0) {
         kb_log(KB_LOG_ERROR, "replica: %s", err.msg);
         unlink(tmp);
         srv_error(w, 503, "unavailable", "the store snapshot failed");
@@ -108,6 +112,9 @@ int scale_store_fetch(struct kb_err *err)
         fwd_resp_release(&resp);
         return rc;
     }
+    atomic_fetch_add(&scale.store_snapshots, 1);
+    atomic_fetch_add(&scale.store_bytes, resp.body.len);
+    kb_log(KB_LOG_INFO, "replica: store snapshot of %zu bytes", resp.body.len);
     fwd_resp_release(&resp);
     struct kb_store *st = NULL;
     int64_t seq = 0;
@@ -159,32 +166,56 @@ int scale_store_find_local(void)
     return 0;
 }
 
-/* Copies the store when the primary's outbox moved or a write went through
- * this replica, but no closer together than STORE_MIN_GAP_MS or ten times
- * what the last copy took: each is a whole-store VACUUM INTO on the
- * primary. Searches do not wait for it (the index copy is separate), and a
- * page the copy lacks yet is fetched from the primary (srv_scale_fallback). */
+/* Keeps the store copy current: the changesets after its position
+ * whenever the primary logged more (its /healthz, probed every 250 ms), a
+ * write went through this replica, or CHANGES_POLL_MS passed; a snapshot
+ * when the primary no longer keeps them (a replica stopped longer than
+ * --replica-window), no closer together than STORE_MIN_GAP_MS or ten times
+ * what the last took: each is a whole-store VACUUM INTO on the primary.
+ * Searches do not wait for it (the index copy is separate), and a page the
+ * copy lacks yet is fetched from the primary (srv_scale_fallback). */
 static void *snapshot_main(void *arg)
 {
     (void)arg;
-    long long last = scale_mono_ms(), gap = STORE_MIN_GAP_MS;
+    long long last = 0, last_snap = scale_mono_ms(), gap = STORE_MIN_GAP_MS;
+    int need_snapshot = 0;
     while (!atomic_load(&scale.stop)) {
-        scale_sleep_ms(100);
+        scale_sleep_ms(20);
         long long now = scale_mono_ms();
-        if (now - last < gap || !atomic_load(&scale.primary_up))
+        if (!atomic_load(&scale.primary_up))
             continue;
-        int want = atomic_load(&scale.store_dirty) ||
-                   atomic_load(&scale.primary_written) > atomic_load(&scale.store_seq) ||
-                   now - last >= STORE_REFRESH_S * 1000;
+        struct kb_err err;
+        if (need_snapshot) {
+            if (now - last_snap < gap)
+                continue;
+            if (scale_store_fetch(&err) != 0)
+                kb_log(KB_LOG_WARN, "replica: store copy not refreshed: %s", err.msg);
+            else
+                need_snapshot = 0;
+            last_snap = scale_mono_ms();
+            gap = 10 * (last_snap - now) > STORE_MIN_GAP_MS ? 10 * (last_snap - now)
+                                                            : STORE_MIN_GAP_MS;
+            continue;
+        }
+        int64_t pos = 0;
+        if (scale_store_position(&pos) != 0)
+            pos = -1;
+        int want = atomic_load(&scale.store_dirty) || pos < 0 ||
+                   atomic_load(&scale.primary_changes) > pos || now - last >= CHANGES_POLL_MS;
         if (!want)
             continue;
         atomic_store(&scale.store_dirty, 0);
-        struct kb_err err;
-        if (scale_store_fetch(&err) != 0)
-            kb_log(KB_LOG_WARN, "replica: store copy not refreshed: %s", err.msg);
-        last = scale_mono_ms();
-        gap = 10 * (last - now) > STORE_MIN_GAP_MS ? 10 * (last - now) : STORE_MIN_GAP_MS;
+        last = now;
+        int rc = scale_store_follow(&err);
+        if (rc == KB_ENOTFOUND || rc == KB_EINVAL) {
+            kb_log(KB_LOG_INFO, "replica: %s: taking a snapshot", err.msg);
+            need_snapshot = 1;
+            last_snap = 0;
+        } else if (rc != 0) {
+            kb_log(KB_LOG_WARN, "replica: store copy not brought up to date: %s", err.msg);
+        }
     }
+    scale_store_follow_close();
     return NULL;
 }
 

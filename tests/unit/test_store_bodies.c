@@ -300,7 +300,7 @@ static const char to_v6[] =
     " AND a.current_rev = article_revisions.rev;"
     "ALTER TABLE articles DROP COLUMN source_is;"
     "ALTER TABLE article_revisions DROP COLUMN source_is;"
-    "DROP TABLE search_days; DROP INDEX feedback_search;"
+    "DROP TABLE search_days; DROP INDEX feedback_search; DROP TABLE replica_changes;"
     "CREATE INDEX searches_query ON searches (query, time);"
     "PRAGMA user_version = 6;";
 

@@ -36,6 +36,7 @@ struct store_changes {
     sqlite3_session *sess;
     int hash_col;       /* users.password_hash's column; -1 until known */
     int64_t last_prune; /* store_now() of the last prune */
+    int64_t logged;     /* bytes logged since then */
 };
 
 void kb_store_changes_configure(int record, int64_t window)
@@ -254,23 +255,39 @@ static int scrub(struct kb_store *st, const void *cs, int n, struct kb_buf *out,
 
 /* ---- recording ---------------------------------------------------------- */
 
+/* Drops changesets older than the window, at most every PRUNE_EVERY_S, and
+ * the oldest beyond KB_CHANGES_MAX_BYTES, at once when a quarter of that was
+ * logged since the last prune (a bulk import). */
 static int prune(struct kb_store *st, struct kb_err *err)
 {
     int64_t now = store_now();
     int64_t every = atomic_load(&window_s) < PRUNE_EVERY_S ? atomic_load(&window_s) : PRUNE_EVERY_S;
-    if (now - st->changes->last_prune < every)
+    if (now - st->changes->last_prune < every &&
+        st->changes->logged < KB_CHANGES_MAX_BYTES / 4)
         return 0;
     st->changes->last_prune = now;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "DELETE FROM replica_changes WHERE created < ?1", -1,
-                                &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(s, 1, now - atomic_load(&window_s));
-        rc = sqlite3_step(s);
+    st->changes->logged = 0;
+    static const char *const sql[] = {
+        "DELETE FROM replica_changes WHERE created < ?1",
+        "DELETE FROM replica_changes WHERE id <= (SELECT id FROM (SELECT id, SUM(length(data))"
+        " OVER (ORDER BY id DESC) AS newer FROM replica_changes) WHERE newer > ?1"
+        " ORDER BY id DESC LIMIT 1)",
+    };
+    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+        sqlite3_stmt *s = NULL;
+        int rc = sqlite3_prepare_v2(st->db, sql[i], -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+            if (i == 0)
+                sqlite3_bind_int64(s, 1, now - atomic_load(&window_s));
+            else
+                sqlite3_bind_int64(s, 1, KB_CHANGES_MAX_BYTES);
+            rc = sqlite3_step(s);
+        }
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE && rc != SQLITE_OK)
+            return store_fail(st, err, rc, "cannot prune the changeset log of store '%s'",
+                              st->path);
     }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE && rc != SQLITE_OK)
-        return store_fail(st, err, rc, "cannot prune the changeset log of store '%s'", st->path);
     return 0;
 }
 
@@ -312,6 +329,7 @@ int store_changes_flush_in_txn(struct kb_store *st, struct kb_err *err)
         sqlite3_finalize(s);
         if (code == 0 && rc != SQLITE_DONE)
             code = store_fail(st, err, rc, "cannot log the changes of store '%s'", st->path);
+        st->changes->logged += (int64_t)b.len;
         if (code == 0)
             code = prune(st, err);
     }

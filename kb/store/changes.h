@@ -16,6 +16,10 @@
 #include "kb/store/store.h"
 
 #define KB_CHANGES_WINDOW_S 3600 /* the default window: changesets kept an hour */
+/* At most this many bytes of changesets are kept, whatever their age: a bulk
+ * import does not double the store, and a replica behind it takes a snapshot
+ * (cheaper than replaying the import change by change). */
+#define KB_CHANGES_MAX_BYTES (16 * 1024 * 1024)
 
 /* Process-wide: whether handles opened from now on record their changes
  * (default 1; a replica, whose stores are copies, turns it off), and how

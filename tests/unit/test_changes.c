@@ -203,6 +203,31 @@ int main(void)
     CHECK(kb_store_changes_after(p, last + 5, 1 << 20, &b, &last, &err) == KB_ENOTFOUND);
     (void)a1;
 
+    /* A bulk import keeps at most KB_CHANGES_MAX_BYTES of log, whatever its
+     * age: the oldest go, and a copy before them takes a snapshot. */
+    char head[64];
+    one(p, "SELECT MAX(id) FROM replica_changes", head, sizeof head);
+    pos = atoll(head); /* a copy up to date before the import */
+    CHECK(kb_store_changes_after(p, pos, 1 << 20, &b, &last, &err) == 0);
+    kb_buf_release(&b);
+    size_t big = 1 << 20;
+    char *body = malloc(big + 1);
+    for (size_t i = 0; i < big; i++)
+        body[i] = (char)('a' + (i * 7919 + i / 13) % 26); /* compresses badly */
+    body[big] = '\0';
+    for (int i = 0; i < 24; i++) {
+        char src[32];
+        snprintf(src, sizeof src, "bulk-%d", i);
+        body[i] = '#';
+        put_article(p, src, "Bulk import", body);
+    }
+    free(body);
+    char bytes[64];
+    one(p, "SELECT SUM(length(data)) FROM replica_changes", bytes, sizeof bytes);
+    CHECK(atoll(bytes) <= KB_CHANGES_MAX_BYTES);
+    CHECK(atoll(bytes) > KB_CHANGES_MAX_BYTES / 2);
+    CHECK(kb_store_changes_after(p, pos, 1 << 20, &b, &last, &err) == KB_ENOTFOUND);
+
     kb_buf_release(&seen);
     kb_store_close(copy);
     kb_store_close(p);

@@ -19,7 +19,7 @@
 /* At most this many bytes of changesets are kept, whatever their age: a bulk
  * import does not double the store, and a replica behind it takes a snapshot
  * (cheaper than replaying the import change by change). */
-#define KB_CHANGES_MAX_BYTES (16 * 1024 * 1024)
+#define KB_CHANGES_MAX_BYTES (4 * 1024 * 1024)
 
 /* Process-wide: whether handles opened from now on record their changes
  * (default 1; a replica, whose stores are copies, turns it off), and how

@@ -14,9 +14,28 @@
 #include "kb/base/log.h"
 #include "kb/store/contact.h"
 #include "kb/store/customer.h"
+#include "kb/store/events.h"
+#include "kb/base/role.h"
 #include "kb/store/store.h"
 
 static char dir[64];
+
+static void put_article(struct kb_store *st, const char *src)
+{
+    struct kb_doc d;
+    kb_doc_init(&d);
+    kb_doc_set(&d.source_id, src);
+    kb_doc_set(&d.title, "Reset the router");
+    kb_doc_set(&d.text, "Hold the reset button.");
+    kb_doc_set(&d.locale, "en");
+    d.audience = KB_AUD_PUBLIC;
+    d.status = KB_STATUS_PUBLISHED;
+    int result;
+    int64_t number = 0;
+    struct kb_err err;
+    CHECK_INT(kb_store_put(st, &d, NULL, &result, &number, &err), 0);
+    kb_doc_release(&d);
+}
 
 static struct kb_contact_in good(void)
 {
@@ -207,6 +226,28 @@ static void test_flow(void)
     CHECK_INT(json_array_size(l), 2);
     json_decref(l);
     CHECK_INT(kb_contact_list(st, "bogus", 0, &l, &err), KB_EINVAL);
+
+    /* The trail's opened articles: this visitor's clicks and views only. */
+    put_article(st, "a");
+    put_article(st, "b");
+    put_article(st, "c");
+    struct kb_event ev = {"click", 0, 1000, NULL, "visitor-hash-1", KB_ROLE_CUSTOMER, 0, 0, NULL};
+    CHECK_INT(kb_events_add(st, &ev, NULL, NULL, &err), 0);
+    ev.type = "view";
+    ev.article = 1001;
+    CHECK_INT(kb_events_add(st, &ev, NULL, NULL, &err), 0);
+    ev.visitor = "visitor-hash-2";
+    ev.article = 1002;
+    CHECK_INT(kb_events_add(st, &ev, NULL, NULL, &err), 0);
+    int64_t *opened = NULL;
+    size_t nopened = 0;
+    CHECK_INT(kb_contact_opened(st, "visitor-hash-1", 0, 10, &opened, &nopened, &err), 0);
+    CHECK_INT(nopened, 2);
+    CHECK(nopened == 2 && (opened[0] == 1000 || opened[0] == 1001) && opened[0] != opened[1]);
+    free(opened);
+    CHECK_INT(kb_contact_opened(st, "visitor-hash-1", 4102444800LL, 10, &opened, &nopened, &err), 0);
+    CHECK_INT(nopened, 0);
+    free(opened);
 
     /* A customer's erasure takes the requests and their delivery rows. */
     struct kb_customer_erased o;

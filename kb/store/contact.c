@@ -389,6 +389,32 @@ int kb_contact_progress(struct kb_store *st, int64_t id, char **ticket, int *unt
     return code;
 }
 
+int kb_contact_opened(struct kb_store *st, const char *visitor, int64_t since, size_t max,
+                      int64_t **numbers, size_t *n, struct kb_err *err)
+{
+    *numbers = NULL;
+    *n = 0;
+    if (!visitor || !*visitor)
+        return 0;
+    sqlite3_stmt *s = NULL;
+    int code = prep(st, "SELECT article FROM events WHERE visitor = ?1 AND time >= ?2 "
+                        "AND type IN ('click', 'view', 'solved') AND article IS NOT NULL "
+                        "GROUP BY article ORDER BY max(time) DESC, article LIMIT ?3", &s, err);
+    if (code)
+        return code;
+    store_bind(s, 1, visitor);
+    sqlite3_bind_int64(s, 2, since);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        *numbers = kb_xrealloc(*numbers, (*n + 1) * sizeof **numbers);
+        (*numbers)[(*n)++] = sqlite3_column_int64(s, 0);
+    }
+    code = rc == SQLITE_DONE ? 0 : store_fail(st, err, rc, "events");
+    sqlite3_finalize(s);
+    return code;
+}
+
 /* ---- the admin's list ------------------------------------------------------------ */
 
 static json_t *text_or_null(sqlite3_stmt *s, int i)

@@ -109,6 +109,12 @@ int kb_contact_progress(struct kb_store *st, int64_t id, char **ticket, int *unt
 int kb_contact_list(struct kb_store *st, const char *status, int64_t limit, json_t **out,
                     struct kb_err *err);
 
+/* The deflection trail's "opened" part: the articles visitor (the keyed
+ * hash events carry) clicked or viewed since since (Unix seconds), newest
+ * first, each once, at most max; *numbers is caller-freed. */
+int kb_contact_opened(struct kb_store *st, const char *visitor, int64_t since, size_t max,
+                      int64_t **numbers, size_t *n, struct kb_err *err);
+
 /* ---- destinations (contact_dest.c) ---- */
 
 /* 1 for "webhook", "email", "rt". */

@@ -336,3 +336,13 @@ def test_figures_submission_to_stored_and_to_webhook(data_dir):
                 delivered.append(time.perf_counter() - t0)
         print("contact figures: submission to stored p50 %.1f ms; to webhook delivered p50 "
               "%.1f ms" % (statistics.median(stored) * 1e3, statistics.median(delivered) * 1e3))
+
+
+def test_admin_page_has_the_contact_section(data_dir):
+    with KbServer(data_dir) as srv:
+        adm = admin(srv, data_dir)
+        page = adm.get(srv.url("/admin"), timeout=30).text
+        assert 'id="contact"' in page and "/static/admin_contact.js" in page
+        assert srv.get("/static/admin_contact.js").status_code == 200
+        r = adm.get(srv.url("/api/v1/admin/contact/destinations"), timeout=30).json()
+        assert {d["kind"] for d in r["destinations"]} == {"webhook", "email"}

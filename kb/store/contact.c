@@ -151,16 +151,20 @@ static int run(struct kb_store *st, sqlite3_stmt *s, struct kb_err *err)
     return code;
 }
 
-/* The request with key: *found, its id and whether visitor made it. */
-static int by_key(struct kb_store *st, const char *key, const char *visitor, int *found,
-                  int64_t *id, int *same, struct kb_err *err)
+/* The request with key: *found, its id and whether the same sender made
+ * it (the same visitor, or the same address: a client without cookies
+ * gets a new visitor id with every request). */
+static int by_key(struct kb_store *st, const char *key, const char *visitor, const char *email,
+                  int *found, int64_t *id, int *same, struct kb_err *err)
 {
     sqlite3_stmt *s = NULL;
-    int code = prep(st, "SELECT id, visitor IS ?2 FROM contact_requests WHERE key = ?1", &s, err);
+    int code = prep(st, "SELECT id, visitor IS ?2 OR lower(email) = lower(?3) "
+                        "FROM contact_requests WHERE key = ?1", &s, err);
     if (code)
         return code;
     store_bind(s, 1, key);
     store_bind(s, 2, visitor);
+    store_bind(s, 3, email);
     int rc = sqlite3_step(s);
     *found = rc == SQLITE_ROW;
     if (*found) {
@@ -196,7 +200,7 @@ int kb_contact_submit(struct kb_store *st, const struct kb_contact_in *in, int64
     if ((code = store_wbegin(st, err)) != 0)
         return code;
     int found = 0, same = 0;
-    if ((code = by_key(st, key, in->visitor, &found, id, &same, err)) != 0)
+    if ((code = by_key(st, key, in->visitor, in->email, &found, id, &same, err)) != 0)
         goto out;
     if (found && same) {
         *existing = 1;

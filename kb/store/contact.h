@@ -54,9 +54,10 @@ int kb_contact_check(const struct kb_contact_in *in, struct kb_err *err);
 /* Checks in (as kb_contact_check) and commits the request and one pending
  * delivery row per enabled destination in one durable transaction. *id and
  * key (KB_CONTACT_KEY_LEN + 1 bytes) get its number and idempotency key.
- * When in->key names a request already stored from the same visitor, that
- * one is returned with *existing = 1 and nothing is written (a form sent
- * twice); a key of someone else's request is not reused: a new key is made.
+ * When in->key names a request already stored from the same visitor or
+ * e-mail address, that one is returned with *existing = 1 and nothing is
+ * written (a form sent twice); a key of someone else's request is not
+ * reused: a new key is made.
  * *ndest (optional) gets the number of delivery rows written. */
 int kb_contact_submit(struct kb_store *st, const struct kb_contact_in *in, int64_t now_ms,
                       int64_t *id, char key[KB_CONTACT_KEY_LEN + 1], int *existing,

@@ -346,3 +346,19 @@ def test_admin_page_has_the_contact_section(data_dir):
         assert srv.get("/static/admin_contact.js").status_code == 200
         r = adm.get(srv.url("/api/v1/admin/contact/destinations"), timeout=30).json()
         assert {d["kind"] for d in r["destinations"]} == {"webhook", "email"}
+
+
+def test_same_form_sent_twice_is_one_request(data_dir):
+    port = free_port()
+    with KbServer(data_dir, *FAST) as srv, Receiver(port) as rx:
+        adm = admin(srv, data_dir)
+        set_webhook(srv, adm, port)
+        sess = srv.session()
+        key = re.search(r'name="key" value="([0-9a-f]{32})"', sess.get(srv.url("/contact"),
+                                                                        timeout=30).text).group(1)
+        for _ in range(2):
+            assert submit(srv, sess, key=key).status_code == 200
+        assert wait_for(lambda: rx.got, 10)
+        time.sleep(0.5)
+        assert [k for k, _ in rx.got] == [key]
+    assert store_rows(data_dir, "SELECT count(*) FROM contact_requests") == [(1,)]

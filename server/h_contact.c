@@ -23,7 +23,7 @@
 
 #define TRAIL_MAX 20          /* articles per part of the trail */
 #define OPENED_SINCE 86400    /* the visitor's events of the last day */
-#define POLL_MS 20
+#define POLL_MS 5
 
 struct form {
     struct kb_buf name, email, subject, description, website, key, shown;

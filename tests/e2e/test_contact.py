@@ -44,6 +44,7 @@ class Receiver:
     def __init__(self, port, ticket=None):
         self.port = port
         self.got = []
+        self.times = []
         self.bad = []
         self.ticket = ticket
         outer = self
@@ -60,6 +61,7 @@ class Receiver:
                     self.send_response(401)
                     self.end_headers()
                     return
+                outer.times.append(time.perf_counter())
                 outer.got.append((self.headers.get("Idempotency-Key"), json.loads(body)))
                 out = json.dumps({"ticket": outer.ticket} if outer.ticket else {}).encode()
                 self.send_response(200)
@@ -333,9 +335,14 @@ def test_figures_submission_to_stored_and_to_webhook(data_dir):
                 t0 = time.perf_counter()
                 submit(srv, subject="hooked %d" % i)
                 assert wait_for(lambda: len(rx.got) > n, 10, step=0.002)
-                delivered.append(time.perf_counter() - t0)
-        print("contact figures: submission to stored p50 %.1f ms; to webhook delivered p50 "
-              "%.1f ms" % (statistics.median(stored) * 1e3, statistics.median(delivered) * 1e3))
+                delivered.append(rx.times[-1] - t0)
+        commit = [float(m.group(1)) for line in srv.log
+                  for m in [re.search(r"contact: CR-\d+ stored .* in ([0-9.]+) ms", line)] if m]
+        assert len(commit) == 30
+        print("contact figures: submission answered (stored, no destination) p50 %.1f ms, "
+              "of which the store's commit p50 %.1f ms; to webhook delivered p50 %.1f ms"
+              % (statistics.median(stored) * 1e3, statistics.median(commit),
+                 statistics.median(delivered) * 1e3))
 
 
 def test_admin_page_has_the_contact_section(data_dir):

@@ -353,6 +353,21 @@ def test_admin_page_has_the_contact_section(data_dir):
         assert srv.get("/static/admin_contact.js").status_code == 200
         r = adm.get(srv.url("/api/v1/admin/contact/destinations"), timeout=30).json()
         assert {d["kind"] for d in r["destinations"]} == {"webhook", "email"}
+        url = srv.url("/api/v1/admin/contact/destinations/webhook")
+        assert adm.put(url, json={"enabled": True, "url": "http://127.0.0.1:9/h"},
+                       timeout=30).status_code == 400  # no secret yet
+        assert adm.put(url, json={"enabled": True, "url": "http://127.0.0.1:9/h",
+                                  "secret": "short"}, timeout=30).status_code == 400
+        assert adm.put(url, json={"enabled": True, "url": "ftp://x", "secret": SECRET},
+                       timeout=30).status_code == 400
+        set_webhook(srv, adm, 9)
+        # a later change without the secret keeps it; it is never shown
+        r = adm.put(url, json={"enabled": False, "url": "http://127.0.0.1:9/other"}, timeout=30)
+        assert r.status_code == 200 and r.json()["secret_set"] is True
+        listed = adm.get(srv.url("/api/v1/admin/contact/destinations"), timeout=30).text
+        assert SECRET not in listed and "/other" in listed
+        assert adm.put(srv.url("/api/v1/admin/contact/destinations/fax"), json={"enabled": True},
+                       timeout=30).status_code == 404
 
 
 def test_same_form_sent_twice_is_one_request(data_dir):

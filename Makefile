@@ -93,6 +93,7 @@ $(BUILD)/tests/test_dispatch: tests/unit/test_dispatch.c $(SRV_LIB_OBJ) $(LIBKB)
 
 # Every test: C unit tests, then pytest end-to-end suites; one summary line last.
 test: deps
+	$(Q)./scripts/deps-test.sh
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) ./tests/run.sh
 

@@ -1,6 +1,6 @@
 /* The help center as server-rendered HTML that works without JavaScript:
  * home, search results, articles (with a table of contents, related articles
- * and "Was this helpful?"), the contact form, sitemap.xml and opensearch.xml.
+ * and "Was this helpful?"), sitemap.xml and opensearch.xml.
  * The audience comes from r->who alone: customers see published public
  * articles only, and anything else they ask for is the same 404 page. */
 #include <ctype.h>
@@ -26,8 +26,6 @@
 #define POPULAR_COUNT 8
 #define RELATED_COUNT 5
 #define FEEDBACK_COMMENT_MAX KB_FEEDBACK_COMMENT_MAX
-#define CONTACT_SUBJECT_MAX 200
-#define CONTACT_TEXT_MAX 10000
 #define SITEMAP_MAX_URLS 50000 /* the sitemap protocol's limit per file */
 
 /* ---- small helpers ---- */
@@ -86,38 +84,6 @@ static int load_article(struct srv_ctx *c, const struct srv_req *r, struct srv_r
         return 0;
     }
     return 1;
-}
-
-/* Appends the value of field name of a form-encoded body to out (decoded);
- * returns 1 when present, -1 when it decodes to something with a NUL. */
-static int form_get(const struct srv_req *r, const char *name, struct kb_buf *out)
-{
-    size_t nlen = strlen(name);
-    const char *p = r->body, *end = r->body + r->body_len;
-    while (p < end) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        const char *stop = amp ? amp : end;
-        const char *eq = memchr(p, '=', (size_t)(stop - p));
-        if (eq && (size_t)(eq - p) == nlen && memcmp(p, name, nlen) == 0) {
-            kb_buf_reset(out);
-            kb_buf_add(out, "", 0);
-            for (const char *s = eq + 1; s < stop; s++) {
-                if (*s == '+') {
-                    kb_buf_addc(out, ' ');
-                } else if (*s == '%' && stop - s > 2 && isxdigit((unsigned char)s[1]) &&
-                           isxdigit((unsigned char)s[2])) {
-                    char hex[3] = {s[1], s[2], 0};
-                    kb_buf_addc(out, (char)strtol(hex, NULL, 16));
-                    s += 2;
-                } else {
-                    kb_buf_addc(out, *s);
-                }
-            }
-            return memchr(out->data, 0, out->len) ? -1 : 1;
-        }
-        p = stop + 1;
-    }
-    return 0;
 }
 
 /* Appends ' lang="xx"' for a locale other than English (checked characters). */
@@ -709,9 +675,9 @@ static void h_feedback(struct srv_ctx *c, const struct srv_req *r, struct srv_re
         return;
     struct kb_buf helpful = KB_BUF_INIT, comment = KB_BUF_INIT, to = KB_BUF_INIT;
     struct kb_buf sid = KB_BUF_INIT;
-    int hv = form_get(r, "helpful", &helpful);
-    int cv = form_get(r, "comment", &comment);
-    int sv = form_get(r, "search_id", &sid);
+    int hv = srv_form_get(r, "helpful", &helpful);
+    int cv = srv_form_get(r, "comment", &comment);
+    int sv = srv_form_get(r, "search_id", &sid);
     int yes = hv == 1 && strcmp(kb_buf_str(&helpful), "yes") == 0;
     int no = hv == 1 && strcmp(kb_buf_str(&helpful), "no") == 0;
     if (!yes && !no) {
@@ -758,93 +724,6 @@ out:
     kb_buf_release(&sid);
     kb_buf_release(&to);
     kb_doc_release(&d);
-}
-
-/* ---- GET and POST /contact ---- */
-
-static void contact_page(struct srv_resp *w, const struct srv_req *r, int status,
-                         const char *error, const char *subject, const char *text)
-{
-    struct kb_buf b = KB_BUF_INIT;
-    struct tpl_page p = {"Contact support",
-                         "Still need help? Send a message to the support team.", NULL, NULL,
-                         0, 0};
-    tpl_begin(&b, r, &p);
-    kb_buf_adds(&b, "<h1>Still need help?</h1>\n"
-                    "<p>Tell us what's going on and our support team will get back to you. "
-                    "If you saw an article number such as KB-1042, include it.</p>\n");
-    if (error) {
-        kb_buf_adds(&b, "<p class=\"error\" role=\"alert\">");
-        tpl_esc(&b, error);
-        kb_buf_adds(&b, "</p>\n");
-    }
-    kb_buf_printf(&b,
-                  "<form class=\"contact\" method=\"post\" action=\"/contact\">\n"
-                  "<p><label for=\"subject\">Subject</label>\n"
-                  "<input id=\"subject\" name=\"subject\" type=\"text\" required maxlength=\"%d\"",
-                  CONTACT_SUBJECT_MAX);
-    if (subject && *subject) {
-        kb_buf_adds(&b, " value=\"");
-        tpl_esc(&b, subject);
-        kb_buf_addc(&b, '"');
-    }
-    kb_buf_printf(&b,
-                  "></p>\n<p><label for=\"description\">Description</label>\n"
-                  "<textarea id=\"description\" name=\"description\" rows=\"8\" "
-                  "maxlength=\"%d\" aria-describedby=\"description-hint\">",
-                  CONTACT_TEXT_MAX);
-    tpl_esc(&b, text);
-    /* help.js lists matching articles in #deflect as the customer types. */
-    kb_buf_adds(&b, "</textarea>\n<span class=\"hint\" id=\"description-hint\">What were you "
-                    "trying to do, and what happened instead?</span></p>\n"
-                    "<div class=\"deflect\" id=\"deflect\" hidden></div>\n"
-                    "<p class=\"send\"><button type=\"submit\" id=\"contact-send\">Send message"
-                    "</button></p>\n</form>\n");
-    tpl_end(&b);
-    tpl_send(w, r, status, &b);
-}
-
-static void h_contact(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
-{
-    (void)c;
-    const char *subject = srv_arg(r, "subject");
-    if (subject && strlen(subject) > CONTACT_SUBJECT_MAX)
-        subject = NULL;
-    contact_page(w, r, 200, NULL, subject, NULL);
-}
-
-static void h_contact_post(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
-{
-    (void)c;
-    struct kb_buf subject = KB_BUF_INIT, text = KB_BUF_INIT;
-    int sv = form_get(r, "subject", &subject);
-    int tv = form_get(r, "description", &text);
-    const char *s = kb_buf_str(&subject), *t = kb_buf_str(&text);
-    int ok_utf8 = kb_utf8_valid(s, subject.len) && kb_utf8_valid(t, text.len);
-    if (sv < 0 || tv < 0 || !ok_utf8) {
-        contact_page(w, r, 400, "Your message contains characters we can't accept.", NULL,
-                     NULL);
-    } else if (s[strspn(s, " \t\r\n")] == '\0') {
-        contact_page(w, r, 400, "Please enter a subject.", s, t);
-    } else if (subject.len > CONTACT_SUBJECT_MAX || text.len > CONTACT_TEXT_MAX) {
-        contact_page(w, r, 400, "Your message is too long: keep the subject under 200 "
-                                "characters and the description under 10,000.", NULL, NULL);
-    } else {
-        /* No ticket system yet: nothing is stored, only this line is logged. */
-        kb_log(KB_LOG_INFO, "pages: contact request from %s (subject %zu bytes, "
-                            "description %zu bytes)", r->client, subject.len, text.len);
-        struct kb_buf b = KB_BUF_INIT;
-        struct tpl_page p = {"Message sent", NULL, NULL, NULL, 0, 1};
-        tpl_begin(&b, r, &p);
-        kb_buf_adds(&b, "<div class=\"notice\">\n<h1>Thank you!</h1>\n"
-                        "<p role=\"status\">We've received your message and will get back to "
-                        "you as soon as we can.</p>\n"
-                        "<p><a href=\"/\">Back to the " TPL_PRODUCT "</a></p>\n</div>\n");
-        tpl_end(&b);
-        tpl_send(w, r, 200, &b);
-    }
-    kb_buf_release(&subject);
-    kb_buf_release(&text);
 }
 
 /* ---- GET /sitemap.xml, GET /opensearch.xml ---- */
@@ -933,9 +812,6 @@ const struct srv_route srv_routes_pages[] = {
     {"POST", "/kb/{ref}/feedback", h_feedback, KB_ROLE_CUSTOMER,
      SRV_RAW_BODY | SRV_RATED | SRV_EVENT,
      "\"Was this helpful?\" form (form-encoded helpful=yes|no, comment)"},
-    {"GET", "/contact", h_contact, KB_ROLE_CUSTOMER, 0, "Contact support page (HTML)"},
-    {"POST", "/contact", h_contact_post, KB_ROLE_CUSTOMER, SRV_RAW_BODY | SRV_RATED,
-     "Contact form (form-encoded subject, description)"},
     {"GET", "/sitemap.xml", h_sitemap, KB_ROLE_CUSTOMER, 0, "Sitemap of public articles"},
     {"GET", "/opensearch.xml", h_opensearch, KB_ROLE_CUSTOMER, 0, "OpenSearch description"},
     {"GET", "/static/*", srv_h_static, KB_ROLE_CUSTOMER, 0, "Static files of the web UI"},

@@ -19,6 +19,7 @@
 #include "scale/scaleout.h"
 #include "search_log.h"
 #include "srv.h"
+#include "contact.h"
 #include "emerging.h"
 #include "sync_thread.h"
 
@@ -54,6 +55,12 @@ static void usage(FILE *f)
             "  --backup-dir DIR    where POST /api/v1/admin/backup writes (default DATA/backups)\n"
             "  --emerging-interval S  seconds between emerging-problem checks when nothing is\n"
             "                      imported (default 300; every import also runs one)\n"
+            "  --contact-rate N    contact requests per visitor per hour (default 5; 0 = off)\n"
+            "  --contact-net-rate N  contact requests per network per hour (default 30; 0 = off)\n"
+            "  --contact-retry-ms MS  first retry of a failed delivery, doubling (default 2000)\n"
+            "  --contact-attempts N  tries before a delivery is marked failed (default 15)\n"
+            "  --contact-wait-ms MS  how long the form waits for a desk's ticket number\n"
+            "                      (default 2000)\n"
             "  --alert-webhook URL POST each new emerging problem once to URL, signed\n"
             "  --alert-secret-file F  the webhook's HMAC-SHA256 secret (16 bytes or more)\n"
             "  -v, --verbose       debug logging\n\n"
@@ -134,6 +141,11 @@ int main(int argc, char **argv)
     o->event_rate = 60;
     o->retention_days = -1;
     o->search_retention_days = -1;
+    o->contact_rate = 5;
+    o->contact_net_rate = 30;
+    o->contact_retry_ms = 2000;
+    o->contact_attempts = 15;
+    o->contact_wait_ms = 2000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long n;
@@ -215,6 +227,18 @@ int main(int argc, char **argv)
             o->alert_webhook = argv[++i];
         } else if (strcmp(a, "--alert-secret-file") == 0) {
             o->alert_secret_file = argv[++i];
+        } else if (strcmp(a, "--contact-rate") == 0 || strcmp(a, "--contact-net-rate") == 0 ||
+                   strcmp(a, "--contact-retry-ms") == 0 ||
+                   strcmp(a, "--contact-attempts") == 0 ||
+                   strcmp(a, "--contact-wait-ms") == 0) {
+            if (parse_num(a, argv[++i], 86400000, &n))
+                return 2;
+            unsigned *to = !strcmp(a, "--contact-rate")       ? &o->contact_rate
+                           : !strcmp(a, "--contact-net-rate") ? &o->contact_net_rate
+                           : !strcmp(a, "--contact-retry-ms") ? &o->contact_retry_ms
+                           : !strcmp(a, "--contact-attempts") ? &o->contact_attempts
+                                                              : &o->contact_wait_ms;
+            *to = (unsigned)n;
         } else if (strcmp(a, "--public-url") == 0) {
             o->public_url = argv[++i];
         } else if (strcmp(a, "--ticket-retention-days") == 0) {
@@ -267,6 +291,7 @@ int main(int argc, char **argv)
     s.started = time(NULL);
     s.metrics = srv_metrics_new();
     s.ratelimit = srv_ratelimit_new();
+    s.contact_ratelimit = srv_ratelimit_new();
     s.event_ratelimit = srv_ratelimit_new();
     pthread_mutex_init(&s.ctx_mu, NULL);
     pthread_mutex_init(&s.sync_mu, NULL);
@@ -365,12 +390,17 @@ int main(int argc, char **argv)
         srv_scale_stop();
         return 1;
     }
+    /* Contact requests are delivered from the primary, which writes them. */
+    if (!readonly && srv_contact_start(&s) != 0)
+        fprintf(stderr, "kb-server: cannot start the contact delivery worker; contact requests "
+                        "are stored and wait for the next start\n");
 
     int sig = 0;
     sigwait(&set, &sig);
     kb_log(KB_LOG_INFO, "server: %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     srv_http_stop(http, 10000);
     srv_emerging_stop(&s);
+    srv_contact_stop(&s);
     srv_search_log_stop();
     if (!readonly)
         srv_sync_stop(&s);

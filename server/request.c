@@ -3,8 +3,10 @@
  * libmicrohttpd, so dispatch and handlers run (and are tested) without a
  * daemon. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -69,4 +71,36 @@ void srv_local_base(const struct srv_req *r, struct kb_buf *out)
         kb_buf_printf(out, strchr(addr, ':') ? "http://[%s]:%u" : "http://%s:%u", addr, port);
     else
         kb_buf_printf(out, "http://%s", addr);
+}
+
+/* Appends the value of field name of a form-encoded body to out (decoded);
+ * returns 1 when present, -1 when it decodes to something with a NUL. */
+int srv_form_get(const struct srv_req *r, const char *name, struct kb_buf *out)
+{
+    size_t nlen = strlen(name);
+    const char *p = r->body, *end = r->body + r->body_len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(stop - p));
+        if (eq && (size_t)(eq - p) == nlen && memcmp(p, name, nlen) == 0) {
+            kb_buf_reset(out);
+            kb_buf_add(out, "", 0);
+            for (const char *s = eq + 1; s < stop; s++) {
+                if (*s == '+') {
+                    kb_buf_addc(out, ' ');
+                } else if (*s == '%' && stop - s > 2 && isxdigit((unsigned char)s[1]) &&
+                           isxdigit((unsigned char)s[2])) {
+                    char hex[3] = {s[1], s[2], 0};
+                    kb_buf_addc(out, (char)strtol(hex, NULL, 16));
+                    s += 2;
+                } else {
+                    kb_buf_addc(out, *s);
+                }
+            }
+            return memchr(out->data, 0, out->len) ? -1 : 1;
+        }
+        p = stop + 1;
+    }
+    return 0;
 }

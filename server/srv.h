@@ -50,6 +50,11 @@ struct srv_opts {
     unsigned emerging_interval; /* seconds between emerging-problem cycles (0 = 300) */
     const char *alert_webhook;  /* URL new emerging problems are POSTed to, or NULL */
     const char *alert_secret_file; /* the webhook's HMAC secret */
+    unsigned contact_rate;      /* contact requests per visitor per hour; 0 = off */
+    unsigned contact_net_rate;  /* contact requests per network per hour; 0 = off */
+    unsigned contact_retry_ms;  /* first retry of a failed delivery; doubles each time */
+    unsigned contact_attempts;  /* tries before a delivery is marked failed; 0 = forever */
+    unsigned contact_wait_ms;   /* how long the form waits for a ticket number */
 };
 
 /* Process-wide state. */
@@ -77,6 +82,8 @@ struct srv {
     uint32_t node;           /* in search ids: 0 on a primary, 1 on a replica */
     _Atomic(struct srv_emerging *) emerging; /* the detection thread (emerging.h), or NULL */
     char base_url[512];      /* --public-url, or the listening address: links in alerts */
+    _Atomic(struct srv_contact *) contact; /* the delivery worker (contact.h), or NULL */
+    struct srv_ratelimit *contact_ratelimit; /* --contact-rate, --contact-net-rate */
 };
 
 /* Per-thread handles, created on a thread's first request. */
@@ -168,6 +175,8 @@ extern const struct srv_route srv_routes_emerging[]; /* h_emerging.c: emerging p
 extern const struct srv_route srv_routes_scale[];    /* scale/primary.c: store copies, replicas' searches */
 extern const struct srv_route srv_routes_backup[];   /* h_backup.c: the admin API's online backup */
 extern const struct srv_route srv_routes_customers[]; /* h_customers.c: a customer's data: export, erase */
+extern const struct srv_route srv_routes_contact[];  /* h_contact.c: the contact form */
+extern const struct srv_route srv_routes_contact_admin[]; /* h_contact_admin.c: destinations, requests */
 
 /* ---- request helpers (request.c) ---- */
 /* A query-string argument, decoded; NULL when absent. Borrowed for the request. */
@@ -176,6 +185,10 @@ const char *srv_arg(const struct srv_req *r, const char *name);
 const char *srv_header(const struct srv_req *r, const char *name);
 /* A cookie's value; NULL when absent. */
 const char *srv_cookie(const struct srv_req *r, const char *name);
+/* Appends the value of field name of r's form-encoded body to out
+ * (decoded); returns 1 when present, 0 when absent, -1 when it decodes to
+ * something with a NUL. */
+int srv_form_get(const struct srv_req *r, const char *name, struct kb_buf *out);
 
 /* ---- response helpers (srv_util.c) ---- */
 /* Sets status and a JSON body; takes ownership of j. */

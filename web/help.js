@@ -528,7 +528,10 @@
     });
 
     form.addEventListener('submit', function () {
-      /* Not prevented: the form is sent as usual; the beacon outlives the page. */
+      /* Not prevented: the form is sent as usual; the beacon outlives the page.
+       * The articles on show go with it: the desk sees what was suggested. */
+      var shown = form.querySelector('input[name="shown"]');
+      if (shown) shown.value = articles.map(function (h) { return h.number; }).join(',');
       var ev = { type: 'submitted' };
       if (sid) ev.search_id = sid;
       logEvent(ev);

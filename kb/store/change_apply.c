@@ -105,10 +105,14 @@ int kb_store_changes_scrub_copy(const char *path, struct kb_err *err)
 {
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-    /* The log's head stays in sqlite_sequence: the copy's position. */
+    /* The log's head stays in sqlite_sequence: the copy's position. Contact
+     * requests (customers' messages) and the destinations' secrets stay on
+     * the primary, which alone delivers them (replicas forward the form). */
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(db, "PRAGMA journal_mode = MEMORY; PRAGMA secure_delete = ON;"
                               "UPDATE users SET password_hash = '!';"
+                              "DELETE FROM contact_deliveries; DELETE FROM contact_requests;"
+                              "DELETE FROM contact_destinations;"
                               "DELETE FROM replica_changes; VACUUM", NULL, NULL, NULL);
     int code = 0;
     if (rc != SQLITE_OK)

@@ -10,6 +10,7 @@
 #include "kb/store/learn.h"
 #include "kb/store/auth.h"
 #include "kb/store/retention.h"
+#include "kb/store/contact.h"
 #include "kb/base/log.h"
 
 /* "KBst": marks an SQLite file as a kb store (PRAGMA application_id). */
@@ -155,6 +156,8 @@ static const struct store_migration migrations[] = {
     {"search log retention: daily aggregates, no index by query", kb_search_days_schema_sql,
      NULL},
     {"the changeset log for replicas", kb_changes_schema_sql, NULL},
+    /* Self-contained (its own tables only): renumber freely at a merge. */
+    {"contact requests, their deliveries, contact destinations", kb_contact_schema_sql, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -677,11 +677,30 @@ def test_contact_page_deflects_and_records(server, browser, admin):
     focused(drv).send_keys(Keys.ESCAPE)
     wait(drv, lambda d: not d.find_element(By.CSS_SELECTOR, "dialog.reader").is_displayed())
     drv.find_element(By.ID, "description").send_keys("It restarts every ten minutes since Monday.")
+    drv.find_element(By.ID, "name").send_keys("Ada Lovelace")
+    drv.find_element(By.ID, "email").send_keys("ada@example.com")
     send = drv.find_element(By.ID, "contact-send")
     wait(drv, lambda d: send.text == "Submit anyway")
+    def listed():
+        return {int(a.get_attribute("data-article"))
+                for a in drv.find_elements(By.CSS_SELECTOR, "#deflect a.deflect-link")}
+    shown = None
+    while shown != listed():  # the description's own suggestions have arrived
+        shown = listed()
+        time.sleep(0.6)
     send.click()
     wait(drv, lambda d: "Thank you" in d.find_element(By.TAG_NAME, "h1").text)
+    assert "ada@example.com" in drv.find_element(By.CSS_SELECTOR, ".notice p[role=status]").text
     wait_counts(admin, server, (solved0 + 1, submitted0 + 1))
+    # The request was stored with its deflection trail: what the page showed, what was opened.
+    con = sqlite3.connect(os.path.join(server.data, "kb.sqlite3"), timeout=10)
+    try:
+        trail = json.loads(con.execute("SELECT trail FROM contact_requests WHERE email = "
+                                       "'ada@example.com' ORDER BY id DESC").fetchone()[0])
+    finally:
+        con.close()
+    assert shown and {a["number"] for a in trail["shown"]} == shown
+    assert trail["opened"], trail
 
 
 # ---- 6. keyboard only, labels ------------------------------------------------
@@ -753,7 +772,10 @@ def test_pages_work_without_javascript(server, browser):
         wait(drv, lambda d: "thanks=1" in d.current_url)
         assert "Thanks" in drv.find_element(By.ID, "feedback-h").text
         drv.get(server.url("/contact"))
+        drv.find_element(By.ID, "name").send_keys("Ada")
+        drv.find_element(By.ID, "email").send_keys("ada@example.com")
         drv.find_element(By.ID, "subject").send_keys("router keeps rebooting")
+        drv.find_element(By.ID, "description").send_keys("Every ten minutes.")
         drv.find_element(By.ID, "contact-send").click()
         wait(drv, lambda d: "Thank you" in d.find_element(By.TAG_NAME, "h1").text)
     finally:

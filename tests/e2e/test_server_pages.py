@@ -459,12 +459,15 @@ def test_contact_page_and_form(srv):
     assert '<label for="subject">' in t and '<label for="description">' in t
     assert 'method="post" action="/contact"' in t
     assert 'value="vpn &lt;drops&gt;"' in t
-    r = srv.post("/contact", data={"subject": "My router", "description": "It blinks."})
+    assert '<label for="name">' in t and '<label for="email">' in t
+    r = srv.post("/contact", data={"name": "Ada", "email": "ada@example.com",
+                                   "subject": "My router", "description": "It blinks."})
     t = assert_html_page(r)
-    assert "Thank you" in t
-    r = srv.post("/contact", data={"subject": "  ", "description": "It blinks <b>."})
+    assert "Thank you" in t and "will e-mail you at <strong>ada@example.com</strong>" in t
+    r = srv.post("/contact", data={"name": "Ada", "email": "ada@example.com", "subject": "  ",
+                                   "description": "It blinks <b>."})
     t = assert_html_page(r, 400)
-    assert "Please enter a subject" in t and "It blinks &lt;b&gt;." in t
+    assert "Subject: please fill it in" in t and "It blinks &lt;b&gt;." in t
 
 
 # ---- sitemap and opensearch ----

@@ -13,6 +13,7 @@
 #include "kb/base/role.h"
 #include "kb/store/auth.h"
 #include "kb/store/changes.h"
+#include "kb/store/contact.h"
 #include "kb/store/store.h"
 
 static char dir[64];
@@ -118,6 +119,15 @@ int main(void)
     int64_t admin = 0;
     CHECK_INT(kb_auth_user_add(p, "admin1", "admin-password-1", KB_ROLE_ADMIN, &admin, &err), 0);
     int64_t a1 = put_article(p, "a1", "Reset the router", "Hold the reset button.");
+    /* Customers' messages and the destinations' secrets stay on the primary. */
+    CHECK_INT(kb_contact_dest_set(p, "webhook", 1, "{\"url\":\"http://x\",\"secret\":\"s3cret-hook\"}",
+                                  &err), 0);
+    struct kb_contact_in msg = {NULL, "Ann Customer", "ann@example.com", "Router", "It blinks.",
+                                "{}", "en", "v1", "n1"};
+    int64_t cid = 0;
+    char ckey[KB_CONTACT_KEY_LEN + 1];
+    int existing = 0, ndest = 0;
+    CHECK_INT(kb_contact_submit(p, &msg, 1000, &cid, ckey, &existing, &ndest, &err), 0);
     CHECK_INT(kb_store_snapshot(p, cpath, &err), 0);
     CHECK_INT(kb_store_changes_scrub_copy(cpath, &err), 0);
     kb_store_changes_configure(0, 2); /* a replica records nothing */
@@ -128,6 +138,15 @@ int main(void)
     CHECK_INT(kb_store_changes_last(p, &last, &err), 0);
     CHECK(last >= 2);
     CHECK_INT(pos, last);
+    static const char *const contact_rows =
+        "SELECT (SELECT COUNT(*) FROM contact_requests) + (SELECT COUNT(*) FROM contact_deliveries)"
+        " + (SELECT COUNT(*) FROM contact_destinations)";
+    char rows[32];
+    one(copy, contact_rows, rows, sizeof rows);
+    CHECK_STR(rows, "0");
+    msg.key = NULL;
+    msg.email = "bob@example.com";
+    CHECK_INT(kb_contact_submit(p, &msg, 2000, &cid, ckey, &existing, &ndest, &err), 0);
     char h[200];
     one(copy, "SELECT password_hash FROM users", h, sizeof h);
     CHECK_STR(h, "!");
@@ -150,6 +169,9 @@ int main(void)
     CHECK_INT(kb_store_meta_set(p, "learn_k", "4", &err), 0);
     CHECK_INT(kb_auth_user_set_password(p, "writer1", "writer-password-2", NULL, &err), 0);
     CHECK(follow(p, copy, &seen) >= 8);
+    one(copy, contact_rows, rows, sizeof rows);
+    CHECK_STR(rows, "0"); /* bob's request, made after the snapshot, stays home too */
+    CHECK(!has(&seen, "bob@example.com") && !has(&seen, "s3cret-hook"));
     for (size_t i = 0; COMPARE[i]; i++)
         same(p, copy, COMPARE[i]);
 

@@ -1,0 +1,46 @@
+/* Contact requests in the server: the form (h_contact.c), the admin API
+ * (h_contact_admin.c), the delivery worker (contact_worker.c) and the
+ * destinations it delivers to over libcurl (contact_send.c). The store
+ * part is kb/store/contact.h. */
+#ifndef SRV_CONTACT_H
+#define SRV_CONTACT_H
+
+#include <jansson.h>
+
+#include "kb/store/contact.h"
+#include "srv.h"
+
+#define SRV_CONTACT_TIMEOUT_MS 10000    /* one delivery attempt */
+#define SRV_CONTACT_BACKOFF_MAX_MS 3600000 /* retries at most an hour apart */
+
+/* Starts the delivery worker (its own store handle); it picks up every
+ * pending delivery left by an earlier run. Returns 0 or an errno. */
+int srv_contact_start(struct srv *s);
+/* Stops and joins it (NULL-safe when it never started). */
+void srv_contact_stop(struct srv *s);
+/* Tells the worker a new request is waiting. */
+void srv_contact_wake(struct srv *s);
+
+/* The delay before retry number attempts + 1 after attempts failed ones:
+ * base_ms doubled each time, at most SRV_CONTACT_BACKOFF_MAX_MS. */
+long long srv_contact_backoff(long long base_ms, int attempts);
+
+/* The JSON a webhook receives for job (new string, caller frees). */
+char *srv_contact_payload(const struct kb_contact_job *job);
+/* Delivers job once to its destination, configured by cfg (the stored
+ * settings). 0 and *ticket (caller frees; NULL when the destination gave
+ * none), or an error naming what failed. */
+int srv_contact_send(const struct kb_contact_job *job, json_t *cfg, char **ticket,
+                     struct kb_err *err);
+
+/* Checks an admin's settings for kind (webhook | email | rt) and merges
+ * them over old (the stored ones, may be NULL): a secret or password left
+ * out keeps the stored one. 0 with *merged (new reference), or KB_EINVAL
+ * naming the field. */
+int srv_contact_config_merge(const char *kind, json_t *in, json_t *old, json_t **merged,
+                             struct kb_err *err);
+/* The settings as the admin API shows them: secrets replaced by
+ * "secret_set" / "password_set" booleans. New reference. */
+json_t *srv_contact_config_public(json_t *cfg);
+
+#endif

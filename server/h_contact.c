@@ -19,6 +19,7 @@
 #include "contact.h"
 #include "html_tpl.h"
 #include "kb/base/log.h"
+#include "kb/base/text.h"
 #include "ratelimit.h"
 
 #define TRAIL_MAX 20          /* articles per part of the trail */
@@ -270,7 +271,8 @@ static void h_contact_post(struct srv_ctx *c, const struct srv_req *r, struct sr
     char *trail = NULL;
     int bad = 0;
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
-        if (srv_form_get(r, names[i], bufs[i]) < 0)
+        /* A NUL byte or invalid UTF-8: refused, and never shown back. */
+        if (srv_form_get(r, names[i], bufs[i]) < 0 || !kb_utf8_valid(bufs[i]->data, bufs[i]->len))
             bad = 1;
         kb_buf_add(bufs[i], "", 0);
     }

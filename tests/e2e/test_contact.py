@@ -220,6 +220,15 @@ def test_bad_fields_named_and_nothing_stored(data_dir):
             r = srv.session().post(srv.url("/contact"), data=f, timeout=30)
             assert r.status_code == 400, field
             assert field in r.text.lower()
+        # Invalid UTF-8 (found by fuzz_api_body): refused, never shown back.
+        for field in ("name", "email", "subject", "description"):
+            body = "&".join(f"{k}={v}" for k, v in form().items() if k != field)
+            body += f"&{field}=a%9b%9cb"
+            r = srv.session().post(srv.url("/contact"), data=body.encode(), timeout=30,
+                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+            assert r.status_code == 400, field
+            r.content.decode("utf-8")  # the page is valid UTF-8
+            assert b"\x9b" not in r.content
     assert store_rows(data_dir, "SELECT count(*) FROM contact_requests") == [(0,)]
 
 

@@ -837,20 +837,3 @@ int kb_auth_token_check(struct kb_store *st, const char *token, struct kb_auth_t
     }
     return code;
 }
-
-int kb_auth_scrub_copy(const char *path, struct kb_err *err)
-{
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, "PRAGMA journal_mode = MEMORY; PRAGMA secure_delete = ON;"
-                              "UPDATE users SET password_hash = '!'", NULL, NULL, NULL);
-    int code = 0;
-    if (rc != SQLITE_OK)
-        code = kb_err_set(err, store_code(rc) ? store_code(rc) : KB_EINTERNAL,
-                          "cannot remove password hashes from '%s': %s", path,
-                          db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-    if (db && sqlite3_close(db) != SQLITE_OK && !code)
-        code = kb_err_set(err, KB_EIO, "cannot close '%s'", path);
-    return code;
-}

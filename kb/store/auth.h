@@ -146,13 +146,6 @@ int kb_auth_token_revoke(struct kb_store *st, int64_t id, struct kb_err *err);
 int kb_auth_token_check(struct kb_store *st, const char *token, struct kb_auth_token *out,
                         struct kb_err *err);
 
-/* Makes the SQLite file at path (a copy of the store for a replica, open
- * nowhere else) hold no password hash: every users.password_hash becomes
- * "!", which never verifies, overwritten in place (secure_delete, the
- * journal in memory) so that no copy of a hash is left in the file or
- * beside it. Sign-in is the primary's: a replica forwards it. */
-int kb_auth_scrub_copy(const char *path, struct kb_err *err);
-
 /* For tests: shifts the clock this module reads by seconds (process-wide,
  * not thread-safe; 0 restores real time). */
 void kb_auth_set_clock_offset(int64_t seconds);

@@ -27,9 +27,10 @@ void srv_scale_h_snapshot(struct srv_ctx *c, const struct srv_req *r, struct srv
              (long)getpid(),
              (unsigned long long)scale_mono_ms() ^ (unsigned long long)(uintptr_t)c);
     struct kb_err err;
-    /* Password hashes never leave the primary: sign-in is forwarded here. */
-    if (kb_store_snapshot(c->st, tmp, &err) != 0 || kb_auth_scrub_copy(tmp, &err) != 0 ||
-        kb_store_changes_scrub_copy(tmp, &err) != 0) {
+    /* Password hashes, contact requests and destinations' secrets never
+     * leave the primary (kb_store_changes_scrub_copy): sign-in and the
+     * contact form are forwarded here. */
+    if (kb_store_snapshot(c->st, tmp, &err) != 0 || kb_store_changes_scrub_copy(tmp, &err) != 0) {
         kb_log(KB_LOG_ERROR, "replica: %s", err.msg);
         unlink(tmp);
         srv_error(w, 503, "unavailable", "the store snapshot failed");

@@ -1,6 +1,6 @@
 # kb: knowledge-base search. `make` builds bin/kb-indexer and bin/kb-server;
 # `make test` runs every test; `make run` loads the sample KB and starts the server.
-PKGS     := sqlite3 libmicrohttpd libxml-2.0 icu-uc icu-i18n xapian-core jansson libcmark-gfm libsodium
+PKGS     := sqlite3 libmicrohttpd libxml-2.0 icu-uc icu-i18n xapian-core jansson libcmark-gfm libsodium libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions
 
@@ -12,8 +12,8 @@ CFLAGS   += -std=c11 $(OPT) $(WARN) -Wstrict-prototypes -D_GNU_SOURCE -MMD -MP -
 CXXFLAGS += -std=c++17 $(OPT) $(WARN) -MMD -MP -I. $(PKG_CFLAGS) $(SAN)
 LDFLAGS  += $(SAN)
 LDLIBS   := $(PKG_LIBS) -lpthread -lm
-# libcurl: kb-server's outgoing webhooks only (server/alert_webhook.c).
-SRV_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null)
+# libcurl is in PKGS: kb/net/http.c is the one HTTP client of both programs.
+SRV_LIBS :=
 
 BUILD    ?= build
 BIN      ?= bin

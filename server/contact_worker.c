@@ -5,8 +5,9 @@
  * (at most an hour), up to --contact-attempts tries, then marked failed
  * for an admin to retry. Deliveries are at-least-once: a crash after the
  * destination answered and before the row is marked sends that one again,
- * with the same idempotency key. Rows left pending by a killed server are
- * picked up after a restart at the time they were due. */
+ * with the same idempotency key (Request Tracker searches for it first:
+ * contact_rt.c). Rows left pending by a killed server are picked up after
+ * a restart at the time they were due. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -130,6 +131,7 @@ int srv_contact_start(struct srv *s)
     /* Before the thread that uses libcurl: curl_easy_init would do it
      * lazily, which is not thread-safe. */
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    srv_contact_rt_since(now_ms());
     pthread_mutex_init(&k->mu, NULL);
     pthread_cond_init(&k->cv, NULL);
     atomic_store(&s->contact, k);

@@ -361,7 +361,7 @@ def test_admin_page_has_the_contact_section(data_dir):
         assert 'id="contact"' in page and "/static/admin_contact.js" in page
         assert srv.get("/static/admin_contact.js").status_code == 200
         r = adm.get(srv.url("/api/v1/admin/contact/destinations"), timeout=30).json()
-        assert {d["kind"] for d in r["destinations"]} == {"webhook", "email"}
+        assert {d["kind"] for d in r["destinations"]} == {"webhook", "email", "rt"}
         url = srv.url("/api/v1/admin/contact/destinations/webhook")
         assert adm.put(url, json={"enabled": True, "url": "http://127.0.0.1:9/h"},
                        timeout=30).status_code == 400  # no secret yet

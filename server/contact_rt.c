@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "contact.h"
 #include "kb/base/log.h"
@@ -90,6 +91,11 @@ int srv_contact_rt_send(const struct kb_contact_job *j, json_t *cfg, char **tick
         struct kb_rt_ticket_in in = {queue, j->email, j->subject, j->description, field, j->key};
         if ((code = kb_rt_ticket_create(&c, &in, &id, err)) != 0)
             return code;
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        kb_log(KB_LOG_INFO, "contact: CR-%lld filed as Request Tracker ticket %lld, %lld ms "
+               "after it was accepted", (long long)j->id, (long long)id,
+               (long long)((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 - j->created));
     }
     if (!commented) {
         char *text = trail_comment(j, field);

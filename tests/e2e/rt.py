@@ -132,7 +132,7 @@ class RtTemplate:
         tool = setup_database_tool()
         try:
             _run([tool, "--action", "init", "--skip-create"], env, "rt-setup-database init")
-            _run([tool, "--action", "insert", "--skip-create", "--datafile", INITIALDATA], env,
+            _run([tool, "--action", "insert", "--datafile", INITIALDATA], env,
                  "rt-setup-database insert %s" % INITIALDATA)
             script = os.path.join(self.dir, "setup.pl")
             with open(script, "w") as f:

@@ -234,6 +234,9 @@ def test_rt_settings_checked_and_token_never_shown(data_dir, rt):
         listed = adm.get(srv.url("/api/v1/admin/contact/destinations"), timeout=30).json()
         [d] = [d for d in listed["destinations"] if d["kind"] == "rt"]
         assert d["queue"] == "Other" and d["token_set"] is True and "token" not in d
+        page = adm.get(srv.url("/admin"), timeout=30).text
+        assert 'id="contact-rt"' in page and 'name="token"' in page
+        assert 'save("rt")' in srv.get("/static/admin_contact.js").text
 
 
 def test_wrong_token_or_queue_is_a_clear_error_and_nothing_lost(data_dir, rt):

@@ -2,28 +2,14 @@
  * reach TicketSQL, the key search's query with its quoting, and every call's
  * error when nothing listens (a real closed port on 127.0.0.1). Filing,
  * finding and commenting against a real RT 5: tests/e2e/test_contact_rt.py. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "check.h"
+#include "closed_port.h"
 #include "kb/net/http.h"
 #include "kb/net/rt_ticket.h"
-
-static int closed_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    socklen_t l = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &l);
-    close(fd);
-    return ntohs(a.sin_port);
-}
 
 static void test_names(void)
 {

@@ -4,8 +4,9 @@
  * description as its first message and the request's idempotency key in a
  * ticket custom field (deploy/rt/kb-initialdata makes "KB Request Key");
  * the deflection trail follows as a comment. Before any attempt that may
- * follow one that reached RT (a retry, or a row left in flight by a killed
- * server: created before this worker started), RT is searched for the key
+ * follow one that reached RT (a retry, an admin's included, or a row left
+ * in flight by a killed server: created before this worker started), RT is
+ * searched for the key
  * and a ticket found there is recorded instead of filing another. A
  * comment that failed fails the attempt; the retry finds the ticket and
  * adds the comment unless ours is already there. */
@@ -77,7 +78,7 @@ int srv_contact_rt_send(const struct kb_contact_job *j, json_t *cfg, char **tick
         return code;
     int64_t id = 0;
     int found = 0, commented = 0;
-    if (j->attempts > 0 || j->created < atomic_load(&worker_since)) {
+    if (j->tried || j->created < atomic_load(&worker_since)) {
         if ((code = kb_rt_ticket_find(&c, field, j->key, &id, err)) != 0)
             return code;
         found = id > 0;

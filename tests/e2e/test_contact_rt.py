@@ -250,3 +250,26 @@ def test_wrong_token_or_queue_is_a_clear_error_and_nothing_lost(data_dir, rt):
         set_rt(srv, adm, rt)
         n = delivered_ticket(adm, srv)
         assert queue_tickets(rt) == [n]
+
+
+def test_admin_retry_of_a_failed_request_finds_the_ticket_rt_already_has(data_dir, rt):
+    """Attempts run out while RT is down and the request is marked failed;
+    RT had filed it all the same (an answer lost). The admin's retry starts
+    the attempts from 0 again: it must still search first and file none."""
+    with KbServer(data_dir, "--contact-retry-ms", "50", "--contact-attempts", "2",
+                  "--contact-rate", "1000", "--contact-wait-ms", "500") as srv:
+        adm = admin(srv, data_dir)
+        set_rt(srv, adm, rt)
+        rt.stop()
+        submit(srv)
+        assert wait_for(lambda: request_row(adm, srv)["status"] == "failed", 20)
+        key = store_rows(data_dir, "SELECT key FROM contact_requests")[0][0]
+        rt.start()
+        n = rt.create_ticket(Subject="Router keeps dropping", Requestor="ada@example.com",
+                             Content="filed, answer lost", CustomFields={KEY_FIELD: key})
+        rid = request_row(adm, srv)["id"]
+        r = adm.post(srv.url("/api/v1/admin/contact/requests/%d/retry" % rid), timeout=30)
+        assert r.status_code == 200 and r.json()["retried"] == 1, r.text
+        assert delivered_ticket(adm, srv) == n
+        time.sleep(1.0)
+        assert queue_tickets(rt) == [n]

@@ -190,8 +190,10 @@ def test_crash_between_rts_answer_and_our_bookkeeping_files_no_second_ticket(dat
 
 def test_retry_finds_the_ticket_already_filed_with_the_key(data_dir, rt):
     """A retry (attempts > 0) of a request whose ticket RT already has: the
-    worker records that ticket and files none."""
-    with KbServer(data_dir, *FAST, "--contact-wait-ms", "2000") as srv:
+    worker records that ticket and files none. The first retry comes 25 s
+    after the first attempt: RT is back and the ticket filed by then."""
+    with KbServer(data_dir, "--contact-retry-ms", "25000", "--contact-rate", "1000",
+                  "--contact-wait-ms", "2000") as srv:
         adm = admin(srv, data_dir)
         set_rt(srv, adm, rt)
         rt.stop()
@@ -199,12 +201,17 @@ def test_retry_finds_the_ticket_already_filed_with_the_key(data_dir, rt):
         key = store_rows(data_dir, "SELECT key FROM contact_requests")[0][0]
         assert request_row(adm, srv)["deliveries"][0]["attempts"] >= 1
         rt.start()
-        # RT had filed it (its answer lost): the ticket exists before the retry.
+        # RT had filed it and taken the trail comment (both answers lost):
+        # the ticket and the comment exist before the retry.
         n = rt.create_ticket(Subject="Router keeps dropping", Requestor="ada@example.com",
                              Content="filed, answer lost", CustomFields={KEY_FIELD: key})
+        r = rt.api("POST", "ticket/%d/comment" % n, json={"Content": "the trail",
+                                                           "ContentType": "text/plain"})
+        assert r.status_code == 201, r.text
         assert delivered_ticket(adm, srv) == n
         time.sleep(1.0)
         assert queue_tickets(rt) == [n]
+        assert [t for t, _ in rt.transactions(n)].count("Comment") == 1
 
 
 def test_rt_settings_checked_and_token_never_shown(data_dir, rt):
@@ -273,3 +280,6 @@ def test_admin_retry_of_a_failed_request_finds_the_ticket_rt_already_has(data_di
         assert delivered_ticket(adm, srv) == n
         time.sleep(1.0)
         assert queue_tickets(rt) == [n]
+        # the trail, which the ticket filed outside lacked, was added once
+        comments = [text for t, text in rt.transactions(n) if t == "Comment"]
+        assert len(comments) == 1 and key in comments[0], comments

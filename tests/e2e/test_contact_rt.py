@@ -103,6 +103,9 @@ def test_form_files_one_ticket_with_requestor_key_and_trail_and_shows_its_number
         assert key in comments[0] and "Ada Lovelace" in comments[0]
         time.sleep(1.0)  # nothing more is filed
         assert queue_tickets(rt) == [n]
+        log = "".join(srv.log)
+        assert "filed as Request Tracker ticket %d" % n in log
+        assert rt.token not in log and rt.token.split("-")[-1] not in log
 
 
 def test_rt_down_during_submission_delivered_after_it_comes_back(data_dir, rt):

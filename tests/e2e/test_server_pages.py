@@ -594,6 +594,29 @@ def test_static_never_leaves_the_web_folder(srv, path):
         assert b"Page not found" in body
 
 
+@pytest.mark.parametrize("path", ["/nope", "/help/center", "/kb", "/favicon.png",
+                                  "/robots.txt.bak", "/admin/../etc"])
+def test_unknown_paths_answer_browsers_with_the_html_404_page(srv, path):
+    """A customer following a dead link sees our page, not raw JSON (issue 19 part 7)."""
+    missing = get(srv, "/kb/999999")
+    r = requests.get(srv.url(path), headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+                     timeout=30, allow_redirects=False)
+    if r.status_code == 301:  # a path the router normalises first
+        return
+    assert_html_page(r, 404)
+    assert "Page not found" in r.text and r.text == missing.text
+
+
+def test_unknown_api_paths_and_json_clients_still_get_json(srv):
+    for path, accept in (("/api/v1/nope", "text/html"), ("/nope", "application/json"),
+                         ("/nope", None)):
+        headers = {"Accept": accept} if accept else {}
+        r = requests.get(srv.url(path), headers=headers, timeout=30)
+        assert r.status_code == 404, path
+        assert r.headers["Content-Type"].startswith("application/json"), (path, accept)
+        assert r.json()["error"]["code"] == "not_found"
+
+
 # ---- headers on every page ----
 
 def test_every_page_sets_csp_and_nosniff(srv):

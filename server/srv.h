@@ -55,6 +55,8 @@ struct srv_opts {
     unsigned contact_retry_ms;  /* first retry of a failed delivery; doubles each time */
     unsigned contact_attempts;  /* tries before a delivery is marked failed; 0 = forever */
     unsigned contact_wait_ms;   /* how long the form waits for a ticket number */
+    const char *tls_cert;       /* --tls-cert: PEM certificate (chain) to serve HTTPS, or NULL */
+    const char *tls_key;        /* --tls-key: its PEM private key */
 };
 
 /* Process-wide state. */

@@ -11,7 +11,6 @@
 
 #include "kb/base/log.h"
 #include "kb/store/changes.h"
-#include "server/fwd_http.h"
 #include "server/scale/scale_int.h"
 
 /* ---- the primary's side ---- */
@@ -84,8 +83,6 @@ int scale_store_follow(struct kb_err *err)
     struct kb_store *st = current_copy(err);
     if (!st)
         return err ? err->code : KB_EIO;
-    char hdr[400];
-    snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", scale.token);
     for (int round = 0; round < 64; round++) {
         int64_t pos = 0;
         int rc = kb_store_changes_position(st, &pos, err);
@@ -93,15 +90,14 @@ int scale_store_follow(struct kb_err *err)
             return rc;
         char path[128];
         snprintf(path, sizeof path, "%s?after=%" PRId64, SRV_CHANGES_PATH, pos);
-        struct fwd_resp resp;
-        fwd_resp_init(&resp);
-        rc = fwd_request(scale.host, scale.port, "GET", path, hdr, NULL, 0, 30000,
-                         SNAPSHOT_MAX, &resp, err);
+        struct kb_http_resp resp;
+        kb_http_resp_init(&resp);
+        rc = scale_call("GET", path, NULL, 1, NULL, 0, 30000, SNAPSHOT_MAX, &resp, err);
         if (rc == 0 && resp.status == 410)
             rc = kb_err_set(err, KB_ENOTFOUND, "the primary no longer keeps the changes after "
                             "%" PRId64, pos);
         else if (rc == 0 && resp.status != 200)
-            rc = kb_err_set(err, KB_EIO, "the primary %s refused its changes (HTTP %d)",
+            rc = kb_err_set(err, KB_EIO, "the primary %s refused its changes (HTTP %ld)",
                             srv_scale.replica_of, resp.status);
         size_t n = 0;
         int64_t seq = -1;
@@ -116,7 +112,7 @@ int scale_store_follow(struct kb_err *err)
                 atomic_store(&scale.store_pos, now_at);
         }
         size_t got = resp.body.len;
-        fwd_resp_release(&resp);
+        kb_http_resp_release(&resp);
         if (rc || got < CHANGES_BATCH_BYTES)
             return rc; /* a short answer: all there was */
     }

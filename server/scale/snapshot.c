@@ -15,7 +15,6 @@
 #include "kb/store/auth.h"
 #include "kb/store/changes.h"
 #include "kb/store/events.h"
-#include "server/fwd_http.h"
 #include "server/scale/scale_int.h"
 
 /* ---- the primary's side ---- */
@@ -77,20 +76,18 @@ static void remove_store_files(const char *path)
  * rename over an open WAL database would pair it with the old one's WAL. */
 int scale_store_fetch(struct kb_err *err)
 {
-    char hdr[400];
-    snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", scale.token);
-    struct fwd_resp resp;
-    fwd_resp_init(&resp);
-    int rc = fwd_request(scale.host, scale.port, "GET", SRV_SNAPSHOT_PATH, hdr, NULL, 0, 60000,
-                         SNAPSHOT_MAX, &resp, err);
+    struct kb_http_resp resp;
+    kb_http_resp_init(&resp);
+    int rc = scale_call("GET", SRV_SNAPSHOT_PATH, NULL, 1, NULL, 0, 60000, SNAPSHOT_MAX, &resp,
+                        err);
     if (rc == 0 && resp.status != 200) {
-        rc = kb_err_set(err, KB_EIO, "the primary %s refused the store snapshot (HTTP %d)%s",
+        rc = kb_err_set(err, KB_EIO, "the primary %s refused the store snapshot (HTTP %ld)%s",
                         srv_scale.replica_of, resp.status,
                         resp.status == 401 || resp.status == 403
                             ? ": is the --primary-token an admin token of the primary?" : "");
     }
     if (rc) {
-        fwd_resp_release(&resp);
+        kb_http_resp_release(&resp);
         return rc;
     }
     uint64_t gen = atomic_load(&scale.store_gen) + 1;
@@ -110,13 +107,13 @@ int scale_store_fetch(struct kb_err *err)
         rename(tmp, path) != 0) {
         rc = kb_err_set(err, KB_EIO, "cannot write the store copy '%s': %s", tmp, strerror(errno));
         unlink(tmp);
-        fwd_resp_release(&resp);
+        kb_http_resp_release(&resp);
         return rc;
     }
     atomic_fetch_add(&scale.store_snapshots, 1);
     atomic_fetch_add(&scale.store_bytes, resp.body.len);
     kb_log(KB_LOG_INFO, "replica: store snapshot of %zu bytes", resp.body.len);
-    fwd_resp_release(&resp);
+    kb_http_resp_release(&resp);
     struct kb_store *st = NULL;
     int64_t seq = 0;
     if (kb_store_open(path, &st, err) != 0)

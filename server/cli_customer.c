@@ -1,6 +1,6 @@
 /* `kb-server --data DIR customer ...`: a customer's data on request from the
- * command line (export as one JSON document, erase), and the ticket
- * retention setting. Works while kb-server runs: the server's index thread
+ * command line (export as one JSON document, erase), and the retention
+ * settings of tickets, contact requests and the search log. Works while kb-server runs: the server's index thread
  * applies an erasure; otherwise it is applied to the index here. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +21,9 @@ static void usage(FILE *f)
                "                       searches, learning evidence; the index follows\n"
                "  retention [DAYS]     show or set how long resolved tickets are kept\n"
                "                       (0 = keep, the default); applied daily by kb-server\n"
+               "  contact-retention [DAYS]  show or set how long contact requests are kept\n"
+               "                       after they were made (0 = keep, the default; one not\n"
+               "                       yet delivered stays); applied daily by kb-server\n"
                "  search-retention [DAYS]  show or set how long logged searches are kept\n"
                "                       (default 90; 0 = keep); older ones become daily\n"
                "                       aggregates for the analytics, daily by kb-server\n");
@@ -44,6 +47,29 @@ static void apply_index(const char *data, struct kb_store *st)
         fprintf(stderr, "kb-server customer: the index is not updated yet (%s); kb-server or "
                         "'kb-indexer sync' will apply it\n", err.msg);
     kb_index_close(ix);
+}
+
+/* `contact-retention [DAYS]`: shows the setting, or sets it from arg. */
+static int contact_retention(struct kb_store *st, const char *arg, struct kb_err *err)
+{
+    if (arg) {
+        char *end;
+        long d = strtol(arg, &end, 10);
+        if (*end || end == arg || d < 0 || d > KB_RETENTION_DAYS_MAX)
+            d = -1;
+        int rc = kb_contact_retention_set_days(st, (int)d, err);
+        if (rc == 0)
+            printf(d ? "contact requests are kept %ld days after they were made\n"
+                     : "contact requests are kept for good\n", d);
+        return rc;
+    }
+    int d = kb_contact_retention_days(st);
+    if (d)
+        printf("contact requests made more than %d days ago are erased daily (once delivered "
+               "or failed)\n", d);
+    else
+        printf("contact requests are kept for good (no retention set)\n");
+    return 0;
 }
 
 /* `search-retention [DAYS]`: shows the setting, or sets it from arg. */
@@ -78,8 +104,9 @@ int srv_cli_customer(const char *data, int argc, char **argv)
     }
     int needs_id = strcmp(cmd, "export") == 0 || strcmp(cmd, "erase") == 0;
     int searches = strcmp(cmd, "search-retention") == 0;
+    int contacts = strcmp(cmd, "contact-retention") == 0;
     if ((needs_id && argc != 3) ||
-        (!needs_id && ((strcmp(cmd, "retention") && !searches) || argc > 3))) {
+        (!needs_id && ((strcmp(cmd, "retention") && !searches && !contacts) || argc > 3))) {
         usage(stderr);
         return 2;
     }
@@ -102,15 +129,18 @@ int srv_cli_customer(const char *data, int argc, char **argv)
     } else if (strcmp(cmd, "erase") == 0) {
         struct kb_customer_erased o;
         if ((rc = kb_customer_erase(st, argv[2], &o, &err)) == 0) {
-            printf("erased: %lld tickets, %lld contact requests, %lld events, %lld feedback, "
-                   "%lld searches, %lld learning evidence rows; %lld articles to reindex\n",
-                   (long long)o.tickets, (long long)o.contact_requests, (long long)o.events,
+            printf("erased: %lld tickets, %lld contact requests (%lld deliveries), %lld events, "
+                   "%lld feedback, %lld searches, %lld learning evidence rows; %lld articles "
+                   "to reindex\n", (long long)o.tickets, (long long)o.contact_requests,
+                   (long long)o.contact_deliveries, (long long)o.events,
                    (long long)o.feedback, (long long)o.searches, (long long)o.evidence,
                    (long long)o.articles);
             apply_index(data, st);
         }
     } else if (searches) {
         rc = search_retention(st, argc == 3 ? argv[2] : NULL, &err);
+    } else if (contacts) {
+        rc = contact_retention(st, argc == 3 ? argv[2] : NULL, &err);
     } else if (argc == 3) {
         char *end;
         long d = strtol(argv[2], &end, 10);

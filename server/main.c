@@ -53,6 +53,9 @@ static void usage(FILE *f)
             "                      until the index changes (default 64; 0 = off)\n"
             "  --ticket-retention-days N  erase tickets resolved more than N days ago, daily\n"
             "                      (0 = keep, the default; kept in the store until set again)\n"
+            "  --contact-retention-days N  erase contact requests made more than N days ago\n"
+            "                      (once delivered or failed), daily (0 = keep, the default;\n"
+            "                      kept in the store until set again)\n"
             "  --search-retention-days N  fold logged searches older than N days into daily\n"
             "                      aggregates, daily (default 90; 0 = keep; kept in the store)\n"
             "  --backup-dir DIR    where POST /api/v1/admin/backup writes (default DATA/backups)\n"
@@ -146,6 +149,7 @@ int main(int argc, char **argv)
     o->event_rate = 60;
     o->retention_days = -1;
     o->search_retention_days = -1;
+    o->contact_retention_days = -1;
     o->contact_rate = 5;
     o->contact_net_rate = 30;
     o->contact_retry_ms = 2000;
@@ -250,6 +254,10 @@ int main(int argc, char **argv)
             if (parse_num(a, argv[++i], KB_RETENTION_DAYS_MAX, &n))
                 return 2;
             o->retention_days = (int)n;
+        } else if (strcmp(a, "--contact-retention-days") == 0) {
+            if (parse_num(a, argv[++i], KB_RETENTION_DAYS_MAX, &n))
+                return 2;
+            o->contact_retention_days = (int)n;
         } else if (strcmp(a, "--search-retention-days") == 0) {
             if (parse_num(a, argv[++i], KB_RETENTION_DAYS_MAX, &n))
                 return 2;
@@ -330,7 +338,9 @@ int main(int argc, char **argv)
                (o->retention_days >= 0 && !readonly &&
                 kb_retention_set_days(st, o->retention_days, &err) != 0) ||
                (o->search_retention_days >= 0 && !readonly &&
-                kb_search_retention_set_days(st, o->search_retention_days, &err) != 0)) {
+                kb_search_retention_set_days(st, o->search_retention_days, &err) != 0) ||
+               (o->contact_retention_days >= 0 && !readonly &&
+                kb_contact_retention_set_days(st, o->contact_retention_days, &err) != 0)) {
         fprintf(stderr, "kb-server: %s\n", err.msg);
         kb_store_close(st);
         return 1;

@@ -205,10 +205,16 @@ static void *snapshot_main(void *arg)
         atomic_store(&scale.store_dirty, 0);
         last = now;
         int rc = scale_store_follow(&err);
-        if (rc == KB_ENOTFOUND || rc == KB_EINVAL) {
+        if (rc == KB_ENOTFOUND) {
             kb_log(KB_LOG_INFO, "replica: %s: taking a snapshot", err.msg);
             need_snapshot = 1;
             last_snap = 0;
+        } else if (rc == KB_EINVAL) {
+            /* Changesets that do not fit the copy (another schema version,
+             * a gap): snapshots, no closer together than the gap, for as
+             * long as that lasts (an upgrade of one side). */
+            kb_log(KB_LOG_WARN, "replica: %s: taking a snapshot", err.msg);
+            need_snapshot = 1;
         } else if (rc != 0) {
             kb_log(KB_LOG_WARN, "replica: store copy not brought up to date: %s", err.msg);
         }

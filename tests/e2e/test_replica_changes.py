@@ -65,12 +65,9 @@ def start_replica(c):
                     "--replicate-from", "127.0.0.1:%d" % c.repl_port).start()
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    class C:
-        pass
-    c = C()
-    c.base = tmp_path_factory.mktemp("kb-changes")
+def prepare_primary(c):
+    """c.kb (under c.base) with the sample articles and WRITER; c.writer and
+    c.admin headers, c.tokfile (the admin token replicas use, mode 0600)."""
     c.kb = c.base / "primary"
     run_indexer(c.kb, "add", os.path.join(SAMPLES, "articles"))
     add_user(c.kb, *WRITER, "writer")
@@ -81,6 +78,15 @@ def cluster(tmp_path_factory):
     c.tokfile.write_text(admin + "\n")
     c.tokfile.chmod(0o600)
     c.repl_port = free_port()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    class C:
+        pass
+    c = C()
+    c.base = tmp_path_factory.mktemp("kb-changes")
+    prepare_primary(c)
     c.primary = KbServer(c.kb, "--threads", "4", "--replica-window", str(WINDOW),
                          "--replication-port", "127.0.0.1:%d" % c.repl_port).start()
     c.replica = start_replica(c)

@@ -19,12 +19,11 @@ import uuid
 import pytest
 import requests
 
-from kbtest import SAMPLES, SERVER, run_indexer
-from server import KbServer, add_user
-from test_scaleout import free_port, token
+from kbtest import SERVER
+from server import KbServer
+from test_replica_changes import WRITER, prepare_primary
 
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
-WRITER = ("writer1", "writer-password-1")
 
 
 def openssl(*args, cwd):
@@ -61,16 +60,7 @@ def tls(tmp_path_factory):
     c.pki.mkdir()
     make_pki(c.pki)
     c.ca = str(c.pki / "ca.pem")
-    c.kb = c.base / "primary"
-    run_indexer(c.kb, "add", os.path.join(SAMPLES, "articles"))
-    add_user(c.kb, *WRITER, "writer")
-    c.writer = {"Authorization": "Bearer " + token(c.kb, "writer", "w-token")}
-    admin = token(c.kb, "admin", "replication")
-    c.admin = {"Authorization": "Bearer " + admin}
-    c.tokfile = c.base / "primary-token"
-    c.tokfile.write_text(admin + "\n")
-    c.tokfile.chmod(0o600)
-    c.repl_port = free_port()
+    prepare_primary(c)
     c.primary = KbServer(c.kb, "--threads", "2", "--tls-cert", str(c.pki / "server.pem"),
                          "--tls-key", str(c.pki / "server.key"),
                          "--replication-port", "127.0.0.1:%d" % c.repl_port).start()

@@ -175,8 +175,8 @@ int scale_store_find_local(void)
 static void *snapshot_main(void *arg)
 {
     (void)arg;
-    long long last = 0, last_snap = scale_mono_ms(), gap = STORE_MIN_GAP_MS;
-    int need_snapshot = 0;
+    long long last = 0, last_snap = scale_mono_ms(), gap = STORE_MIN_GAP_MS, next_try = 0;
+    int need_snapshot = 0, failures = 0;
     while (!atomic_load(&scale.stop)) {
         scale_sleep_ms(20);
         long long now = scale_mono_ms();
@@ -200,7 +200,7 @@ static void *snapshot_main(void *arg)
             pos = -1;
         int want = atomic_load(&scale.store_dirty) || pos < 0 ||
                    atomic_load(&scale.primary_changes) > pos || now - last >= CHANGES_POLL_MS;
-        if (!want)
+        if (!want || now < next_try)
             continue;
         atomic_store(&scale.store_dirty, 0);
         last = now;
@@ -216,8 +216,13 @@ static void *snapshot_main(void *arg)
             kb_log(KB_LOG_WARN, "replica: %s: taking a snapshot", err.msg);
             need_snapshot = 1;
         } else if (rc != 0) {
-            kb_log(KB_LOG_WARN, "replica: store copy not brought up to date: %s", err.msg);
+            /* Asked again with the backoff every call to the primary shares. */
+            next_try = now + scale_retry_ms(250, failures++);
+            kb_log(failures == 1 ? KB_LOG_WARN : KB_LOG_DEBUG,
+                   "replica: store copy not brought up to date: %s", err.msg);
         }
+        if (rc == 0)
+            failures = 0;
     }
     scale_store_follow_close();
     return NULL;

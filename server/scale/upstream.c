@@ -46,6 +46,12 @@ int scale_call(const char *method, const char *target, const char *lines, int wi
                              .ca_file = srv_scale.replica_ca};
     int rc = kb_http_request(method, url, hv, body, body_len, &o, out, err);
     free(copy);
+    /* The client says "the CA file"; here that is an option. */
+    if (rc && err && strstr(err->msg, "certificate is not trusted")) {
+        char m[sizeof err->msg];
+        memcpy(m, err->msg, sizeof m);
+        kb_err_set(err, rc, "%.480s (--replica-ca FILE)", m);
+    }
     return rc;
 }
 

@@ -158,6 +158,7 @@ def test_a_replica_without_the_ca_refuses_and_names_the_certificate_problem(tls,
                       str(c.tokfile))
     assert c.primary.base in err, err
     assert "certificate is not trusted" in err, err
+    assert "--replica-ca" in err, err
     # A CA that did not sign it does not help either.
     other = tmp_path / "other"
     other.mkdir()

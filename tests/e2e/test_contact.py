@@ -13,7 +13,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import statistics
 import threading
@@ -22,19 +21,12 @@ import time
 import pytest
 import requests
 
+from rt import free_port
 from server import KbServer, add_user
 
 SECRET = "contact-webhook-secret-0123456789"
 ADMIN_PW = "admin-password-1"
 FAST = ("--contact-retry-ms", "200", "--contact-rate", "1000", "--contact-net-rate", "1000")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Receiver:

@@ -280,7 +280,6 @@ class RtServer:
 def rt_template():
     why = missing()
     if why:
-        print("skipping Request Tracker tests: " + why)
         pytest.skip(why + " (scripts/deps-test.sh installs request-tracker5 rt5-db-sqlite)")
     t = RtTemplate()
     yield t

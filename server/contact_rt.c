@@ -89,7 +89,8 @@ int srv_contact_rt_send(const struct kb_contact_job *j, json_t *cfg, char **tick
             return code;
     }
     if (!found) {
-        struct kb_rt_ticket_in in = {queue, j->email, j->subject, j->description, field, j->key};
+        struct kb_rt_ticket_in in = {queue, j->email, j->subject, j->description, field, j->key,
+                                     j->earlier_today > 0};
         if ((code = kb_rt_ticket_create(&c, &in, &id, err)) != 0)
             return code;
         struct timespec now;
@@ -98,6 +99,10 @@ int srv_contact_rt_send(const struct kb_contact_job *j, json_t *cfg, char **tick
                "after it was accepted", (long long)j->id, (long long)id,
                (long long)((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 - j->created));
     }
+    /* Not the address's first request today: the requestor is added after
+     * the create (again after a retry: setting it twice changes nothing). */
+    if (j->earlier_today > 0 && (code = kb_rt_ticket_set_requestor(&c, id, j->email, err)) != 0)
+        return code;
     if (!commented) {
         char *text = trail_comment(j, field);
         code = kb_rt_ticket_comment(&c, id, text, err);

@@ -48,10 +48,14 @@ int kb_rt_ticket_create(const struct kb_rt_conn *c, const struct kb_rt_ticket_in
                         int64_t *id, struct kb_err *err)
 {
     *id = 0;
-    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s}}", "Queue", in->queue,
-                             "Requestor", in->requestor, "Subject", in->subject, "Content",
-                             in->content, "ContentType", "text/plain", "CustomFields",
-                             in->key_field, in->key);
+    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "Queue", in->queue, "Subject",
+                             in->subject, "Content", in->content, "ContentType", "text/plain",
+                             "CustomFields", in->key_field, in->key);
+    if (body && !in->quiet && json_object_set_new(body, "Requestor",
+                                                  json_string(in->requestor)) != 0) {
+        json_decref(body);
+        body = NULL;
+    }
     if (!body)
         return kb_err_set(err, KB_EINVAL, "Request Tracker: a ticket field is not valid UTF-8");
     json_t *out = NULL;
@@ -60,6 +64,19 @@ int kb_rt_ticket_create(const struct kb_rt_conn *c, const struct kb_rt_ticket_in
     if (!code && (*id = json_id(out)) <= 0)
         code = kb_err_set(err, KB_EIO, "Request Tracker POST ticket: the answer names no ticket");
     json_decref(out);
+    return code;
+}
+
+int kb_rt_ticket_set_requestor(const struct kb_rt_conn *c, int64_t id, const char *requestor,
+                               struct kb_err *err)
+{
+    json_t *body = json_pack("{s:[s]}", "Requestor", requestor);
+    if (!body)
+        return kb_err_set(err, KB_EINVAL, "Request Tracker: the requestor is not valid UTF-8");
+    char path[64];
+    snprintf(path, sizeof path, "ticket/%lld", (long long)id);
+    int code = kb_rt_call(c, "PUT", path, body, NULL, NULL, err);
+    json_decref(body);
     return code;
 }
 

@@ -27,6 +27,9 @@ struct kb_rt_ticket_in {
     const char *content;   /* the first message, plain text */
     const char *key_field; /* a ticket custom field's name */
     const char *key;       /* its value: the idempotency key */
+    int quiet;             /* file without a requestor, then add it
+                            * (kb_rt_ticket_set_requestor): RT's "On Create"
+                            * autoreply then mails nobody */
 };
 
 /* 0 when name can be a queue or custom field name in a TicketSQL query
@@ -45,6 +48,11 @@ char *kb_rt_cf_query(const char *field, const char *value);
  * or KB_EIO when RT's answer names no ticket. */
 int kb_rt_ticket_create(const struct kb_rt_conn *c, const struct kb_rt_ticket_in *in,
                         int64_t *id, struct kb_err *err);
+
+/* Makes requestor ticket id's requestor (PUT ticket/id): adding one after
+ * the create is not a transaction RT's default scrips mail. */
+int kb_rt_ticket_set_requestor(const struct kb_rt_conn *c, int64_t id, const char *requestor,
+                               struct kb_err *err);
 
 /* The lowest-numbered ticket whose custom field field holds value: 0 with
  * *id (0 when there is none). */

@@ -286,3 +286,31 @@ def test_admin_retry_of_a_failed_request_finds_the_ticket_rt_already_has(data_di
         # the trail, which the ticket filed outside lacked, was added once
         comments = [text for t, text in rt.transactions(n) if t == "Comment"]
         assert len(comments) == 1 and key in comments[0], comments
+
+
+def test_rt_mails_an_unverified_address_at_most_once_a_day(data_dir, rt):
+    """Issue 17 part 6: RT's autoreply to requestors is the only mail an
+    address typed into the form gets, and only for its first request in a
+    day; later requests from it are filed with the requestor added after the
+    create, which RT's On Create autoreply does not mail. Each ticket still
+    names its requestor."""
+    def mailed(n):
+        return sum(1 for typ, _ in rt.transactions(n) if typ == "EmailRecord")
+
+    with KbServer(data_dir, *FAST, "--contact-wait-ms", "8000") as srv:
+        adm = admin(srv, data_dir)
+        set_rt(srv, adm, rt)
+        numbers = []
+        for i, email in enumerate(["victim@example.com", "Victim@Example.com",
+                                   "victim@example.com", "other@example.com"]):
+            r = submit(srv, subject="Request %d" % i, email=email)
+            m = re.search(r'ticket number is <strong class="ticket">(\d+)</strong>', r.text)
+            assert m, r.text
+            numbers.append(int(m.group(1)))
+        first, second, third, other = numbers
+        assert mailed(first) == 1, rt.transactions(first)
+        assert mailed(second) == 0 and mailed(third) == 0
+        assert mailed(other) == 1
+        assert [e.lower() for e in rt.requestors(second)] == ["victim@example.com"]
+        assert rt.requestors(third) == ["victim@example.com"]
+        assert rt.requestors(other) == ["other@example.com"]

@@ -53,7 +53,7 @@ static void test_unreachable(void)
     struct kb_rt_conn c = {.url = url, .token = "1-14-abc", .timeout_ms = 3000};
     struct kb_err err = {0};
     struct kb_rt_ticket_in in = {"General", "ada@example.com", "Subject", "Text",
-                                 KB_RT_KEY_FIELD, "0123abcd"};
+                                 KB_RT_KEY_FIELD, "0123abcd", 0};
     int64_t id = -1;
     CHECK_INT(kb_rt_ticket_create(&c, &in, &id, &err), KB_EIO);
     CHECK(id == 0);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "brand.h"
 #include "html_tpl.h"
 #include "kb/sync/hit_text.h"
 #include "kb/store/articles.h"
@@ -17,13 +18,13 @@
 #include "kb/base/text.h"
 #include "pages.h"
 #include "page_body.h"
+#include "popular.h"
 #include "search_log.h"
 
 
 #define PAGE_SIZE 10
 #define PAGE_MAX 100
 #define CATEGORY_MAX_BYTES 200
-#define POPULAR_COUNT 8
 #define RELATED_COUNT 5
 #define FEEDBACK_COMMENT_MAX KB_FEEDBACK_COMMENT_MAX
 #define SITEMAP_MAX_URLS 50000 /* the sitemap protocol's limit per file */
@@ -170,52 +171,27 @@ static void home_categories(struct srv_ctx *c, struct srv_resp *w, struct kb_buf
     kb_result_free(res);
 }
 
-/* Popular articles: for now the most recently updated public ones. */
-static void home_popular(struct srv_ctx *c, struct kb_buf *b)
-{
-    struct kb_article_filter f = {KB_STATUS_PUBLISHED, KB_AUD_PUBLIC, NULL, NULL, NULL, 0,
-                                  POPULAR_COUNT};
-    struct kb_doc *docs = NULL;
-    size_t n = 0;
-    int64_t total = 0;
-    struct kb_err err;
-    if (kb_article_list(c->st, &f, &docs, &n, &total, &err) != 0) {
-        kb_log(KB_LOG_ERROR, "pages: popular articles: %s", err.msg);
-        return;
-    }
-    if (n)
-        kb_buf_adds(b, "<section aria-labelledby=\"popular-h\">\n"
-                       "<h2 id=\"popular-h\">Popular articles</h2>\n<ul class=\"links\">\n");
-    for (size_t i = 0; i < n; i++) {
-        kb_buf_adds(b, "<li>");
-        article_link(b, docs[i].number, docs[i].title, docs[i].locale);
-        kb_buf_printf(b, " <span class=\"meta\">KB-%lld</span></li>\n", (long long)docs[i].number);
-    }
-    if (n)
-        kb_buf_adds(b, "</ul>\n</section>\n");
-    kb_article_list_free(docs, n);
-}
-
 static void h_home(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
     struct kb_buf b = KB_BUF_INIT;
-    struct kb_buf canon = KB_BUF_INIT;
+    struct kb_buf canon = KB_BUF_INIT, desc = KB_BUF_INIT;
     tpl_canonical(c, "/", &canon);
-    struct tpl_page p = {NULL, "Answers to your questions: search the " TPL_PRODUCT
-                               " or browse articles by topic.",
-                         kb_buf_str(&canon), NULL, 1, 0};
+    kb_buf_printf(&desc, "Answers to your questions: search the %s or browse articles by topic.",
+                  srv_brand_now()->name);
+    struct tpl_page p = {NULL, kb_buf_str(&desc), kb_buf_str(&canon), NULL, 1, 0};
     tpl_begin(&b, r, &p);
     kb_buf_adds(&b, "<section class=\"hero\">\n<h1>How can we help?</h1>\n");
     tpl_search_form(&b, NULL, "", 1);
     kb_buf_adds(&b, "</section>\n");
     home_categories(c, w, &b);
-    home_popular(c, &b);
+    srv_popular_section(c, &b, NULL, NULL);
     kb_buf_adds(&b, "<section class=\"cta\" aria-labelledby=\"cta-h\">\n"
                     "<h2 id=\"cta-h\">Still need help?</h2>\n"
                     "<p>Our support team is happy to help. "
                     "<a href=\"/contact\">Contact support</a></p>\n</section>\n");
     tpl_end(&b);
     kb_buf_release(&canon);
+    kb_buf_release(&desc);
     tpl_send(w, r, 200, &b);
 }
 
@@ -386,8 +362,9 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
 
     if (!has_words && !category) {
         tpl_begin(&b, r, &p);
-        kb_buf_adds(&b, "<h1>Search the " TPL_PRODUCT "</h1>\n"
-                        "<p>Type a question or a few words in the search box, or "
+        kb_buf_adds(&b, "<h1>Search the ");
+        tpl_product(&b);
+        kb_buf_adds(&b, "</h1>\n<p>Type a question or a few words in the search box, or "
                         "<a href=\"/\">browse the topics</a>.</p>\n");
         tpl_end(&b);
         kb_buf_release(&title);
@@ -604,6 +581,7 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
         kb_doc_release(&d);
         return;
     }
+    srv_popular_count_view(c, r, &d);
     const char *thanks = srv_arg(r, "thanks");
     int is_public = d.audience == KB_AUD_PUBLIC && d.status == KB_STATUS_PUBLISHED;
     struct kb_buf canon = KB_BUF_INIT, b = KB_BUF_INIT;
@@ -612,8 +590,9 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     struct tpl_page p = {d.title, desc, kb_buf_str(&canon), NULL, 0, !is_public};
     tpl_begin(&b, r, &p);
 
-    kb_buf_adds(&b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"/\">"
-                    TPL_PRODUCT "</a></li>");
+    kb_buf_adds(&b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"/\">");
+    tpl_product(&b);
+    kb_buf_adds(&b, "</a></li>");
     if (d.category && *d.category) {
         kb_buf_adds(&b, "<li><a href=\"");
         category_href(&b, NULL, d.category);
@@ -784,8 +763,11 @@ static void h_opensearch(struct srv_ctx *c, const struct srv_req *r, struct srv_
     tpl_base_url(c, r, &base);
     kb_buf_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                     "<OpenSearchDescription xmlns=\"http://a9.com/-/spec/opensearch/1.1/\">\n"
-                    "<ShortName>" TPL_PRODUCT "</ShortName>\n"
-                    "<Description>Search the " TPL_PRODUCT " articles</Description>\n"
+                    "<ShortName>");
+    tpl_product(&b);
+    kb_buf_adds(&b, "</ShortName>\n<Description>Search the ");
+    tpl_product(&b);
+    kb_buf_adds(&b, " articles</Description>\n"
                     "<InputEncoding>UTF-8</InputEncoding>\n"
                     "<Image width=\"16\" height=\"16\" type=\"image/svg+xml\">");
     tpl_esc(&b, kb_buf_str(&base));

@@ -9,7 +9,7 @@
 
 #include "srv.h"
 
-#define TPL_PRODUCT "Help Center"
+#define TPL_PRODUCT "Help Center" /* the default; pages show the admin's (tpl_product) */
 
 /* What the frame needs to know about a page. Every string is borrowed and
  * may be NULL. */
@@ -50,8 +50,12 @@ void tpl_begin(struct kb_buf *b, const struct srv_req *r, const struct tpl_page 
 /* Appends the search form (label, input, button); id_suffix keeps ids unique
  * when a page has two of them. */
 void tpl_search_form(struct kb_buf *b, const char *query, const char *id_suffix, int big);
-/* Closes <main> and appends the footer and the end of the document. */
+/* Closes <main> and appends the footer (the brand's links) and the end of the
+ * document. */
 void tpl_end(struct kb_buf *b);
+/* Appends the help center's name (the admin's brand, else "Help Center"),
+ * escaped. */
+void tpl_product(struct kb_buf *b);
 
 /* Adds Content-Security-Policy, Referrer-Policy and X-Frame-Options to w
  * (the core adds X-Content-Type-Options: nosniff to every response). */

@@ -20,6 +20,7 @@
 #include "search_log.h"
 #include "srv.h"
 #include "contact.h"
+#include "brand.h"
 #include "emerging.h"
 #include "sync_thread.h"
 
@@ -406,6 +407,7 @@ int main(int argc, char **argv)
         srv_sync_stop(&s);
     srv_scale_stop();
     srv_ctx_free_all(&s);
+    srv_brand_shutdown();
     kb_log(KB_LOG_INFO, "server: stopped");
     return 0;
 }

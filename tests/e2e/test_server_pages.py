@@ -233,7 +233,8 @@ def test_home_lists_public_categories_with_counts(srv):
         assert m, cat
         assert int(m.group(1)) == n, (cat, m.group(1), n)
     assert "internal-runbooks" not in t and "drafts" not in t
-    assert "Popular articles" in t
+    # "Popular articles" shows only what customers used (test_popular.py):
+    # none yet on a fresh install, so no section rather than recent stubs.
     assert 'href="/contact"' in t
     for title in internal_titles(srv.data):
         assert title not in html.unescape(t)

@@ -14,6 +14,7 @@
 #include "kb/base/text.h"
 #include "kb/store/changes.h"
 #include "brand.h"
+#include "locales.h"
 #include "html_tpl.h"
 #include "ratelimit.h"
 #include "routes.h"
@@ -160,6 +161,7 @@ void srv_dispatch(struct srv *s, struct srv_req *r_in, struct srv_resp *w,
     if (!c)
         return;
     srv_brand_refresh(c, 0);
+    srv_locales_refresh(c, 0);
     struct srv_req r = *r_in;
     r.nparams = m.nparams;
     for (int i = 0; i < m.nparams; i++)

@@ -97,10 +97,24 @@ const char *tpl_feed_cache(const struct srv_ctx *c, int seconds)
 
 void tpl_search_form(struct kb_buf *b, const char *query, const char *id_suffix, int big)
 {
+    tpl_search_form_in(b, query, id_suffix, big, NULL);
+}
+
+/* The page's locale when it is one of the help centers' (else NULL). */
+static const char *page_locale(const char *locale)
+{
+    return locale && strcmp(locale, SRV_LOCALE_DEFAULT) != 0 && srv_locale_known(locale)
+               ? locale : NULL;
+}
+
+void tpl_search_form_in(struct kb_buf *b, const char *query, const char *id_suffix, int big,
+                        const char *locale)
+{
     const char *sfx = id_suffix ? id_suffix : "";
-    kb_buf_printf(b,
-                  "<form class=\"search%s\" role=\"search\" action=\"/search\" method=\"get\">"
-                  "<label for=\"q%s\">Search the ", big ? " search-big" : "", sfx);
+    const char *loc = page_locale(locale);
+    kb_buf_printf(b, "<form class=\"search%s\" role=\"search\" action=\"%s%s%s/search\" "
+                     "method=\"get\"><label for=\"q%s\">Search the ", big ? " search-big" : "",
+                  loc ? "/" : "", loc ? loc : "", "", sfx);
     tpl_esc(b, srv_brand_now()->name);
     kb_buf_printf(b,
                   "</label>"
@@ -117,8 +131,20 @@ void tpl_search_form(struct kb_buf *b, const char *query, const char *id_suffix,
 
 void tpl_begin(struct kb_buf *b, const struct srv_req *r, const struct tpl_page *p)
 {
+    tpl_begin_in(b, r, p, NULL);
+}
+
+void tpl_begin_in(struct kb_buf *b, const struct srv_req *r, const struct tpl_page *p,
+                  const struct tpl_lang *lg)
+{
+    static const struct tpl_lang none = {NULL, NULL, 0};
+    if (!lg)
+        lg = &none;
     const struct srv_brand *br = srv_brand_now();
-    kb_buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    const char *lang = lg->locale && *lg->locale ? lg->locale : SRV_LOCALE_DEFAULT;
+    kb_buf_adds(b, "<!DOCTYPE html>\n<html lang=\"");
+    tpl_esc(b, lang);
+    kb_buf_adds(b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                    "<title>");
     if (p->title && *p->title) {
@@ -139,6 +165,13 @@ void tpl_begin(struct kb_buf *b, const struct srv_req *r, const struct tpl_page 
         tpl_esc(b, p->canonical);
         kb_buf_adds(b, "\">\n");
     }
+    for (size_t i = 0; i < lg->nalts; i++) {
+        kb_buf_adds(b, "<link rel=\"alternate\" hreflang=\"");
+        tpl_esc(b, lg->alts[i].locale);
+        kb_buf_adds(b, "\" href=\"");
+        tpl_esc(b, lg->alts[i].href);
+        kb_buf_adds(b, "\">\n");
+    }
     kb_buf_adds(b, "<script src=\"/static/help.js\" defer></script>\n");
     kb_buf_adds(b, "<link rel=\"stylesheet\" href=\"/static/style.css\">\n");
     /* The accent comes as a stylesheet of its own: no inline style. */
@@ -153,7 +186,13 @@ void tpl_begin(struct kb_buf *b, const struct srv_req *r, const struct tpl_page 
                    "</head>\n<body>\n"
                    "<a class=\"skip\" href=\"#main\">Skip to content</a>\n"
                    "<header class=\"site\"><div class=\"wrap\">"
-                   "<a class=\"brand\" href=\"/\">");
+                   "<a class=\"brand\" href=\"");
+    const char *loc = page_locale(lg->locale);
+    if (loc)
+        srv_locale_home(b, loc);
+    else
+        kb_buf_addc(b, '/');
+    kb_buf_adds(b, "\">");
     if (br->logo_type[0])
         kb_buf_printf(b, "<img src=\"/brand/logo?v=%lld\" alt=\"\" height=\"28\">",
                       (long long)br->logo_version);
@@ -163,7 +202,8 @@ void tpl_begin(struct kb_buf *b, const struct srv_req *r, const struct tpl_page 
     tpl_esc(b, br->name);
     kb_buf_adds(b, "</a>");
     if (!p->home)
-        tpl_search_form(b, p->query, "-top", 0);
+        tpl_search_form_in(b, p->query, "-top", 0, lg->locale);
+    srv_locale_switcher(b, lang, lg->alts, lg->nalts);
     if (r && r->who.role != KB_ROLE_CUSTOMER) {
         kb_buf_adds(b, "<p class=\"who\">Signed in as ");
         tpl_esc(b, r->who.username);

@@ -227,7 +227,7 @@ static void home_page(struct srv_ctx *c, const struct srv_req *r, struct srv_res
                     "<h2 id=\"cta-h\">Still need help?</h2>\n"
                     "<p>Our support team is happy to help. "
                     "<a href=\"/contact\">Contact support</a></p>\n</section>\n");
-    tpl_end(&b);
+    tpl_end_in(&b, &lang);
     kb_buf_release(&canon);
     kb_buf_release(&desc);
     kb_buf_release(&path);
@@ -440,7 +440,7 @@ static void search_page(struct srv_ctx *c, const struct srv_req *r, struct srv_r
         tpl_product(&b);
         kb_buf_adds(&b, "</h1>\n<p>Type a question or a few words in the search box, or "
                         "<a href=\"/\">browse the topics</a>.</p>\n");
-        tpl_end(&b);
+        tpl_end_in(&b, &lang);
         kb_buf_release(&title);
         tpl_send(w, r, 200, &b);
         return;
@@ -567,7 +567,7 @@ static void search_page(struct srv_ctx *c, const struct srv_req *r, struct srv_r
     kb_buf_adds(&b, "</div>\n");
     search_facets(&b, all ? all : res, has_words ? q : "", category);
     kb_buf_adds(&b, "</div>\n");
-    tpl_end(&b);
+    tpl_end_in(&b, &lang);
     kb_result_free(res);
     kb_result_free(all);
     kb_buf_release(&title);
@@ -768,7 +768,7 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     kb_buf_adds(&b, "</article>\n");
     feedback_form(&b, d.number, thanks && strcmp(thanks, "1") == 0);
     related(c, r, w, &d, &b);
-    tpl_end(&b);
+    tpl_end_in(&b, &lang);
     tpl_send(w, r, 200, &b);
     page_locale = NULL;
     for (size_t i = 0; i < nalts; i++)

@@ -203,7 +203,6 @@ void tpl_begin_in(struct kb_buf *b, const struct srv_req *r, const struct tpl_pa
     kb_buf_adds(b, "</a>");
     if (!p->home)
         tpl_search_form_in(b, p->query, "-top", 0, lg->locale);
-    srv_locale_switcher(b, lang, lg->alts, lg->nalts);
     if (r && r->who.role != KB_ROLE_CUSTOMER) {
         kb_buf_adds(b, "<p class=\"who\">Signed in as ");
         tpl_esc(b, r->who.username);
@@ -215,6 +214,11 @@ void tpl_begin_in(struct kb_buf *b, const struct srv_req *r, const struct tpl_pa
 }
 
 void tpl_end(struct kb_buf *b)
+{
+    tpl_end_in(b, NULL);
+}
+
+void tpl_end_in(struct kb_buf *b, const struct tpl_lang *lg)
 {
     const struct srv_brand *br = srv_brand_now();
     kb_buf_adds(b, "</main>\n<footer class=\"site\"><div class=\"wrap\">"
@@ -228,8 +232,12 @@ void tpl_end(struct kb_buf *b)
         tpl_esc(b, br->links[i].label);
         kb_buf_adds(b, "</a>");
     }
-    kb_buf_adds(b, "</nav>"
-                   "<p>Can't find what you need? <a href=\"/contact\">We're here to help</a>.</p>"
+    kb_buf_adds(b, "</nav>");
+    /* In the footer: a keyboard reaches the search box first, and dozens of
+     * languages (a Mallard import has forty) fit there. */
+    srv_locale_switcher(b, lg ? (lg->locale ? lg->locale : SRV_LOCALE_DEFAULT) : NULL,
+                        lg ? lg->alts : NULL, lg ? lg->nalts : 0);
+    kb_buf_adds(b, "<p>Can't find what you need? <a href=\"/contact\">We're here to help</a>.</p>"
                    "</div></footer>\n</body>\n</html>\n");
 }
 

@@ -67,6 +67,9 @@ void tpl_search_form_in(struct kb_buf *b, const char *query, const char *id_suff
 /* Closes <main> and appends the footer (the brand's links) and the end of the
  * document. */
 void tpl_end(struct kb_buf *b);
+/* The same with the language switcher marking lang's locale and linking its
+ * other versions (lang NULL: the switcher links each help center's home). */
+void tpl_end_in(struct kb_buf *b, const struct tpl_lang *lang);
 /* Appends the help center's name (the admin's brand, else "Help Center"),
  * escaped. */
 void tpl_product(struct kb_buf *b);

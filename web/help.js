@@ -162,7 +162,7 @@
       /* The page's language first (its help center's): other languages' titles
        * only when it has none. */
       var lang = document.documentElement.lang || 'en';
-      fetch(API + '/suggest?q=' + encodeURIComponent(q) + '&locale=' + encodeURIComponent(lang),
+      fetch(API + '/suggest?locale=' + encodeURIComponent(lang) + '&q=' + encodeURIComponent(q),
             { credentials: 'same-origin' })
         .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
         .then(function (d) {

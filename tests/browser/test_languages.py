@@ -14,7 +14,7 @@ def wait(drv, cond, timeout=10, msg=""):
 
 def switcher(drv):
     return {a.text: a.get_attribute("href")
-            for a in drv.find_elements(By.CSS_SELECTOR, "header.site nav.langs a")}
+            for a in drv.find_elements(By.CSS_SELECTOR, "footer.site nav.langs a")}
 
 
 def test_language_switcher_goes_to_each_help_center(server, browser):

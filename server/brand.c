@@ -3,7 +3,6 @@
 #include "brand.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,24 +12,24 @@
 #include "kb/base/log.h"
 #include "kb/base/text.h"
 #include "kb/store/site.h"
+#include "snapshot.h"
 
 #define BRAND_KEY "brand"
 
 static struct srv_brand builtin = {.name = BRAND_DEFAULT_NAME, .contact_text = ""};
-static _Atomic(struct srv_brand *) current;
+static void brand_free(void *p);
+static struct srv_snapshot current = SRV_SNAPSHOT_INIT(brand_free);
 static atomic_llong last_check;
-static pthread_mutex_t retired_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct srv_brand **retired;
-static size_t nretired;
 
 const struct srv_brand *srv_brand_now(void)
 {
-    struct srv_brand *b = atomic_load(&current);
+    struct srv_brand *b = srv_snapshot_get(&current);
     return b ? b : &builtin;
 }
 
-static void brand_free(struct srv_brand *b)
+static void brand_free(void *p)
 {
+    struct srv_brand *b = p;
     if (!b || b == &builtin)
         return;
     free(b->name);
@@ -105,30 +104,13 @@ void srv_brand_refresh(struct srv_ctx *c, int force)
         json_decref(o);
         return;
     }
-    struct srv_brand *fresh = brand_from_json(o, updated);
+    srv_snapshot_set(&current, brand_from_json(o, updated));
     json_decref(o);
-    pthread_mutex_lock(&retired_mu);
-    struct srv_brand *old = atomic_exchange(&current, fresh);
-    if (old) {
-        struct srv_brand **p = realloc(retired, (nretired + 1) * sizeof *p);
-        if (!p)
-            abort();
-        retired = p;
-        retired[nretired++] = old;
-    }
-    pthread_mutex_unlock(&retired_mu);
 }
 
 void srv_brand_shutdown(void)
 {
-    pthread_mutex_lock(&retired_mu);
-    brand_free(atomic_exchange(&current, NULL));
-    for (size_t i = 0; i < nretired; i++)
-        brand_free(retired[i]);
-    free(retired);
-    retired = NULL;
-    nretired = 0;
-    pthread_mutex_unlock(&retired_mu);
+    srv_snapshot_free_all(&current);
 }
 
 json_t *srv_brand_json(const struct srv_brand *b)

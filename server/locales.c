@@ -12,6 +12,7 @@
 #include "html_tpl.h"
 #include "kb/base/log.h"
 #include "kb/store/locales.h"
+#include "snapshot.h"
 
 #define REFRESH_SECONDS 5
 
@@ -20,14 +21,14 @@ struct snap {
     size_t n;
 };
 
-static _Atomic(struct snap *) current;
+static void snap_free(void *p);
+static struct srv_snapshot current = SRV_SNAPSHOT_INIT(snap_free);
 static atomic_llong last_load;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static struct snap **retired;
-static size_t nretired;
+static pthread_mutex_t reload_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static void snap_free(struct snap *s)
+static void snap_free(void *p)
 {
+    struct snap *s = p;
     if (!s)
         return;
     kb_locales_free(s->loc, s->n);
@@ -62,36 +63,21 @@ void srv_locales_refresh(struct srv_ctx *c, int force)
     for (size_t i = 0; i < n; i++)
         for (char *p = loc[i]; *p; p++)
             *p = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
-    pthread_mutex_lock(&mu);
-    if (same(atomic_load(&current), loc, n)) {
-        pthread_mutex_unlock(&mu);
+    pthread_mutex_lock(&reload_mu); /* no two reloads keep the same list twice */
+    if (same(srv_snapshot_get(&current), loc, n)) {
         kb_locales_free(loc, n);
-        return;
+    } else {
+        struct snap *s = kb_xcalloc(1, sizeof *s);
+        s->loc = loc;
+        s->n = n;
+        srv_snapshot_set(&current, s);
     }
-    struct snap *s = kb_xcalloc(1, sizeof *s);
-    s->loc = loc;
-    s->n = n;
-    struct snap *old = atomic_exchange(&current, s);
-    if (old) {
-        struct snap **p = realloc(retired, (nretired + 1) * sizeof *p);
-        if (!p)
-            abort();
-        retired = p;
-        retired[nretired++] = old;
-    }
-    pthread_mutex_unlock(&mu);
+    pthread_mutex_unlock(&reload_mu);
 }
 
 void srv_locales_shutdown(void)
 {
-    pthread_mutex_lock(&mu);
-    snap_free(atomic_exchange(&current, NULL));
-    for (size_t i = 0; i < nretired; i++)
-        snap_free(retired[i]);
-    free(retired);
-    retired = NULL;
-    nretired = 0;
-    pthread_mutex_unlock(&mu);
+    srv_snapshot_free_all(&current);
 }
 
 int srv_locale_known(const char *loc)
@@ -100,7 +86,7 @@ int srv_locale_known(const char *loc)
         return 0;
     if (strcmp(loc, SRV_LOCALE_DEFAULT) == 0)
         return 1;
-    const struct snap *s = atomic_load(&current);
+    const struct snap *s = srv_snapshot_get(&current);
     for (size_t i = 0; s && i < s->n; i++)
         if (strcmp(s->loc[i], loc) == 0)
             return 1;
@@ -196,7 +182,7 @@ void srv_locale_home(struct kb_buf *b, const char *loc)
 void srv_locale_switcher(struct kb_buf *b, const char *now, const struct tpl_alt *alts,
                          size_t nalts)
 {
-    const struct snap *s = atomic_load(&current);
+    const struct snap *s = srv_snapshot_get(&current);
     if (!s)
         return;
     /* The default locale leads, whether or not it has public content. */

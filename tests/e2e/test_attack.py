@@ -764,7 +764,8 @@ def test_json_nested_10000_deep_everywhere(env):
             if r.status_code >= 500:
                 problems.append((method, pattern, r.status_code, r.text[:100]))
             elif r.status_code in (200, 201) and not pattern.endswith(
-                    ("/publish", "/unpublish", "/archive", "/logout")):
+                    ("/publish", "/unpublish", "/archive", "/logout", "/brand/logo")):
+                # (routes that take no body; the logo's PUT refuses JSON: 415)
                 problems.append((method, pattern, "accepted", r.text[:100]))
     assert not problems, problems
     assert env.srv.proc.poll() is None

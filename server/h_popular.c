@@ -11,6 +11,7 @@
 #include "kb/store/store.h"
 #include "kb/store/views.h"
 #include "popular.h"
+#include "scale/scaleout.h"
 
 struct pop_item {
     int64_t number;
@@ -101,6 +102,8 @@ void srv_popular_count_view(struct srv_ctx *c, const struct srv_req *r, const st
 {
     if (strcmp(r->method, "GET") != 0)
         return; /* a HEAD is no reader */
+    if (srv_scale_readonly())
+        return; /* a replica's store is a copy the primary writes: counted there only */
     int staff = r->who.role >= KB_ROLE_AGENT;
     char key[96], hash[33];
     const char *who = r->ident_hash;

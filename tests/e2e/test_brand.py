@@ -194,3 +194,27 @@ def test_brand_endpoint_is_public_and_cors_for_the_widget(env):
     assert r.headers.get("Access-Control-Allow-Origin") == "*"
     assert set(r.json()) >= {"name", "accent", "accent_dark", "logo", "footer_links",
                              "contact_text"}
+
+
+def test_home_first_load_stays_under_60kb_with_the_largest_logo(env):
+    """The issue's target: the home page under 60 KB on first load, no
+    third-party requests, whatever the admin uploads."""
+    srv, admin, _ = env
+    base = png()
+    pad = 16 * 1024 - len(base) - 12
+    big = png(extra=struct.pack(">I", pad) + b"tEXt" + b"x" * pad + b"\0\0\0\0")
+    assert len(big) <= 16 * 1024
+    r = put_logo(srv, admin, big, "image/png")
+    assert r.status_code == 200, r.text
+    assert put_logo(srv, admin, big + b"x" * 64, "image/png").status_code == 413
+    home = srv.get("/")
+    total = len(home.content)
+    refs = set(re.findall(r'(?:src|href)="([^"#]+)"', home.text))
+    assets = {u for u in refs if u.startswith(("/static/", "/brand/"))}
+    assert not [u for u in refs if re.match(r"(https?:)?//", u) and "status.example.com" not in u]
+    for u in assets:
+        got = srv.get(u.replace("&amp;", "&"))
+        assert got.status_code == 200, u
+        total += len(got.content)
+    assert any(u.startswith("/brand/logo") for u in assets)
+    assert total < 60 * 1024, (total, sorted(assets))

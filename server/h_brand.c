@@ -66,7 +66,7 @@ static void h_brand_put(struct srv_ctx *c, const struct srv_req *r, struct srv_r
     json_t *o = stored_brand(c, &err);
     if (!o) {
         srv_kb_error(w, &err);
-    } else if (srv_brand_merge(o, changes, &err) != 0) {
+    } else if (kb_brand_merge(o, changes, &err) != 0) {
         srv_error(w, 400, "bad_brand", "%s", err.msg);
     } else {
         save_and_answer(c, w, o);
@@ -79,7 +79,7 @@ static void h_logo_put(struct srv_ctx *c, const struct srv_req *r, struct srv_re
 {
     const char *type = NULL;
     struct kb_err err;
-    int rc = srv_brand_logo_check(srv_header(r, "Content-Type"), r->body, r->body_len, &type,
+    int rc = kb_brand_logo_check(srv_header(r, "Content-Type"), r->body, r->body_len, &type,
                                   &err);
     if (rc == KB_EFORMAT) {
         srv_error(w, 415, "unsupported_media_type", "%s", err.msg);

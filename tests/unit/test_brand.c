@@ -13,23 +13,23 @@ static void test_colours(void)
 {
     static const unsigned white[3] = {255, 255, 255}, black[3] = {0, 0, 0};
     unsigned c[3];
-    CHECK_INT(srv_brand_parse_colour("#0f766E", c), 0);
+    CHECK_INT(kb_brand_parse_colour("#0f766E", c), 0);
     CHECK(c[0] == 0x0f && c[1] == 0x76 && c[2] == 0x6e);
     static const char *const bad[] = {"red", "#12345", "#1234567", "0f766e", "#0g766e", "", NULL};
     for (size_t i = 0; bad[i]; i++)
-        CHECK_INT(srv_brand_parse_colour(bad[i], c), -1);
-    CHECK_INT(srv_brand_parse_colour(NULL, c), -1);
-    double wb = srv_brand_contrast(white, black);
+        CHECK_INT(kb_brand_parse_colour(bad[i], c), -1);
+    CHECK_INT(kb_brand_parse_colour(NULL, c), -1);
+    double wb = kb_brand_contrast(white, black);
     CHECK(wb > 20.99 && wb < 21.01);
     unsigned blue[3] = {0x1d, 0x4e, 0xd8}; /* the built-in accent: 6.7:1 */
-    double cb = srv_brand_contrast(blue, white);
+    double cb = kb_brand_contrast(blue, white);
     CHECK(cb > 6.6 && cb < 6.8);
     char dark[8];
     unsigned teal[3] = {0x0f, 0x76, 0x6e};
-    srv_brand_dark(teal, dark);
+    kb_brand_dark(teal, dark);
     unsigned d[3];
-    CHECK_INT(srv_brand_parse_colour(dark, d), 0);
-    CHECK(srv_brand_contrast(d, white) >= 7.0);
+    CHECK_INT(kb_brand_parse_colour(dark, d), 0);
+    CHECK(kb_brand_contrast(d, white) >= 7.0);
     CHECK(d[0] <= teal[0] && d[1] < teal[1] && d[2] < teal[2]);
 }
 
@@ -54,7 +54,7 @@ static void test_merge(void)
         json_t *stored = json_pack("{s:s}", "name", "Kept");
         json_t *ch = json_loads(bad[i].json, 0, NULL);
         struct kb_err err = {0, ""};
-        CHECK_INT(srv_brand_merge(stored, ch, &err), KB_EINVAL);
+        CHECK_INT(kb_brand_merge(stored, ch, &err), KB_EINVAL);
         CHECK_CONTAINS(err.msg, bad[i].named);
         json_decref(ch);
         json_decref(stored);
@@ -64,12 +64,12 @@ static void test_merge(void)
                             "[{\"label\":\"Status\",\"url\":\"https://status.example/\"}],"
                             "\"contact_text\":\"Line one\\n\\nLine two\"}", 0, NULL);
     struct kb_err err = {0, ""};
-    CHECK_INT(srv_brand_merge(stored, ch, &err), 0);
+    CHECK_INT(kb_brand_merge(stored, ch, &err), 0);
     CHECK_STR(json_string_value(json_object_get(stored, "accent")), "#0f766e");
     CHECK_INT(json_array_size(json_object_get(stored, "footer_links")), 1);
     json_decref(ch);
     ch = json_loads("{\"accent\":null}", 0, NULL);
-    CHECK_INT(srv_brand_merge(stored, ch, &err), 0);
+    CHECK_INT(kb_brand_merge(stored, ch, &err), 0);
     CHECK(json_object_get(stored, "accent") == NULL);
     CHECK_STR(json_string_value(json_object_get(stored, "name")), "Acme");
     json_decref(ch);
@@ -112,7 +112,7 @@ static void test_logo(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *type = NULL;
         struct kb_err err = {0, ""};
-        int rc = srv_brand_logo_check(cases[i].type, cases[i].data, strlen(cases[i].data), &type,
+        int rc = kb_brand_logo_check(cases[i].type, cases[i].data, strlen(cases[i].data), &type,
                                       &err);
         CHECK_INT(rc, cases[i].code);
         if (cases[i].named)
@@ -122,9 +122,9 @@ static void test_logo(void)
     }
     const char *type = NULL;
     struct kb_err err = {0, ""};
-    CHECK_INT(srv_brand_logo_check("image/png", png, 0, &type, &err), KB_EINVAL);
+    CHECK_INT(kb_brand_logo_check("image/png", png, 0, &type, &err), KB_EINVAL);
     CHECK_CONTAINS(err.msg, "empty");
-    CHECK_INT(srv_brand_logo_check("image/png", png, BRAND_LOGO_MAX + 1, &type, &err),
+    CHECK_INT(kb_brand_logo_check("image/png", png, KB_BRAND_LOGO_MAX + 1, &type, &err),
               KB_ETOOBIG);
     CHECK_CONTAINS(err.msg, "bytes");
 }

@@ -1,8 +1,8 @@
 /* The checks of an uploaded logo (see brand.h): PNG, JPEG or SVG only, of a
  * bounded size, bytes matching the type, and no SVG that could run script.
- * SVG logos are also served sandboxed (h_brand.c): this refusal is the first
+ * SVG logos are also served sandboxed (server/h_brand.c): this refusal is the first
  * of two walls, so a browser opening the file directly still runs nothing. */
-#include "brand.h"
+#include "kb/store/brand.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -76,8 +76,8 @@ static int svg_check(const char *data, size_t len, struct kb_err *err)
     return code;
 }
 
-int srv_brand_logo_check(const char *content_type, const void *data, size_t len,
-                         const char **type, struct kb_err *err)
+int kb_brand_logo_check(const char *content_type, const void *data, size_t len,
+                        const char **type, struct kb_err *err)
 {
     *type = NULL;
     char ct[64];
@@ -100,9 +100,9 @@ int srv_brand_logo_check(const char *content_type, const void *data, size_t len,
                           n ? ct : "(none)");
     if (len == 0)
         return kb_err_set(err, KB_EINVAL, "the logo is empty");
-    if (len > BRAND_LOGO_MAX)
+    if (len > KB_BRAND_LOGO_MAX)
         return kb_err_set(err, KB_ETOOBIG, "the logo is %zu bytes; at most %d bytes are "
-                                           "accepted", len, BRAND_LOGO_MAX);
+                                           "accepted", len, KB_BRAND_LOGO_MAX);
     if (!strcmp(*type, "image/png") &&
         (len < 8 || memcmp(b, "\x89PNG\r\n\x1a\n", 8) != 0))
         return kb_err_set(err, KB_EINVAL, "the logo is not a PNG image (it does not start "

@@ -129,3 +129,39 @@ def test_suggest_uses_the_page_locale(srv):
     assert titles and all(t in FR_TITLES + ["Guide de réinitialisation zqlang",
                                             "Mettre à jour le firmware de votre routeur"]
                           for t in titles)
+
+
+@pytest.fixture(scope="module")
+def gnome(tmp_path_factory):
+    d = tmp_path_factory.mktemp("kb-gnome-langs")
+    run_indexer(d, "add", "/usr/share/help/C/gnome-help")
+    run_indexer(d, "add", "/usr/share/help/fr/gnome-help")
+    with KbServer(d) as s:
+        yield s
+
+
+@pytest.mark.skipif(not os.path.isdir("/usr/share/help/fr/gnome-help"),
+                    reason="the French GNOME help is not installed")
+def test_mallard_pages_of_one_page_id_are_linked_translations(gnome):
+    """/usr/share/help/<lang>/gnome-help/<page>.page share the page id: the
+    English page's switcher goes to the French page and back."""
+    hits = requests.get(gnome.url("/api/v1/search"), timeout=30,
+                        params={"q": "braille", "per_page": 50}).json()["hits"]
+    en = [h for h in hits if h["locale"] == "en"]
+    assert en, hits
+    page = requests.get(gnome.url("/kb/%d" % en[0]["number"]), timeout=30)
+    links = switcher(page.text)
+    fr = [h for h, t in links.items() if t == "Français"]
+    assert fr and fr[0].startswith("/kb/"), links
+    back = requests.get(gnome.url(fr[0]), timeout=30)
+    assert back.status_code == 200 and '<html lang="fr">' in back.text
+    assert any(t == "English" and h == urlpath(page.url) for h, t in switcher(back.text).items())
+    # /fr/ is French GNOME help; / stays English.
+    fr_home = get(gnome, "/fr/")
+    assert fr_home.status_code == 200
+    assert get(gnome, "/", "fr-FR,fr;q=0.9").headers.get("Location") == "/fr/"
+
+
+def urlpath(url):
+    from urllib.parse import urlsplit
+    return urlsplit(url).path

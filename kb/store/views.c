@@ -158,10 +158,14 @@ int kb_popular(struct kb_store *st, const char *locale, const char *category, in
         "SELECT a.number FROM articles a JOIN ("
         " SELECT article, sum(w) AS score FROM ("
         "  SELECT article, customer AS w FROM article_views WHERE day > ?1"
-        "  UNION ALL SELECT article, CASE WHEN helpful = 1 THEN 3 ELSE -1 END FROM feedback"
-        "   WHERE time >= ?2 AND role = 'customer'"
-        "  UNION ALL SELECT article, 2 FROM events WHERE type IN ('click', 'solved')"
-        "   AND time >= ?2 AND role = 'customer' AND article IS NOT NULL)"
+        /* A visitor's last vote on an article counts, once. */
+        "  UNION ALL SELECT article, CASE WHEN helpful = 1 THEN 3 ELSE -1 END FROM ("
+        "   SELECT article, helpful, max(time) FROM feedback"
+        "   WHERE time >= ?2 AND role = 'customer' GROUP BY article, coalesce(visitor, id))"
+        /* Clicks and "solved": once per visitor, article and day. */
+        "  UNION ALL SELECT article, 2 FROM (SELECT DISTINCT article, coalesce(visitor, id),"
+        "   time / 86400 FROM events WHERE type IN ('click', 'solved')"
+        "   AND time >= ?2 AND role = 'customer' AND article IS NOT NULL))"
         " GROUP BY article) u ON u.article = a.number"
         " WHERE a.status = 'published' AND a.audience = 'public' AND u.score > 0"
         " AND (?3 IS NULL OR a.locale = ?3) AND (?4 IS NULL OR a.category = ?4)"

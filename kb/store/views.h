@@ -39,7 +39,8 @@ int kb_views_total(struct kb_store *st, int64_t article, int days, int64_t t, in
 
 /* Up to limit popular public published articles at time t, best first, into
  * *numbers (caller frees, NULL when none): score = customer views + 3 x
- * helpful votes - unhelpful votes + 2 x customers' clicks and "solved" over
+ * helpful votes - unhelpful votes (a visitor's last vote) + 2 x customers'
+ * clicks and "solved" (once per visitor, article and day) over
  * KB_POPULAR_DAYS days; only articles scoring above 0. locale and category
  * (NULL = any) narrow the list. */
 int kb_popular(struct kb_store *st, const char *locale, const char *category, int64_t t,

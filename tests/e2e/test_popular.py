@@ -152,6 +152,24 @@ def test_popular_is_ordered_by_use_and_only_public(env):
     assert popular_titles(srv, category="router")[0] == "Alpha router reset"
 
 
+def test_one_visitor_cannot_make_an_article_popular(env):
+    """Clicks count once per visitor, article and day; a visitor's votes once."""
+    srv, d, nums, who = env
+    before = popular_titles(srv, locale="en", limit=20)
+    s = visitor(srv)
+    for _ in range(10):
+        r = s.post(srv.url("/api/v1/events"), json={"type": "click", "article": nums["d"]})
+        assert r.status_code == 202, r.text
+        s.post(srv.url("/kb/%d/feedback" % nums["d"]), data={"helpful": "yes"},
+               allow_redirects=False)
+    after = popular_titles(srv, locale="en", limit=20)
+    # Delta: 2 customer views + 2 (one click) + 3 (one vote) = 7, Charlie's score
+    # (1 view + 2 votes): Charlie stays first (the lower number on a tie), where ten
+    # clicks and ten votes counted each would make Delta 52.
+    assert after[0] == before[0] == "Charlie billing dates"
+    assert after.index("Delta rarely read") == 1
+
+
 def test_an_unpublished_article_leaves_the_popular_list(env):
     srv, d, nums, who = env
     for _ in range(2):

@@ -14,7 +14,6 @@
 #include "kb/sync/hit_text.h"
 #include "kb/store/articles.h"
 #include "kb/store/events.h"
-#include "kb/store/locales.h"
 #include "kb/base/log.h"
 #include "kb/base/text.h"
 #include "pages.h"
@@ -694,30 +693,10 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     tpl_canonical(c, kb_buf_str(&path), &canon);
     char *desc = description(&d);
     struct tpl_page p = {d.title, desc, kb_buf_str(&canon), NULL, 0, !is_public};
-    /* Its translations: the same source id in other locales. */
-    struct kb_translation *tr = NULL;
-    size_t ntr = 0;
-    struct kb_err terr;
-    if (kb_article_translations(c->st, d.number, r->who.role < KB_ROLE_AGENT, &tr, &ntr,
-                                &terr) != 0)
-        kb_log(KB_LOG_WARN, "pages: translations of KB-%lld: %s", (long long)d.number, terr.msg);
-    struct tpl_alt alts[32];
-    struct kb_buf hrefs[32];
-    size_t nalts = 0;
-    for (size_t i = 0; i < ntr && nalts < 32; i++) {
-        for (char *q = tr[i].locale; *q; q++)
-            *q = *q == '_' ? '-' : (char)tolower((unsigned char)*q);
-        hrefs[nalts] = (struct kb_buf)KB_BUF_INIT;
-        srv_article_path(&hrefs[nalts], tr[i].number, tr[i].title);
-        alts[nalts].locale = tr[i].locale;
-        alts[nalts].href = kb_buf_str(&hrefs[nalts]);
-        nalts++;
-    }
-    char art_locale[SRV_LOCALE_MAX + 1];
-    snprintf(art_locale, sizeof art_locale, "%s", d.locale && *d.locale ? d.locale : "en");
-    for (char *q = art_locale; *q; q++)
-        *q = *q == '_' ? '-' : (char)tolower((unsigned char)*q);
-    struct tpl_lang lang = {art_locale, alts, nalts};
+    struct srv_alts alts;
+    srv_locale_alts_load(c, d.number, d.locale, r->who.role < KB_ROLE_AGENT, &alts);
+    const char *art_locale = alts.locale;
+    struct tpl_lang lang = {art_locale, alts.alt, alts.n};
     page_locale = strcmp(art_locale, SRV_LOCALE_DEFAULT) != 0 && srv_locale_known(art_locale)
                       ? art_locale : NULL;
     tpl_begin_in(&b, r, &p, &lang);
@@ -771,9 +750,7 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     tpl_end_in(&b, &lang);
     tpl_send(w, r, 200, &b);
     page_locale = NULL;
-    for (size_t i = 0; i < nalts; i++)
-        kb_buf_release(&hrefs[i]);
-    kb_translations_free(tr, ntr);
+    srv_locale_alts_release(&alts);
     free(desc);
     kb_buf_release(&canon);
     kb_buf_release(&path);

@@ -35,6 +35,8 @@ static void snap_free(void *p)
     free(s);
 }
 
+static void norm(char *loc);
+
 static int same(const struct snap *a, char **loc, size_t n)
 {
     if (!a || a->n != n)
@@ -59,10 +61,8 @@ void srv_locales_refresh(struct srv_ctx *c, int force)
         kb_log(KB_LOG_WARN, "locales: %s", err.msg);
         return;
     }
-    /* Lowercase, '-' for '_': as URLs and the index write them. */
     for (size_t i = 0; i < n; i++)
-        for (char *p = loc[i]; *p; p++)
-            *p = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
+        norm(loc[i]);
     pthread_mutex_lock(&reload_mu); /* no two reloads keep the same list twice */
     if (same(srv_snapshot_get(&current), loc, n)) {
         kb_locales_free(loc, n);
@@ -224,4 +224,41 @@ void srv_locale_switcher(struct kb_buf *b, const char *now, const struct tpl_alt
         kb_buf_release(&href);
     }
     kb_buf_adds(b, "</ul></nav>");
+}
+
+/* loc lowercased with '-' for '_', as URLs and the index write locales. */
+static void norm(char *loc)
+{
+    for (char *p = loc; *p; p++)
+        *p = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
+}
+
+void srv_locale_alts_load(struct srv_ctx *c, int64_t number, const char *locale,
+                          int public_only, struct srv_alts *a)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->locale, sizeof a->locale, "%s", locale && *locale ? locale : SRV_LOCALE_DEFAULT);
+    norm(a->locale);
+    struct kb_err err;
+    if (kb_article_translations(c->st, number, public_only, &a->tr, &a->ntr, &err) != 0) {
+        kb_log(KB_LOG_WARN, "locales: translations of KB-%lld: %s", (long long)number, err.msg);
+        return;
+    }
+    for (size_t i = 0; i < a->ntr && a->n < SRV_ALTS_MAX; i++) {
+        norm(a->tr[i].locale);
+        a->href[a->n] = (struct kb_buf)KB_BUF_INIT;
+        srv_article_path(&a->href[a->n], a->tr[i].number, a->tr[i].title);
+        a->alt[a->n].locale = a->tr[i].locale;
+        a->alt[a->n].href = kb_buf_str(&a->href[a->n]);
+        a->n++;
+    }
+}
+
+void srv_locale_alts_release(struct srv_alts *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        kb_buf_release(&a->href[i]);
+    kb_translations_free(a->tr, a->ntr);
+    a->tr = NULL;
+    a->ntr = a->n = 0;
 }

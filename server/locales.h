@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "kb/base/buf.h"
+#include "kb/store/locales.h"
 #include "srv.h"
 
 #define SRV_LOCALE_DEFAULT "en"
@@ -17,6 +18,24 @@
 struct tpl_alt {
     const char *locale, *href;
 };
+
+/* An article's versions in other languages, for its page: the locale of the
+ * page (normalised: lowercase, '-') and one alternate per translation. */
+#define SRV_ALTS_MAX 64
+struct srv_alts {
+    char locale[SRV_LOCALE_MAX + 1];
+    struct tpl_alt alt[SRV_ALTS_MAX];
+    size_t n;
+    struct kb_buf href[SRV_ALTS_MAX];
+    struct kb_translation *tr;
+    size_t ntr;
+};
+/* Fills a for article number of locale (NULL = the default); public_only
+ * links public published translations only (customers). Errors are logged;
+ * a then has none. Release with srv_locale_alts_release. */
+void srv_locale_alts_load(struct srv_ctx *c, int64_t number, const char *locale,
+                          int public_only, struct srv_alts *a);
+void srv_locale_alts_release(struct srv_alts *a);
 
 /* Reloads the snapshot from c's store when it is older than a few seconds
  * (or always when force). */

@@ -21,6 +21,8 @@
 #include "search_log.h"
 #include "srv.h"
 #include "contact.h"
+#include "brand.h"
+#include "locales.h"
 #include "emerging.h"
 #include "sync_thread.h"
 
@@ -436,6 +438,8 @@ int main(int argc, char **argv)
         srv_sync_stop(&s);
     srv_scale_stop();
     srv_ctx_free_all(&s);
+    srv_brand_shutdown();
+    srv_locales_shutdown();
     kb_log(KB_LOG_INFO, "server: stopped");
     return 0;
 }

@@ -179,6 +179,8 @@ extern const struct srv_route srv_routes_scale[];    /* scale/primary.c: store c
 extern const struct srv_route srv_routes_backup[];   /* h_backup.c: the admin API's online backup */
 extern const struct srv_route srv_routes_customers[]; /* h_customers.c: a customer's data: export, erase */
 extern const struct srv_route srv_routes_contact[];  /* h_contact.c: the contact form */
+extern const struct srv_route srv_routes_brand[];   /* h_brand.c: brand, logo, brand.css (before pages: /static/brand.css) */
+extern const struct srv_route srv_routes_popular[]; /* h_popular.c: popular articles, views, pins */
 extern const struct srv_route srv_routes_contact_admin[]; /* h_contact_admin.c: destinations, requests */
 
 /* ---- request helpers (request.c) ---- */

@@ -11,7 +11,7 @@
 #define SEARCH_FIELDS                                                                      \
     "fields=Subject,Status,Queue,Requestor,Created,LastUpdated,Resolved,CustomFields"     \
     "&fields%5BQueue%5D=Name&fields%5BRequestor%5D=EmailAddress,Name"
-#define PAGES_MAX 1000 /* of one ticket's history or attachments: 100,000 entries */
+#define PAGES_MAX 1000 /* of one listing of messages or their parts: 100,000 entries */
 
 void kb_rt_ticket_release(struct kb_rt_ticket *t)
 {
@@ -176,10 +176,11 @@ static int read_all(const struct kb_rt_conn *c, const char *path, const char *wh
 {
     int pages = 1, code = 0;
     for (int page = 1; page <= pages && code == 0; page++) {
-        char url[512];
-        snprintf(url, sizeof url, "%s&per_page=%d&page=%d", path, KB_RT_PER_PAGE_MAX, page);
+        struct kb_buf url = KB_BUF_INIT;
+        kb_buf_printf(&url, "%s&per_page=%d&page=%d", path, KB_RT_PER_PAGE_MAX, page);
         json_t *j = NULL, *items;
-        code = kb_rt_call(c, "GET", url, NULL, &j, NULL, err);
+        code = kb_rt_call(c, "GET", kb_buf_str(&url), NULL, &j, NULL, err);
+        kb_buf_release(&url);
         if (code == 0 && (code = items_of(j, what, &items, &pages, err)) == 0)
             json_array_extend(all, items);
         json_decref(j);
@@ -187,39 +188,85 @@ static int read_all(const struct kb_rt_conn *c, const char *path, const char *wh
     return code;
 }
 
-static int is_message(const char *type)
+/* A REST2 JSON search ("[{field, operator, value}...]") as a query value. */
+static char *json_query(json_t *q)
 {
-    return type && (!strcmp(type, "Create") || !strcmp(type, "Correspond") ||
-                    !strcmp(type, "Comment"));
+    char *s = json_dumps(q, JSON_COMPACT);
+    char *e = kb_rt_escape(s);
+    free(s);
+    json_decref(q);
+    return e;
 }
 
-int kb_rt_read_messages(const struct kb_rt_conn *c, int64_t id, struct kb_rt_message **out,
-                        size_t *n, struct kb_err *err)
+static json_t *id_array(const int64_t *ids, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_integer(ids[i]));
+    return a;
+}
+
+static int by_ticket_then_time(const void *a, const void *b)
+{
+    const struct kb_rt_message *x = a, *y = b;
+    if (x->ticket != y->ticket)
+        return x->ticket < y->ticket ? -1 : 1;
+    if (x->created != y->created)
+        return x->created < y->created ? -1 : 1;
+    return x->txn < y->txn ? -1 : x->txn > y->txn;
+}
+
+int kb_rt_read_messages(const struct kb_rt_conn *c, const int64_t *ids, size_t nids,
+                        struct kb_rt_message **out, size_t *n, struct kb_err *err)
 {
     *out = NULL;
     *n = 0;
-    char path[160], what[64];
+    if (nids == 0)
+        return 0;
     json_t *txns = json_array(), *atts = json_array();
-    snprintf(what, sizeof what, "history of ticket %lld", (long long)id);
-    snprintf(path, sizeof path, "ticket/%lld/history?fields=Type,Created", (long long)id);
-    int code = read_all(c, path, what, txns, err);
-    if (code == 0) {
-        snprintf(what, sizeof what, "attachments of ticket %lld", (long long)id);
-        snprintf(path, sizeof path, "ticket/%lld/attachments?fields=TransactionId,ContentType,"
-                 "Content&orderby=id&order=ASC", (long long)id);
-        code = read_all(c, path, what, atts, err);
+    struct kb_buf path = KB_BUF_INIT;
+    /* The tickets' messages: one search for all of them, paged. */
+    char *q = json_query(json_pack(
+        "[{s:s, s:s}, {s:s, s:s, s:o}, {s:s, s:s, s:[s,s,s]}]", "field", "ObjectType", "value",
+        "RT::Ticket", "field", "ObjectId", "operator", "IN", "value", id_array(ids, nids),
+        "field", "Type", "operator", "IN", "value", "Create", "Correspond", "Comment"));
+    kb_buf_printf(&path, "transactions?query=%s&fields=Type,Created,ObjectId&orderby=id", q);
+    free(q);
+    int code = read_all(c, kb_buf_str(&path), "messages of tickets", txns, err);
+    size_t k = 0, i;
+    json_t *t, *a;
+    int64_t *tids = kb_xcalloc(json_array_size(txns) + 1, sizeof *tids);
+    json_array_foreach(txns, i, t)
+        if ((tids[k] = int_of(json_object_get(t, "id"))) > 0)
+            k++;
+    if (code == 0 && k > 0) {
+        /* Their text parts: one search for all of them, paged. */
+        q = json_query(json_pack("[{s:s, s:s, s:o}, {s:s, s:s, s:s}]", "field", "TransactionId",
+                                 "operator", "IN", "value", id_array(tids, k), "field",
+                                 "ContentType", "operator", "LIKE", "value", "text/"));
+        kb_buf_reset(&path);
+        kb_buf_printf(&path, "attachments?query=%s&fields=TransactionId,ContentType,Content"
+                      "&orderby=id", q);
+        free(q);
+        code = read_all(c, kb_buf_str(&path), "text of messages", atts, err);
     }
+    free(tids);
+    kb_buf_release(&path);
     if (code)
         goto out;
-    size_t i, k = 0;
-    json_t *t, *a;
+    k = 0;
     *out = kb_xcalloc(json_array_size(txns) + 1, sizeof **out);
     json_array_foreach(txns, i, t) {
         const char *type = json_string_value(json_object_get(t, "Type"));
         int64_t txn = int_of(json_object_get(t, "id"));
-        if (!is_message(type) || txn <= 0)
+        json_t *obj = json_object_get(t, "ObjectId");
+        if (json_is_object(obj))
+            obj = json_object_get(obj, "id");
+        int64_t ticket = int_of(obj);
+        if (!type || txn <= 0 || ticket <= 0)
             continue;
         struct kb_rt_message *m = &(*out)[k++];
+        m->ticket = ticket;
         m->txn = txn;
         m->type = kb_xstrdup(type);
         m->created = time_of(json_object_get(t, "Created"));
@@ -243,15 +290,7 @@ int kb_rt_read_messages(const struct kb_rt_conn *c, int64_t id, struct kb_rt_mes
         m->text = kb_xstrdup(plain ? plain : html ? html : "");
     }
     *n = k;
-    /* Oldest first: RT's history is by date, ties broken by id. */
-    for (size_t x = 1; x < k; x++)
-        for (size_t y = x; y > 0 && ((*out)[y - 1].created > (*out)[y].created ||
-                                     ((*out)[y - 1].created == (*out)[y].created &&
-                                      (*out)[y - 1].txn > (*out)[y].txn)); y--) {
-            struct kb_rt_message tmp = (*out)[y];
-            (*out)[y] = (*out)[y - 1];
-            (*out)[y - 1] = tmp;
-        }
+    qsort(*out, k, sizeof **out, by_ticket_then_time);
 out:
     json_decref(txns);
     json_decref(atts);

@@ -30,6 +30,7 @@ struct kb_rt_ticket {
 
 /* One message of a ticket: a Create, Correspond or Comment transaction. */
 struct kb_rt_message {
+    int64_t ticket;
     int64_t txn;
     char *type;   /* "Create" | "Correspond" | "Comment" */
     char *text;   /* its text/plain part, else its text/html part; "" when none */
@@ -54,11 +55,12 @@ int kb_rt_read_tickets(const struct kb_rt_conn *c, const char *query, int page, 
 int kb_rt_read_ticket(const struct kb_rt_conn *c, int64_t id, struct kb_rt_ticket *out,
                       struct kb_err *err);
 
-/* The messages of ticket id, oldest first, into *out (n entries; free with
- * kb_rt_messages_free). Two paged reads: its history (the transactions'
- * types) and its attachments (their text). */
-int kb_rt_read_messages(const struct kb_rt_conn *c, int64_t id, struct kb_rt_message **out,
-                        size_t *n, struct kb_err *err);
+/* The messages of the tickets ids (nids of them), by ticket and then
+ * oldest first, into *out (n entries; free with kb_rt_messages_free). Two
+ * paged searches for all of them, whatever their number: the transactions
+ * (types, times) and their text parts. */
+int kb_rt_read_messages(const struct kb_rt_conn *c, const int64_t *ids, size_t nids,
+                        struct kb_rt_message **out, size_t *n, struct kb_err *err);
 
 #ifdef __cplusplus
 }

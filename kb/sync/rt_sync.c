@@ -255,27 +255,50 @@ static char *page_query(const struct kb_rt_sync_cfg *cfg, int64_t time, int64_t 
 struct item {
     int64_t id, updated;
     int resolved;
-    char *status;
+    const char *status;
     struct kb_doc doc;
 };
 
-static int item_read(const struct kb_rt_sync_cfg *cfg, const struct kb_rt_conn *conn,
-                     const struct kb_rt_ticket *t, struct item *it, struct kb_err *err)
+/* The page's resolved tickets' messages, read at once, into their docs. */
+static int items_read(const struct kb_rt_sync_cfg *cfg, const struct kb_rt_conn *conn,
+                      const struct kb_rt_ticket *const *t, struct item *items, size_t n,
+                      struct kb_err *err)
 {
-    it->id = t->id;
-    it->updated = t->updated;
-    it->status = t->status;
-    it->resolved = is_resolved(cfg, t->status);
-    kb_doc_init(&it->doc);
-    if (!it->resolved)
-        return 0;
+    int64_t *ids = kb_xcalloc(n + 1, sizeof *ids);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        items[i].id = t[i]->id;
+        items[i].updated = t[i]->updated;
+        items[i].status = t[i]->status;
+        items[i].resolved = is_resolved(cfg, t[i]->status);
+        kb_doc_init(&items[i].doc);
+        if (items[i].resolved)
+            ids[k++] = t[i]->id;
+    }
     struct kb_rt_message *m = NULL;
-    size_t n = 0;
-    int code = kb_rt_read_messages(conn, t->id, &m, &n, err);
-    if (code == 0)
-        kb_rt_sync_doc(cfg, t, m, n, &it->doc);
-    kb_rt_messages_free(m, n);
-    return code;
+    size_t nm = 0;
+    int code = kb_rt_read_messages(conn, ids, k, &m, &nm, err);
+    free(ids);
+    if (code)
+        return code;
+    for (size_t i = 0; i < n; i++) {
+        if (!items[i].resolved)
+            continue;
+        size_t at = 0, hi = nm; /* the first message of the ticket: m is by ticket */
+        while (at < hi) {
+            size_t mid = at + (hi - at) / 2;
+            if (m[mid].ticket < t[i]->id)
+                at = mid + 1;
+            else
+                hi = mid;
+        }
+        size_t end = at;
+        while (end < nm && m[end].ticket == t[i]->id)
+            end++;
+        kb_rt_sync_doc(cfg, t[i], m + at, end - at, &items[i].doc);
+    }
+    kb_rt_messages_free(m, nm);
+    return 0;
 }
 
 /* Stores it, or removes the ticket when it is no longer resolved. */
@@ -357,35 +380,40 @@ int kb_rt_sync_run(struct kb_store *st, const struct kb_rt_sync_cfg *cfg,
     struct cursor cur;
     int code = cursor_load(st, &cur, err);
     int64_t key_time = cur.time, key_id = 0; /* the run's place: (LastUpdated, id) */
-    int more = code == 0;
+    int more = code == 0, page = 1;
     while (more) {
         char *q = page_query(cfg, key_time, key_id);
         struct kb_rt_ticket *t = NULL;
         size_t n = 0;
-        code = kb_rt_read_tickets(&conn, q, 1, cfg->per_page, &t, &n, err);
+        code = kb_rt_read_tickets(&conn, q, page, cfg->per_page, &t, &n, err);
         free(q);
         if (code)
             break;
         more = n == (size_t)cfg->per_page;
-        struct item *items = kb_xcalloc(n ? n : 1, sizeof *items);
+        /* The page's tickets past the run's key (RT's order is ours,
+         * (LastUpdated, id); anything before the key, from RT reading our
+         * time in a zone east of UTC, was synced), less the cursor's
+         * second's tickets synced already. */
+        const struct kb_rt_ticket **todo = kb_xcalloc(n ? n : 1, sizeof *todo);
         size_t k = 0;
         int progress = 0;
-        for (size_t i = 0; i < n && code == 0; i++) {
-            /* RT's order is ours, (LastUpdated, id); anything before the
-             * key (RT reading our time in a zone east of UTC) was synced. */
+        for (size_t i = 0; i < n; i++) {
             if (t[i].updated < key_time || (t[i].updated == key_time && t[i].id <= key_id))
                 continue;
             progress = 1;
             s.seen++;
             key_time = t[i].updated;
             key_id = t[i].id;
-            if (t[i].updated == cur.time && cursor_has(&cur, t[i].id)) {
+            if (t[i].updated == cur.time && cursor_has(&cur, t[i].id))
                 s.duplicates++;
-                continue;
-            }
-            if ((code = item_read(cfg, &conn, &t[i], &items[k], err)) == 0)
-                k++;
+            else
+                todo[k++] = &t[i];
         }
+        struct item *items = kb_xcalloc(k ? k : 1, sizeof *items);
+        code = items_read(cfg, &conn, todo, items, k, err);
+        free(todo);
+        if (code)
+            k = 0;
         /* The tickets read before any error are stored, with the cursor. */
         struct kb_err perr;
         int pcode = k ? page_store(st, items, k, &cur, &s, &perr) : 0;
@@ -397,8 +425,10 @@ int kb_rt_sync_run(struct kb_store *st, const struct kb_rt_sync_cfg *cfg,
             *err = perr;
             code = pcode;
         }
-        if (code || !progress)
+        if (code)
             break;
+        /* A page wholly before the key: the next one of the same query. */
+        page = progress ? 1 : page + 1;
     }
     s.cursor = cur.time;
     free(cur.ids);
@@ -420,7 +450,7 @@ int kb_rt_sync_case(const struct kb_rt_sync_cfg *cfg, int64_t id, struct kb_rt_t
         return code;
     struct kb_rt_message *m = NULL;
     size_t n = 0;
-    if ((code = kb_rt_read_messages(&conn, id, &m, &n, err)) != 0) {
+    if ((code = kb_rt_read_messages(&conn, &id, 1, &m, &n, err)) != 0) {
         kb_rt_ticket_release(t);
         return code;
     }

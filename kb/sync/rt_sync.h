@@ -58,6 +58,14 @@ int kb_rt_sync_cfg_load(struct kb_store *st, struct kb_rt_sync_cfg *cfg, int *fo
 int kb_rt_sync_cfg_save(struct kb_store *st, const struct kb_rt_sync_cfg *cfg,
                         struct kb_err *err);
 
+/* Reads an RT auth token from the file at path (its first line, white
+ * space trimmed) into cfg->token, replacing any. KB_EIO or KB_EINVAL naming
+ * the file when it cannot be read, is empty or too long. */
+int kb_rt_sync_token_file(struct kb_rt_sync_cfg *cfg, const char *path, struct kb_err *err);
+/* Reads settings from the JSON file at path into cfg (as
+ * kb_rt_sync_cfg_parse); errors name the file. */
+int kb_rt_sync_cfg_file(const char *path, struct kb_rt_sync_cfg *cfg, struct kb_err *err);
+
 /* The first "KB-<digits>" in text (any case) as "KB-<digits>" (caller
  * frees), or NULL. */
 char *kb_rt_sync_article_ref(const char *text);

@@ -1,5 +1,8 @@
 /* The RT sync's settings: parsed from JSON, shown as JSON, kept in the
  * store (see rt_sync.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,4 +190,48 @@ int kb_rt_sync_cfg_save(struct kb_store *st, const struct kb_rt_sync_cfg *cfg,
     int code = kb_rt_state_set(st, KB_RT_STATE_SETTINGS, text, err);
     free(text);
     return code;
+}
+
+int kb_rt_sync_token_file(struct kb_rt_sync_cfg *cfg, const char *path, struct kb_err *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return kb_err_set(err, KB_EIO, "cannot read the rt token file '%s': %s", path,
+                          strerror(errno));
+    char line[1024];
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    int toolong = n == sizeof line - 1 && fgetc(f) != EOF;
+    fclose(f);
+    line[n] = '\0';
+    line[strcspn(line, "\r\n")] = '\0';
+    char *p = line;
+    while (isspace((unsigned char)*p))
+        p++;
+    n = strlen(p);
+    while (n && isspace((unsigned char)p[n - 1]))
+        p[--n] = '\0';
+    if (toolong && strlen(line) == sizeof line - 1)
+        return kb_err_set(err, KB_EINVAL, "the rt token file '%s' is too long: one line, the "
+                          "token", path);
+    if (!*p)
+        return kb_err_set(err, KB_EINVAL, "the rt token file '%s' is empty", path);
+    free(cfg->token);
+    cfg->token = kb_xstrdup(p);
+    return 0;
+}
+
+int kb_rt_sync_cfg_file(const char *path, struct kb_rt_sync_cfg *cfg, struct kb_err *err)
+{
+    kb_rt_sync_cfg_init(cfg);
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    if (!j)
+        return kb_err_set(err, KB_EINVAL, "rt sync settings file '%s': %s (line %d)", path,
+                          je.text, je.line);
+    struct kb_err e;
+    int code = kb_rt_sync_cfg_parse(j, cfg, &e);
+    json_decref(j);
+    if (code)
+        return kb_err_set(err, code, "'%s': %s", path, e.msg);
+    return 0;
 }

@@ -95,7 +95,8 @@ static void test_cfg(void)
 
 static struct kb_rt_message msg(const char *type, const char *text, int html, int64_t txn)
 {
-    struct kb_rt_message m = {txn, (char *)type, (char *)text, html, 1700000000 + txn};
+    struct kb_rt_message m = {.ticket = 42, .txn = txn, .type = (char *)type,
+                              .text = (char *)text, .html = html, .created = 1700000000 + txn};
     return m;
 }
 

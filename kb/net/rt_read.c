@@ -60,6 +60,19 @@ static char *str_of(const json_t *v)
     return s && *s ? kb_xstrdup(s) : NULL;
 }
 
+/* kb_rt_call, with an error that did not come from RT's answer (RT
+ * unreachable, timed out) saying that it was RT, and what was read. */
+static int call(const struct kb_rt_conn *c, const char *path, const char *what, json_t **out,
+                struct kb_err *err)
+{
+    int code = kb_rt_call(c, "GET", path, NULL, out, NULL, err);
+    if (code && err && strncmp(err->msg, "Request Tracker", 15) != 0) {
+        struct kb_err e = *err;
+        kb_err_set(err, code, "Request Tracker (%s): %s", what, e.msg);
+    }
+    return code;
+}
+
 /* RT's times ("2024-03-01T10:20:30Z"); unset ones are empty or 1970. */
 static int64_t time_of(const json_t *v)
 {
@@ -130,7 +143,7 @@ int kb_rt_read_tickets(const struct kb_rt_conn *c, const char *query, int page, 
                   "&orderby=id&order=ASC&%s", q, page < 1 ? 1 : page, per_page, SEARCH_FIELDS);
     free(q);
     json_t *j = NULL, *items;
-    int code = kb_rt_call(c, "GET", kb_buf_str(&path), NULL, &j, NULL, err);
+    int code = call(c, kb_buf_str(&path), "ticket search", &j, err);
     kb_buf_release(&path);
     if (code == 0 && (code = items_of(j, "search", &items, NULL, err)) == 0) {
         size_t k = json_array_size(items);
@@ -179,7 +192,7 @@ static int read_all(const struct kb_rt_conn *c, const char *path, const char *wh
         struct kb_buf url = KB_BUF_INIT;
         kb_buf_printf(&url, "%s&per_page=%d&page=%d", path, KB_RT_PER_PAGE_MAX, page);
         json_t *j = NULL, *items;
-        code = kb_rt_call(c, "GET", kb_buf_str(&url), NULL, &j, NULL, err);
+        code = call(c, kb_buf_str(&url), what, &j, err);
         kb_buf_release(&url);
         if (code == 0 && (code = items_of(j, what, &items, &pages, err)) == 0)
             json_array_extend(all, items);

@@ -15,6 +15,24 @@ static const char *who(const struct srv_req *r)
     return r->who.username[0] ? r->who.username : "an admin token";
 }
 
+/* The settings a run or an RT read uses into cfg (release it either way):
+ * 0, or -1 with w filled (409 when there are none or no token). */
+static int ready_settings(struct srv_ctx *c, struct kb_rt_sync_cfg *cfg, struct srv_resp *w)
+{
+    int found = 0;
+    struct kb_err err;
+    if (srv_rt_sync_settings(c->srv, c->st, cfg, &found, &err) != 0) {
+        srv_kb_error(w, &err);
+        return -1;
+    }
+    if (!found || !cfg->token) {
+        srv_error(w, 409, "not_configured", "Request Tracker is not configured: an admin sets "
+                  "it with PUT /api/v1/admin/rt-sync (the token there or with --rt-token-file)");
+        return -1;
+    }
+    return 0;
+}
+
 /* The settings as the admin sees them: no token, whether one is set. */
 static json_t *settings_json(struct srv_ctx *c, struct srv_resp *w)
 {
@@ -93,20 +111,11 @@ static void h_run(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w
     memset(&s, 0, sizeof s);
     struct kb_rt_sync_cfg cfg;
     struct kb_err err;
-    int found = 0;
-    int code = srv_rt_sync_settings(c->srv, c->st, &cfg, &found, &err);
-    int ready = found && cfg.token;
+    int ready = ready_settings(c, &cfg, w);
     kb_rt_sync_cfg_release(&cfg);
-    if (code) {
-        srv_kb_error(w, &err);
+    if (ready != 0)
         return;
-    }
-    if (!ready) {
-        srv_error(w, 409, "not_configured", "no Request Tracker settings with a token: PUT "
-                  "/api/v1/admin/rt-sync first (or start with --rt-token-file)");
-        return;
-    }
-    code = srv_rt_sync_now(c->srv, c->st, &s, &err);
+    int code = srv_rt_sync_now(c->srv, c->st, &s, &err);
     json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "listed",
                           (json_int_t)s.seen, "added", (json_int_t)s.added, "updated",
                           (json_int_t)s.updated, "unchanged", (json_int_t)s.unchanged, "removed",
@@ -136,17 +145,9 @@ static void h_ticket(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         return;
     }
     struct kb_rt_sync_cfg cfg;
-    int found = 0;
     struct kb_err err;
-    if (srv_rt_sync_settings(c->srv, c->st, &cfg, &found, &err) != 0) {
+    if (ready_settings(c, &cfg, w) != 0) {
         kb_rt_sync_cfg_release(&cfg);
-        srv_kb_error(w, &err);
-        return;
-    }
-    if (!found || !cfg.token) {
-        kb_rt_sync_cfg_release(&cfg);
-        srv_error(w, 409, "not_configured", "Request Tracker is not configured: an admin sets "
-                  "it with PUT /api/v1/admin/rt-sync");
         return;
     }
     struct kb_rt_ticket t;

@@ -8,25 +8,18 @@ a fake RT.
         p.fault("/attachments", "500")  # until p.clear()
 """
 import http.server
-import socket
 import threading
 import time
 
 import requests
 
-
-def _free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from rt import free_port
 
 
 class RtProxy:
     def __init__(self, target):
         self.target = target.rstrip("/")
-        self.port = _free_port()
+        self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.rules = []      # [path substring, kind, seconds, requests to pass first]
         self.seen = []       # paths asked, in order

@@ -352,11 +352,15 @@ static int page_store(struct kb_store *st, struct item *items, size_t n, struct 
         if (items[i].updated != cur->time) {
             cur->time = items[i].updated;
             cur->n = 0;
+            changed = 1;
         }
-        if ((int64_t)time(NULL) >= cur->time + KB_RT_SYNC_SETTLED_S)
+        if ((int64_t)time(NULL) >= cur->time + KB_RT_SYNC_SETTLED_S &&
+            !cursor_has(cur, items[i].id)) {
             cursor_add(cur, items[i].id);
-        changed = 1;
+            changed = 1;
+        }
     }
+    /* A cursor that did not move is not written again. */
     struct kb_err serr;
     int scode = changed ? cursor_save(st, cur, &serr) : 0;
     if (scode == 0)

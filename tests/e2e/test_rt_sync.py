@@ -261,6 +261,10 @@ def test_server_sync_assist_reopen_and_agent_console(rt, data_dir):
         t = next(t for t in res["similar_tickets"] if t["id"] == "rt-%d" % n)
         assert "NVRAM" in t["resolution"] and t["team"] == rt.queue
         assert ["rt-%d" % n] == [x["id"] for x in res["customer_tickets"]]
+        # The emerging-problems detection sees it, as after any import.
+        seen = wait_for(lambda: (agent.get(srv.url("/api/v1/emerging")).json() or {})
+                        .get("recent_tickets", 0) >= 1)
+        assert seen, agent.get(srv.url("/api/v1/emerging")).text
 
         # A run now with nothing new changes nothing.
         seq = last_seq(data_dir)

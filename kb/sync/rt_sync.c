@@ -155,6 +155,7 @@ struct cursor {
     int64_t time;  /* LastUpdated of the last ticket synced; 0: none yet */
     int64_t *ids;  /* synced at that second, read after it was over */
     size_t n, cap;
+    int utc_checked; /* RT was seen to read our TicketSQL times as UTC */
 };
 
 static void cursor_add(struct cursor *c, int64_t id)
@@ -190,6 +191,7 @@ static int cursor_load(struct kb_store *st, struct cursor *c, struct kb_err *err
                           "with 'kb-indexer sync-rt --reset'");
     }
     c->time = (int64_t)json_integer_value(t);
+    c->utc_checked = json_is_true(json_object_get(j, "utc_checked"));
     size_t i;
     json_t *v;
     json_array_foreach(ids, i, v)
@@ -204,7 +206,8 @@ static int cursor_save(struct kb_store *st, const struct cursor *c, struct kb_er
     json_t *ids = json_array();
     for (size_t i = 0; i < c->n; i++)
         json_array_append_new(ids, json_integer(c->ids[i]));
-    json_t *j = json_pack("{s:I, s:o}", "time", (json_int_t)c->time, "ids", ids);
+    json_t *j = json_pack("{s:I, s:o, s:b}", "time", (json_int_t)c->time, "ids", ids,
+                          "utc_checked", c->utc_checked);
     char *text = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     int code = kb_rt_state_set(st, KB_RT_STATE_CURSOR, text, err);
@@ -374,6 +377,41 @@ static int page_store(struct kb_store *st, struct item *items, size_t n, struct 
     return code;
 }
 
+/* Once per cursor: RT reads the times of our TicketSQL in its user's time
+ * zone. A ticket synced at the cursor's second must be found by
+ * "LastUpdated >= <that second in UTC>"; when it is not, RT's zone is behind
+ * UTC and the runs would skip tickets: an error that says so. */
+static int check_utc(struct kb_store *st, const struct kb_rt_sync_cfg *cfg,
+                     const struct kb_rt_conn *conn, struct cursor *cur, struct kb_err *err)
+{
+    if (cur->utc_checked || cur->time <= 0 || cur->n == 0)
+        return 0;
+    struct kb_rt_sync_cfg any_queue = *cfg; /* the ticket may have moved since */
+    any_queue.queue = NULL;
+    char *q = page_query(&any_queue, cur->time, 0);
+    struct kb_buf b = KB_BUF_INIT;
+    kb_buf_printf(&b, "id = %lld AND %s", (long long)cur->ids[0], q);
+    free(q);
+    struct kb_rt_ticket *t = NULL;
+    size_t n = 0;
+    int code = kb_rt_read_tickets(conn, kb_buf_str(&b), 1, 1, &t, &n, err);
+    kb_buf_release(&b);
+    kb_rt_tickets_free(t, n);
+    if (code)
+        return code;
+    if (n == 0) {
+        struct kb_rt_ticket one;
+        if (kb_rt_read_ticket(conn, cur->ids[0], &one, err) != 0)
+            return 0; /* gone from RT (or out of sight): nothing to tell */
+        kb_rt_ticket_release(&one);
+        return kb_err_set(err, KB_EINVAL, "Request Tracker reads the sync's times in a time zone "
+                          "behind UTC, so it would skip tickets: give the token's RT user the "
+                          "time zone UTC (or Set($Timezone, 'UTC') in RT)");
+    }
+    cur->utc_checked = 1;
+    return cursor_save(st, cur, err);
+}
+
 int kb_rt_sync_run(struct kb_store *st, const struct kb_rt_sync_cfg *cfg,
                    struct kb_rt_sync_stats *stats, struct kb_err *err)
 {
@@ -383,6 +421,8 @@ int kb_rt_sync_run(struct kb_store *st, const struct kb_rt_sync_cfg *cfg,
     conn_of(cfg, &conn);
     struct cursor cur;
     int code = cursor_load(st, &cur, err);
+    if (code == 0)
+        code = check_utc(st, cfg, &conn, &cur, err);
     int64_t key_time = cur.time, key_id = 0; /* the run's place: (LastUpdated, id) */
     int more = code == 0, page = 1;
     while (more) {

@@ -47,6 +47,8 @@ class RtProxy:
                     return self.answer(500, b'{"message":"Internal Server Error"}')
                 elif rule and rule[1] == "garbage":
                     return self.answer(200, b"<html><body>Oops \xff\xfe not JSON</body>")
+                elif rule and rule[1] == "shape":
+                    return self.answer(200, b'{"message": "JSON, but no list of items"}')
                 headers = {k: v for k, v in self.headers.items()
                            if k.lower() not in ("host", "content-length", "connection")}
                 try:
@@ -76,7 +78,8 @@ class RtProxy:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def fault(self, path_part, kind, seconds=0, after=0):
-        """kind: "500", "garbage" or "delay" (seconds before passing on); the
+        """kind: "500", "garbage" (not JSON), "shape" (JSON without the
+        answer's fields) or "delay" (seconds before passing on); the
         first `after` matching requests pass unharmed."""
         with self.lock:
             self.rules.append([path_part, kind, seconds, after])

@@ -194,7 +194,34 @@ def test_wrong_token_and_rt_down_are_named_and_nothing_moves(rt, data_dir, tmp_p
     assert "rt-%d" % n in tickets(data_dir)
 
 
-@pytest.mark.parametrize("kind", ["500", "garbage", "delay"])
+def test_rt_reading_times_behind_utc_is_refused_not_skipped(rt, data_dir, tmp_path):
+    n = resolved_ticket(rt, "Badge reader rejects cards", "Red light.", "Re-enrolled the card.")
+    cfg, tok = files(str(tmp_path), rt)
+    time.sleep(2.2)  # its second over: the cursor keeps it as synced
+    sync_rt(data_dir, cfg, tok)
+    assert cursor(data_dir)["ids"] == [n]
+    # RT now reads TicketSQL times as New York's: "LastUpdated >= <UTC time>"
+    # would skip five hours of changes. The run says so instead.
+    conf = rt.env["RT_SITE_CONFIG"]
+    with open(conf) as f:
+        text = f.read()
+    rt.stop()
+    with open(conf, "w") as f:
+        f.write(text.replace("Set($Timezone, 'UTC');", "Set($Timezone, 'America/New_York');"))
+    rt.start()
+    before = cursor(data_dir)
+    p = sync_rt(data_dir, cfg, tok, check=False)
+    assert p.returncode == 1 and "time zone" in p.stderr and "UTC" in p.stderr, p.stderr
+    assert cursor(data_dir) == before
+    rt.stop()
+    with open(conf, "w") as f:
+        f.write(text)
+    rt.start()
+    sync_rt(data_dir, cfg, tok)
+    assert cursor(data_dir)["utc_checked"] is True
+
+
+@pytest.mark.parametrize("kind", ["500", "garbage", "shape", "delay"])
 def test_rt_faults_keep_the_cursor_before_the_failure(rt, data_dir, tmp_path, kind):
     first = [resolved_ticket(rt, "Mail quota full %d" % i, "Quota exceeded.", "Raised quota.")
              for i in range(3)]
@@ -212,7 +239,7 @@ def test_rt_faults_keep_the_cursor_before_the_failure(rt, data_dir, tmp_path, ki
         proxy.fault("/transactions", kind, seconds=5, after=1)
         p = sync_rt(data_dir, cfg, tok, check=False)
         assert p.returncode == 1, p.stdout + p.stderr
-        want = {"500": ["HTTP 500"], "garbage": ["not JSON"],
+        want = {"500": ["HTTP 500"], "garbage": ["not JSON"], "shape": ["no 'items' list"],
                 "delay": ["timeout", "timed out"]}[kind]  # curl says either
         assert any(w in p.stderr.lower() for w in map(str.lower, want)), p.stderr
         assert "Request Tracker" in p.stderr, p.stderr

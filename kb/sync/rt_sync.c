@@ -377,7 +377,8 @@ static int page_store(struct kb_store *st, struct item *items, size_t n, struct 
     return code;
 }
 
-/* Once per cursor: RT reads the times of our TicketSQL in its user's time
+/* Once per cursor (at the start of a run, and at the end of one that made
+ * the cursor): RT reads the times of our TicketSQL in its user's time
  * zone. A ticket synced at the cursor's second must be found by
  * "LastUpdated >= <that second in UTC>"; when it is not, RT's zone is behind
  * UTC and the runs would skip tickets: an error that says so. */
@@ -474,6 +475,10 @@ int kb_rt_sync_run(struct kb_store *st, const struct kb_rt_sync_cfg *cfg,
         /* A page wholly before the key: the next one of the same query. */
         page = progress ? 1 : page + 1;
     }
+    /* The first run's cursor is checked at its end rather than at the start
+     * of the next (whose time, with nothing new, is one call to RT). */
+    if (code == 0)
+        code = check_utc(st, cfg, &conn, &cur, err);
     s.cursor = cur.time;
     free(cur.ids);
     if (stats)

@@ -132,7 +132,7 @@ class RtTemplate:
         tool = setup_database_tool()
         try:
             _run([tool, "--action", "init", "--skip-create"], env, "rt-setup-database init")
-            _run([tool, "--action", "insert", "--skip-create", "--datafile", INITIALDATA], env,
+            _run([tool, "--action", "insert", "--datafile", INITIALDATA], env,
                  "rt-setup-database insert %s" % INITIALDATA)
             script = os.path.join(self.dir, "setup.pl")
             with open(script, "w") as f:
@@ -280,7 +280,6 @@ class RtServer:
 def rt_template():
     why = missing()
     if why:
-        print("skipping Request Tracker tests: " + why)
         pytest.skip(why + " (scripts/deps-test.sh installs request-tracker5 rt5-db-sqlite)")
     t = RtTemplate()
     yield t

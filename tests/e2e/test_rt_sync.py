@@ -353,6 +353,7 @@ def test_server_sync_assist_reopen_and_agent_console(rt, data_dir):
         assert r.status_code == 502 and rt.token not in r.text
     log = "".join(srv.log)
     assert "rt sync:" in log and rt.url in log and rt.token not in log
+    assert "Sanitizer" not in log and srv.proc.returncode == 0, log[-3000:]
 
 
 def test_admin_page_settings_without_rt_configured(data_dir):

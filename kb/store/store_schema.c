@@ -13,6 +13,7 @@
 #include "kb/store/contact.h"
 #include "kb/store/site.h"
 #include "kb/store/views.h"
+#include "kb/store/rt_state.h"
 #include "kb/base/log.h"
 
 /* "KBst": marks an SQLite file as a kb store (PRAGMA application_id). */
@@ -163,6 +164,8 @@ static const struct store_migration migrations[] = {
     /* Self-contained (their own tables only): renumber freely at a merge. */
     {"site settings and files (branding)", kb_site_schema_sql, NULL},
     {"article views per day, promoted articles", kb_views_schema_sql, NULL},
+    /* Self-contained as well: the RT sync's settings and cursor. */
+    {"request tracker sync settings and cursor", kb_rt_state_schema_sql, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

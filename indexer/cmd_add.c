@@ -184,7 +184,7 @@ static void help(void)
 
 int cmd_add(struct cli *c, int argc, char **argv)
 {
-    struct kb_ingest_opts opts = {KB_AUD_PUBLIC, NULL, NULL};
+    struct kb_ingest_opts opts = {KB_AUD_PUBLIC, NULL, NULL, NULL};
     unsigned jobs = 0; /* 0: by the input's size */
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {

@@ -40,6 +40,9 @@ struct kb_ingest_opts {
                              basename(base_dir) "/" relative path, extension
                              removed; a lone file's is its basename without
                              extension. Records (JSON, CSV) use their "id". */
+    const char *platform; /* Mallard <if:choose>: the branch whose test names
+                             "platform:<this>" (then <if:else>); NULL = each
+                             choice's first branch */
 };
 
 /* What the parser hands back. doc() is called once per document in the order

@@ -43,6 +43,11 @@ int xml_is_elem(const xmlNode *n, const char *name);
 char *xml_flat_text(struct xw *w, xmlNode *n);
 /* Whether a Mallard if:test on n passes (1 for anything else). */
 int xml_if_ok(const struct xw *w, xmlNode *n);
+/* The help center's platform for Mallard conditionals (the ingest option), or NULL. */
+static inline const char *xml_platform(const struct xw *w)
+{
+    return w->c && w->c->opts ? w->c->opts->platform : NULL;
+}
 /* Walks n's children into w's HTML and text. */
 void xml_walk_children(struct xw *w, xmlNode *n, int depth);
 

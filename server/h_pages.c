@@ -17,6 +17,7 @@
 #include "kb/base/text.h"
 #include "pages.h"
 #include "page_body.h"
+#include "page_topics.h"
 #include "search_log.h"
 
 
@@ -48,7 +49,7 @@ static int64_t ref_number(const char *ref)
 
 /* Whether role may read d: customers only published public articles, agents
  * every published article, writers and admins drafts and archived ones too. */
-static int can_read(int role, const struct kb_doc *d)
+int srv_page_can_read(int role, const struct kb_doc *d)
 {
     if (d->kind != KB_KIND_ARTICLE)
         return 0;
@@ -71,7 +72,7 @@ static int load_article(struct srv_ctx *c, const struct srv_req *r, struct srv_r
         return 0;
     }
     int rc = kb_store_get(c->st, KB_KIND_ARTICLE, number, d, &err);
-    if (rc == KB_ENOTFOUND || (rc == 0 && !can_read(r->who.role, d))) {
+    if (rc == KB_ENOTFOUND || (rc == 0 && !srv_page_can_read(r->who.role, d))) {
         kb_doc_release(d);
         tpl_not_found(w, r);
         return 0;
@@ -128,48 +129,6 @@ static void category_href(struct kb_buf *b, const char *query, const char *categ
 
 /* ---- GET / ---- */
 
-/* The topics customers can browse, with counts: category facets over every
- * article of the public index (which holds published public articles only). */
-static void home_categories(struct srv_ctx *c, struct srv_resp *w, struct kb_buf *b)
-{
-    struct kb_index *ix = srv_index(c, w); /* a 503 it may set is replaced by the page */
-    if (!ix)
-        return;
-    struct kb_search_opts o;
-    kb_search_opts_init(&o);
-    o.query = "";
-    o.kind = KB_KIND_ARTICLE; /* with no words: browse everything the filter allows */
-    o.limit = 1;
-    o.snippets = 0;
-    o.spelling = 0;
-    o.facets = 1;
-    struct kb_result *res = NULL;
-    struct kb_err err;
-    if (kb_search(ix, KB_ROLE_CUSTOMER, &o, &res, &err) != 0) {
-        kb_log(KB_LOG_WARN, "pages: topics: %s", err.msg);
-        return;
-    }
-    size_t n = 0;
-    for (size_t i = 0; i < res->nfacets; i++) {
-        const struct kb_facet *f = &res->facets[i];
-        if (!f->value || !*f->value)
-            continue;
-        if (n++ == 0)
-            kb_buf_adds(b, "<section aria-labelledby=\"topics-h\">\n"
-                           "<h2 id=\"topics-h\">Browse by topic</h2>\n<ul class=\"cards\">\n");
-        kb_buf_adds(b, "<li><a href=\"");
-        category_href(b, NULL, f->value);
-        kb_buf_adds(b, "\"><span class=\"card-title\">");
-        tpl_category_name(b, f->value);
-        kb_buf_printf(b, "</span> <span class=\"count\">%s%llu article%s</span></a></li>\n",
-                      res->facets_estimated ? "about " : "", (unsigned long long)f->count,
-                      f->count == 1 ? "" : "s");
-    }
-    if (n)
-        kb_buf_adds(b, "</ul>\n</section>\n");
-    kb_result_free(res);
-}
-
 /* Popular articles: for now the most recently updated public ones. */
 static void home_popular(struct srv_ctx *c, struct kb_buf *b)
 {
@@ -208,7 +167,7 @@ static void h_home(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *
     kb_buf_adds(&b, "<section class=\"hero\">\n<h1>How can we help?</h1>\n");
     tpl_search_form(&b, NULL, "", 1);
     kb_buf_adds(&b, "</section>\n");
-    home_categories(c, w, &b);
+    page_topic_cards(c, w, &b);
     home_popular(c, &b);
     kb_buf_adds(&b, "<section class=\"cta\" aria-labelledby=\"cta-h\">\n"
                     "<h2 id=\"cta-h\">Still need help?</h2>\n"
@@ -222,7 +181,7 @@ static void h_home(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *
 /* ---- GET /search ---- */
 
 static void search_facets(struct kb_buf *b, const struct kb_result *res, const char *q,
-                          const char *category)
+                          const char *category, const struct kb_topic *topics, size_t ntopics)
 {
     if (!res || res->nfacets == 0)
         return;
@@ -248,7 +207,7 @@ static void search_facets(struct kb_buf *b, const struct kb_result *res, const c
         kb_buf_adds(b, "href=\"");
         category_href(b, q, f->value);
         kb_buf_adds(b, "\">");
-        tpl_category_name(b, f->value);
+        srv_topic_name(b, topics, ntopics, f->value);
         /* Counts scaled up from the best matches are shown as such. */
         kb_buf_printf(b, " <span class=\"count\">(%s%llu)</span></a></li>\n",
                       res->facets_estimated ? "about " : "", (unsigned long long)f->count);
@@ -256,11 +215,28 @@ static void search_facets(struct kb_buf *b, const struct kb_result *res, const c
     kb_buf_adds(b, "</ul>\n</nav>\n");
 }
 
-static void search_hit(struct kb_buf *b, const struct kb_hit *h)
+/* Whether another hit of res has the same title as hit i (then its subtitle
+ * tells them apart). */
+static int title_repeats(const struct kb_result *res, size_t i)
+{
+    for (size_t k = 0; k < res->nhits; k++)
+        if (k != i && res->hits[i].title && res->hits[k].title &&
+            strcasecmp(res->hits[i].title, res->hits[k].title) == 0)
+            return 1;
+    return 0;
+}
+
+static void search_hit(struct kb_buf *b, const struct kb_hit *h, int subtitle,
+                       const struct kb_topic *topics, size_t ntopics)
 {
     kb_buf_printf(b, "<li class=\"result\" data-article=\"%lld\">\n<h2>", (long long)h->number);
     article_link(b, h->number, h->title, h->locale);
     kb_buf_adds(b, "</h2>\n");
+    if (subtitle && h->summary && *h->summary) {
+        kb_buf_adds(b, "<p class=\"subtitle\">");
+        tpl_esc(b, h->summary);
+        kb_buf_adds(b, "</p>\n");
+    }
     if (h->audience == KB_AUD_INTERNAL)
         kb_buf_adds(b, "<p class=\"badges\"><span class=\"badge badge-internal\">Internal"
                        "</span></p>\n");
@@ -278,7 +254,7 @@ static void search_hit(struct kb_buf *b, const struct kb_hit *h)
                   (long long)h->number);
     if (h->category && *h->category) {
         kb_buf_adds(b, " · ");
-        tpl_category_name(b, h->category);
+        srv_topic_name(b, topics, ntopics, h->category);
     }
     if (h->updated > 0) {
         kb_buf_adds(b, " · Updated ");
@@ -373,12 +349,20 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     int has_words = q[strspn(q, " \t\r\n")] != '\0';
 
     struct kb_buf b = KB_BUF_INIT, title = KB_BUF_INIT;
+    size_t ntopics = 0;
+    struct kb_topic *topics = srv_topics(c, &ntopics);
+    const struct kb_topic *topic = category ? kb_topic_find(topics, ntopics, category) : NULL;
     if (has_words) {
         kb_buf_adds(&title, "Results for \u201c");
         kb_buf_adds(&title, q);
         kb_buf_adds(&title, "\u201d");
+    } else if (topic) {
+        kb_buf_adds(&title, topic->name);
     } else if (category) {
-        kb_buf_adds(&title, category);
+        struct kb_buf name = KB_BUF_INIT;
+        tpl_category_name(&name, category); /* escaped: the title is escaped again */
+        kb_buf_adds(&title, kb_buf_str(&name));
+        kb_buf_release(&name);
     } else {
         kb_buf_adds(&title, "Search");
     }
@@ -391,6 +375,7 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
                         "<a href=\"/\">browse the topics</a>.</p>\n");
         tpl_end(&b);
         kb_buf_release(&title);
+        kb_topic_list_free(topics, ntopics);
         tpl_send(w, r, 200, &b);
         return;
     }
@@ -398,6 +383,7 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     struct kb_index *ix = srv_index(c, w);
     if (!ix) {
         kb_buf_release(&title);
+        kb_topic_list_free(topics, ntopics);
         tpl_error(w, r, 503, "Search is unavailable",
                   "Search is starting up or being updated. Please try again in a minute.");
         return;
@@ -417,6 +403,7 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     struct kb_err err;
     if (kb_search(ix, r->who.role, &o, &res, &err) != 0) {
         kb_buf_release(&title);
+        kb_topic_list_free(topics, ntopics);
         if (err.code == KB_EQUERY) {
             tpl_error(w, r, 400, "We couldn't understand that search",
                       "Try rewording it with plain words.");
@@ -448,15 +435,27 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     }
 
     tpl_begin(&b, r, &p);
-    kb_buf_adds(&b, "<div class=\"search-page\">\n<div class=\"search-main\">\n<h1>");
+    kb_buf_adds(&b, "<div class=\"search-page\">\n<div class=\"search-main\">\n");
+    if (!has_words && category) {
+        kb_buf_adds(&b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"/\">"
+                        TPL_PRODUCT "</a></li>");
+        if (topic && topic->parent)
+            page_topic_crumbs(&b, topics, ntopics, topic->parent);
+        kb_buf_adds(&b, "</ol></nav>\n");
+    }
+    kb_buf_adds(&b, "<h1>");
     if (has_words) {
         kb_buf_adds(&b, "Results for &ldquo;");
         tpl_esc(&b, q);
         kb_buf_adds(&b, "&rdquo;");
     } else {
-        tpl_category_name(&b, category);
+        srv_topic_name(&b, topics, ntopics, category);
     }
     kb_buf_adds(&b, "</h1>\n");
+    size_t before_sections = b.len;
+    if (!has_words && page == 1)
+        page_topic_sections(c, r, w, &b, topics, ntopics, category);
+    int has_sections = b.len > before_sections;
     if (res->corrected && *res->corrected) {
         kb_buf_adds(&b, "<p class=\"did-you-mean\">Did you mean <a href=\"/search?q=");
         tpl_url_arg(&b, res->corrected);
@@ -468,7 +467,9 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         tpl_esc(&b, res->corrected);
         kb_buf_adds(&b, "</a>?</p>\n");
     }
-    if (res->nhits == 0) {
+    if (res->nhits == 0 && has_sections) {
+        /* a category whose articles are all in its sections */
+    } else if (res->nhits == 0) {
         no_results(&b, q, page);
     } else {
         kb_buf_printf(&b, "<p class=\"count\" role=\"status\">%s%llu result%s</p>\n",
@@ -488,14 +489,15 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         kb_buf_adds(&b, ">\n");
         for (size_t i = 0; i < res->nhits; i++)
             if (res->hits[i].kind == KB_KIND_ARTICLE)
-                search_hit(&b, &res->hits[i]);
+                search_hit(&b, &res->hits[i], title_repeats(res, i), topics, ntopics);
         kb_buf_adds(&b, "</ol>\n");
         search_pager(&b, has_words ? q : "", category, page, res->more);
     }
     kb_buf_adds(&b, "</div>\n");
-    search_facets(&b, all ? all : res, has_words ? q : "", category);
+    search_facets(&b, all ? all : res, has_words ? q : "", category, topics, ntopics);
     kb_buf_adds(&b, "</div>\n");
     tpl_end(&b);
+    kb_topic_list_free(topics, ntopics);
     kb_result_free(res);
     kb_result_free(all);
     kb_buf_release(&title);
@@ -612,15 +614,11 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     struct tpl_page p = {d.title, desc, kb_buf_str(&canon), NULL, 0, !is_public};
     tpl_begin(&b, r, &p);
 
+    size_t ntopics = 0;
+    struct kb_topic *topics = srv_topics(c, &ntopics);
     kb_buf_adds(&b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"/\">"
                     TPL_PRODUCT "</a></li>");
-    if (d.category && *d.category) {
-        kb_buf_adds(&b, "<li><a href=\"");
-        category_href(&b, NULL, d.category);
-        kb_buf_adds(&b, "\">");
-        tpl_category_name(&b, d.category);
-        kb_buf_adds(&b, "</a></li>");
-    }
+    page_topic_crumbs(&b, topics, ntopics, d.category);
     kb_buf_adds(&b, "</ol></nav>\n<article class=\"article\"");
     lang_attr(&b, d.locale);
     kb_buf_adds(&b, ">\n<header>\n<h1>");
@@ -630,7 +628,7 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
                   (long long)d.number);
     if (d.category && *d.category) {
         kb_buf_adds(&b, " · <span class=\"category\">");
-        tpl_category_name(&b, d.category);
+        srv_topic_name(&b, topics, ntopics, d.category);
         kb_buf_adds(&b, "</span>");
     }
     if (d.updated > 0) {
@@ -656,7 +654,9 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     page_article_body(&b, &d);
     kb_buf_adds(&b, "</article>\n");
     feedback_form(&b, d.number, thanks && strcmp(thanks, "1") == 0);
+    page_topic_sidebar(c, r, w, &b, &d);
     related(c, r, w, &d, &b);
+    kb_topic_list_free(topics, ntopics);
     tpl_end(&b);
     tpl_send(w, r, 200, &b);
     free(desc);

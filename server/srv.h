@@ -177,6 +177,7 @@ extern const struct srv_route srv_routes_backup[];   /* h_backup.c: the admin AP
 extern const struct srv_route srv_routes_customers[]; /* h_customers.c: a customer's data: export, erase */
 extern const struct srv_route srv_routes_contact[];  /* h_contact.c: the contact form */
 extern const struct srv_route srv_routes_contact_admin[]; /* h_contact_admin.c: destinations, requests */
+extern const struct srv_route srv_routes_topics[]; /* h_topics.c: categories and sections */
 
 /* ---- request helpers (request.c) ---- */
 /* A query-string argument, decoded; NULL when absent. Borrowed for the request. */

@@ -32,6 +32,11 @@ struct kb_doc {
     char *source;      /* the body as written (Markdown or HTML) when editable */
     int format;        /* enum kb_format of source */
     char *category;
+    /* The topic this document is the page of (a Mallard guide page: its page
+     * id), or NULL: loading records it as a topic named by the title and
+     * described by the summary, its parent the category. Not stored with
+     * the document. */
+    char *topic;
     char **tags;       /* ntags owned strings */
     size_t ntags;
     char *product;

@@ -386,6 +386,34 @@ static char *page_link_title(struct xw *w, const char *xref)
     return title;
 }
 
+int xml_page_is_guide(struct xw *w, const char *xref)
+{
+    size_t n = strcspn(xref, "#");
+    if (!w->c->dir || w->lookups >= MAX_LOOKUPS || n == 0 || memchr(xref, '/', n) ||
+        xref[0] == '.')
+        return -1;
+    w->lookups++;
+    struct kb_buf path = KB_BUF_INIT;
+    kb_buf_printf(&path, "%s/%.*s.page", w->c->dir, (int)n, xref);
+    struct stat st;
+    int guide = -1;
+    if (stat(path.data, &st) == 0 && S_ISREG(st.st_mode) &&
+        (size_t)st.st_size <= KB_INGEST_MAX_DOC) {
+        xmlDoc *doc = xmlReadFile(path.data, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                                   XML_PARSE_NOWARNING);
+        xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+        if (root) {
+            char *type = xml_attr(root, "type", NULL);
+            guide = type && strcmp(type, "guide") == 0;
+            free(type);
+        }
+        if (doc)
+            xmlFreeDoc(doc);
+    }
+    kb_buf_release(&path);
+    return guide;
+}
+
 static int has_content(xmlNode *n)
 {
     for (xmlNode *k = n->children; k; k = k->next) {

@@ -48,6 +48,9 @@ static inline const char *xml_platform(const struct xw *w)
 {
     return w->c && w->c->opts ? w->c->opts->platform : NULL;
 }
+/* Whether the sibling Mallard page xref names is a guide page: 1, 0, or -1
+ * when it cannot be read (no folder, no such file, lookups used up). */
+int xml_page_is_guide(struct xw *w, const char *xref);
 /* Walks n's children into w's HTML and text. */
 void xml_walk_children(struct xw *w, xmlNode *n, int depth);
 

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kb/store/topic_store.h"
+
 void kb_load_init(struct kb_load *l, struct kb_store *st, size_t batch)
 {
     memset(l, 0, sizeof *l);
@@ -86,6 +88,11 @@ int kb_load_doc(struct kb_load *l, const struct kb_doc *d)
         }
         return fail(l, &err);
     }
+    if (d->topic && d->kind == KB_KIND_ARTICLE) {
+        struct kb_topic t = {d->topic, d->locale, d->category, d->title, d->summary, NULL, 0, 0};
+        if (kb_topic_import(l->st, &t, &err) != 0 && err.code != KB_EINVAL)
+            return fail(l, &err);
+    }
     if (result == KB_PUT_ADDED)
         l->added++;
     else if (result == KB_PUT_UPDATED)
@@ -117,5 +124,11 @@ int kb_load_finish(struct kb_load *l)
 {
     if (l->fatal)
         return l->err.code ? l->err.code : KB_EINTERNAL;
-    return l->open ? commit(l) : 0;
+    int code = l->open ? commit(l) : 0;
+    struct kb_err err;
+    size_t named = 0;
+    if (code == 0 && l->kind != KB_KIND_TICKET &&
+        kb_topic_import_pages(l->st, &named, &err) != 0)
+        return fail(l, &err);
+    return code;
 }

@@ -1,0 +1,371 @@
+/* Topics (categories and sections) in the store: see topics.h. */
+#include "kb/store/topic_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kb/base/buf.h"
+#include "kb/store/store_int.h"
+
+const char kb_topics_schema_sql[] =
+    "CREATE TABLE topics ("
+    " slug TEXT NOT NULL CHECK (slug <> ''),"
+    " locale TEXT NOT NULL DEFAULT 'en',"
+    " parent TEXT,"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " description TEXT,"
+    " icon TEXT,"
+    " position INTEGER NOT NULL DEFAULT 0,"
+    " edited INTEGER NOT NULL DEFAULT 0,"
+    " updated INTEGER NOT NULL,"
+    " PRIMARY KEY (slug, locale));";
+
+void kb_topic_release(struct kb_topic *t)
+{
+    free(t->slug);
+    free(t->locale);
+    free(t->parent);
+    free(t->name);
+    free(t->description);
+    free(t->icon);
+    memset(t, 0, sizeof *t);
+}
+
+void kb_topic_list_free(struct kb_topic *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        kb_topic_release(&t[i]);
+    free(t);
+}
+
+static int slug_ok(const char *s)
+{
+    if (!s || !*s || strlen(s) > KB_TOPIC_SLUG_MAX)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("-_.", *p)))
+            return 0;
+    return 1;
+}
+
+int kb_topic_check(const struct kb_topic *t, struct kb_err *err)
+{
+    if (!slug_ok(t->slug))
+        return kb_err_set(err, KB_EINVAL, "topic slug '%.100s' must be 1 to %d of a-z, 0-9, "
+                          "'-', '_', '.'", t->slug ? t->slug : "", KB_TOPIC_SLUG_MAX);
+    if (store_blank(t->name))
+        return kb_err_set(err, KB_EINVAL, "topic '%s': name is required", t->slug);
+    if (strlen(t->name) > KB_TOPIC_NAME_MAX)
+        return kb_err_set(err, KB_EINVAL, "topic '%s': name is longer than %d bytes", t->slug,
+                          KB_TOPIC_NAME_MAX);
+    if (t->description && strlen(t->description) > KB_TOPIC_DESC_MAX)
+        return kb_err_set(err, KB_EINVAL, "topic '%s': description is longer than %d bytes",
+                          t->slug, KB_TOPIC_DESC_MAX);
+    if (t->icon && strlen(t->icon) > KB_TOPIC_ICON_MAX)
+        return kb_err_set(err, KB_EINVAL, "topic '%s': icon is longer than %d bytes", t->slug,
+                          KB_TOPIC_ICON_MAX);
+    if (t->parent && *t->parent && !slug_ok(t->parent))
+        return kb_err_set(err, KB_EINVAL, "topic '%s': parent '%.100s' is not a topic slug",
+                          t->slug, t->parent);
+    if (t->parent && strcmp(t->parent, t->slug) == 0)
+        return kb_err_set(err, KB_EINVAL, "topic '%s': parent is the topic itself", t->slug);
+    if (t->locale && (!*t->locale || strlen(t->locale) > 20))
+        return kb_err_set(err, KB_EINVAL, "topic '%s': bad locale", t->slug);
+    return 0;
+}
+
+static const char *loc(const char *locale)
+{
+    return locale && *locale ? locale : "en";
+}
+
+/* The parent's own parent (*found 0 when the parent does not exist). */
+static int parent_of(struct kb_store *st, const char *slug, const char *locale, int *found,
+                     int *is_category, struct kb_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    *found = *is_category = 0;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT parent FROM topics WHERE slug = ?1 AND "
+                                        "locale = ?2", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        store_bind(s, 1, slug);
+        store_bind(s, 2, loc(locale));
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            *found = 1;
+            *is_category = sqlite3_column_type(s, 0) == SQLITE_NULL;
+            rc = SQLITE_DONE;
+        }
+    }
+    int code = rc == SQLITE_DONE ? 0 : store_fail(st, err, rc, "cannot read topic '%s'", slug);
+    sqlite3_finalize(s);
+    return code;
+}
+
+static int has_sections(struct kb_store *st, const char *slug, const char *locale, int *yes,
+                        struct kb_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    *yes = 0;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT 1 FROM topics WHERE parent = ?1 AND "
+                                        "locale = ?2 LIMIT 1", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        store_bind(s, 1, slug);
+        store_bind(s, 2, loc(locale));
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            *yes = 1;
+            rc = SQLITE_DONE;
+        }
+    }
+    int code = rc == SQLITE_DONE ? 0 : store_fail(st, err, rc, "cannot read topic '%s'", slug);
+    sqlite3_finalize(s);
+    return code;
+}
+
+static int write_topic(struct kb_store *st, const struct kb_topic *t, int edited,
+                       struct kb_err *err)
+{
+    static const char sql_admin[] =
+        "INSERT INTO topics (slug, locale, parent, name, description, icon, position, edited,"
+        " updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8) ON CONFLICT (slug, locale) DO "
+        "UPDATE SET parent = excluded.parent, name = excluded.name, description ="
+        " excluded.description, icon = excluded.icon, position = excluded.position,"
+        " edited = 1, updated = excluded.updated";
+    static const char sql_import[] =
+        "INSERT INTO topics (slug, locale, parent, name, description, icon, position, edited,"
+        " updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8) ON CONFLICT (slug, locale) DO "
+        "UPDATE SET parent = excluded.parent, name = excluded.name, description ="
+        " excluded.description, updated = excluded.updated WHERE topics.edited = 0";
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, edited ? sql_admin : sql_import, -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        store_bind(s, 1, t->slug);
+        store_bind(s, 2, loc(t->locale));
+        store_bind(s, 3, t->parent && *t->parent ? t->parent : NULL);
+        store_bind(s, 4, t->name);
+        store_bind(s, 5, t->description && *t->description ? t->description : NULL);
+        store_bind(s, 6, t->icon && *t->icon ? t->icon : NULL);
+        sqlite3_bind_int64(s, 7, t->position);
+        sqlite3_bind_int64(s, 8, store_now());
+        rc = sqlite3_step(s);
+    }
+    int code = rc == SQLITE_DONE ? 0
+                                 : store_fail(st, err, rc, "cannot store topic '%s'", t->slug);
+    sqlite3_finalize(s);
+    return code;
+}
+
+int kb_topic_put(struct kb_store *st, const struct kb_topic *t, struct kb_err *err)
+{
+    int code = kb_topic_check(t, err);
+    if (code)
+        return code;
+    if ((code = store_wbegin(st, err)) != 0)
+        return code;
+    if (t->parent && *t->parent) {
+        int found, is_category, sections;
+        if ((code = parent_of(st, t->parent, t->locale, &found, &is_category, err)) != 0)
+            goto out;
+        if (!found) {
+            code = kb_err_set(err, KB_EINVAL, "topic '%s': parent '%s' does not exist", t->slug,
+                              t->parent);
+            goto out;
+        }
+        if (!is_category) {
+            code = kb_err_set(err, KB_EINVAL, "topic '%s': parent '%s' is a section (topics "
+                              "have two levels)", t->slug, t->parent);
+            goto out;
+        }
+        if ((code = has_sections(st, t->slug, t->locale, &sections, err)) != 0)
+            goto out;
+        if (sections) {
+            code = kb_err_set(err, KB_EINVAL, "topic '%s' has sections: it cannot become a "
+                              "section (topics have two levels)", t->slug);
+            goto out;
+        }
+    }
+    code = write_topic(st, t, 1, err);
+out:
+    return store_wend(st, code, err);
+}
+
+int kb_topic_import(struct kb_store *st, const struct kb_topic *t, struct kb_err *err)
+{
+    if (!slug_ok(t->slug) || store_blank(t->name))
+        return kb_err_set(err, KB_EINVAL, "topic '%.100s': needs a slug and a name",
+                          t->slug ? t->slug : "");
+    struct kb_topic c = *t;
+    char *name = store_one_line(t->name, KB_TOPIC_NAME_MAX);
+    char *desc = t->description ? store_one_line(t->description, KB_TOPIC_DESC_MAX) : NULL;
+    c.name = name;
+    c.description = desc;
+    if (c.parent && (!slug_ok(c.parent) || strcmp(c.parent, c.slug) == 0))
+        c.parent = NULL;
+    int code = store_wbegin(st, err);
+    if (code == 0)
+        code = store_wend(st, write_topic(st, &c, 0, err), err);
+    free(name);
+    free(desc);
+    return code;
+}
+
+int kb_topic_remove(struct kb_store *st, const char *slug, const char *locale,
+                    struct kb_err *err)
+{
+    int code = store_wbegin(st, err);
+    if (code)
+        return code;
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "DELETE FROM topics WHERE slug = ?1 AND locale = ?2",
+                                -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        store_bind(s, 1, slug);
+        store_bind(s, 2, loc(locale));
+        rc = sqlite3_step(s);
+    }
+    if (rc != SQLITE_DONE)
+        code = store_fail(st, err, rc, "cannot remove topic '%s'", slug);
+    else if (sqlite3_changes(st->db) == 0)
+        code = kb_err_set(err, KB_ENOTFOUND, "no topic '%.100s'", slug);
+    sqlite3_finalize(s);
+    s = NULL;
+    if (code == 0) {
+        rc = sqlite3_prepare_v2(st->db, "UPDATE topics SET parent = NULL WHERE parent = ?1 "
+                                        "AND locale = ?2", -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+            store_bind(s, 1, slug);
+            store_bind(s, 2, loc(locale));
+            rc = sqlite3_step(s);
+        }
+        if (rc != SQLITE_DONE)
+            code = store_fail(st, err, rc, "cannot remove topic '%s'", slug);
+        sqlite3_finalize(s);
+    }
+    return store_wend(st, code, err);
+}
+
+int kb_topic_list(struct kb_store *st, const char *locale, struct kb_topic **out, size_t *n,
+                  struct kb_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT slug, locale, parent, name, description, icon, position,"
+                                " edited FROM topics WHERE locale = ?1 ORDER BY position, name,"
+                                " slug", -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return store_fail(st, err, rc, "cannot list topics");
+    store_bind(s, 1, loc(locale));
+    size_t cap = 0;
+    struct kb_topic *v = NULL;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            v = kb_xrealloc(v, cap * sizeof *v);
+        }
+        struct kb_topic *t = &v[(*n)++];
+        t->slug = store_col(s, 0);
+        t->locale = store_col(s, 1);
+        t->parent = store_col(s, 2);
+        t->name = store_col(s, 3);
+        t->description = store_col(s, 4);
+        t->icon = store_col(s, 5);
+        t->position = sqlite3_column_int64(s, 6);
+        t->edited = sqlite3_column_int(s, 7);
+    }
+    int code = 0;
+    if (rc != SQLITE_DONE) {
+        code = store_fail(st, err, rc, "cannot list topics");
+        kb_topic_list_free(v, *n);
+        v = NULL;
+        *n = 0;
+    }
+    sqlite3_finalize(s);
+    *out = v;
+    return code;
+}
+
+const struct kb_topic *kb_topic_find(const struct kb_topic *list, size_t n, const char *slug)
+{
+    for (size_t i = 0; slug && i < n; i++)
+        if (strcmp(list[i].slug, slug) == 0)
+            return &list[i];
+    return NULL;
+}
+
+/* One category no topic names yet, with an article of it (for its folder). */
+struct unnamed {
+    char *slug, *locale, *sample;
+};
+
+int kb_topic_import_pages(struct kb_store *st, size_t *added, struct kb_err *err)
+{
+    size_t n = 0, cap = 0, got = 0;
+    struct unnamed *v = NULL;
+    sqlite3_stmt *s = NULL;
+    if (added)
+        *added = 0;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT a.category, a.locale, MIN(a.source_id) FROM articles a "
+                                "WHERE a.category IS NOT NULL AND a.category <> '' AND NOT EXISTS"
+                                " (SELECT 1 FROM topics t WHERE t.slug = a.category AND t.locale"
+                                " = a.locale) GROUP BY a.category, a.locale", -1, &s, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            v = kb_xrealloc(v, cap * sizeof *v);
+        }
+        v[n].slug = store_col(s, 0);
+        v[n].locale = store_col(s, 1);
+        v[n].sample = store_col(s, 2);
+        n++;
+    }
+    int code = rc == SQLITE_DONE ? 0 : store_fail(st, err, rc, "cannot list unnamed topics");
+    sqlite3_finalize(s);
+    s = NULL;
+    if (code == 0)
+        rc = sqlite3_prepare_v2(st->db, "SELECT title, summary, category FROM articles WHERE "
+                                        "source_id = ?1 AND locale = ?2", -1, &s, NULL);
+    if (code == 0 && rc != SQLITE_OK)
+        code = store_fail(st, err, rc, "cannot read topic pages");
+    for (size_t i = 0; code == 0 && i < n; i++) {
+        const char *slash = strrchr(v[i].sample, '/');
+        struct kb_buf id = KB_BUF_INIT;
+        kb_buf_printf(&id, "%.*s%s", slash ? (int)(slash - v[i].sample + 1) : 0, v[i].sample,
+                      v[i].slug);
+        sqlite3_reset(s);
+        store_bind(s, 1, kb_buf_str(&id));
+        store_bind(s, 2, v[i].locale);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            char *title = store_col(s, 0), *summary = store_col(s, 1), *parent = store_col(s, 2);
+            sqlite3_reset(s);
+            struct kb_topic t = {v[i].slug, v[i].locale, parent, title, summary, NULL, 0, 0};
+            if (title && (code = kb_topic_import(st, &t, err)) == KB_EINVAL)
+                code = 0;
+            else if (title && code == 0)
+                got++;
+            free(title);
+            free(summary);
+            free(parent);
+        } else if (rc != SQLITE_DONE) {
+            code = store_fail(st, err, rc, "cannot read topic page '%s'", kb_buf_str(&id));
+        }
+        sqlite3_clear_bindings(s);
+        kb_buf_release(&id);
+    }
+    sqlite3_finalize(s);
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].slug);
+        free(v[i].locale);
+        free(v[i].sample);
+    }
+    free(v);
+    if (added)
+        *added = got;
+    return code;
+}

@@ -1,0 +1,33 @@
+/* Topics on the help center's pages (page_topics.c): the home page's topic
+ * cards, a category page's sections, an article's breadcrumb and its
+ * "Articles in this section" sidebar. Counts and lists come from searches
+ * run with the reader's role: a customer's hold public published articles
+ * only. */
+#ifndef KB_PAGE_TOPICS_H
+#define KB_PAGE_TOPICS_H
+
+#include "kb/base/buf.h"
+#include "kb/base/doc.h"
+#include "kb/store/topic_store.h"
+#include "srv.h"
+
+/* Home: one card per category (name, icon, description, articles in it and
+ * its sections), by position; article categories no topic names follow,
+ * humanised. Nothing when no topic has a public article. */
+void page_topic_cards(struct srv_ctx *c, struct srv_resp *w, struct kb_buf *b);
+
+/* The breadcrumb items (li) for an article or listing in topic slug: its
+ * category, then its section. */
+void page_topic_crumbs(struct kb_buf *b, const struct kb_topic *list, size_t n, const char *slug);
+
+/* A category page's head: the topic's description and, for a category, its
+ * sections, each with up to a few of its articles the reader may see. */
+void page_topic_sections(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w,
+                         struct kb_buf *b, const struct kb_topic *list, size_t n,
+                         const char *slug);
+
+/* The article's sidebar: other articles of its section the reader may see. */
+void page_topic_sidebar(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w,
+                        struct kb_buf *b, const struct kb_doc *d);
+
+#endif

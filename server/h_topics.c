@@ -8,6 +8,7 @@
 #include "html_tpl.h"
 #include "kb/base/log.h"
 #include "kb/store/topic_store.h"
+#include "page_topics.h"
 #include "pages.h"
 
 struct kb_topic *srv_topics(struct srv_ctx *c, size_t *n)
@@ -43,8 +44,10 @@ static json_t *topic_json(const struct kb_topic *t)
     return o;
 }
 
-/* GET /api/v1/topics[?locale=xx]: every topic, categories and sections, by
- * position. Topics are names, not content: the same for every role. */
+/* GET /api/v1/topics[?locale=xx]: the topics, categories and sections, by
+ * position: staff get every one; customers those holding a public published
+ * article (in them or their sections), so a section of internal articles
+ * does not show even its name. */
 static void h_list(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
     const char *locale = srv_arg(r, "locale");
@@ -59,9 +62,15 @@ static void h_list(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *
         srv_kb_error(w, &err);
         return;
     }
+    char *keep = kb_xmalloc(n + 1);
+    memset(keep, 1, n + 1);
+    if (r->who.role < KB_ROLE_AGENT)
+        page_topics_visible(c, w, list, n, keep);
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, topic_json(&list[i]));
+        if (keep[i])
+            json_array_append_new(arr, topic_json(&list[i]));
+    free(keep);
     kb_topic_list_free(list, n);
     srv_json(w, 200, json_pack("{s:o}", "topics", arr));
 }

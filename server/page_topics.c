@@ -55,6 +55,23 @@ static const char *top_of(const struct kb_topic *list, size_t n, const char *slu
     return t ? t->slug : slug;
 }
 
+void page_topics_visible(struct srv_ctx *c, struct srv_resp *w, const struct kb_topic *list,
+                         size_t n, char *keep)
+{
+    memset(keep, 0, n);
+    struct kb_result *res = browse(c, w, KB_ROLE_CUSTOMER, NULL, 1, 1);
+    for (size_t i = 0; res && i < res->nfacets; i++) {
+        const struct kb_facet *f = &res->facets[i];
+        const struct kb_topic *t = f->value && f->count ? kb_topic_find(list, n, f->value)
+                                                        : NULL;
+        for (int depth = 0; t && depth < 8; depth++) {
+            keep[t - list] = 1;
+            t = t->parent ? kb_topic_find(list, n, t->parent) : NULL;
+        }
+    }
+    kb_result_free(res);
+}
+
 static void card(struct kb_buf *b, const char *slug, const struct kb_topic *t, uint64_t count,
                  int estimated)
 {

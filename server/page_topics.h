@@ -16,6 +16,12 @@
  * humanised. Nothing when no topic has a public article. */
 void page_topic_cards(struct srv_ctx *c, struct srv_resp *w, struct kb_buf *b);
 
+/* keep[i] = 1 for each topic of list with a public published article in it
+ * or below it: what customers may see listed (the others are staff's or
+ * empty). */
+void page_topics_visible(struct srv_ctx *c, struct srv_resp *w, const struct kb_topic *list,
+                         size_t n, char *keep);
+
 /* The breadcrumb items (li) for an article or listing in topic slug: its
  * category, then its section. */
 void page_topic_crumbs(struct kb_buf *b, const struct kb_topic *list, size_t n, const char *slug);

@@ -138,6 +138,7 @@ def concrete(env, method, pattern):
     ref = str(env.public) if method == "GET" else "KB-%d" % env.matrix
     return (pattern.replace("{ref}", ref).replace("{id}", "999999")
             .replace("{name}", "no-such-user").replace("{rev}", "1")
+            .replace("{slug}", "zq-matrix-topic")
             .replace("{path}", "articles/no/such"))
 
 
@@ -159,7 +160,9 @@ def test_openapi_lists_every_api_route_and_pages_answer(env):
     for p in ("/api/v1/search", "/api/v1/articles/{ref}", "/api/v1/tickets", "/api/v1/users",
               # staff only: customers never see anyone's contact requests
               "/api/v1/admin/contact/requests", "/api/v1/admin/contact/requests/{id}/retry",
-              "/api/v1/admin/contact/destinations", "/api/v1/admin/contact/destinations/{name}"):
+              "/api/v1/admin/contact/destinations", "/api/v1/admin/contact/destinations/{name}",
+              # topics: read by anyone, written by admins only
+              "/api/v1/topics", "/api/v1/topics/{slug}"):
         assert p in paths
 
 
@@ -267,6 +270,33 @@ def test_customers_see_no_hidden_words_anywhere(env):
     want = {n for (n,) in store_query(env.data, "SELECT number FROM articles WHERE "
                                                 "status = 'published' AND audience = 'public'")}
     assert listed == want
+
+
+def test_customers_see_no_internal_articles_through_topics(env):
+    """A topic holding an internal article: its category page, its section
+    list, the article sidebars, the topic cards' counts and /kb/page/... show
+    a customer public published articles only."""
+    srv = env.srv
+    admin = env.ids["admin-token"][0]
+    for slug, body in (("zq-topic-cat", {"name": "Zq category"}),
+                       ("zq-internal-cat", {"name": "Zq internal section", "parent": "zq-topic-cat"}),
+                       ("zq-public-cat", {"name": "Zq public section", "parent": "zq-topic-cat"})):
+        r = admin.put(srv.url("/api/v1/topics/" + slug), json=body, timeout=30)
+        assert r.status_code == 200, r.text
+    for path in ("/", "/search?category=zq-topic-cat", "/search?category=zq-internal-cat",
+                 "/search?category=zq-public-cat", "/kb/%d" % env.public,
+                 "/kb/page/KB-%d" % env.internal, "/api/v1/topics"):
+        r = requests.get(srv.url(path), timeout=30)
+        CASES["leak topics"] += 1
+        assert r.status_code in (200, 404) and not leaks(r.text), (path, leaks(r.text))
+        assert "/kb/%d-" % env.internal not in r.text, path
+    assert requests.get(srv.url("/kb/page/KB-%d" % env.internal), timeout=30,
+                        allow_redirects=False).status_code == 404
+    home = requests.get(srv.url("/"), timeout=30).text
+    card = re.search(r'category=zq-topic-cat">.*?<span class="count">(\d+) article', home)
+    assert card and card.group(1) == "1", card and card.group(0)  # the public one only
+    staff = env.ids["agent-token"][0].get(srv.url("/search?category=zq-topic-cat"), timeout=30)
+    assert "/kb/%d-" % env.internal in staff.text  # the section list is the reader's
 
 
 def test_agents_never_see_drafts_or_archived_articles_in_search(env):

@@ -1,6 +1,7 @@
 /* Topics (categories and sections) in the store: see topics.h. */
 #include "kb/store/topic_store.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -367,5 +368,59 @@ int kb_topic_import_pages(struct kb_store *st, size_t *added, struct kb_err *err
     free(v);
     if (added)
         *added = got;
+    return code;
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int kb_topic_import_json(struct kb_store *st, const char *data, size_t len, size_t *n,
+                         struct kb_err *err)
+{
+    json_error_t je;
+    *n = 0;
+    json_t *root = json_loadb(data, len, 0, &je);
+    json_t *arr = json_is_object(root) ? json_object_get(root, "topics") : root;
+    if (!json_is_array(arr)) {
+        json_decref(root);
+        return root ? kb_err_set(err, KB_EFORMAT, "topics file must be a JSON array or "
+                                                  "{\"topics\": [...]}")
+                    : kb_err_set(err, KB_EFORMAT, "topics file is not JSON: line %d: %s",
+                                 je.line, je.text);
+    }
+    int code = 0;
+    /* categories first, so that sections find their parent */
+    for (int pass = 0; pass < 2 && code == 0; pass++) {
+        size_t i;
+        json_t *o;
+        json_array_foreach(arr, i, o) {
+            const char *parent = json_is_object(o) ? jstr(o, "parent") : NULL;
+            if ((parent != NULL) != pass)
+                continue;
+            json_t *pos = json_is_object(o) ? json_object_get(o, "position") : NULL;
+            struct kb_topic t = {
+                (char *)jstr(o, "slug"), (char *)jstr(o, "locale"), (char *)parent,
+                (char *)jstr(o, "name"), (char *)jstr(o, "description"),
+                (char *)jstr(o, "icon"), json_is_integer(pos) ? json_integer_value(pos) : 0, 0};
+            struct kb_err why;
+            if (!json_is_object(o)) {
+                code = kb_err_set(err, KB_EFORMAT, "topic %zu is not an object", i + 1);
+                break;
+            }
+            if ((code = kb_topic_check(&t, &why)) != 0) {
+                kb_err_set(err, code, "topic %zu: %s", i + 1, why.msg);
+                break;
+            }
+            if ((code = store_wbegin(st, err)) != 0)
+                break;
+            if ((code = store_wend(st, write_topic(st, &t, 0, err), err)) != 0)
+                break;
+            (*n)++;
+        }
+    }
+    json_decref(root);
     return code;
 }

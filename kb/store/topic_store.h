@@ -54,6 +54,13 @@ int kb_topic_import(struct kb_store *st, const struct kb_topic *t, struct kb_err
  * pages). *added (may be NULL) gets how many topics it recorded. */
 int kb_topic_import_pages(struct kb_store *st, size_t *added, struct kb_err *err);
 
+/* Imports topic definitions: a JSON array (or {"topics": [...]}) of
+ * {"slug", "name", "description", "icon", "position", "parent", "locale"},
+ * as an importer (admins' edits stay). *n gets how many were recorded. A bad
+ * entry stops the file: KB_EFORMAT or KB_EINVAL naming the entry and field. */
+int kb_topic_import_json(struct kb_store *st, const char *data, size_t len, size_t *n,
+                         struct kb_err *err);
+
 /* Removes a topic; its sections become categories. KB_ENOTFOUND. */
 int kb_topic_remove(struct kb_store *st, const char *slug, const char *locale,
                     struct kb_err *err);

@@ -540,6 +540,12 @@ static void related(struct srv_ctx *c, const struct srv_req *r, struct srv_resp 
         article_link(b, h->number, h->title, h->locale);
         if (h->audience == KB_AUD_INTERNAL)
             kb_buf_adds(b, " <span class=\"badge badge-internal\">Internal</span>");
+        if (h->summary && *h->summary && h->title &&
+            ((d->title && strcasecmp(h->title, d->title) == 0) || title_repeats(res, i))) {
+            kb_buf_adds(b, "<br><span class=\"subtitle\">");
+            tpl_esc(b, h->summary);
+            kb_buf_adds(b, "</span>");
+        }
         kb_buf_adds(b, "</li>\n");
     }
     if (shown)

@@ -37,3 +37,23 @@ char *kb_store_doc_text(struct kb_store *st, int kind, int64_t number, int64_t u
     store_done(s);
     return out;
 }
+
+char *kb_store_doc_summary(struct kb_store *st, int64_t number, int public_only)
+{
+    sqlite3_stmt *s = NULL;
+    char *out = NULL;
+    if (!st || sqlite3_prepare_v2(st->db, "SELECT summary FROM articles WHERE number = ?1 AND "
+                                          "status = 'published' AND (?2 = 0 OR audience = "
+                                          "'public')", -1, &s, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int64(s, 1, number);
+    sqlite3_bind_int(s, 2, public_only ? 1 : 0);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        out = store_col(s, 0);
+    sqlite3_finalize(s);
+    if (out && !*out) {
+        free(out);
+        out = NULL;
+    }
+    return out;
+}

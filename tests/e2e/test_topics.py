@@ -183,3 +183,30 @@ def test_customers_never_see_internal_articles_through_topics(env):
     agent_page = env["agent"].get(srv.url("/search?category=net-wireless"), timeout=30).text
     assert INTERNAL_WORD in agent_page
     assert INTERNAL_WORD not in home
+
+
+def test_subtitles_tell_duplicate_titles_apart(env):
+    srv = env["srv"]
+    r = requests.get(srv.url("/api/v1/search"), params={"q": "wireless network troubleshooter"},
+                     timeout=30).json()
+    same = [h for h in r["hits"] if h["title"] == "Wireless network troubleshooter"]
+    assert len(same) >= 2  # the API's title stays the page's own title
+    assert len({h["summary"] for h in same}) == len(same)
+    page = srv.get("/search?q=wireless+network+troubleshooter").text
+    subs = re.findall(r'<p class="subtitle">([^<]*)</p>', page)
+    assert len(subs) >= 2 and all(s.strip() for s in subs)
+    # a title that does not repeat shows no subtitle
+    page = srv.get("/search?q=hidden+wireless").text
+    items = re.findall(r'<li class="result".*?</li>', page, re.S)
+    hidden = [i for i in items if "Connect to a hidden wireless network" in i]
+    assert hidden and 'class="subtitle"' not in hidden[0]
+
+
+def test_kb_indexer_topics_file_errors_name_the_problem(env, tmp_path):
+    from kbtest import run_indexer
+    bad = tmp_path / "bad.json"
+    for text, word in (('[{"slug": "x"}]', "name is required"), ("[1]", "not an object"),
+                       ("{nope", "not JSON"), ('[{"slug": "A B", "name": "x"}]', "slug")):
+        bad.write_text(text)
+        p = run_indexer(tmp_path / "kb", "topics", str(bad), check=False)
+        assert p.returncode == 1 and word in p.stderr, (text, p.stderr)

@@ -605,6 +605,13 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     if (!load_article(c, r, w, number, &d))
         return;
     struct kb_buf path = KB_BUF_INIT;
+    if (page_topic_redirect(c, &d, &path)) {
+        /* a guide page is its topic's page: search finds it, the topic shows it */
+        tpl_redirect(w, r, 302, kb_buf_str(&path));
+        kb_buf_release(&path);
+        kb_doc_release(&d);
+        return;
+    }
     srv_article_path(&path, d.number, d.title);
     if (strcmp(r->path, kb_buf_str(&path)) != 0) {
         tpl_redirect(w, r, 301, kb_buf_str(&path));

@@ -234,3 +234,20 @@ void page_topic_sidebar(struct srv_ctx *c, const struct srv_req *r, struct srv_r
         kb_buf_adds(b, "</ul>\n</aside>\n");
     kb_result_free(res);
 }
+
+int page_topic_redirect(struct srv_ctx *c, const struct kb_doc *d, struct kb_buf *to)
+{
+    if (!d->source_id || !d->summary || !d->text || strcmp(d->text, d->summary) != 0)
+        return 0;
+    const char *slash = strrchr(d->source_id, '/');
+    const char *slug = slash ? slash + 1 : d->source_id;
+    size_t n = 0;
+    struct kb_topic *list = srv_topics(c, &n);
+    const struct kb_topic *t = kb_topic_find(list, n, slug);
+    if (t) {
+        kb_buf_adds(to, "/search?category=");
+        tpl_url_arg(to, t->slug);
+    }
+    kb_topic_list_free(list, n);
+    return t != NULL;
+}

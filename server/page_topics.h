@@ -36,4 +36,9 @@ void page_topic_sections(struct srv_ctx *c, const struct srv_req *r, struct srv_
 void page_topic_sidebar(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w,
                         struct kb_buf *b, const struct kb_doc *d);
 
+/* Whether article d is only the page of a topic (a Mallard guide page: its
+ * text is its description, its page id a topic's slug); then fills to with
+ * the topic's page. */
+int page_topic_redirect(struct srv_ctx *c, const struct kb_doc *d, struct kb_buf *to);
+
 #endif

@@ -210,3 +210,22 @@ def test_kb_indexer_topics_file_errors_name_the_problem(env, tmp_path):
         bad.write_text(text)
         p = run_indexer(tmp_path / "kb", "topics", str(bad), check=False)
         assert p.returncode == 1 and word in p.stderr, (text, p.stderr)
+
+
+def test_a_guide_page_is_its_topics_page(env):
+    srv = env["srv"]
+    r = requests.get(srv.url("/api/v1/search"), params={"q": "Networking, web & email"},
+                     timeout=30).json()
+    guide = [h for h in r["hits"] if h["title"] == "Networking, web & email"]
+    assert guide, "the guide page is no longer findable under its own title"
+    page = srv.get("/kb/%d" % guide[0]["number"], allow_redirects=False)
+    assert page.status_code in (301, 302)
+    page = srv.get("/kb/%d" % guide[0]["number"])
+    assert page.url.endswith("/search?category=net")
+    assert "<h1>Networking, web &amp; email</h1>" in page.text
+    # an article with content that other pages name as their guide stays an article
+    r = requests.get(srv.url("/api/v1/search"), params={"q": "wireless network troubleshooter"},
+                     timeout=30).json()
+    hub = next(h for h in r["hits"] if h["summary"].startswith("Identify and fix"))
+    assert srv.get("/kb/%d" % hub["number"]).url.endswith("/kb/%d-wireless-network-"
+                                                          "troubleshooter" % hub["number"])

@@ -178,6 +178,7 @@ extern const struct srv_route srv_routes_customers[]; /* h_customers.c: a custom
 extern const struct srv_route srv_routes_contact[];  /* h_contact.c: the contact form */
 extern const struct srv_route srv_routes_contact_admin[]; /* h_contact_admin.c: destinations, requests */
 extern const struct srv_route srv_routes_topics[]; /* h_topics.c: categories and sections */
+extern const struct srv_route srv_routes_media[];  /* h_media.c: imported images */
 
 /* ---- request helpers (request.c) ---- */
 /* A query-string argument, decoded; NULL when absent. Borrowed for the request. */

@@ -653,6 +653,45 @@ static void entity_ref(struct xw *w, xmlNode *n)
     }
 }
 
+/* A Mallard image as <img src="/kb/media/<folder><src>">: the loader stores
+ * the file (kb_ingest_media_each) and the server serves it. Returns 0 for
+ * anything else (video, remote or unsafe sources). */
+static int media_el(struct xw *w, xmlNode *n)
+{
+    if (!w->mallard)
+        return 0;
+    char *type = xml_attr(n, "type", NULL), *src = xml_attr(n, "src", NULL);
+    int ok = src && (!type || strcmp(type, "image") == 0) && kb_media_type(src) != NULL &&
+             kb_media_src_ok(src);
+    if (ok) {
+        const char *sid = w->c ? w->c->source_id : NULL;
+        const char *slash = sid ? strrchr(sid, '/') : NULL;
+        char *alt = xml_flat_text(w, n);
+        if (!w->inl)
+            open_block(w, "p", KB_TB_PARA);
+        kb_buf_printf(&w->html, "<img src=\"/kb/media/%.*s", slash ? (int)(slash - sid + 1) : 0,
+                      sid ? sid : "");
+        kb_buf_add_html(&w->html, src, strlen(src));
+        kb_buf_adds(&w->html, "\" alt=\"");
+        kb_buf_add_html(&w->html, alt, strlen(alt));
+        kb_buf_addc(&w->html, '"');
+        static const char *const dims[] = {"width", "height"};
+        for (int i = 0; i < 2; i++) {
+            char *v = xml_attr(n, dims[i], NULL);
+            if (v && *v && strlen(v) < 6 && strspn(v, "0123456789") == strlen(v))
+                kb_buf_printf(&w->html, " %s=\"%s\"", dims[i], v);
+            free(v);
+        }
+        kb_buf_adds(&w->html, ">");
+        if (!w->inl)
+            close_block(w, "p", KB_TB_PARA);
+        free(alt);
+    }
+    free(type);
+    free(src);
+    return ok;
+}
+
 /* Mallard <if:choose>: with a platform set, the first <if:when> whose test
  * passes, else <if:else>, else the choice's other children (GNOME help writes
  * its default branch without <if:else>); with none set, the first branch. */
@@ -840,6 +879,8 @@ static void walk(struct xw *w, xmlNode *n, int depth)
         out_str(w, "\xE2\x80\x9D");
         return;
     case X_MEDIA:
+        if (media_el(w, n))
+            return;
         /* an icon in running text shows its fallback text; figures do not */
         if (w->inl)
             xml_walk_children(w, n, depth);

@@ -11,6 +11,7 @@
 #include "kb/store/auth.h"
 #include "kb/store/retention.h"
 #include "kb/store/contact.h"
+#include "kb/store/media_store.h"
 #include "kb/store/topic_store.h"
 #include "kb/base/log.h"
 
@@ -161,6 +162,8 @@ static const struct store_migration migrations[] = {
     {"contact requests, their deliveries, contact destinations", kb_contact_schema_sql, NULL},
     /* Self-contained (its own table only): renumber freely at a merge. */
     {"topics: categories and sections", kb_topics_schema_sql, NULL},
+    /* Self-contained (its own table only): renumber freely at a merge. */
+    {"imported media (images)", kb_media_schema_sql, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -21,6 +21,9 @@ PAGES = ["index", "net", "net-wireless", "net-wireless-connect", "net-wireless-t
          "net-wireless-troubleshooting-initial-check", "net-wireless-hidden", "net-wired",
          "net-wired-connect"]
 INTERNAL_WORD = "zqsecrettopicword"
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+       b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01"
+       b"\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +35,17 @@ def env(tmp_path_factory):
     help_dir.mkdir()
     for p in PAGES:
         shutil.copy(os.path.join(GNOME_HELP, p + ".page"), help_dir)
+    shutil.copytree(os.path.join(GNOME_HELP, "figures"), help_dir / "figures")
+    secret = tmp_path_factory.mktemp("internal") / "internal-help"
+    (secret / "figures").mkdir(parents=True)
+    (secret / "figures" / "secret.png").write_bytes(PNG)
+    (secret / "secret.page").write_text(
+        "<page xmlns='http://projectmallard.org/1.0/' type='topic' id='secret'>"
+        "<title>Zq secret diagram</title><p>The %s diagram.</p>"
+        "<media type='image' src='figures/secret.png'/></page>" % INTERNAL_WORD)
     run_indexer(d, "add", os.path.join(SAMPLES, "articles"))
     run_indexer(d, "add", str(help_dir))
+    run_indexer(d, "add", "--audience", "internal", str(secret))
     add_user(d, "admin1", "admin-password-1", "admin")
     tokens = {r: make_token(d, r, "topics-" + r) for r in ("agent", "writer", "admin")}
     srv = KbServer(d, "--event-rate", "0").start()
@@ -229,3 +241,22 @@ def test_a_guide_page_is_its_topics_page(env):
     hub = next(h for h in r["hits"] if h["summary"].startswith("Identify and fix"))
     assert srv.get("/kb/%d" % hub["number"]).url.endswith("/kb/%d-wireless-network-"
                                                           "troubleshooter" % hub["number"])
+
+
+def test_images_are_imported_and_served_safely(env):
+    srv = env["srv"]
+    page = article_page(srv, "Connect to a wireless network")
+    srcs = re.findall(r'<img src="(/kb/media/[^"]+)"', page)
+    assert srcs, "no imported image on the page"
+    r = srv.get(srcs[0])
+    assert r.status_code == 200 and r.headers["Content-Type"] == "image/svg+xml"
+    assert "sandbox" in r.headers["Content-Security-Policy"]
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.content.lstrip().startswith((b"<?xml", b"<svg", b"<!--"))
+    # an internal article's image: staff only; anything else is the same 404
+    key = "/kb/media/internal-help/figures/secret.png"
+    assert env["agent"].get(srv.url(key), timeout=30).content == PNG
+    for path in (key, "/kb/media/gnome-help/figures/none.png",
+                 "/kb/media/gnome-help/../../etc/passwd", "/kb/media/gnome-help/figures/x.exe"):
+        r = srv.get(path)
+        assert r.status_code == 404 and PNG not in r.content, path

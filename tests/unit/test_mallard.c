@@ -2,6 +2,7 @@
  * <if:choose> picks one branch (the help center's platform, default the
  * first), cross-references become links the server resolves, and guide
  * pages keep their description as its own field. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -149,6 +150,96 @@ static void test_desc_field(void)
     kb_doc_release(&o.d);
 }
 
+struct seen {
+    int n, nbad;
+    char key[256], type[64], why[256];
+    size_t len;
+};
+
+static int seen_media(void *ud, const char *key, const char *type, const char *data, size_t len)
+{
+    struct seen *s = ud;
+    (void)data;
+    if (s->n++ == 0) {
+        snprintf(s->key, sizeof s->key, "%s", key);
+        snprintf(s->type, sizeof s->type, "%s", type);
+        s->len = len;
+    }
+    return 0;
+}
+
+static void seen_bad(void *ud, const char *where, const char *why)
+{
+    struct seen *s = ud;
+    (void)where;
+    snprintf(s->why, sizeof s->why, "%s", why);
+    s->nbad++;
+}
+
+/* Images become <img> pointing at the media route, with their fallback as
+ * alt text; the loader reads each file next to the page, checked. */
+static void test_media_import(void)
+{
+    struct one o;
+    CHECK(page("shell-introduction", NULL, &o));
+    CHECK_CONTAINS(o.d.html, "<img src=\"/kb/media/figures/shell-top-bar.png\" "
+                             "alt=\"GNOME Shell top bar\" width=\"600\">");
+    struct seen s;
+    memset(&s, 0, sizeof s);
+    CHECK_INT(kb_ingest_media_each(&o.d, seen_media, seen_bad, &s), 0);
+    CHECK(s.n >= 2);
+    CHECK_INT(s.nbad, 0);
+    CHECK_STR(s.key, "figures/shell-top-bar.png");
+    CHECK_STR(s.type, "image/png");
+    struct stat st;
+    CHECK(stat(GNOME_HELP "/figures/shell-top-bar.png", &st) == 0 && (size_t)st.st_size == s.len);
+    kb_doc_release(&o.d);
+    /* an icon in running text: inline, sized */
+    CHECK(page("net-wireless-connect", NULL, &o));
+    CHECK_CONTAINS(o.d.html, "(<img src=\"/kb/media/figures/classic-topbar-network-wireless-"
+                             "strength-excellent.svg\" alt=\"\" width=\"28\" height=\"28\">)");
+    kb_doc_release(&o.d);
+    /* unsafe or unknown sources stay out */
+    CHECK(!kb_media_src_ok("../secret.png"));
+    CHECK(!kb_media_src_ok("/etc/x.png"));
+    CHECK(!kb_media_src_ok("a//b.png"));
+    CHECK(!kb_media_src_ok("figures/a b.png"));
+    CHECK(kb_media_src_ok("figures/a-b_c.png"));
+    CHECK(kb_media_type("x.exe") == NULL);
+    CHECK(kb_media_type("clip.webm") == NULL);
+    CHECK_STR(kb_media_type("A.PNG"), "image/png");
+    /* a mislabelled, a missing and an oversized file are reported, not stored */
+    char dir[] = "/tmp/kb-media-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[512];
+    snprintf(path, sizeof path, "%s/fake.png", dir);
+    FILE *f = fopen(path, "w");
+    fputs("<script>alert(1)</script>", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/big.png", dir);
+    f = fopen(path, "w");
+    for (unsigned i = 0; i <= KB_MEDIA_MAX / 8 + 1; i++)
+        fwrite("\x89PNG\r\n\x1a\n", 1, 8, f);
+    fclose(f);
+    struct kb_doc d;
+    kb_doc_init(&d);
+    snprintf(path, sizeof path, "%s/p.page", dir);
+    kb_doc_set(&d.source_path, path);
+    kb_doc_set(&d.source_id, "help/p");
+    kb_doc_set(&d.html, "<img src=\"/kb/media/help/fake.png\" alt=\"\">"
+                        "<img src=\"/kb/media/help/none.png\" alt=\"\">"
+                        "<img src=\"/kb/media/help/big.png\" alt=\"\">"
+                        "<img src=\"/kb/media/other/x.png\" alt=\"\">");
+    memset(&s, 0, sizeof s);
+    CHECK_INT(kb_ingest_media_each(&d, seen_media, seen_bad, &s), 0);
+    CHECK_INT(s.n, 0);
+    CHECK_INT(s.nbad, 3);
+    CHECK_CONTAINS(s.why, "larger than");
+    kb_doc_release(&d);
+    snprintf(path, sizeof path, "rm -rf %s", dir);
+    CHECK(system(path) == 0);
+}
+
 int main(void)
 {
     struct stat st;
@@ -159,6 +250,7 @@ int main(void)
         test_choose_platform();
         test_xref_links();
         test_desc_field();
+        test_media_import();
     }
     return check_report("test_mallard");
 }

@@ -69,3 +69,37 @@ def test_article_breadcrumb_and_section_sidebar(server, browser):
     xref.click()
     WebDriverWait(browser, WAIT).until(lambda b: "/kb/page/" not in b.current_url)
     assert "Page not found" not in browser.title
+
+
+def test_admin_edits_a_topic_and_the_home_page_follows(server, browser):
+    from conftest import login
+    login(browser, server, "admin")
+    browser.get(server.url("/admin"))
+    WebDriverWait(browser, WAIT).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, "#topics-list tr[data-slug=account]"))
+    row = browser.find_element(By.CSS_SELECTOR, "#topics-list tr[data-slug=account]")
+    row.find_element(By.XPATH, ".//button[text()='Edit']").click()
+    form = browser.find_element(By.ID, "topic-form")
+    assert form.find_element(By.NAME, "slug").get_attribute("value") == "account"
+    name = form.find_element(By.NAME, "name")
+    name.clear()
+    name.send_keys("Your Nimbus account")
+    pos = form.find_element(By.NAME, "position")
+    pos.clear()
+    pos.send_keys("-10")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, WAIT).until(
+        lambda b: "Saved" in b.find_element(By.ID, "topics-msg").text)
+    assert "Your Nimbus account" in browser.find_element(By.ID, "topics-list").text
+    # a bad one: the message names what was wrong
+    form.find_element(By.NAME, "slug").send_keys("zq-bad")
+    form.find_element(By.NAME, "name").send_keys("Bad")
+    parent = form.find_element(By.NAME, "parent")
+    browser.execute_script("var o = document.createElement('option'); o.value = 'no-such';"
+                           "arguments[0].appendChild(o); arguments[0].value = 'no-such';", parent)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, WAIT).until(
+        lambda b: "does not exist" in b.find_element(By.ID, "topics-msg").text)
+    browser.get(server.url("/"))
+    titles = visible_texts(browser, ".cards .card-title")
+    assert titles[0] == "Your Nimbus account", titles

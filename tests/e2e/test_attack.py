@@ -37,7 +37,8 @@ SECRETS = [INTERNAL_WORD, DRAFT_WORD, ARCHIVED_WORD, TICKET_WORD, "Quarkfeather"
            "Kestrel", "nimbusctl", "Osprey", "NR-4471"]
 PAGES = [("GET", "/"), ("GET", "/search"), ("GET", "/kb/{ref}"), ("GET", "/sitemap.xml"),
          ("GET", "/opensearch.xml"), ("GET", "/contact"), ("GET", "/static/style.css"),
-         ("POST", "/kb/{ref}/feedback"), ("POST", "/contact")]
+         ("POST", "/kb/{ref}/feedback"), ("POST", "/contact"), ("GET", "/kb/page/{ref}"),
+         ("GET", "/kb/media/zq/none.png")]
 
 
 class Env:

@@ -2,6 +2,7 @@
 #include "kb/store/topic_store.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -377,12 +378,65 @@ static const char *jstr(json_t *o, const char *key)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* An id that is a JSON integer or string, as text ("" when neither). */
+static void id_text(json_t *v, char *out, size_t size)
+{
+    if (json_is_integer(v))
+        snprintf(out, size, "%lld", (long long)json_integer_value(v));
+    else
+        snprintf(out, size, "%s", json_is_string(v) ? json_string_value(v) : "");
+}
+
+/* Zendesk Help Center's {"categories": [...], "sections": [...]} (its API's
+ * lists, or one export holding both) as topics: a section's slug is its id
+ * (what its articles' section_id becomes), a category's "category-<id>". */
+static json_t *zendesk_topics(json_t *root)
+{
+    json_t *cats = json_object_get(root, "categories"), *secs = json_object_get(root, "sections");
+    if (!json_is_array(cats) && !json_is_array(secs))
+        return NULL;
+    json_t *out = json_array();
+    size_t i;
+    json_t *o;
+    char id[64], slug[80];
+    json_array_foreach(cats, i, o) {
+        id_text(json_object_get(o, "id"), id, sizeof id);
+        snprintf(slug, sizeof slug, "category-%s", id);
+        json_t *t = json_pack("{s:s}", "slug", slug);
+        json_object_set(t, "name", json_object_get(o, "name"));
+        json_object_set(t, "description", json_object_get(o, "description"));
+        json_object_set(t, "position", json_object_get(o, "position"));
+        json_object_set(t, "locale", json_object_get(o, "locale"));
+        json_array_append_new(out, t);
+    }
+    json_array_foreach(secs, i, o) {
+        id_text(json_object_get(o, "id"), id, sizeof id);
+        json_t *t = json_pack("{s:s}", "slug", id);
+        json_object_set(t, "name", json_object_get(o, "name"));
+        json_object_set(t, "description", json_object_get(o, "description"));
+        json_object_set(t, "position", json_object_get(o, "position"));
+        json_object_set(t, "locale", json_object_get(o, "locale"));
+        id_text(json_object_get(o, "category_id"), id, sizeof id);
+        if (*id) {
+            snprintf(slug, sizeof slug, "category-%s", id);
+            json_object_set_new(t, "parent", json_string(slug));
+        }
+        json_array_append_new(out, t);
+    }
+    return out;
+}
+
 int kb_topic_import_json(struct kb_store *st, const char *data, size_t len, size_t *n,
                          struct kb_err *err)
 {
     json_error_t je;
     *n = 0;
     json_t *root = json_loadb(data, len, 0, &je);
+    json_t *zd = json_is_object(root) ? zendesk_topics(root) : NULL;
+    if (zd) {
+        json_decref(root);
+        root = zd;
+    }
     json_t *arr = json_is_object(root) ? json_object_get(root, "topics") : root;
     if (!json_is_array(arr)) {
         json_decref(root);

@@ -56,7 +56,9 @@ int kb_topic_import_pages(struct kb_store *st, size_t *added, struct kb_err *err
 
 /* Imports topic definitions: a JSON array (or {"topics": [...]}) of
  * {"slug", "name", "description", "icon", "position", "parent", "locale"},
- * as an importer (admins' edits stay). *n gets how many were recorded. A bad
+ * or Zendesk Help Center's {"categories": [...], "sections": [...]} (a
+ * section's slug is its id, which its articles' section_id names; a
+ * category's "category-<id>"), as an importer (admins' edits stay). *n gets how many were recorded. A bad
  * entry stops the file: KB_EFORMAT or KB_EINVAL naming the entry and field. */
 int kb_topic_import_json(struct kb_store *st, const char *data, size_t len, size_t *n,
                          struct kb_err *err);

@@ -37,6 +37,11 @@ struct kb_doc {
      * described by the summary, its parent the category. Not stored with
      * the document. */
     char *topic;
+    /* The category the document's category (then a section) belongs to,
+     * when the source says (Markdown front matter "category" with
+     * "section"); loading records the section under it. Not stored with
+     * the document; "" while a parser has not seen it yet. */
+    char *category_parent;
     char **tags;       /* ntags owned strings */
     size_t ntags;
     char *product;

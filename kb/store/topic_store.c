@@ -478,3 +478,55 @@ int kb_topic_import_json(struct kb_store *st, const char *data, size_t len, size
     json_decref(root);
     return code;
 }
+
+/* "net-wireless" -> "Net wireless": a stand-in name until one is given. */
+static char *humanise(const char *slug)
+{
+    char *h = kb_xstrdup(slug);
+    for (char *p = h; *p; p++)
+        if (*p == '-' || *p == '_')
+            *p = ' ';
+    if (*h >= 'a' && *h <= 'z')
+        *h = (char)(*h - 'a' + 'A');
+    return h;
+}
+
+/* Creates slug (named after itself, humanised) unless it exists; sets its
+ * parent unless an admin edited it. */
+static int ensure(struct kb_store *st, const char *slug, const char *parent, const char *locale,
+                  struct kb_err *err)
+{
+    char *name = humanise(slug);
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "INSERT INTO topics (slug, locale, parent, name, updated) VALUES"
+                                " (?1, ?2, ?3, ?4, ?5) ON CONFLICT (slug, locale) DO UPDATE SET"
+                                " parent = excluded.parent WHERE topics.edited = 0 AND"
+                                " excluded.parent IS NOT NULL", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        store_bind(s, 1, slug);
+        store_bind(s, 2, loc(locale));
+        store_bind(s, 3, parent);
+        store_bind(s, 4, name);
+        sqlite3_bind_int64(s, 5, store_now());
+        rc = sqlite3_step(s);
+    }
+    int code = rc == SQLITE_DONE ? 0 : store_fail(st, err, rc, "cannot store topic '%s'", slug);
+    sqlite3_finalize(s);
+    free(name);
+    return code;
+}
+
+int kb_topic_import_section(struct kb_store *st, const char *category, const char *section,
+                            const char *locale, struct kb_err *err)
+{
+    if (!slug_ok(category) || !slug_ok(section) || strcmp(category, section) == 0)
+        return kb_err_set(err, KB_EINVAL, "section '%.100s' of category '%.100s': not topic "
+                          "slugs", section ? section : "", category ? category : "");
+    int code = store_wbegin(st, err);
+    if (code)
+        return code;
+    if ((code = ensure(st, category, NULL, locale, err)) == 0)
+        code = ensure(st, section, category, locale, err);
+    return store_wend(st, code, err);
+}

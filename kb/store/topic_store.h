@@ -48,6 +48,13 @@ int kb_topic_put(struct kb_store *st, const struct kb_topic *t, struct kb_err *e
  * edited it. No checks beyond lengths (cut). */
 int kb_topic_import(struct kb_store *st, const struct kb_topic *t, struct kb_err *err);
 
+/* Records that section belongs to category (Markdown front matter): each
+ * is created if missing, named after its slug humanised until a name is
+ * given, and the section's parent is set unless an admin edited it.
+ * KB_EINVAL when either is not a slug. */
+int kb_topic_import_section(struct kb_store *st, const char *category, const char *section,
+                            const char *locale, struct kb_err *err);
+
 /* Names the categories articles use that no topic names yet but a page
  * does: a page whose source id is the article's folder and the category
  * (Mallard pages other pages name as their guide without being guide

@@ -117,6 +117,11 @@ int kb_load_doc(struct kb_load *l, const struct kb_doc *d)
         if (kb_ingest_media_each(d, media_put, media_bad, &m) != 0)
             return fail(l, &m.err);
     }
+    if (d->category_parent && *d->category_parent && d->category &&
+        d->kind == KB_KIND_ARTICLE &&
+        kb_topic_import_section(l->st, d->category_parent, d->category, d->locale, &err) != 0 &&
+        err.code != KB_EINVAL)
+        return fail(l, &err);
     if (d->topic && d->kind == KB_KIND_ARTICLE) {
         struct kb_topic t = {d->topic, d->locale, d->category, d->title, d->summary, NULL, 0, 0};
         if (kb_topic_import(l->st, &t, &err) != 0 && err.code != KB_EINVAL)

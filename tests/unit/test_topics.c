@@ -8,7 +8,16 @@
 
 #include "check.h"
 #include "kb/store/store.h"
+#include "kb/ingest/ingest.h"
 #include "kb/store/topic_store.h"
+
+static struct kb_doc got_md;
+static int keep_doc(void *ud, const struct kb_doc *d)
+{
+    (void)ud;
+    kb_doc_copy(&got_md, d);
+    return 0;
+}
 
 static struct kb_store *open_temp(char *dir)
 {
@@ -92,6 +101,33 @@ int main(void)
     CHECK_CONTAINS(err.msg, "topic 1: topic 'a': name is required");
     CHECK(kb_topic_import_json(st, "{", 1, &got, &err) == KB_EFORMAT);
     CHECK_CONTAINS(err.msg, "not JSON");
+
+    /* Markdown front matter: category and section, in either order */
+    static const char *const mds[] = {
+        "---\ntitle: Mesh setup\ncategory: wifi\nsection: mesh\n---\nText.\n",
+        "---\ntitle: Mesh setup\nsection: mesh\ncategory: wifi\n---\nText.\n",
+    };
+    for (int i = 0; i < 2; i++) {
+        struct kb_ingest_sink sink = {keep_doc, NULL, NULL};
+        kb_doc_init(&got_md);
+        CHECK_INT(kb_ingest_buffer("m.md", mds[i], strlen(mds[i]), NULL, &sink), 0);
+        CHECK_STR(got_md.category, "mesh");
+        CHECK_STR(got_md.category_parent, "wifi");
+        kb_doc_release(&got_md);
+    }
+    CHECK_INT(kb_topic_import_section(st, "wifi", "mesh", NULL, &err), 0);
+    t = get(st, "mesh", &list, &n);
+    CHECK(t && t->parent && strcmp(t->parent, "wifi") == 0 && strcmp(t->name, "Mesh") == 0);
+    t = get(st, "wifi", &list, &n);
+    CHECK(t && !t->parent && strcmp(t->name, "Wifi") == 0);
+    /* a name given later stays through the next import of the section */
+    static const char named[] = "[{\"slug\": \"mesh\", \"name\": \"Mesh satellites\","
+                                " \"parent\": \"wifi\"}]";
+    CHECK_INT(kb_topic_import_json(st, named, sizeof named - 1, &got, &err), 0);
+    CHECK_INT(kb_topic_import_section(st, "wifi", "mesh", NULL, &err), 0);
+    t = get(st, "mesh", &list, &n);
+    CHECK(t && strcmp(t->name, "Mesh satellites") == 0);
+    CHECK_INT(kb_topic_import_section(st, "wifi", "Bad Slug", NULL, &err), KB_EINVAL);
 
     /* removing a category makes its sections categories */
     CHECK_INT(kb_topic_remove(st, "category-200", NULL, &err), 0);

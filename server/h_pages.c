@@ -350,7 +350,7 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
 
     struct kb_buf b = KB_BUF_INIT, title = KB_BUF_INIT;
     size_t ntopics = 0;
-    struct kb_topic *topics = srv_topics(c, &ntopics);
+    const struct kb_topic *topics = srv_topics(c, &ntopics);
     const struct kb_topic *topic = category ? kb_topic_find(topics, ntopics, category) : NULL;
     if (has_words) {
         kb_buf_adds(&title, "Results for \u201c");
@@ -375,7 +375,6 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
                         "<a href=\"/\">browse the topics</a>.</p>\n");
         tpl_end(&b);
         kb_buf_release(&title);
-        kb_topic_list_free(topics, ntopics);
         tpl_send(w, r, 200, &b);
         return;
     }
@@ -383,7 +382,6 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     struct kb_index *ix = srv_index(c, w);
     if (!ix) {
         kb_buf_release(&title);
-        kb_topic_list_free(topics, ntopics);
         tpl_error(w, r, 503, "Search is unavailable",
                   "Search is starting up or being updated. Please try again in a minute.");
         return;
@@ -403,7 +401,6 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     struct kb_err err;
     if (kb_search(ix, r->who.role, &o, &res, &err) != 0) {
         kb_buf_release(&title);
-        kb_topic_list_free(topics, ntopics);
         if (err.code == KB_EQUERY) {
             tpl_error(w, r, 400, "We couldn't understand that search",
                       "Try rewording it with plain words.");
@@ -497,7 +494,6 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     search_facets(&b, all ? all : res, has_words ? q : "", category, topics, ntopics);
     kb_buf_adds(&b, "</div>\n");
     tpl_end(&b);
-    kb_topic_list_free(topics, ntopics);
     kb_result_free(res);
     kb_result_free(all);
     kb_buf_release(&title);
@@ -628,7 +624,7 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     tpl_begin(&b, r, &p);
 
     size_t ntopics = 0;
-    struct kb_topic *topics = srv_topics(c, &ntopics);
+    const struct kb_topic *topics = srv_topics(c, &ntopics);
     kb_buf_adds(&b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"/\">"
                     TPL_PRODUCT "</a></li>");
     page_topic_crumbs(&b, topics, ntopics, d.category);
@@ -669,7 +665,6 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     feedback_form(&b, d.number, thanks && strcmp(thanks, "1") == 0);
     page_topic_sidebar(c, r, w, &b, &d);
     related(c, r, w, &d, &b);
-    kb_topic_list_free(topics, ntopics);
     tpl_end(&b);
     tpl_send(w, r, 200, &b);
     free(desc);

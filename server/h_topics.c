@@ -4,6 +4,7 @@
  * article whose source id they name. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "html_tpl.h"
 #include "kb/base/log.h"
@@ -11,16 +12,39 @@
 #include "page_topics.h"
 #include "pages.h"
 
-struct kb_topic *srv_topics(struct srv_ctx *c, size_t *n)
+#define TOPICS_FRESH_MS 1000
+
+static int64_t now_ms(void)
 {
-    struct kb_topic *list = NULL;
-    struct kb_err err;
-    if (kb_topic_list(c->st, "en", &list, n, &err) != 0) {
-        kb_log(KB_LOG_ERROR, "topics: %s", err.msg);
-        *n = 0;
-        return NULL;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Each thread keeps its copy for up to a second (one read per page was a
+ * third of a search page's time), or until the topics API changes one. */
+const struct kb_topic *srv_topics(struct srv_ctx *c, size_t *n)
+{
+    int64_t now = now_ms();
+    uint64_t gen = atomic_load(&c->srv->topics_gen);
+    if (c->topics_ms && now - c->topics_ms < TOPICS_FRESH_MS && c->topics_gen == gen) {
+        *n = c->ntopics;
+        return c->topics;
     }
-    return list;
+    struct kb_topic *list = NULL;
+    size_t count = 0;
+    struct kb_err err;
+    if (kb_topic_list(c->st, "en", &list, &count, &err) != 0) {
+        kb_log(KB_LOG_ERROR, "topics: %s", err.msg); /* the last copy serves */
+    } else {
+        kb_topic_list_free(c->topics, c->ntopics);
+        c->topics = list;
+        c->ntopics = count;
+        c->topics_ms = now;
+        c->topics_gen = gen;
+    }
+    *n = c->ntopics;
+    return c->topics;
 }
 
 void srv_topic_name(struct kb_buf *b, const struct kb_topic *list, size_t n, const char *slug)
@@ -106,6 +130,7 @@ static void h_put(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w
             srv_kb_error(w, &err);
         goto out;
     }
+    atomic_fetch_add(&c->srv->topics_gen, 1);
     kb_log(KB_LOG_INFO, "topics: '%s' set", slug);
     struct kb_topic *list = NULL;
     size_t n = 0;
@@ -133,6 +158,7 @@ static void h_delete(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
             srv_kb_error(w, &err);
         return;
     }
+    atomic_fetch_add(&c->srv->topics_gen, 1);
     srv_json(w, 200, json_pack("{s:s, s:b}", "slug", slug, "deleted", 1));
 }
 
@@ -145,14 +171,13 @@ static void h_page_ref(struct srv_ctx *c, const struct srv_req *r, struct srv_re
     const char *slash = strrchr(ref, '/');
     const char *last = slash ? slash + 1 : ref;
     size_t n = 0;
-    struct kb_topic *list = srv_topics(c, &n);
+    const struct kb_topic *list = srv_topics(c, &n);
     const struct kb_topic *t = *last ? kb_topic_find(list, n, last) : NULL;
     struct kb_buf to = KB_BUF_INIT;
     if (t) {
         kb_buf_adds(&to, "/search?category=");
         tpl_url_arg(&to, t->slug);
     }
-    kb_topic_list_free(list, n);
     int kind = 0;
     int64_t number = 0;
     struct kb_err err;

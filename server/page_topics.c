@@ -104,7 +104,7 @@ void page_topic_cards(struct srv_ctx *c, struct srv_resp *w, struct kb_buf *b)
     if (!res)
         return;
     size_t n = 0;
-    struct kb_topic *list = srv_topics(c, &n);
+    const struct kb_topic *list = srv_topics(c, &n);
     uint64_t *counts = kb_xmalloc((n + 1) * sizeof *counts);
     memset(counts, 0, (n + 1) * sizeof *counts);
     for (size_t i = 0; i < res->nfacets; i++) {
@@ -135,7 +135,6 @@ void page_topic_cards(struct srv_ctx *c, struct srv_resp *w, struct kb_buf *b)
     if (shown)
         kb_buf_adds(b, "</ul>\n</section>\n");
     free(counts);
-    kb_topic_list_free(list, n);
     kb_result_free(res);
 }
 
@@ -242,12 +241,11 @@ int page_topic_redirect(struct srv_ctx *c, const struct kb_doc *d, struct kb_buf
     const char *slash = strrchr(d->source_id, '/');
     const char *slug = slash ? slash + 1 : d->source_id;
     size_t n = 0;
-    struct kb_topic *list = srv_topics(c, &n);
+    const struct kb_topic *list = srv_topics(c, &n);
     const struct kb_topic *t = kb_topic_find(list, n, slug);
     if (t) {
         kb_buf_adds(to, "/search?category=");
         tpl_url_arg(to, t->slug);
     }
-    kb_topic_list_free(list, n);
     return t != NULL;
 }

@@ -19,9 +19,11 @@ void srv_h_favicon(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *
 int srv_page_can_read(int role, const struct kb_doc *d);
 
 /* The topics of the English help center (h_topics.c), for names, cards and
- * breadcrumbs: a new array (kb_topic_list_free); empty on a store error (logged). */
+ * breadcrumbs: the thread's copy (at most a second old, or until the topics
+ * API changes one), borrowed until the next call on c; on a store error the
+ * last copy (logged), possibly empty. */
 struct kb_topic;
-struct kb_topic *srv_topics(struct srv_ctx *c, size_t *n);
+const struct kb_topic *srv_topics(struct srv_ctx *c, size_t *n);
 /* Appends the HTML-escaped name of topic slug: its stored name, else the
  * slug humanised ("net-wireless" -> "Net wireless"). */
 void srv_topic_name(struct kb_buf *b, const struct kb_topic *list, size_t n, const char *slug);

@@ -64,6 +64,7 @@ struct srv {
     char index_dir[4096];
     /* The index writer lives in the sync thread; readers reopen when gen moves. */
     atomic_uint_fast64_t index_gen;
+    atomic_uint_fast64_t topics_gen; /* bumped by the topics API: threads reload their copy */
     atomic_int_fast64_t indexed_seq; /* last outbox seq applied to the index */
     pthread_mutex_t sync_mu;
     pthread_cond_t sync_cv;
@@ -93,6 +94,10 @@ struct srv_ctx {
     struct kb_index *ix;    /* read-only; NULL until the index exists */
     uint64_t ix_gen;
     time_t ix_checked;      /* last reopen */
+    struct kb_topic *topics; /* srv_topics' copy (h_topics.c), at most a second old */
+    size_t ntopics;
+    int64_t topics_ms;       /* when it was read (monotonic ms); 0 = never */
+    uint64_t topics_gen;
 };
 
 /* One name and value of a request: a header, a cookie or a query argument

@@ -81,21 +81,21 @@ static const char *loc(const char *locale)
     return locale && *locale ? locale : "en";
 }
 
-/* The parent's own parent (*found 0 when the parent does not exist). */
-static int parent_of(struct kb_store *st, const char *slug, const char *locale, int *found,
-                     int *is_category, struct kb_err *err)
+/* Runs a one-row probe of the topics table (?1 slug, ?2 locale): *found is
+ * whether it answered a row, *null whether that row's first column is NULL. */
+static int probe(struct kb_store *st, const char *sql, const char *slug, const char *locale,
+                 int *found, int *null, struct kb_err *err)
 {
     sqlite3_stmt *s = NULL;
-    *found = *is_category = 0;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT parent FROM topics WHERE slug = ?1 AND "
-                                        "locale = ?2", -1, &s, NULL);
+    *found = *null = 0;
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
     if (rc == SQLITE_OK) {
         store_bind(s, 1, slug);
         store_bind(s, 2, loc(locale));
         rc = sqlite3_step(s);
         if (rc == SQLITE_ROW) {
             *found = 1;
-            *is_category = sqlite3_column_type(s, 0) == SQLITE_NULL;
+            *null = sqlite3_column_type(s, 0) == SQLITE_NULL;
             rc = SQLITE_DONE;
         }
     }
@@ -104,25 +104,21 @@ static int parent_of(struct kb_store *st, const char *slug, const char *locale, 
     return code;
 }
 
+/* Whether topic slug exists (*found) and is a category (*is_category). */
+static int parent_of(struct kb_store *st, const char *slug, const char *locale, int *found,
+                     int *is_category, struct kb_err *err)
+{
+    return probe(st, "SELECT parent FROM topics WHERE slug = ?1 AND locale = ?2", slug, locale,
+                 found, is_category, err);
+}
+
+/* Whether topic slug has sections. */
 static int has_sections(struct kb_store *st, const char *slug, const char *locale, int *yes,
                         struct kb_err *err)
 {
-    sqlite3_stmt *s = NULL;
-    *yes = 0;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT 1 FROM topics WHERE parent = ?1 AND "
-                                        "locale = ?2 LIMIT 1", -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        store_bind(s, 1, slug);
-        store_bind(s, 2, loc(locale));
-        rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW) {
-            *yes = 1;
-            rc = SQLITE_DONE;
-        }
-    }
-    int code = rc == SQLITE_DONE ? 0 : store_fail(st, err, rc, "cannot read topic '%s'", slug);
-    sqlite3_finalize(s);
-    return code;
+    int null;
+    return probe(st, "SELECT 1 FROM topics WHERE parent = ?1 AND locale = ?2 LIMIT 1", slug,
+                 locale, yes, &null, err);
 }
 
 static int write_topic(struct kb_store *st, const struct kb_topic *t, int edited,
@@ -212,38 +208,37 @@ int kb_topic_import(struct kb_store *st, const struct kb_topic *t, struct kb_err
     return code;
 }
 
-int kb_topic_remove(struct kb_store *st, const char *slug, const char *locale,
-                    struct kb_err *err)
+/* Runs a write on the topics table (?1 slug, ?2 locale); *changed gets the
+ * rows it changed. */
+static int run_write(struct kb_store *st, const char *sql, const char *slug, const char *locale,
+                     int *changed, struct kb_err *err)
 {
-    int code = store_wbegin(st, err);
-    if (code)
-        return code;
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "DELETE FROM topics WHERE slug = ?1 AND locale = ?2",
-                                -1, &s, NULL);
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
     if (rc == SQLITE_OK) {
         store_bind(s, 1, slug);
         store_bind(s, 2, loc(locale));
         rc = sqlite3_step(s);
     }
-    if (rc != SQLITE_DONE)
-        code = store_fail(st, err, rc, "cannot remove topic '%s'", slug);
-    else if (sqlite3_changes(st->db) == 0)
-        code = kb_err_set(err, KB_ENOTFOUND, "no topic '%.100s'", slug);
+    int code = rc == SQLITE_DONE ? 0 : store_fail(st, err, rc, "cannot remove topic '%s'", slug);
+    *changed = code ? 0 : sqlite3_changes(st->db);
     sqlite3_finalize(s);
-    s = NULL;
-    if (code == 0) {
-        rc = sqlite3_prepare_v2(st->db, "UPDATE topics SET parent = NULL WHERE parent = ?1 "
-                                        "AND locale = ?2", -1, &s, NULL);
-        if (rc == SQLITE_OK) {
-            store_bind(s, 1, slug);
-            store_bind(s, 2, loc(locale));
-            rc = sqlite3_step(s);
-        }
-        if (rc != SQLITE_DONE)
-            code = store_fail(st, err, rc, "cannot remove topic '%s'", slug);
-        sqlite3_finalize(s);
-    }
+    return code;
+}
+
+int kb_topic_remove(struct kb_store *st, const char *slug, const char *locale,
+                    struct kb_err *err)
+{
+    int changed = 0, code = store_wbegin(st, err);
+    if (code)
+        return code;
+    code = run_write(st, "DELETE FROM topics WHERE slug = ?1 AND locale = ?2", slug, locale,
+                     &changed, err);
+    if (code == 0 && changed == 0)
+        code = kb_err_set(err, KB_ENOTFOUND, "no topic '%.100s'", slug);
+    if (code == 0)
+        code = run_write(st, "UPDATE topics SET parent = NULL WHERE parent = ?1 AND locale = ?2",
+                         slug, locale, &changed, err);
     return store_wend(st, code, err);
 }
 

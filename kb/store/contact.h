@@ -68,6 +68,8 @@ struct kb_contact_job {
     int64_t id;       /* the request */
     char *dest;       /* "webhook" | "email" | "rt" */
     int attempts;     /* before this one */
+    int tried;        /* 1 when an attempt was made before: attempts > 0, or a last
+                       * error kept (an admin's retry starts attempts from 0) */
     int64_t created;  /* ms */
     char *key, *name, *email, *subject, *description, *trail, *locale;
     char *config;     /* the destination's settings (JSON) now; "{}" when removed */

@@ -132,25 +132,28 @@ static void category_href(struct kb_buf *b, const char *query, const char *categ
 /* Popular articles: for now the most recently updated public ones. */
 static void home_popular(struct srv_ctx *c, struct kb_buf *b)
 {
+    /* a few more than shown: guide pages (a topic's page) are left out */
     struct kb_article_filter f = {KB_STATUS_PUBLISHED, KB_AUD_PUBLIC, NULL, NULL, NULL, 0,
-                                  POPULAR_COUNT};
+                                  POPULAR_COUNT * 4};
     struct kb_doc *docs = NULL;
-    size_t n = 0;
+    size_t n = 0, shown = 0;
     int64_t total = 0;
     struct kb_err err;
     if (kb_article_list(c->st, &f, &docs, &n, &total, &err) != 0) {
         kb_log(KB_LOG_ERROR, "pages: popular articles: %s", err.msg);
         return;
     }
-    if (n)
-        kb_buf_adds(b, "<section aria-labelledby=\"popular-h\">\n"
-                       "<h2 id=\"popular-h\">Popular articles</h2>\n<ul class=\"links\">\n");
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && shown < POPULAR_COUNT; i++) {
+        if (page_is_topic_page(c, &docs[i]))
+            continue;
+        if (shown++ == 0)
+            kb_buf_adds(b, "<section aria-labelledby=\"popular-h\">\n"
+                           "<h2 id=\"popular-h\">Popular articles</h2>\n<ul class=\"links\">\n");
         kb_buf_adds(b, "<li>");
         article_link(b, docs[i].number, docs[i].title, docs[i].locale);
         kb_buf_printf(b, " <span class=\"meta\">KB-%lld</span></li>\n", (long long)docs[i].number);
     }
-    if (n)
+    if (shown)
         kb_buf_adds(b, "</ul>\n</section>\n");
     kb_article_list_free(docs, n);
 }

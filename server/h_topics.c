@@ -65,6 +65,7 @@ static json_t *topic_json(const struct kb_topic *t)
                         t->description ? json_string(t->description) : json_null());
     json_object_set_new(o, "icon", t->icon ? json_string(t->icon) : json_null());
     json_object_set_new(o, "edited", json_boolean(t->edited));
+    json_object_set_new(o, "guide", json_boolean(t->guide)); /* its page is a guide page */
     return o;
 }
 
@@ -121,7 +122,7 @@ static void h_put(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w
     char slug[KB_TOPIC_SLUG_MAX + 2];
     snprintf(slug, sizeof slug, "%s", r->nparams ? r->param[0] : "");
     struct kb_topic t = {slug, (char *)locale, (char *)parent, (char *)name, (char *)desc,
-                         (char *)icon, pos, 1};
+                         (char *)icon, pos, 1, 0};
     struct kb_err err;
     if (kb_topic_put(c->st, &t, &err) != 0) {
         if (err.code == KB_EINVAL)

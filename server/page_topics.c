@@ -234,15 +234,26 @@ void page_topic_sidebar(struct srv_ctx *c, const struct srv_req *r, struct srv_r
     kb_result_free(res);
 }
 
-int page_topic_redirect(struct srv_ctx *c, const struct kb_doc *d, struct kb_buf *to)
+/* The guide topic whose page d is, or NULL. */
+static const struct kb_topic *guide_of(struct srv_ctx *c, const struct kb_doc *d)
 {
-    if (!d->source_id || !d->summary || !d->text || strcmp(d->text, d->summary) != 0)
-        return 0;
+    if (!d->source_id)
+        return NULL;
     const char *slash = strrchr(d->source_id, '/');
-    const char *slug = slash ? slash + 1 : d->source_id;
     size_t n = 0;
     const struct kb_topic *list = srv_topics(c, &n);
-    const struct kb_topic *t = kb_topic_find(list, n, slug);
+    const struct kb_topic *t = kb_topic_find(list, n, slash ? slash + 1 : d->source_id);
+    return t && t->guide ? t : NULL;
+}
+
+int page_is_topic_page(struct srv_ctx *c, const struct kb_doc *d)
+{
+    return guide_of(c, d) != NULL;
+}
+
+int page_topic_redirect(struct srv_ctx *c, const struct kb_doc *d, struct kb_buf *to)
+{
+    const struct kb_topic *t = guide_of(c, d);
     if (t) {
         kb_buf_adds(to, "/search?category=");
         tpl_url_arg(to, t->slug);

@@ -37,8 +37,11 @@ void page_topic_sidebar(struct srv_ctx *c, const struct srv_req *r, struct srv_r
                         struct kb_buf *b, const struct kb_doc *d);
 
 /* Whether article d is only the page of a topic (a Mallard guide page: its
- * text is its description, its page id a topic's slug); then fills to with
- * the topic's page. */
+ * page id names a guide topic): not an article to list as popular. */
+int page_is_topic_page(struct srv_ctx *c, const struct kb_doc *d);
+
+/* Whether article d is only the page of a topic; then fills to with the
+ * topic's page. */
 int page_topic_redirect(struct srv_ctx *c, const struct kb_doc *d, struct kb_buf *to);
 
 #endif

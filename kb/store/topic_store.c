@@ -19,6 +19,7 @@ const char kb_topics_schema_sql[] =
     " icon TEXT,"
     " position INTEGER NOT NULL DEFAULT 0,"
     " edited INTEGER NOT NULL DEFAULT 0,"
+    " guide INTEGER NOT NULL DEFAULT 0,"
     " updated INTEGER NOT NULL,"
     " PRIMARY KEY (slug, locale));";
 
@@ -121,9 +122,19 @@ static int has_sections(struct kb_store *st, const char *slug, const char *local
                  locale, yes, &null, err);
 }
 
+/* The write of a topic: edited (an admin's: everything, and marks it), a
+ * topics file's (mode 2: everything but the mark, unless an admin edited
+ * it), or an importer's (mode 0: name, description and parent; a source's
+ * page carries no icon or position, which a topics file may have set). */
 static int write_topic(struct kb_store *st, const struct kb_topic *t, int edited,
                        struct kb_err *err)
 {
+    static const char sql_file[] =
+        "INSERT INTO topics (slug, locale, parent, name, description, icon, position, edited,"
+        " updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8) ON CONFLICT (slug, locale) DO "
+        "UPDATE SET parent = excluded.parent, name = excluded.name, description ="
+        " excluded.description, icon = excluded.icon, position = excluded.position,"
+        " updated = excluded.updated WHERE topics.edited = 0";
     static const char sql_admin[] =
         "INSERT INTO topics (slug, locale, parent, name, description, icon, position, edited,"
         " updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8) ON CONFLICT (slug, locale) DO "
@@ -132,11 +143,15 @@ static int write_topic(struct kb_store *st, const struct kb_topic *t, int edited
         " edited = 1, updated = excluded.updated";
     static const char sql_import[] =
         "INSERT INTO topics (slug, locale, parent, name, description, icon, position, edited,"
-        " updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8) ON CONFLICT (slug, locale) DO "
-        "UPDATE SET parent = excluded.parent, name = excluded.name, description ="
-        " excluded.description, updated = excluded.updated WHERE topics.edited = 0";
+        " updated, guide) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9) ON CONFLICT (slug,"
+        " locale) DO UPDATE SET guide = excluded.guide, parent = CASE WHEN topics.edited THEN"
+        " topics.parent ELSE excluded.parent END, name = CASE WHEN topics.edited THEN"
+        " topics.name ELSE excluded.name END, description = CASE WHEN topics.edited THEN"
+        " topics.description ELSE excluded.description END, updated = excluded.updated";
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, edited ? sql_admin : sql_import, -1, &s, NULL);
+    int rc = sqlite3_prepare_v2(st->db, edited == 1 ? sql_admin : edited == 2 ? sql_file
+                                                                        : sql_import,
+                                -1, &s, NULL);
     if (rc == SQLITE_OK) {
         store_bind(s, 1, t->slug);
         store_bind(s, 2, loc(t->locale));
@@ -146,6 +161,8 @@ static int write_topic(struct kb_store *st, const struct kb_topic *t, int edited
         store_bind(s, 6, t->icon && *t->icon ? t->icon : NULL);
         sqlite3_bind_int64(s, 7, t->position);
         sqlite3_bind_int64(s, 8, store_now());
+        if (edited == 0)
+            sqlite3_bind_int(s, 9, t->guide ? 1 : 0);
         rc = sqlite3_step(s);
     }
     int code = rc == SQLITE_DONE ? 0
@@ -250,7 +267,7 @@ int kb_topic_list(struct kb_store *st, const char *locale, struct kb_topic **out
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db,
                                 "SELECT slug, locale, parent, name, description, icon, position,"
-                                " edited FROM topics WHERE locale = ?1 ORDER BY position, name,"
+                                " edited, guide FROM topics WHERE locale = ?1 ORDER BY position, name,"
                                 " slug", -1, &s, NULL);
     if (rc != SQLITE_OK)
         return store_fail(st, err, rc, "cannot list topics");
@@ -271,6 +288,7 @@ int kb_topic_list(struct kb_store *st, const char *locale, struct kb_topic **out
         t->icon = store_col(s, 5);
         t->position = sqlite3_column_int64(s, 6);
         t->edited = sqlite3_column_int(s, 7);
+        t->guide = sqlite3_column_int(s, 8);
     }
     int code = 0;
     if (rc != SQLITE_DONE) {
@@ -341,7 +359,7 @@ int kb_topic_import_pages(struct kb_store *st, size_t *added, struct kb_err *err
         if (rc == SQLITE_ROW) {
             char *title = store_col(s, 0), *summary = store_col(s, 1), *parent = store_col(s, 2);
             sqlite3_reset(s);
-            struct kb_topic t = {v[i].slug, v[i].locale, parent, title, summary, NULL, 0, 0};
+            struct kb_topic t = {v[i].slug, v[i].locale, parent, title, summary, NULL, 0, 0, 0};
             if (title && (code = kb_topic_import(st, &t, err)) == KB_EINVAL)
                 code = 0;
             else if (title && code == 0)
@@ -453,7 +471,7 @@ int kb_topic_import_json(struct kb_store *st, const char *data, size_t len, size
             struct kb_topic t = {
                 (char *)jstr(o, "slug"), (char *)jstr(o, "locale"), (char *)parent,
                 (char *)jstr(o, "name"), (char *)jstr(o, "description"),
-                (char *)jstr(o, "icon"), json_is_integer(pos) ? json_integer_value(pos) : 0, 0};
+                (char *)jstr(o, "icon"), json_is_integer(pos) ? json_integer_value(pos) : 0, 0, 0};
             struct kb_err why;
             if (!json_is_object(o)) {
                 code = kb_err_set(err, KB_EFORMAT, "topic %zu is not an object", i + 1);
@@ -465,7 +483,7 @@ int kb_topic_import_json(struct kb_store *st, const char *data, size_t len, size
             }
             if ((code = store_wbegin(st, err)) != 0)
                 break;
-            if ((code = store_wend(st, write_topic(st, &t, 0, err), err)) != 0)
+            if ((code = store_wend(st, write_topic(st, &t, 2, err), err)) != 0)
                 break;
             (*n)++;
         }

@@ -27,6 +27,8 @@ struct kb_topic {
     char *slug, *locale, *parent, *name, *description, *icon;
     int64_t position;
     int edited; /* 1 once an admin set it: imports no longer change it */
+    int guide;  /* its page is a guide page (Mallard): the article of the same
+                   page id is only the topic's page, not an article to list */
 };
 
 /* The store's SQL for the topics table (a migration step). */

@@ -123,7 +123,8 @@ int kb_load_doc(struct kb_load *l, const struct kb_doc *d)
         err.code != KB_EINVAL)
         return fail(l, &err);
     if (d->topic && d->kind == KB_KIND_ARTICLE) {
-        struct kb_topic t = {d->topic, d->locale, d->category, d->title, d->summary, NULL, 0, 0};
+        struct kb_topic t = {d->topic, d->locale, d->category, d->title, d->summary, NULL, 0, 0,
+                             1};
         if (kb_topic_import(l->st, &t, &err) != 0 && err.code != KB_EINVAL)
             return fail(l, &err);
     }

@@ -72,15 +72,25 @@ int main(void)
     t = get(st, "category-200", &list, &n);
     CHECK(t && strcmp(t->name, "Connectivity") == 0 && !t->parent && t->position == 2);
 
+    /* a topics file sets icon and position again; a source's page import keeps them */
+    static const char file[] = "[{\"slug\": \"360001\", \"name\": \"Mesh\", \"icon\": \"M\","
+                               " \"position\": 7, \"parent\": \"category-200\"}]";
+    CHECK_INT(kb_topic_import_json(st, file, sizeof file - 1, &got, &err), 0);
+    struct kb_topic page = {"360001", NULL, "category-200", "Mesh Wi-Fi", NULL, NULL, 0, 0, 0};
+    CHECK_INT(kb_topic_import(st, &page, &err), 0);
+    t = get(st, "360001", &list, &n);
+    CHECK(t && t->icon && strcmp(t->icon, "M") == 0 && t->position == 7 &&
+          strcmp(t->name, "Mesh Wi-Fi") == 0);
+
     /* an admin's edit stays through a re-import */
-    struct kb_topic edit = {"category-200", NULL, NULL, "Internet & Wi-Fi", NULL, "W", -1, 0};
+    struct kb_topic edit = {"category-200", NULL, NULL, "Internet & Wi-Fi", NULL, "W", -1, 0, 0};
     CHECK_INT(kb_topic_put(st, &edit, &err), 0);
     CHECK_INT(kb_topic_import_json(st, zd, sizeof zd - 1, &got, &err), 0);
     t = get(st, "category-200", &list, &n);
     CHECK(t && strcmp(t->name, "Internet & Wi-Fi") == 0 && t->edited && t->icon);
 
     /* checks, each naming what was wrong */
-    struct kb_topic bad = {"zq", NULL, "no-such", "Zq", NULL, NULL, 0, 0};
+    struct kb_topic bad = {"zq", NULL, "no-such", "Zq", NULL, NULL, 0, 0, 0};
     CHECK_INT(kb_topic_put(st, &bad, &err), KB_EINVAL);
     CHECK_CONTAINS(err.msg, "parent 'no-such' does not exist");
     bad.parent = "360001";
@@ -94,7 +104,7 @@ int main(void)
     bad.name = "X";
     CHECK_INT(kb_topic_put(st, &bad, &err), KB_EINVAL);
     CHECK_CONTAINS(err.msg, "slug");
-    struct kb_topic moving = {"category-200", NULL, "360001", "X", NULL, NULL, 0, 0};
+    struct kb_topic moving = {"category-200", NULL, "360001", "X", NULL, NULL, 0, 0, 0};
     CHECK_INT(kb_topic_put(st, &moving, &err), KB_EINVAL);
     static const char nameless[] = "[{\"slug\": \"a\"}]";
     CHECK_INT(kb_topic_import_json(st, nameless, sizeof nameless - 1, &got, &err), KB_EINVAL);

@@ -254,7 +254,9 @@ int page_is_topic_page(struct srv_ctx *c, const struct kb_doc *d)
 int page_topic_redirect(struct srv_ctx *c, const struct kb_doc *d, struct kb_buf *to)
 {
     const struct kb_topic *t = guide_of(c, d);
-    if (t) {
+    if (t && strcmp(t->slug, "index") == 0) {
+        kb_buf_adds(to, "/"); /* a Mallard document's root guide: the help center itself */
+    } else if (t) {
         kb_buf_adds(to, "/search?category=");
         tpl_url_arg(to, t->slug);
     }

@@ -96,14 +96,13 @@ static void mallard_meta(struct xw *w, struct kb_doc *d)
     }
 }
 
-/* A guide page (other than the document's root, "index") names a topic:
- * its page id, under the guide it links to (none for the root's). */
+/* A guide page names a topic: its page id, under the guide it links to
+ * (none for the document's root, "index", whose topic is the help center). */
 static void mallard_topic(struct xw *w, struct kb_doc *d)
 {
     char *type = xml_attr(w->root, "type", NULL);
     char *id = xml_attr(w->root, "id", NULL);
-    if (type && strcmp(type, "guide") == 0 && id && *id && strcmp(id, "index") != 0 &&
-        strlen(id) <= 100) {
+    if (type && strcmp(type, "guide") == 0 && id && *id && strlen(id) <= 100) {
         kb_doc_set(&d->topic, id);
         if (d->category && strcmp(d->category, "index") == 0)
             kb_doc_set(&d->category, NULL);

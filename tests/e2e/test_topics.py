@@ -81,7 +81,7 @@ def test_guide_pages_name_their_topics(env):
     assert t["net-wireless"]["parent"] == "net"
     # a topic page other pages name as their guide, though not a guide page
     assert t["net-wireless-troubleshooting"]["name"] == "Wireless network troubleshooter"
-    assert "index" not in t
+    assert "index" not in t  # the root guide holds no article: customers do not see it
     assert t["net"]["guide"] and not t["net-wireless-troubleshooting"]["guide"]
 
 
@@ -91,8 +91,12 @@ def test_guide_pages_are_not_popular_articles(env):
     assert popular, "no popular articles"
     listed = [html.unescape(t) for t in re.findall(r'<a href="/kb/[^"]*">([^<]*)</a>',
                                                        popular.group(0))]
-    guides = {t["name"] for t in topics(env["srv"]).values() if t["guide"]}
+    guides = {t["name"] for t in topics(env["srv"], env["agent"]).values() if t["guide"]}
+    assert "GNOME Help" in guides  # the root guide, index.page
     assert listed and not guides & set(listed), (listed, guides)
+    r = requests.get(env["srv"].url("/api/v1/search"), params={"q": "GNOME Help"}, timeout=30)
+    root = next(h for h in r.json()["hits"] if h["title"] == "GNOME Help")
+    assert env["srv"].get("/kb/%d" % root["number"]).url == env["srv"].url("/")
 
 
 def test_home_shows_topic_names_never_slugs(env):

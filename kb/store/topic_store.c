@@ -85,7 +85,7 @@ static const char *loc(const char *locale)
 /* Runs a one-row probe of the topics table (?1 slug, ?2 locale): *found is
  * whether it answered a row, *null whether that row's first column is NULL. */
 static int probe(struct kb_store *st, const char *sql, const char *slug, const char *locale,
-                 int *found, int *null, struct kb_err *err)
+                 int *found, int *null, const char *what, struct kb_err *err)
 {
     sqlite3_stmt *s = NULL;
     *found = *null = 0;
@@ -100,7 +100,7 @@ static int probe(struct kb_store *st, const char *sql, const char *slug, const c
             rc = SQLITE_DONE;
         }
     }
-    int code = rc == SQLITE_DONE ? 0 : store_fail(st, err, rc, "cannot read topic '%s'", slug);
+    int code = rc == SQLITE_DONE ? 0 : store_fail(st, err, rc, "cannot %s topic '%s'", what, slug);
     sqlite3_finalize(s);
     return code;
 }
@@ -110,7 +110,7 @@ static int parent_of(struct kb_store *st, const char *slug, const char *locale, 
                      int *is_category, struct kb_err *err)
 {
     return probe(st, "SELECT parent FROM topics WHERE slug = ?1 AND locale = ?2", slug, locale,
-                 found, is_category, err);
+                 found, is_category, "read", err);
 }
 
 /* Whether topic slug has sections. */
@@ -119,7 +119,7 @@ static int has_sections(struct kb_store *st, const char *slug, const char *local
 {
     int null;
     return probe(st, "SELECT 1 FROM topics WHERE parent = ?1 AND locale = ?2 LIMIT 1", slug,
-                 locale, yes, &null, err);
+                 locale, yes, &null, "read", err);
 }
 
 /* The write of a topic: edited (an admin's: everything, and marks it), a
@@ -230,16 +230,11 @@ int kb_topic_import(struct kb_store *st, const struct kb_topic *t, struct kb_err
 static int run_write(struct kb_store *st, const char *sql, const char *slug, const char *locale,
                      int *changed, struct kb_err *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        store_bind(s, 1, slug);
-        store_bind(s, 2, loc(locale));
-        rc = sqlite3_step(s);
-    }
-    int code = rc == SQLITE_DONE ? 0 : store_fail(st, err, rc, "cannot remove topic '%s'", slug);
-    *changed = code ? 0 : sqlite3_changes(st->db);
-    sqlite3_finalize(s);
+    int found, null;
+    *changed = 0;
+    int code = probe(st, sql, slug, locale, &found, &null, "remove", err);
+    if (code == 0)
+        *changed = sqlite3_changes(st->db);
     return code;
 }
 

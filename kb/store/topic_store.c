@@ -262,8 +262,8 @@ int kb_topic_list(struct kb_store *st, const char *locale, struct kb_topic **out
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db,
                                 "SELECT slug, locale, parent, name, description, icon, position,"
-                                " edited, guide FROM topics WHERE locale = ?1 ORDER BY position, name,"
-                                " slug", -1, &s, NULL);
+                                " edited, guide FROM topics WHERE locale = ?1"
+                                " ORDER BY position, name, slug", -1, &s, NULL);
     if (rc != SQLITE_OK)
         return store_fail(st, err, rc, "cannot list topics");
     store_bind(s, 1, loc(locale));

@@ -192,15 +192,11 @@ static void h_suggest(struct srv_ctx *c, const struct srv_req *r, struct srv_res
         json_t *h = hit_json(c, &res->hits[i]);
         json_object_del(h, "snippet");
         json_object_del(h, "score");
-        /* titles that repeat ("Wireless network troubleshooter" four times)
-         * get their subtitle, read from the store for these few only */
-        int repeats = 0;
-        for (size_t k = 0; k < res->nhits && !repeats; k++)
-            repeats = k != i && res->hits[i].title && res->hits[k].title &&
-                      strcasecmp(res->hits[i].title, res->hits[k].title) == 0;
-        char *sub = repeats && res->hits[i].kind == KB_KIND_ARTICLE
+        /* a title other articles share ("Wireless network troubleshooter"
+         * four times: the typeahead shows the best one) gets its subtitle */
+        char *sub = res->hits[i].kind == KB_KIND_ARTICLE
                         ? kb_store_doc_summary(c->st, res->hits[i].number,
-                                               r->who.role < KB_ROLE_AGENT)
+                                               r->who.role < KB_ROLE_AGENT, 1)
                         : NULL;
         if (sub)
             json_object_set_new(h, "subtitle", json_string(sub));

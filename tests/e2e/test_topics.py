@@ -275,3 +275,16 @@ def test_images_are_imported_and_served_safely(env):
                  "/kb/media/gnome-help/../../etc/passwd", "/kb/media/gnome-help/figures/x.exe"):
         r = srv.get(path)
         assert r.status_code == 404 and PNG not in r.content, path
+
+
+def test_typeahead_subtitle_for_a_shared_title(env):
+    srv = env["srv"]
+    r = requests.get(srv.url("/api/v1/suggest"), params={"q": "wireless network trou"},
+                     timeout=30).json()["suggestions"]
+    hit = next(h for h in r if h["title"] == "Wireless network troubleshooter")
+    assert hit.get("subtitle"), hit  # the typeahead shows one of the four: which one
+    # a title no other article has: no subtitle
+    r = requests.get(srv.url("/api/v1/suggest"), params={"q": "connect to a hidden"},
+                     timeout=30).json()["suggestions"]
+    hidden = next(h for h in r if h["title"] == "Connect to a hidden wireless network")
+    assert "subtitle" not in hidden

@@ -168,7 +168,8 @@ static size_t input_bytes(char **paths, int n)
 
 static void help(void)
 {
-    printf("usage: kb-indexer [--data DIR] add [--audience public|internal] [--locale L] PATH...\n\n"
+    printf("usage: kb-indexer [--data DIR] add [--audience public|internal] [--locale L]\n"
+           "                                [--platform P] PATH...\n\n"
            "Adds files, or directories walked recursively. The format of each file is found\n"
            "from its content: HTML, Markdown (with front matter), DocBook, Mallard (.page),\n"
            "Zendesk article JSON, article JSONL, ticket JSONL or CSV, plain text.\n"
@@ -177,6 +178,8 @@ static void help(void)
            "  --audience A  audience of articles that do not say (default public);\n"
            "                tickets are always internal\n"
            "  --locale L    locale of files that do not say (default en)\n"
+           "  --platform P  Mallard <if:choose>: the branch for platform P (e.g. gnome,\n"
+           "                gnome-classic); default each choice's first branch\n"
            "  --jobs N      index on N shards in parallel, merged at the end (default or 0:\n"
            "                the cores, for inputs of several thousand documents; 1: off)\n\n"
            "Exit status: 0 when everything was added, 1 when anything failed.\n");
@@ -184,7 +187,7 @@ static void help(void)
 
 int cmd_add(struct cli *c, int argc, char **argv)
 {
-    struct kb_ingest_opts opts = {KB_AUD_PUBLIC, NULL, NULL};
+    struct kb_ingest_opts opts = {KB_AUD_PUBLIC, NULL, NULL, NULL};
     unsigned jobs = 0; /* 0: by the input's size */
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -199,6 +202,15 @@ int cmd_add(struct cli *c, int argc, char **argv)
             }
         } else if (strcmp(argv[i], "--locale") == 0 && i + 1 < argc) {
             opts.locale = argv[++i];
+        } else if (strcmp(argv[i], "--platform") == 0 && i + 1 < argc) {
+            opts.platform = argv[++i];
+            if (!*opts.platform || strlen(opts.platform) > 64 ||
+                strspn(opts.platform, "abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
+                    strlen(opts.platform)) {
+                fprintf(stderr, "kb-indexer: --platform is 1 to 64 of a-z, 0-9, '-', '_', '.', "
+                                "not '%s'\n", opts.platform);
+                return 2;
+            }
         } else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc) {
             size_t j;
             if (cli_parse_uint("--jobs", argv[++i], 64, &j) != 0)

@@ -22,6 +22,7 @@ static const struct {
     {"sync", cmd_sync, "apply pending changes to the index"},
     {"synonym", cmd_synonym, "list, add or remove admin synonyms"},
     {"split", cmd_split, "write the documents into N shard indexes for xapian-tcpsrv"},
+    {"topics", cmd_topics, "import topic names, descriptions, icons and order from a JSON file"},
     {"emerging", cmd_emerging, "emerging problems: one detection cycle, or a replay over past time"},
     {"sync-rt", cmd_sync_rt, "pull resolved tickets from Request Tracker (reopened ones leave)"},
 };

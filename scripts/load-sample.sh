@@ -6,6 +6,7 @@ set -eu
 DATA=${1:-data}
 IDX="bin/kb-indexer --data $DATA"
 $IDX add samples/articles
+$IDX topics samples/topics.json
 $IDX add samples/tickets.jsonl
 if [ -d /usr/share/help/C/gnome-help ]; then
     $IDX add /usr/share/help/C/gnome-help

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "kb/base/log.h"
+#include "kb/store/topic_store.h"
 #include "scale/scaleout.h"
 #include "srv.h"
 #include "sync_thread.h"
@@ -54,6 +55,7 @@ void srv_ctx_free_all(struct srv *s)
     for (size_t i = 0; i < s->nctxs; i++) {
         kb_index_close(s->ctxs[i]->ix);
         kb_store_close(s->ctxs[i]->st);
+        kb_topic_list_free(s->ctxs[i]->topics, s->ctxs[i]->ntopics);
         free(s->ctxs[i]);
     }
     s->nctxs = 0;

@@ -19,6 +19,7 @@
 #include "pages.h"
 #include "page_body.h"
 #include "popular.h"
+#include "page_topics.h"
 #include "search_log.h"
 
 
@@ -49,7 +50,7 @@ static int64_t ref_number(const char *ref)
 
 /* Whether role may read d: customers only published public articles, agents
  * every published article, writers and admins drafts and archived ones too. */
-static int can_read(int role, const struct kb_doc *d)
+int srv_page_can_read(int role, const struct kb_doc *d)
 {
     if (d->kind != KB_KIND_ARTICLE)
         return 0;
@@ -72,7 +73,7 @@ static int load_article(struct srv_ctx *c, const struct srv_req *r, struct srv_r
         return 0;
     }
     int rc = kb_store_get(c->st, KB_KIND_ARTICLE, number, d, &err);
-    if (rc == KB_ENOTFOUND || (rc == 0 && !can_read(r->who.role, d))) {
+    if (rc == KB_ENOTFOUND || (rc == 0 && !srv_page_can_read(r->who.role, d))) {
         kb_doc_release(d);
         tpl_not_found(w, r);
         return 0;
@@ -158,49 +159,6 @@ static void category_href(struct kb_buf *b, const char *query, const char *categ
 
 /* ---- GET / ---- */
 
-/* The topics customers can browse, with counts: category facets over every
- * article of the public index (which holds published public articles only). */
-static void home_categories(struct srv_ctx *c, struct srv_resp *w, struct kb_buf *b)
-{
-    struct kb_index *ix = srv_index(c, w); /* a 503 it may set is replaced by the page */
-    if (!ix)
-        return;
-    struct kb_search_opts o;
-    kb_search_opts_init(&o);
-    o.query = "";
-    o.locale = page_locale ? page_locale : SRV_LOCALE_DEFAULT; /* this help center's */
-    o.kind = KB_KIND_ARTICLE; /* with no words: browse everything the filter allows */
-    o.limit = 1;
-    o.snippets = 0;
-    o.spelling = 0;
-    o.facets = 1;
-    struct kb_result *res = NULL;
-    struct kb_err err;
-    if (kb_search(ix, KB_ROLE_CUSTOMER, &o, &res, &err) != 0) {
-        kb_log(KB_LOG_WARN, "pages: topics: %s", err.msg);
-        return;
-    }
-    size_t n = 0;
-    for (size_t i = 0; i < res->nfacets; i++) {
-        const struct kb_facet *f = &res->facets[i];
-        if (!f->value || !*f->value)
-            continue;
-        if (n++ == 0)
-            kb_buf_adds(b, "<section aria-labelledby=\"topics-h\">\n"
-                           "<h2 id=\"topics-h\">Browse by topic</h2>\n<ul class=\"cards\">\n");
-        kb_buf_adds(b, "<li><a href=\"");
-        category_href(b, NULL, f->value);
-        kb_buf_adds(b, "\"><span class=\"card-title\">");
-        tpl_category_name(b, f->value);
-        kb_buf_printf(b, "</span> <span class=\"count\">%s%llu article%s</span></a></li>\n",
-                      res->facets_estimated ? "about " : "", (unsigned long long)f->count,
-                      f->count == 1 ? "" : "s");
-    }
-    if (n)
-        kb_buf_adds(b, "</ul>\n</section>\n");
-    kb_result_free(res);
-}
-
 static void home_page(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w,
                       const char *loc)
 {
@@ -220,7 +178,7 @@ static void home_page(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     kb_buf_adds(&b, "<section class=\"hero\">\n<h1>How can we help?</h1>\n");
     tpl_search_form_in(&b, NULL, "", 1, loc);
     kb_buf_adds(&b, "</section>\n");
-    home_categories(c, w, &b);
+    page_topic_cards(c, w, &b);
     srv_popular_section(c, &b, loc ? loc : SRV_LOCALE_DEFAULT, NULL);
     kb_buf_adds(&b, "<section class=\"cta\" aria-labelledby=\"cta-h\">\n"
                     "<h2 id=\"cta-h\">Still need help?</h2>\n"
@@ -263,7 +221,7 @@ static void h_home_in(struct srv_ctx *c, const struct srv_req *r, struct srv_res
 /* ---- GET /search ---- */
 
 static void search_facets(struct kb_buf *b, const struct kb_result *res, const char *q,
-                          const char *category)
+                          const char *category, const struct kb_topic *topics, size_t ntopics)
 {
     if (!res || res->nfacets == 0)
         return;
@@ -292,7 +250,7 @@ static void search_facets(struct kb_buf *b, const struct kb_result *res, const c
         kb_buf_adds(b, "href=\"");
         category_href(b, q, f->value);
         kb_buf_adds(b, "\">");
-        tpl_category_name(b, f->value);
+        srv_topic_name(b, topics, ntopics, f->value);
         /* Counts scaled up from the best matches are shown as such. */
         kb_buf_printf(b, " <span class=\"count\">(%s%llu)</span></a></li>\n",
                       res->facets_estimated ? "about " : "", (unsigned long long)f->count);
@@ -300,11 +258,28 @@ static void search_facets(struct kb_buf *b, const struct kb_result *res, const c
     kb_buf_adds(b, "</ul>\n</nav>\n");
 }
 
-static void search_hit(struct kb_buf *b, const struct kb_hit *h)
+/* Whether another hit of res has the same title as hit i (then its subtitle
+ * tells them apart). */
+static int title_repeats(const struct kb_result *res, size_t i)
+{
+    for (size_t k = 0; k < res->nhits; k++)
+        if (k != i && res->hits[i].title && res->hits[k].title &&
+            strcasecmp(res->hits[i].title, res->hits[k].title) == 0)
+            return 1;
+    return 0;
+}
+
+static void search_hit(struct kb_buf *b, const struct kb_hit *h, int subtitle,
+                       const struct kb_topic *topics, size_t ntopics)
 {
     kb_buf_printf(b, "<li class=\"result\" data-article=\"%lld\">\n<h2>", (long long)h->number);
     article_link(b, h->number, h->title, h->locale);
     kb_buf_adds(b, "</h2>\n");
+    if (subtitle && h->summary && *h->summary) {
+        kb_buf_adds(b, "<p class=\"subtitle\">");
+        tpl_esc(b, h->summary);
+        kb_buf_adds(b, "</p>\n");
+    }
     if (h->audience == KB_AUD_INTERNAL)
         kb_buf_adds(b, "<p class=\"badges\"><span class=\"badge badge-internal\">Internal"
                        "</span></p>\n");
@@ -322,7 +297,7 @@ static void search_hit(struct kb_buf *b, const struct kb_hit *h)
                   (long long)h->number);
     if (h->category && *h->category) {
         kb_buf_adds(b, " · ");
-        tpl_category_name(b, h->category);
+        srv_topic_name(b, topics, ntopics, h->category);
     }
     if (h->updated > 0) {
         kb_buf_adds(b, " · Updated ");
@@ -422,12 +397,20 @@ static void search_page(struct srv_ctx *c, const struct srv_req *r, struct srv_r
     int has_words = q[strspn(q, " \t\r\n")] != '\0';
 
     struct kb_buf b = KB_BUF_INIT, title = KB_BUF_INIT;
+    size_t ntopics = 0;
+    const struct kb_topic *topics = srv_topics(c, &ntopics);
+    const struct kb_topic *topic = category ? kb_topic_find(topics, ntopics, category) : NULL;
     if (has_words) {
         kb_buf_adds(&title, "Results for \u201c");
         kb_buf_adds(&title, q);
         kb_buf_adds(&title, "\u201d");
+    } else if (topic) {
+        kb_buf_adds(&title, topic->name);
     } else if (category) {
-        kb_buf_adds(&title, category);
+        struct kb_buf name = KB_BUF_INIT;
+        tpl_category_name(&name, category); /* escaped: the title is escaped again */
+        kb_buf_adds(&title, kb_buf_str(&name));
+        kb_buf_release(&name);
     } else {
         kb_buf_adds(&title, "Search");
     }
@@ -512,15 +495,28 @@ static void search_page(struct srv_ctx *c, const struct srv_req *r, struct srv_r
     }
 
     tpl_begin_in(&b, r, &p, &lang);
-    kb_buf_adds(&b, "<div class=\"search-page\">\n<div class=\"search-main\">\n<h1>");
+    kb_buf_adds(&b, "<div class=\"search-page\">\n<div class=\"search-main\">\n");
+    if (!has_words && category) {
+        kb_buf_adds(&b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"/\">");
+        tpl_product(&b);
+        kb_buf_adds(&b, "</a></li>");
+        if (topic && topic->parent)
+            page_topic_crumbs(&b, topics, ntopics, topic->parent);
+        kb_buf_adds(&b, "</ol></nav>\n");
+    }
+    kb_buf_adds(&b, "<h1>");
     if (has_words) {
         kb_buf_adds(&b, "Results for &ldquo;");
         tpl_esc(&b, q);
         kb_buf_adds(&b, "&rdquo;");
     } else {
-        tpl_category_name(&b, category);
+        srv_topic_name(&b, topics, ntopics, category);
     }
     kb_buf_adds(&b, "</h1>\n");
+    size_t before_sections = b.len;
+    if (!has_words && page == 1)
+        page_topic_sections(c, r, w, &b, topics, ntopics, category);
+    int has_sections = b.len > before_sections;
     if (res->corrected && *res->corrected) {
         kb_buf_adds(&b, "<p class=\"did-you-mean\">Did you mean <a href=\"");
         search_path(&b);
@@ -539,7 +535,9 @@ static void search_page(struct srv_ctx *c, const struct srv_req *r, struct srv_r
         tpl_esc(&b, srv_locale_name(page_locale ? page_locale : SRV_LOCALE_DEFAULT));
         kb_buf_adds(&b, " matched: these are results in other languages.</p>\n");
     }
-    if (res->nhits == 0) {
+    if (res->nhits == 0 && has_sections) {
+        /* a category whose articles are all in its sections */
+    } else if (res->nhits == 0) {
         no_results(&b, q, page);
     } else {
         kb_buf_printf(&b, "<p class=\"count\" role=\"status\">%s%llu result%s</p>\n",
@@ -559,12 +557,12 @@ static void search_page(struct srv_ctx *c, const struct srv_req *r, struct srv_r
         kb_buf_adds(&b, ">\n");
         for (size_t i = 0; i < res->nhits; i++)
             if (res->hits[i].kind == KB_KIND_ARTICLE)
-                search_hit(&b, &res->hits[i]);
+                search_hit(&b, &res->hits[i], title_repeats(res, i), topics, ntopics);
         kb_buf_adds(&b, "</ol>\n");
         search_pager(&b, has_words ? q : "", category, page, res->more);
     }
     kb_buf_adds(&b, "</div>\n");
-    search_facets(&b, all ? all : res, has_words ? q : "", category);
+    search_facets(&b, all ? all : res, has_words ? q : "", category, topics, ntopics);
     kb_buf_adds(&b, "</div>\n");
     tpl_end_in(&b, &lang);
     kb_result_free(res);
@@ -620,6 +618,12 @@ static void related(struct srv_ctx *c, const struct srv_req *r, struct srv_resp 
         article_link(b, h->number, h->title, h->locale);
         if (h->audience == KB_AUD_INTERNAL)
             kb_buf_adds(b, " <span class=\"badge badge-internal\">Internal</span>");
+        if (h->summary && *h->summary && h->title &&
+            ((d->title && strcasecmp(h->title, d->title) == 0) || title_repeats(res, i))) {
+            kb_buf_adds(b, "<br><span class=\"subtitle\">");
+            tpl_esc(b, h->summary);
+            kb_buf_adds(b, "</span>");
+        }
         kb_buf_adds(b, "</li>\n");
     }
     if (shown)
@@ -679,6 +683,13 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     if (!load_article(c, r, w, number, &d))
         return;
     struct kb_buf path = KB_BUF_INIT;
+    if (page_topic_redirect(c, &d, &path)) {
+        /* a guide page is its topic's page: search finds it, the topic shows it */
+        tpl_redirect(w, r, 302, kb_buf_str(&path));
+        kb_buf_release(&path);
+        kb_doc_release(&d);
+        return;
+    }
     srv_article_path(&path, d.number, d.title);
     if (strcmp(r->path, kb_buf_str(&path)) != 0) {
         tpl_redirect(w, r, 301, kb_buf_str(&path));
@@ -701,16 +712,12 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
                       ? art_locale : NULL;
     tpl_begin_in(&b, r, &p, &lang);
 
+    size_t ntopics = 0;
+    const struct kb_topic *topics = srv_topics(c, &ntopics);
     kb_buf_adds(&b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"/\">");
     tpl_product(&b);
     kb_buf_adds(&b, "</a></li>");
-    if (d.category && *d.category) {
-        kb_buf_adds(&b, "<li><a href=\"");
-        category_href(&b, NULL, d.category);
-        kb_buf_adds(&b, "\">");
-        tpl_category_name(&b, d.category);
-        kb_buf_adds(&b, "</a></li>");
-    }
+    page_topic_crumbs(&b, topics, ntopics, d.category);
     kb_buf_adds(&b, "</ol></nav>\n<article class=\"article\"");
     lang_attr(&b, d.locale);
     kb_buf_adds(&b, ">\n<header>\n<h1>");
@@ -720,7 +727,7 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
                   (long long)d.number);
     if (d.category && *d.category) {
         kb_buf_adds(&b, " · <span class=\"category\">");
-        tpl_category_name(&b, d.category);
+        srv_topic_name(&b, topics, ntopics, d.category);
         kb_buf_adds(&b, "</span>");
     }
     if (d.updated > 0) {
@@ -746,6 +753,7 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     page_article_body(&b, &d);
     kb_buf_adds(&b, "</article>\n");
     feedback_form(&b, d.number, thanks && strcmp(thanks, "1") == 0);
+    page_topic_sidebar(c, r, w, &b, &d);
     related(c, r, w, &d, &b);
     tpl_end_in(&b, &lang);
     tpl_send(w, r, 200, &b);

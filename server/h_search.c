@@ -8,6 +8,7 @@
 #include "kb/sync/hit_text.h"
 #include "kb/store/events.h"
 #include "kb/base/log.h"
+#include "kb/store/doc_text.h"
 #include "kb/store/tickets.h"
 #include "search_log.h"
 #include "srv.h"
@@ -191,6 +192,15 @@ static void h_suggest(struct srv_ctx *c, const struct srv_req *r, struct srv_res
         json_t *h = hit_json(c, &res->hits[i]);
         json_object_del(h, "snippet");
         json_object_del(h, "score");
+        /* a title other articles share ("Wireless network troubleshooter"
+         * four times: the typeahead shows the best one) gets its subtitle */
+        char *sub = res->hits[i].kind == KB_KIND_ARTICLE
+                        ? kb_store_doc_summary(c->st, res->hits[i].number,
+                                               r->who.role < KB_ROLE_AGENT, 1)
+                        : NULL;
+        if (sub)
+            json_object_set_new(h, "subtitle", json_string(sub));
+        free(sub);
         json_array_append_new(a, h);
     }
     kb_result_free(res);

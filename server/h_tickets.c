@@ -69,7 +69,7 @@ static void h_import(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     im.kind = KB_KIND_TICKET;
     im.bad = bad;
     im.ud = errors;
-    struct kb_ingest_opts opts = {KB_AUD_INTERNAL, NULL, NULL};
+    struct kb_ingest_opts opts = {KB_AUD_INTERNAL, NULL, NULL, NULL};
     struct kb_ingest_sink sink = kb_load_sink(&im);
     int rc = kb_ingest_buffer("request", data, len, &opts, &sink);
     if (kb_load_finish(&im) != 0) {

@@ -14,4 +14,18 @@ void srv_h_static(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w
 /* GET /favicon.ico: web/favicon.svg, or 404. */
 void srv_h_favicon(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w);
 
+/* Whether role may read d (h_pages.c): customers only published public
+ * articles, agents every published article, writers and admins all. */
+int srv_page_can_read(int role, const struct kb_doc *d);
+
+/* The topics of the English help center (h_topics.c), for names, cards and
+ * breadcrumbs: the thread's copy (at most a second old, or until the topics
+ * API changes one), borrowed until the next call on c; on a store error the
+ * last copy (logged), possibly empty. */
+struct kb_topic;
+const struct kb_topic *srv_topics(struct srv_ctx *c, size_t *n);
+/* Appends the HTML-escaped name of topic slug: its stored name, else the
+ * slug humanised ("net-wireless" -> "Net wireless"). */
+void srv_topic_name(struct kb_buf *b, const struct kb_topic *list, size_t n, const char *slug);
+
 #endif

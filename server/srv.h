@@ -69,6 +69,7 @@ struct srv {
     char index_dir[4096];
     /* The index writer lives in the sync thread; readers reopen when gen moves. */
     atomic_uint_fast64_t index_gen;
+    atomic_uint_fast64_t topics_gen; /* bumped by the topics API: threads reload their copy */
     atomic_int_fast64_t indexed_seq; /* last outbox seq applied to the index */
     pthread_mutex_t sync_mu;
     pthread_cond_t sync_cv;
@@ -98,6 +99,10 @@ struct srv_ctx {
     struct kb_index *ix;    /* read-only; NULL until the index exists */
     uint64_t ix_gen;
     time_t ix_checked;      /* last reopen */
+    struct kb_topic *topics; /* srv_topics' copy (h_topics.c), at most a second old */
+    size_t ntopics;
+    int64_t topics_ms;       /* when it was read (monotonic ms); 0 = never */
+    uint64_t topics_gen;
 };
 
 /* One name and value of a request: a header, a cookie or a query argument
@@ -185,6 +190,8 @@ extern const struct srv_route srv_routes_brand[];   /* h_brand.c: brand, logo, b
 extern const struct srv_route srv_routes_popular[]; /* h_popular.c: popular articles, views, pins */
 extern const struct srv_route srv_routes_contact_admin[]; /* h_contact_admin.c: destinations, requests */
 extern const struct srv_route srv_routes_rt[];       /* h_rt.c: RT sync settings, a run, RT tickets */
+extern const struct srv_route srv_routes_topics[]; /* h_topics.c: categories and sections */
+extern const struct srv_route srv_routes_media[];  /* h_media.c: imported images */
 
 /* ---- request helpers (request.c) ---- */
 /* A query-string argument, decoded; NULL when absent. Borrowed for the request. */

@@ -134,7 +134,8 @@
       li.id = list.id + '_opt' + i;
       li.setAttribute('aria-selected', 'false');
       li.firstChild.textContent = h.title || '(untitled)';
-      li.lastChild.textContent = h.ref || '';
+      /* a repeated title shows its subtitle (the page's description) */
+      li.lastChild.textContent = h.subtitle ? h.subtitle + ' \u00b7 ' + (h.ref || '') : (h.ref || '');
       if (h.locale && h.locale !== 'en') li.lang = h.locale; else li.removeAttribute('lang');
     }
     function show(q, hits) {

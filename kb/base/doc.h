@@ -32,6 +32,16 @@ struct kb_doc {
     char *source;      /* the body as written (Markdown or HTML) when editable */
     int format;        /* enum kb_format of source */
     char *category;
+    /* The topic this document is the page of (a Mallard guide page: its page
+     * id), or NULL: loading records it as a topic named by the title and
+     * described by the summary, its parent the category. Not stored with
+     * the document. */
+    char *topic;
+    /* The category the document's category (then a section) belongs to,
+     * when the source says (Markdown front matter "category" with
+     * "section"); loading records the section under it. Not stored with
+     * the document; "" while a parser has not seen it yet. */
+    char *category_parent;
     char **tags;       /* ntags owned strings */
     size_t ntags;
     char *product;

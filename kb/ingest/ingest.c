@@ -376,7 +376,7 @@ static int ingest_data(struct kb_in_ctx *c, const char *data, size_t len)
     }
 }
 
-static const struct kb_ingest_opts default_opts = {KB_AUD_PUBLIC, NULL, NULL};
+static const struct kb_ingest_opts default_opts = {KB_AUD_PUBLIC, NULL, NULL, NULL};
 
 int kb_ingest_buffer(const char *name, const char *data, size_t len,
                      const struct kb_ingest_opts *opts,

@@ -40,6 +40,9 @@ struct kb_ingest_opts {
                              basename(base_dir) "/" relative path, extension
                              removed; a lone file's is its basename without
                              extension. Records (JSON, CSV) use their "id". */
+    const char *platform; /* Mallard <if:choose>: the branch whose test names
+                             "platform:<this>" (then <if:else>); NULL = each
+                             choice's first branch */
 };
 
 /* What the parser hands back. doc() is called once per document in the order
@@ -76,6 +79,25 @@ int kb_ingest_file(const char *path, const struct kb_ingest_opts *opts,
  * gets the number of files read. */
 int kb_ingest_path(const char *path, const struct kb_ingest_opts *opts,
                    const struct kb_ingest_sink *sink, size_t *nfiles);
+
+/* ---- media (media.c): images an imported document shows ---- */
+#define KB_MEDIA_MAX (2u * 1024u * 1024u) /* bytes per image */
+/* The content type of an image file name by its extension (png, jpeg, gif,
+ * webp, svg), or NULL: nothing else is imported or served. */
+const char *kb_media_type(const char *name);
+/* Whether a relative source is safe to map to a file: letters, digits and
+ * "-_./", no "..", not absolute. */
+int kb_media_src_ok(const char *src);
+/* For each image an imported document's HTML shows (<img src="/kb/media/
+ * <key>">, as the Mallard reader writes them), reads its file next to the
+ * document's source file: fn gets the key, the content type and the bytes
+ * (borrowed for the call); a missing, oversized (KB_MEDIA_MAX) or
+ * mislabelled file goes to bad (may be NULL) with its path. Returns 0 or
+ * fn's nonzero return. */
+int kb_ingest_media_each(const struct kb_doc *d,
+                         int (*fn)(void *ud, const char *key, const char *type,
+                                   const char *data, size_t len),
+                         void (*bad)(void *ud, const char *where, const char *why), void *ud);
 
 /* HTML helpers shared by the server's editor path. */
 /* Sanitises an HTML fragment to the allowlist (p, h1-h6, ul/ol/li, a[href

@@ -156,6 +156,14 @@ static int apply(struct kb_doc *d, const char *key, const char *raw, char *why, 
     } else if (strcmp(key, "title") == 0) {
         kb_doc_set(&d->title, v);
     } else if (strcmp(key, "category") == 0) {
+        if (d->category_parent && !*d->category_parent)
+            kb_doc_set(&d->category_parent, v); /* the section came first */
+        else
+            kb_doc_set(&d->category, v);
+    } else if (strcmp(key, "section") == 0) {
+        /* two levels as Zendesk has: the article's topic is the section,
+         * under the category ("" until a later category key names it) */
+        kb_doc_set(&d->category_parent, d->category ? d->category : "");
         kb_doc_set(&d->category, v);
     } else if (strcmp(key, "product") == 0) {
         kb_doc_set(&d->product, v);

@@ -161,7 +161,7 @@ char *xml_attr(xmlNode *n, const char *name, const char *uri)
 
 /* ---- Mallard conditionals ---- */
 
-static int token_true(const char *t, size_t n)
+static int token_true(const char *platform, const char *t, size_t n)
 {
     static const char *const yes[] = {
         "platform:gnome", "platform:gnome-shell", "platform:linux", "platform:unix",
@@ -176,12 +176,15 @@ static int token_true(const char *t, size_t n)
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
         if (strlen(yes[i]) == n && strncmp(yes[i], t, n) == 0)
             v = 1;
+    if (platform && n > 9 && strncmp(t, "platform:", 9) == 0 && strlen(platform) == n - 9 &&
+        strncmp(t + 9, platform, n - 9) == 0)
+        v = 1;
     return neg ? !v : v;
 }
 
 /* Mallard if:test: comma-separated alternatives of space-separated tokens
  * that must all pass. Unknown tokens are false. */
-static int test_passes(const char *test)
+static int test_passes(const char *platform, const char *test)
 {
     if (!test)
         return 1;
@@ -198,7 +201,7 @@ static int test_passes(const char *test)
                 j++;
             if (j > i) {
                 tokens++;
-                if (!token_true(p + i, j - i))
+                if (!token_true(platform, p + i, j - i))
                     all = 0;
             }
             i = j;
@@ -220,7 +223,7 @@ int xml_if_ok(const struct xw *w, xmlNode *n)
     if (!w->mallard)
         return 1;
     char *t = xml_attr(n, "test", NS_IF);
-    int ok = test_passes(t);
+    int ok = test_passes(xml_platform(w), t);
     free(t);
     return ok;
 }
@@ -383,6 +386,34 @@ static char *page_link_title(struct xw *w, const char *xref)
     return title;
 }
 
+int xml_page_is_guide(struct xw *w, const char *xref)
+{
+    size_t n = strcspn(xref, "#");
+    if (!w->c->dir || w->lookups >= MAX_LOOKUPS || n == 0 || memchr(xref, '/', n) ||
+        xref[0] == '.')
+        return -1;
+    w->lookups++;
+    struct kb_buf path = KB_BUF_INIT;
+    kb_buf_printf(&path, "%s/%.*s.page", w->c->dir, (int)n, xref);
+    struct stat st;
+    int guide = -1;
+    if (stat(path.data, &st) == 0 && S_ISREG(st.st_mode) &&
+        (size_t)st.st_size <= KB_INGEST_MAX_DOC) {
+        xmlDoc *doc = xmlReadFile(path.data, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                                   XML_PARSE_NOWARNING);
+        xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+        if (root) {
+            char *type = xml_attr(root, "type", NULL);
+            guide = type && strcmp(type, "guide") == 0;
+            free(type);
+        }
+        if (doc)
+            xmlFreeDoc(doc);
+    }
+    kb_buf_release(&path);
+    return guide;
+}
+
 static int has_content(xmlNode *n)
 {
     for (xmlNode *k = n->children; k; k = k->next) {
@@ -396,6 +427,26 @@ static int has_content(xmlNode *n)
     return 0;
 }
 
+/* A Mallard xref as a help-center link: "/kb/page/<source id>" of the page it
+ * names (this page's folder prefix, the fragment dropped), which the server
+ * resolves to the article or topic; NULL for an xref of another document
+ * ("help:...", a path). */
+static char *xref_href(const struct xw *w, const char *xref)
+{
+    size_t n = strcspn(xref, "#");
+    if (n == 0 || n > 200 || xref[0] == '.' || strncmp(xref, "help:", 5) == 0)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)xref[i]) && !strchr("-_.", xref[i]))
+            return NULL;
+    const char *sid = w->c ? w->c->source_id : NULL;
+    const char *slash = sid ? strrchr(sid, '/') : NULL;
+    struct kb_buf b = KB_BUF_INIT;
+    kb_buf_printf(&b, "/kb/page/%.*s%.*s", slash ? (int)(slash - sid + 1) : 0, sid ? sid : "",
+                  (int)n, xref);
+    return kb_buf_detach(&b);
+}
+
 static void link_el(struct xw *w, xmlNode *n, int depth)
 {
     char *href = w->mallard ? xml_attr(n, "href", NULL) : xml_attr(n, "href", NS_XLINK);
@@ -403,6 +454,8 @@ static void link_el(struct xw *w, xmlNode *n, int depth)
     char *label = NULL;
     if (!href && !w->mallard)
         href = xml_attr(n, "url", NULL); /* DocBook 4 ulink */
+    if (!href && xref)
+        href = xref_href(w, xref);
     int a = href && kb_in_url_ok(href, 1) && !w->pre;
     if (a) {
         kb_buf_adds(&w->html, "<a href=\"");
@@ -600,6 +653,86 @@ static void entity_ref(struct xw *w, xmlNode *n)
     }
 }
 
+/* A Mallard image as <img src="/kb/media/<folder><src>">: the loader stores
+ * the file (kb_ingest_media_each) and the server serves it. Returns 0 for
+ * anything else (video, remote or unsafe sources). */
+static int media_el(struct xw *w, xmlNode *n)
+{
+    if (!w->mallard)
+        return 0;
+    char *type = xml_attr(n, "type", NULL), *src = xml_attr(n, "src", NULL);
+    int ok = src && (!type || strcmp(type, "image") == 0) && kb_media_type(src) != NULL &&
+             kb_media_src_ok(src);
+    if (ok) {
+        const char *sid = w->c ? w->c->source_id : NULL;
+        const char *slash = sid ? strrchr(sid, '/') : NULL;
+        char *alt = xml_flat_text(w, n);
+        if (!w->inl)
+            open_block(w, "p", KB_TB_PARA);
+        kb_buf_printf(&w->html, "<img src=\"/kb/media/%.*s", slash ? (int)(slash - sid + 1) : 0,
+                      sid ? sid : "");
+        kb_buf_add_html(&w->html, src, strlen(src));
+        kb_buf_adds(&w->html, "\" alt=\"");
+        kb_buf_add_html(&w->html, alt, strlen(alt));
+        kb_buf_addc(&w->html, '"');
+        static const char *const dims[] = {"width", "height"};
+        for (int i = 0; i < 2; i++) {
+            char *v = xml_attr(n, dims[i], NULL);
+            if (v && *v && strlen(v) < 6 && strspn(v, "0123456789") == strlen(v))
+                kb_buf_printf(&w->html, " %s=\"%s\"", dims[i], v);
+            free(v);
+        }
+        kb_buf_adds(&w->html, ">");
+        if (!w->inl)
+            close_block(w, "p", KB_TB_PARA);
+        free(alt);
+    }
+    free(type);
+    free(src);
+    return ok;
+}
+
+/* Mallard <if:choose>: with a platform set, the first <if:when> whose test
+ * passes, else <if:else>, else the choice's other children (GNOME help writes
+ * its default branch without <if:else>); with none set, the first branch. */
+static void choose_el(struct xw *w, xmlNode *n, int depth)
+{
+    const char *platform = xml_platform(w);
+    xmlNode *els = NULL;
+    int others = 0;
+    for (xmlNode *k = n->children; k; k = k->next) {
+        if (k->type != XML_ELEMENT_NODE)
+            continue;
+        if (!ns_is(k, NS_IF)) {
+            others = 1;
+            continue;
+        }
+        if (xml_is_elem(k, "else")) {
+            if (!els)
+                els = k;
+            continue;
+        }
+        if (!xml_is_elem(k, "when"))
+            continue;
+        char *test = xml_attr(k, "test", NULL);
+        int pick = !platform || test_passes(platform, test);
+        free(test);
+        if (pick) {
+            xml_walk_children(w, k, depth + 1);
+            return;
+        }
+    }
+    if (els) {
+        xml_walk_children(w, els, depth + 1);
+        return;
+    }
+    if (!others)
+        return;
+    for (xmlNode *k = n->children; k; k = k->next)
+        if (k->type != XML_ELEMENT_NODE || !ns_is(k, NS_IF))
+            walk(w, k, depth + 1);
+}
+
 static void walk(struct xw *w, xmlNode *n, int depth)
 {
     if (depth > MAX_DEPTH || w->overflow)
@@ -746,26 +879,18 @@ static void walk(struct xw *w, xmlNode *n, int depth)
         out_str(w, "\xE2\x80\x9D");
         return;
     case X_MEDIA:
+        if (media_el(w, n))
+            return;
         /* an icon in running text shows its fallback text; figures do not */
         if (w->inl)
             xml_walk_children(w, n, depth);
         return;
     case X_IF_CHOOSE:
-        for (xmlNode *k = n->children; k; k = k->next) {
-            if (k->type != XML_ELEMENT_NODE || !ns_is(k, NS_IF))
-                continue;
-            char *test = xml_is_elem(k, "when") ? xml_attr(k, "test", NULL) : NULL;
-            if (xml_is_elem(k, "else") || (xml_is_elem(k, "when") && test_passes(test))) {
-                free(test);
-                xml_walk_children(w, k, depth + 1);
-                return;
-            }
-            free(test);
-        }
+        choose_el(w, n, depth);
         return;
     case X_IF_IF: {
         char *test = xml_attr(n, "test", NULL);
-        if (test_passes(test))
+        if (test_passes(xml_platform(w), test))
             xml_walk_children(w, n, depth);
         free(test);
         return;

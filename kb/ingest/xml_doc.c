@@ -51,15 +51,20 @@ static void mallard_meta(struct xw *w, struct kb_doc *d)
     xmlNode *info = first_child(w, w->root, "info");
     set_text(w, &d->title, first_child(w, w->root, "title"));
     set_text(w, &d->summary, first_child(w, info, "desc"));
+    int cat_guide = -1;
     for (xmlNode *k = info ? info->children : NULL; k; k = k->next) {
         if (!xml_if_ok(w, k))
             continue;
-        if (xml_is_elem(k, "link") && !d->category) {
+        if (xml_is_elem(k, "link") && cat_guide != 1) {
+            /* the first guide link to a guide page; else the first guide link */
             char *type = xml_attr(k, "type", NULL), *xref = xml_attr(k, "xref", NULL);
             if (type && xref && strcmp(type, "guide") == 0) {
                 xref[strcspn(xref, "#")] = '\0';
-                if (*xref)
+                int g = *xref ? xml_page_is_guide(w, xref) : 0;
+                if (*xref && (!d->category || g == 1)) {
                     kb_doc_set(&d->category, xref);
+                    cat_guide = g;
+                }
             }
             free(type);
             free(xref);
@@ -89,6 +94,21 @@ static void mallard_meta(struct xw *w, struct kb_doc *d)
             free(role);
         }
     }
+}
+
+/* A guide page names a topic: its page id, under the guide it links to
+ * (none for the document's root, "index", whose topic is the help center). */
+static void mallard_topic(struct xw *w, struct kb_doc *d)
+{
+    char *type = xml_attr(w->root, "type", NULL);
+    char *id = xml_attr(w->root, "id", NULL);
+    if (type && strcmp(type, "guide") == 0 && id && *id && strlen(id) <= 100) {
+        kb_doc_set(&d->topic, id);
+        if (d->category && strcmp(d->category, "index") == 0)
+            kb_doc_set(&d->category, NULL);
+    }
+    free(type);
+    free(id);
 }
 
 static void docbook_meta(struct xw *w, struct kb_doc *d)
@@ -198,8 +218,10 @@ int kb_in_xml(struct kb_in_ctx *c, const char *data, size_t len, int format)
     }
     kb_buf_add(&w.html, "", 0);
     w.bol = 1;
-    if (w.mallard)
+    if (w.mallard) {
         mallard_meta(&w, &d);
+        mallard_topic(&w, &d);
+    }
     else
         docbook_meta(&w, &d);
     char *lang = xml_attr(w.root, "lang", NS_XML);

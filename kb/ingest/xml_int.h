@@ -43,6 +43,14 @@ int xml_is_elem(const xmlNode *n, const char *name);
 char *xml_flat_text(struct xw *w, xmlNode *n);
 /* Whether a Mallard if:test on n passes (1 for anything else). */
 int xml_if_ok(const struct xw *w, xmlNode *n);
+/* The help center's platform for Mallard conditionals (the ingest option), or NULL. */
+static inline const char *xml_platform(const struct xw *w)
+{
+    return w->c && w->c->opts ? w->c->opts->platform : NULL;
+}
+/* Whether the sibling Mallard page xref names is a guide page: 1, 0, or -1
+ * when it cannot be read (no folder, no such file, lookups used up). */
+int xml_page_is_guide(struct xw *w, const char *xref);
 /* Walks n's children into w's HTML and text. */
 void xml_walk_children(struct xw *w, xmlNode *n, int depth);
 

@@ -37,3 +37,30 @@ char *kb_store_doc_text(struct kb_store *st, int kind, int64_t number, int64_t u
     store_done(s);
     return out;
 }
+
+char *kb_store_doc_summary(struct kb_store *st, int64_t number, int public_only, int shared)
+{
+    sqlite3_stmt *s = NULL;
+    char *out = NULL;
+    /* shared: only when another article the reader may see has the same
+     * title (the articles_title index) */
+    if (!st || sqlite3_prepare_v2(st->db, "SELECT a.summary FROM articles a WHERE a.number = ?1"
+                                          " AND a.status = 'published' AND (?2 = 0 OR"
+                                          " a.audience = 'public') AND (?3 = 0 OR EXISTS (SELECT"
+                                          " 1 FROM articles b WHERE b.title = a.title COLLATE"
+                                          " NOCASE AND b.locale = a.locale AND b.number <>"
+                                          " a.number AND b.status = 'published' AND (?2 = 0 OR"
+                                          " b.audience = 'public')))", -1, &s, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int64(s, 1, number);
+    sqlite3_bind_int(s, 2, public_only ? 1 : 0);
+    sqlite3_bind_int(s, 3, shared ? 1 : 0);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        out = store_col(s, 0);
+    sqlite3_finalize(s);
+    if (out && !*out) {
+        free(out);
+        out = NULL;
+    }
+    return out;
+}

@@ -21,6 +21,13 @@ extern "C" {
 char *kb_store_doc_text(struct kb_store *st, int kind, int64_t number, int64_t updated,
                         int public_only, size_t *len);
 
+/* The subtitle (summary: Mallard <desc>, a meta description) of published
+ * article number, public only with public_only; with shared, only when
+ * another published article of its locale the reader may see has the same
+ * title; NULL when it has none or may not be shown. Caller frees. Errors
+ * count as "none". */
+char *kb_store_doc_summary(struct kb_store *st, int64_t number, int public_only, int shared);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,6 +14,8 @@
 #include "kb/store/site.h"
 #include "kb/store/views.h"
 #include "kb/store/rt_state.h"
+#include "kb/store/media_store.h"
+#include "kb/store/topic_store.h"
 #include "kb/base/log.h"
 
 /* "KBst": marks an SQLite file as a kb store (PRAGMA application_id). */
@@ -166,6 +168,10 @@ static const struct store_migration migrations[] = {
     {"article views per day, promoted articles", kb_views_schema_sql, NULL},
     /* Self-contained as well: the RT sync's settings and cursor. */
     {"request tracker sync settings and cursor", kb_rt_state_schema_sql, NULL},
+    /* Self-contained (its own table only): renumber freely at a merge. */
+    {"topics: categories and sections", kb_topics_schema_sql, NULL},
+    /* Self-contained (its own table only): renumber freely at a merge. */
+    {"imported media (images)", kb_media_schema_sql, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -4,6 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kb/base/log.h"
+#include "kb/ingest/ingest.h"
+#include "kb/store/media_store.h"
+#include "kb/store/topic_store.h"
+
 void kb_load_init(struct kb_load *l, struct kb_store *st, size_t batch)
 {
     memset(l, 0, sizeof *l);
@@ -61,6 +66,26 @@ static int commit(struct kb_load *l)
     return 0;
 }
 
+struct media_ctx {
+    struct kb_load *l;
+    int public;
+    struct kb_err err;
+};
+
+static int media_put(void *ud, const char *key, const char *type, const char *data, size_t len)
+{
+    struct media_ctx *m = ud;
+    return kb_media_put(m->l->st, key, type, data, len, m->public, &m->err);
+}
+
+/* An image that cannot be imported leaves its article in (shown with its
+ * alt text): a warning naming the file, not a failed document. */
+static void media_bad(void *ud, const char *where, const char *why)
+{
+    (void)ud;
+    kb_log(KB_LOG_WARN, "load: image '%s' not imported: %s", where, why);
+}
+
 int kb_load_doc(struct kb_load *l, const struct kb_doc *d)
 {
     struct kb_err err;
@@ -85,6 +110,23 @@ int kb_load_doc(struct kb_load *l, const struct kb_doc *d)
             return 0;
         }
         return fail(l, &err);
+    }
+    if (d->kind == KB_KIND_ARTICLE && result != KB_PUT_UNCHANGED) {
+        struct media_ctx m = {l, d->audience == KB_AUD_PUBLIC &&
+                                     d->status == KB_STATUS_PUBLISHED, {0, ""}};
+        if (kb_ingest_media_each(d, media_put, media_bad, &m) != 0)
+            return fail(l, &m.err);
+    }
+    if (d->category_parent && *d->category_parent && d->category &&
+        d->kind == KB_KIND_ARTICLE &&
+        kb_topic_import_section(l->st, d->category_parent, d->category, d->locale, &err) != 0 &&
+        err.code != KB_EINVAL)
+        return fail(l, &err);
+    if (d->topic && d->kind == KB_KIND_ARTICLE) {
+        struct kb_topic t = {d->topic, d->locale, d->category, d->title, d->summary, NULL, 0, 0,
+                             1};
+        if (kb_topic_import(l->st, &t, &err) != 0 && err.code != KB_EINVAL)
+            return fail(l, &err);
     }
     if (result == KB_PUT_ADDED)
         l->added++;
@@ -117,5 +159,11 @@ int kb_load_finish(struct kb_load *l)
 {
     if (l->fatal)
         return l->err.code ? l->err.code : KB_EINTERNAL;
-    return l->open ? commit(l) : 0;
+    int code = l->open ? commit(l) : 0;
+    struct kb_err err;
+    size_t named = 0;
+    if (code == 0 && l->kind != KB_KIND_TICKET &&
+        kb_topic_import_pages(l->st, &named, &err) != 0)
+        return fail(l, &err);
+    return code;
 }

@@ -51,6 +51,7 @@ def kb_data():
     """The demo knowledge base (sample product + GNOME help) and one user per staff role."""
     d = tempfile.mkdtemp(prefix="kb-browser-")
     run_indexer(d, "add", os.path.join(SAMPLES, "articles"))
+    run_indexer(d, "topics", os.path.join(SAMPLES, "topics.json"))
     run_indexer(d, "add", os.path.join(SAMPLES, "tickets.jsonl"))
     run_indexer(d, "add", GNOME_HELP)
     for role, (name, pw) in USERS.items():

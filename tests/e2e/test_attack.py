@@ -37,7 +37,8 @@ SECRETS = [INTERNAL_WORD, DRAFT_WORD, ARCHIVED_WORD, TICKET_WORD, "Quarkfeather"
            "Kestrel", "nimbusctl", "Osprey", "NR-4471"]
 PAGES = [("GET", "/"), ("GET", "/search"), ("GET", "/kb/{ref}"), ("GET", "/sitemap.xml"),
          ("GET", "/opensearch.xml"), ("GET", "/contact"), ("GET", "/static/style.css"),
-         ("POST", "/kb/{ref}/feedback"), ("POST", "/contact"), ("GET", "/static/brand.css")]
+         ("POST", "/kb/{ref}/feedback"), ("POST", "/contact"), ("GET", "/static/brand.css"),
+         ("GET", "/kb/page/{ref}"), ("GET", "/kb/media/zq/none.png")]
 
 
 class Env:
@@ -138,6 +139,7 @@ def concrete(env, method, pattern):
     ref = str(env.public) if method == "GET" else "KB-%d" % env.matrix
     return (pattern.replace("{ref}", ref).replace("{id}", "999999")
             .replace("{name}", "no-such-user").replace("{rev}", "1")
+            .replace("{slug}", "zq-matrix-topic")
             .replace("{path}", "articles/no/such"))
 
 
@@ -164,7 +166,9 @@ def test_openapi_lists_every_api_route_and_pages_answer(env):
               "/api/v1/admin/brand", "/api/v1/admin/brand/logo",
               "/api/v1/admin/articles/{ref}/views", "/api/v1/admin/pins",
               # anyone: what the pages and the widget show
-              "/api/v1/brand", "/api/v1/popular"):
+              "/api/v1/brand", "/api/v1/popular",
+              # topics: read by anyone, written by admins only
+              "/api/v1/topics", "/api/v1/topics/{slug}"):
         assert p in paths
     roles = {(m, p): need for m, p, need in routes}
     for m, p in (("PUT", "/api/v1/admin/brand"), ("PUT", "/api/v1/admin/brand/logo"),
@@ -322,6 +326,33 @@ def test_popular_and_promoted_lists_never_show_customers_hidden_articles(env):
         for topic in ("", "zq-internal-cat", "zq-draft-cat"):
             admin.put(srv.url("/api/v1/admin/pins"), json={"topic": topic, "articles": []},
                       timeout=30)
+
+
+def test_customers_see_no_internal_articles_through_topics(env):
+    """A topic holding an internal article: its category page, its section
+    list, the article sidebars, the topic cards' counts and /kb/page/... show
+    a customer public published articles only."""
+    srv = env.srv
+    admin = env.ids["admin-token"][0]
+    for slug, body in (("zq-topic-cat", {"name": "Zq category"}),
+                       ("zq-internal-cat", {"name": "Zq internal section", "parent": "zq-topic-cat"}),
+                       ("zq-public-cat", {"name": "Zq public section", "parent": "zq-topic-cat"})):
+        r = admin.put(srv.url("/api/v1/topics/" + slug), json=body, timeout=30)
+        assert r.status_code == 200, r.text
+    for path in ("/", "/search?category=zq-topic-cat", "/search?category=zq-internal-cat",
+                 "/search?category=zq-public-cat", "/kb/%d" % env.public,
+                 "/kb/page/KB-%d" % env.internal, "/api/v1/topics"):
+        r = requests.get(srv.url(path), timeout=30)
+        CASES["leak topics"] += 1
+        assert r.status_code in (200, 404) and not leaks(r.text), (path, leaks(r.text))
+        assert "/kb/%d-" % env.internal not in r.text, path
+    assert requests.get(srv.url("/kb/page/KB-%d" % env.internal), timeout=30,
+                        allow_redirects=False).status_code == 404
+    home = requests.get(srv.url("/"), timeout=30).text
+    card = re.search(r'category=zq-topic-cat">.*?<span class="count">(\d+) article', home)
+    assert card and card.group(1) == "1", card and card.group(0)  # the public one only
+    staff = env.ids["agent-token"][0].get(srv.url("/search?category=zq-topic-cat"), timeout=30)
+    assert "/kb/%d-" % env.internal in staff.text  # the section list is the reader's
 
 
 def test_agents_never_see_drafts_or_archived_articles_in_search(env):

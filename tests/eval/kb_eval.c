@@ -287,7 +287,7 @@ static int cmd_ingest(const char *data, const char *corpus)
 {
     struct kb_store *st = open_store(data);
     struct ingest_ctx c = {st, 0, 0, NULL};
-    struct kb_ingest_opts opts = {KB_AUD_PUBLIC, NULL, NULL};
+    struct kb_ingest_opts opts = {KB_AUD_PUBLIC, NULL, NULL, NULL};
     struct kb_ingest_sink sink = {on_doc, on_bad, &c};
     struct kb_err err;
     double t0 = now();
@@ -311,7 +311,7 @@ static int cmd_ingest_help(const char *data, const char *dump, int ndirs, char *
         fprintf(stderr, "kb_eval: cannot write '%s'\n", dump);
         return 1;
     }
-    struct kb_ingest_opts opts = {KB_AUD_PUBLIC, NULL, NULL};
+    struct kb_ingest_opts opts = {KB_AUD_PUBLIC, NULL, NULL, NULL};
     struct kb_ingest_sink sink = {on_doc, on_bad, &c};
     struct kb_err err;
     double t0 = now();

@@ -248,7 +248,7 @@ static int one_doc(int f)
 
 void fuzz_ingest(const char *name, const uint8_t *data, size_t size, int want)
 {
-    static const struct kb_ingest_opts opts = {KB_AUD_PUBLIC, NULL, NULL};
+    static const struct kb_ingest_opts opts = {KB_AUD_PUBLIC, NULL, NULL, NULL};
     /* An exact-size copy: a read past len is caught even if data is followed
      * by readable bytes. */
     char *buf = malloc(size ? size : 1);
@@ -335,7 +335,7 @@ void fuzz_kb_build(struct fuzz_kb *kb)
 
     char path[4200];
     struct kb_ingest_sink sink = {seed_doc, seed_bad, st};
-    struct kb_ingest_opts io = {KB_AUD_PUBLIC, NULL, NULL};
+    struct kb_ingest_opts io = {KB_AUD_PUBLIC, NULL, NULL, NULL};
     if (kb_store_begin(st, &err) != 0)
         fuzz_fail("store: %s", err.msg);
     snprintf(path, sizeof path, "%s/samples/articles", kb->root);

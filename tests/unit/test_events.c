@@ -625,8 +625,7 @@ static void test_usage_counters(void)
                            "ALTER TABLE feedback DROP COLUMN visitor; "
                            "ALTER TABLE articles DROP COLUMN source_is; "
                            "ALTER TABLE article_revisions DROP COLUMN source_is; "
-                           "DROP TABLE search_days; DROP INDEX feedback_search; DROP TABLE replica_changes; "
-                           "DROP TABLE contact_deliveries; DROP TABLE contact_requests; DROP TABLE contact_destinations; "
+                           "DROP TABLE search_days; DROP INDEX feedback_search; " STORE_DROP_SINCE_9
                            "CREATE INDEX searches_query ON searches (query, time); "
                            "PRAGMA user_version = 4",
                            NULL, NULL, NULL), SQLITE_OK);

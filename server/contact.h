@@ -10,8 +10,9 @@
 #include "kb/store/contact.h"
 #include "srv.h"
 
-#define SRV_CONTACT_TIMEOUT_MS 10000    /* one delivery attempt */
-#define SRV_CONTACT_BACKOFF_MAX_MS 3600000 /* retries at most an hour apart */
+/* One delivery attempt; retries wait kb_http_backoff_ms (kb/net/http.h), the
+ * policy every outgoing call shares. */
+#define SRV_CONTACT_TIMEOUT_MS 10000
 
 /* Starts the delivery worker (its own store handle); it picks up every
  * pending delivery left by an earlier run. Returns 0 or an errno. */
@@ -20,10 +21,6 @@ int srv_contact_start(struct srv *s);
 void srv_contact_stop(struct srv *s);
 /* Tells the worker a new request is waiting. */
 void srv_contact_wake(struct srv *s);
-
-/* The delay before retry number attempts + 1 after attempts failed ones:
- * base_ms doubled each time, at most SRV_CONTACT_BACKOFF_MAX_MS. */
-long long srv_contact_backoff(long long base_ms, int attempts);
 
 /* The JSON a webhook receives for job (new string, caller frees). */
 char *srv_contact_payload(const struct kb_contact_job *job);

@@ -22,14 +22,6 @@
 
 #define RESPONSE_MAX 65536
 
-long long srv_contact_backoff(long long base_ms, int attempts)
-{
-    long long d = base_ms > 0 ? base_ms : 1;
-    for (int i = 0; i < attempts && d < SRV_CONTACT_BACKOFF_MAX_MS; i++)
-        d *= 2;
-    return d < SRV_CONTACT_BACKOFF_MAX_MS ? d : SRV_CONTACT_BACKOFF_MAX_MS;
-}
-
 char *srv_contact_payload(const struct kb_contact_job *j)
 {
     json_t *trail = json_loads(j->trail ? j->trail : "{}", 0, NULL);

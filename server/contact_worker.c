@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "contact.h"
+#include "kb/net/http.h"
 #include "kb/base/log.h"
 
 #define BATCH 16
@@ -66,7 +67,7 @@ static void deliver(struct srv *s, struct srv_contact *k, const struct kb_contac
     int tries = j->attempts + 1;
     unsigned max = s->opts.contact_attempts;
     int64_t next = (max && (unsigned)tries >= max) || !j->enabled
-                       ? 0 : t + srv_contact_backoff(s->opts.contact_retry_ms, j->attempts);
+                       ? 0 : t + kb_http_backoff_ms(s->opts.contact_retry_ms, j->attempts);
     kb_log(KB_LOG_WARN, "contact: CR-%lld to %s, attempt %d: %s%s", (long long)j->id, j->dest,
            tries, err.msg, next ? "" : " (gave up)");
     if (kb_contact_attempt_failed(k->st, j->id, j->dest, err.msg, next, &serr) != 0)

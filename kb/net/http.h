@@ -21,7 +21,7 @@ extern "C" {
 #define KB_HTTP_TIMEOUT_MS 15000
 #define KB_HTTP_MAX_BODY (64u << 20)
 /* Retries of an idempotent call: delays base * 2^attempt up to this cap. */
-#define KB_HTTP_BACKOFF_MAX_MS (15LL * 60 * 1000)
+#define KB_HTTP_BACKOFF_MAX_MS (60LL * 60 * 1000) /* an hour; a caller may cap lower */
 
 struct kb_http_opts {
     long connect_ms;     /* 0: KB_HTTP_CONNECT_MS */

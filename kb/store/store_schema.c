@@ -158,6 +158,8 @@ static const struct store_migration migrations[] = {
     {"the changeset log for replicas", kb_changes_schema_sql, NULL},
     /* Self-contained (its own tables only): renumber freely at a merge. */
     {"contact requests, their deliveries, contact destinations", kb_contact_schema_sql, NULL},
+    /* Self-contained (one table's new columns): renumber freely at a merge. */
+    {"search log: who searched, for emerging problems", kb_events_who_schema_sql, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -302,6 +302,7 @@ static const char to_v6[] =
     "ALTER TABLE article_revisions DROP COLUMN source_is;"
     "DROP TABLE search_days; DROP INDEX feedback_search; DROP TABLE replica_changes;"
     "DROP TABLE contact_deliveries; DROP TABLE contact_requests; DROP TABLE contact_destinations;"
+    "ALTER TABLE searches DROP COLUMN visitor; ALTER TABLE searches DROP COLUMN network;"
     "CREATE INDEX searches_query ON searches (query, time);"
     "PRAGMA user_version = 6;";
 

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "contact.h"
+#include "emerging.h"
 #include "html_tpl.h"
 #include "kb/base/log.h"
 #include "kb/base/text.h"
@@ -329,6 +330,8 @@ static void h_contact_post(struct srv_ctx *c, const struct srv_req *r, struct sr
            (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     if (ndest && !existing)
         srv_contact_wake(c->srv);
+    if (!existing) /* a contact request is a ticket to emerging problems (one cycle a second) */
+        srv_emerging_wake(c->srv);
     char *ticket = wait_ticket(c, id);
     thanks(w, r, in.email, ticket);
     free(ticket);

@@ -31,7 +31,8 @@ void kb_emerging_opts_default(struct kb_emerging_opts *o)
     o->min_count = 4;
     o->min_ratio = 4.0;
     o->max_examples = 5;
-    o->per_network = 3;
+    o->per_network = 2;
+    o->min_networks = 3;
 }
 
 /* ---- readable words: the surface form of each stem in the texts ---- */
@@ -338,6 +339,8 @@ int kb_emerging_detect(struct kb_store *st, struct kb_index *ix,
             o.max_examples = d.max_examples;
         if (o.per_network == 0)
             o.per_network = d.per_network;
+        if (o.min_networks == 0)
+            o.min_networks = d.min_networks;
     }
     int64_t now = o.now ? o.now : (int64_t)time(NULL);
     int64_t window_from = now - (int64_t)o.window_hours * 3600;

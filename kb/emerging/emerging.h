@@ -26,8 +26,10 @@ struct kb_emerging_opts {
     double min_ratio;     /* least rate ratio over the baseline (default 4) */
     size_t max_examples;  /* tickets and searches shown per problem (default 5 each) */
     int per_network;      /* a search topic counts at most this many visitors of one network
-                             in one window (default 3): one client without cookies, or one
+                             in one window (default 2): one client without cookies, or one
                              bot, is not a wave; 0 = the default, -1 = no cap */
+    int min_networks;     /* and its recent visitors come from this many networks at least
+                             (default 3; 0 = the default, -1 = any) */
     int no_searches;      /* 1: no topics of searches (tickets only) */
 };
 void kb_emerging_opts_default(struct kb_emerging_opts *o);

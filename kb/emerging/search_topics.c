@@ -6,10 +6,12 @@
  * in-memory database), seeded from the queries of the recent window. A
  * topic counts people, not searches: a visitor counts once a window (the
  * recent one, and each window-long slot of the baseline alike, so the two
- * rates compare), and one network at most o->per_network visitors a window
- * (a client that keeps no cookie is a new visitor at every search; a bot
- * is one network, or a few). Then the same exact Poisson test as tickets,
- * against the topic's own baseline; popular searches have a high one. */
+ * rates compare), one network at most o->per_network visitors a window (a
+ * client that keeps no cookie is a new visitor at every search; a bot is
+ * one network, or a few), and the recent visitors come from at least
+ * o->min_networks networks (one person and one bot are not a wave). Then
+ * the same exact Poisson test as tickets, against the topic's own
+ * baseline; popular searches have a high one. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,11 +261,18 @@ int emerging_search_problems(struct kb_store *st, struct kb_index *ix,
                 in_topic[item_query[tt->t[j].items[k]]] = 1;
         struct seen_unit *u = NULL;
         size_t n = count_units(v, in_topic, wh, last_slot, o->per_network, &u);
-        int64_t recent = 0, base = 0;
-        for (size_t k = 0; k < n; k++)
+        int64_t recent = 0, base = 0, networks = 0;
+        for (size_t k = 0; k < n; k++) {
             u[k].slot == 0 ? recent++ : base++;
+            /* sorted by slot then network when capped, by slot then visitor otherwise */
+            if (u[k].slot == 0 && (k == 0 || u[k - 1].network != u[k].network))
+                networks++;
+        }
+        if (o->per_network < 0)
+            networks = recent; /* no cap: networks not counted either */
         double p;
-        int keep = emerging_flagged(o, recent, base, w, t, &p);
+        int keep = emerging_flagged(o, recent, base, w, t, &p) &&
+                   (o->min_networks < 0 || networks >= o->min_networks);
         /* A ticket problem of the same words already shows its searches. */
         for (size_t k = 0; k < r->n && keep; k++)
             if (r->problems[k].source == KB_EMERGING_TICKETS &&

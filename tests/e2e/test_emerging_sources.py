@@ -24,7 +24,7 @@ from server import KbServer, add_user
 
 AGENT = ("agent1", "agent-password-1")
 ADMIN = ("admin1", "admin-password-1")
-NOISE = {"buzzing", "noise"}
+NOISE = ("buzz", "nois")
 
 
 def free_port():
@@ -116,8 +116,8 @@ def problems(srv, agent):
     return r.json()["problems"]
 
 
-def with_words(ps, words):
-    return [p for p in ps if words & set(p["words"])]
+def with_words(ps, prefixes):
+    return [p for p in ps if any(w.startswith(prefixes) for w in p["words"])]
 
 
 def search_as(srv, q, visitor_addr, session=None):
@@ -143,7 +143,7 @@ def test_one_visitor_repeating_a_search_is_not_a_wave(srv, agent):
         search_as(srv, "burning smell from router", "198.51.100.%d" % (20 + i))
     time.sleep(7)  # a cycle at least (--emerging-interval 5)
     ps = problems(srv, agent)
-    assert with_words(ps, {"burning", "smell", "smells", "plastic"}) == [], ps
+    assert with_words(ps, ("burn", "smell", "plastic")) == [], ps
 
 
 def test_wave_of_customers_searching_a_new_symptom_is_flagged(srv, agent, smtp):
@@ -187,7 +187,7 @@ def test_contact_requests_burst_is_flagged_within_10_s(srv, agent):
         t0 = time.time()
     found = []
     while time.time() - t0 < 10 and not found:
-        found = with_words(problems(srv, agent), {"spam", "emails", "email"})
+        found = with_words(problems(srv, agent), ("spam", "email"))
         time.sleep(0.1)
     print("contact burst flagged %.2f s after its last request" % (time.time() - t0))
     assert found, "no problem flagged within 10 s of the last contact request"

@@ -15,7 +15,8 @@
     var w = 12, gap = 3, h = 40, n = p.hourly.length;
     var max = Math.max.apply(null, p.hourly.concat([1, p.baseline]));
     var perHour = p.baseline / Math.max(1, n);
-    var title = p.hourly.join(", ") + " tickets per hour; about " + perHour.toFixed(2) +
+    var title = p.hourly.join(", ") + (p.source === "searches" ? " customers searching" :
+      " tickets") + " per hour; about " + perHour.toFixed(2) +
       " an hour usually";
     var s = svg("svg", { class: "emerging-chart", width: n * (w + gap), height: h + 2,
       viewBox: "0 0 " + n * (w + gap) + " " + (h + 2), role: "img", "aria-label": title },
@@ -79,7 +80,8 @@
     return el("li", { class: "emerging-problem" },
       el("p", { class: "hit-title", text: p.words.slice(0, 6).join(" · ") }),
       el("p", { class: "meta" },
-        el("strong", { text: p.count + " tickets" }),
+        el("strong", { text: p.count + (p.source === "searches" ?
+          " customers searched for this" : " tickets") }),
         el("span", { text: "usually " + p.baseline.toFixed(2) + " in that time" }),
         el("span", { text: "since " + KB.fmtTime(p.since) })),
       chart(p),
@@ -89,7 +91,8 @@
       el("p", { class: "meta", text: deflection(p) }),
       el("details", { class: "desc" }, el("summary", { text: "Examples (personal data removed)" }),
         el("ul", {}, (p.examples || []).map(function (e) {
-          return el("li", { text: (e.kind === "search" ? "Search: " : e.id + ": ") + e.text });
+          return el("li", { text: (e.kind === "search" ? "Search: " : e.kind === "contact" ?
+            "Contact request " + e.ref + ": " : e.id + ": ") + e.text });
         }))));
   }
 

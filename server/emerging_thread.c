@@ -36,23 +36,6 @@ struct srv_emerging {
 
 /* ---- alerts: once per problem ------------------------------------------ */
 
-/* How many '+'-separated words keys a and b share. */
-static int shared_words(const char *a, const char *b)
-{
-    int n = 0;
-    char *copy = kb_xstrdup(a), *save = NULL;
-    for (char *w = strtok_r(copy, "+", &save); w; w = strtok_r(NULL, "+", &save)) {
-        size_t len = strlen(w);
-        for (const char *p = b; (p = strstr(p, w)) != NULL; p += len)
-            if ((p == b || p[-1] == '+') && (p[len] == '\0' || p[len] == '+')) {
-                n++;
-                break;
-            }
-    }
-    free(copy);
-    return n;
-}
-
 /* 1 when a problem with key was alerted within ALERT_MEMORY (the same
  * problem: at least two of its four key words). */
 static int alerted(const char *list, const char *key, int64_t now)
@@ -65,7 +48,7 @@ static int alerted(const char *list, const char *key, int64_t now)
         if (tab) {
             *tab = '\0';
             int64_t t = strtoll(l, NULL, 10);
-            if (now - t < ALERT_MEMORY && shared_words(key, tab + 1) >= 2) {
+            if (now - t < ALERT_MEMORY && kb_emerging_key_shared(key, tab + 1) >= 2) {
                 free(l);
                 return 1;
             }

@@ -290,7 +290,7 @@ int emerging_flagged(const struct kb_emerging_opts *o, int64_t r, int64_t b, dou
     return r >= o->min_count && *p < o->alpha && (double)r >= o->min_ratio * expected_prior;
 }
 
-int emerging_key_shared(const char *a, const char *b)
+int kb_emerging_key_shared(const char *a, const char *b)
 {
     int n = 0;
     char *copy = kb_xstrdup(a), *save = NULL;

@@ -102,6 +102,10 @@ int kb_emerging_detect(struct kb_store *st, struct kb_index *ix,
                        struct kb_err *err);
 void kb_emerging_report_free(struct kb_emerging_report *r);
 
+/* How many '+'-separated words problem keys a and b share: two or more of
+ * the four is the same problem (in one report, and for alerts). */
+int kb_emerging_key_shared(const char *a, const char *b);
+
 /* The report as the API's JSON text ({"problems": [...]}); caller frees. */
 char *kb_emerging_json(const struct kb_emerging_report *r);
 

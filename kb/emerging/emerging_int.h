@@ -30,8 +30,6 @@ void emerging_best_article(struct kb_index *ix, char *const *terms, size_t nterm
  * passes o's test; *p gets the p-value. */
 int emerging_flagged(const struct kb_emerging_opts *o, int64_t r, int64_t b, double w, double t,
                      double *p);
-/* How many '+'-separated words keys a and b share. */
-int emerging_key_shared(const char *a, const char *b);
 
 /* Appends the emerging topics of customers' searches in [baseline_from,
  * now] to r (those not already a ticket problem of r: two key words

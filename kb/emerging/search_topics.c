@@ -243,7 +243,7 @@ int emerging_search_problems(struct kb_store *st, struct kb_index *ix,
         keys[i] = emerging_key(tt->t[i].terms, tt->t[i].nterms);
         root[i] = i;
         for (size_t j = 0; j < i && root[i] == i; j++)
-            if (root[j] == j && (emerging_key_shared(keys[i], keys[j]) >= 2 ||
+            if (root[j] == j && (kb_emerging_key_shared(keys[i], keys[j]) >= 2 ||
                                  share_recent(&tt->t[i], &tt->t[j], recent_n)))
                 root[i] = j;
     }
@@ -276,7 +276,7 @@ int emerging_search_problems(struct kb_store *st, struct kb_index *ix,
         /* A ticket problem of the same words already shows its searches. */
         for (size_t k = 0; k < r->n && keep; k++)
             if (r->problems[k].source == KB_EMERGING_TICKETS &&
-                emerging_key_shared(keys[i], r->problems[k].key) >= 2)
+                kb_emerging_key_shared(keys[i], r->problems[k].key) >= 2)
                 keep = 0;
         if (keep) {
             r->problems = kb_xrealloc(r->problems, (r->n + 1) * sizeof *r->problems);

@@ -121,25 +121,32 @@ def delay(sizes=(3, 5, 8, 12), per_day=200, step=300):
             indexer(data, "remove", *[b["id"] for b in burst])
 
 
+def cycle_runs(data, *extra):
+    """Three single cycles as of END: the middle one's (ms, max RSS KiB,
+    report), and every run's ms."""
+    runs = []
+    for _ in range(3):
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", INDEXER, "--data", data, "emerging",
+                            "--now", str(END), *extra], capture_output=True, text=True)
+        report = json.loads(p.stdout)
+        line = [x for x in p.stderr.splitlines() if x.startswith("emerging:")][0]
+        ms = float(line.split(",")[3].split()[0])
+        rss = int(p.stderr.strip().splitlines()[-1])
+        runs.append((ms, rss, report))
+    runs.sort(key=lambda r: r[0])
+    return runs[1], [r[0] for r in runs]
+
+
 def cost(n=100000):
     for name, per_day in (("cost-200", 200), ("cost-3300", 3300)):
         days = n / per_day
         data = build(name, ts.background(days=days, per_day=per_day, end=END - 3 * 3600, seed=404)
                      + ts.burst("spam", n=8, hours=2, end=END - 60, seed=405))
-        runs = []
-        for _ in range(3):
-            p = subprocess.run(["/usr/bin/time", "-f", "%M", INDEXER, "--data", data, "emerging",
-                                "--now", str(END)], capture_output=True, text=True)
-            report = json.loads(p.stdout)
-            line = [x for x in p.stderr.splitlines() if x.startswith("emerging:")][0]
-            ms = float(line.split(",")[3].split()[0])
-            rss = int(p.stderr.strip().splitlines()[-1])
-            runs.append((ms, rss, len(report["problems"]), report["recent_tickets"]))
-        runs.sort()
-        ms, rss, probs, recent = runs[1]
+        (ms, rss, report), all_ms = cycle_runs(data, "--no-searches")
         print("cost, %d tickets at %d a day (%d in the 6 h window): one cycle %.0f ms "
               "(runs %s), max RSS of the whole kb-indexer process %.1f MiB, %d problem(s) found" %
-              (n, per_day, recent, ms, ", ".join("%.0f" % r[0] for r in runs), rss / 1024, probs))
+              (n, per_day, report["recent_tickets"], ms, ", ".join("%.0f" % m for m in all_ms),
+               rss / 1024, len(report["problems"])))
 
 
 def search_delay(sizes=(3, 4, 6, 10), per_day=600, step=300):
@@ -178,22 +185,12 @@ def search_cost(n=100000):
                  ts.searches(days=30, per_day=n / 30, end=END - 60, seed=407)
                  + ts.search_wave("noise", 8, 2, END - 60, seed=408))
     for extra in ((), ("--no-searches",)):
-        runs = []
-        for _ in range(3):
-            p = subprocess.run(["/usr/bin/time", "-f", "%M", INDEXER, "--data", data, "emerging",
-                                "--now", str(END), *extra], capture_output=True, text=True)
-            report = json.loads(p.stdout)
-            line = [x for x in p.stderr.splitlines() if x.startswith("emerging:")][0]
-            ms = float(line.split(",")[3].split()[0])
-            rss = int(p.stderr.strip().splitlines()[-1])
-            runs.append((ms, rss, len(report["problems"]), report.get("recent_queries", 0),
-                         report.get("search_topics", 0)))
-        runs.sort()
-        ms, rss, probs, queries, topics = runs[1]
+        (ms, rss, report), all_ms = cycle_runs(data, *extra)
         print("cost, 100,000 tickets + %d searches%s: one cycle %.0f ms (runs %s), max RSS "
               "%.1f MiB, %d problem(s); %d recent distinct queries, %d search topics" %
               (n, " (searches' part off)" if extra else "", ms,
-               ", ".join("%.0f" % r[0] for r in runs), rss / 1024, probs, queries, topics))
+               ", ".join("%.0f" % m for m in all_ms), rss / 1024, len(report["problems"]),
+               report.get("recent_queries", 0), report.get("search_topics", 0)))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@
 #include "kb/store/tickets.h"
 #include "kb/store/topic_searches.h"
 
-#define UNITS_READ 2000000 /* (query, visitor, hour) rows read at most */
+#define UNITS_READ 500000 /* (query, visitor, hour) rows read at most */
 #define TEXT_TERMS 6       /* a short text's topic: fewer terms than a ticket's */
 #define TEXT_SHARE 0.4
 
@@ -191,14 +191,13 @@ int emerging_search_problems(struct kb_store *st, struct kb_index *ix,
     int rc = kb_store_search_view(st, baseline_from, now, UNITS_READ, &v, err);
     if (rc)
         return rc;
-    /* The baseline: whole window-long slots the log holds (it may be
-     * younger than baseline_days, or pruned by its retention). */
+    /* The baseline: the whole window-long slots the log holds before the
+     * window (it may be younger than baseline_days, or pruned by its
+     * retention): slots 1 .. last_slot. */
     int64_t from = v->oldest > baseline_from ? v->oldest : baseline_from;
-    int64_t last_slot = (now - from) / (wh * 3600);
-    if (last_slot > (now - baseline_from) / (wh * 3600))
-        last_slot = (now - baseline_from) / (wh * 3600);
-    if (last_slot > 0 && (now - from) % (wh * 3600) != 0 && from > baseline_from)
-        last_slot--; /* a partly logged slot would count too few */
+    int64_t last_slot = (now - from) / (wh * 3600) - 1;
+    if (last_slot < 0)
+        last_slot = 0;
 
     /* Distinct queries, those of the recent window first (most visitors
      * first): they seed the topics. */

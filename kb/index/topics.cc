@@ -210,6 +210,12 @@ void topic_release(kb_topic *t)
 }
 
 
+// A temporary database in memory (Xapian's InMemory backend).
+Xapian::WritableDatabase in_memory()
+{
+    return Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
+}
+
 // ---- topics of short texts
 
 // Groups the recent documents of db (those holding the term R_RECENT) and
@@ -314,7 +320,7 @@ int kb_index_topics(struct kb_index *h, const struct kb_topic_opts *o, struct kb
             if (opts.nextra) {
                 // Contact requests beside the index, as tickets: a combined
                 // database, so their terms weigh as the index's do.
-                Xapian::WritableDatabase mem = Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
+                Xapian::WritableDatabase mem = in_memory();
                 for (size_t i = 0; i < opts.nextra; i++) {
                     bool unused = false;
                     mem.add_document(make_document(&h->ix, &opts.extra[i], KB_AUD_INTERNAL,
@@ -388,7 +394,7 @@ int kb_index_text_topics(const struct kb_text_item *items, size_t n,
     opts.max_recent = opts.max_recent ? opts.max_recent : d.max_recent;
     kb_text_topics *res = nullptr;
     try {
-        Xapian::WritableDatabase mem = Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
+        Xapian::WritableDatabase mem = in_memory();
         std::vector<Xapian::docid> seeds;
         for (size_t i = 0; i < n; i++) {
             Xapian::Document doc;

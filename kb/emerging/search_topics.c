@@ -30,6 +30,7 @@ struct seen_unit {
     int64_t slot;      /* window-long slots before now: 0 = the recent window */
     int64_t hour, time;
     size_t unit;       /* index into the view's units */
+    int submitted;     /* one of the visitor's searches of the slot was followed by filing */
 };
 
 static int by_slot_visitor(const void *a, const void *b)
@@ -61,16 +62,18 @@ static size_t count_units(const struct kb_search_view *v, const unsigned char *i
 {
     struct seen_unit *u = NULL;
     size_t n = 0, ucap = 0;
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t q = 0; q < v->nqueries; q++)
+    for (size_t i = in_topic[q] ? v->first[q] : v->first[q + 1]; i < v->first[q + 1]; i++) {
         const struct kb_search_unit *x = &v->units[i];
         int64_t slot = x->hour / window_hours;
-        if (!in_topic[x->query] || slot > last_slot)
+        if (slot > last_slot)
             continue;
         if (n == ucap) {
             ucap = ucap ? 2 * ucap : 64;
             u = kb_xrealloc(u, ucap * sizeof *u);
         }
-        u[n++] = (struct seen_unit){x->visitor, x->network, slot, x->hour, x->time, i};
+        u[n++] = (struct seen_unit){x->visitor, x->network, slot, x->hour, x->time, i,
+                                    x->submitted};
     }
     if (n > 1)
         qsort(u, n, sizeof *u, by_slot_visitor);
@@ -78,6 +81,8 @@ static size_t count_units(const struct kb_search_view *v, const unsigned char *i
     for (size_t i = 0; i < n; i++) /* a visitor's first search of the slot */
         if (k == 0 || u[k - 1].slot != u[i].slot || u[k - 1].visitor != u[i].visitor)
             u[k++] = u[i];
+        else
+            u[k - 1].submitted |= u[i].submitted;
     n = k;
     if (cap >= 0) {
         if (n > 1)
@@ -158,7 +163,7 @@ static void fill(struct kb_index *ix, const struct kb_emerging_opts *o,
         if (h < p->nhours)
             p->hourly[h]++;
         p->searches++;
-        p->searches_filed += u->submitted;
+        p->searches_filed += recent[i].submitted;
         int dup = 0; /* each query shown once */
         for (size_t k = 0; k < p->nexamples && !dup; k++)
             dup = p->examples[k].number == (int64_t)u->query;

@@ -31,28 +31,29 @@ int kb_store_customer_searches(struct kb_store *st, int64_t from, int64_t to, si
                                struct kb_search_seen **out, size_t *n, struct kb_err *err);
 void kb_search_seen_free(struct kb_search_seen *rows, size_t n);
 
-/* One visitor's searches of one query in one hour. Visitors and networks
- * are 64-bit hashes of the keyed hashes the log keeps (never 0); a search
- * with no visitor (logged before the log kept it, or shipped by a replica)
- * counts as one visitor per network. */
+/* One customer's search. Visitors and networks are 64-bit hashes of the
+ * keyed hashes the log keeps (never 0); a search with no visitor (logged
+ * before the log kept it, or shipped by a replica) counts as one visitor
+ * per network. */
 struct kb_search_unit {
     size_t query;              /* index into the view's queries */
     uint64_t visitor, network;
     int64_t hour;              /* whole hours before the view's end: 0 = the last */
-    int64_t time, id;          /* the newest of those searches */
-    int submitted;             /* one of them was followed by a "submitted" event */
+    int64_t time, id;
+    int submitted;             /* a "submitted" event names it */
 };
 
 struct kb_search_view {
     char **queries, **locales; /* distinct queries as logged (normalised), and a locale or NULL */
     size_t nqueries;
-    struct kb_search_unit *units;
+    struct kb_search_unit *units; /* by query: query q's are units[first[q] .. first[q + 1]) */
     size_t n;
+    size_t *first;             /* nqueries + 1 entries */
     int64_t oldest;            /* the first customer search the log holds (0 when none) */
 };
 
-/* Customers' searches ("search" and "deflect") logged in [from, to] as
- * units, at most max units. *out is caller-freed (kb_search_view_free). */
+/* Customers' searches ("search" and "deflect") logged in [from, to], at
+ * most max, by query. *out is caller-freed (kb_search_view_free). */
 int kb_store_search_view(struct kb_store *st, int64_t from, int64_t to, size_t max,
                          struct kb_search_view **out, struct kb_err *err);
 void kb_search_view_free(struct kb_search_view *v);

@@ -13,6 +13,7 @@
 #include "kb/base/log.h"
 #include "kb/base/text.h"
 #include "kb/store/changes.h"
+#include "html_tpl.h"
 #include "ratelimit.h"
 #include "routes.h"
 #include "scale/scaleout.h"
@@ -80,6 +81,18 @@ static int args_utf8(const struct srv_req *r, const char **bad)
     return 1;
 }
 
+/* An unknown path a browser asked for (GET or HEAD outside /api/, Accept
+ * naming text/html) gets the HTML 404 page; API clients keep the JSON. */
+static int wants_page(const char *method, const char *url, const struct srv_req *r)
+{
+    if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+        return 0;
+    if (!strncmp(url, "/api/", 5) || !strcmp(url, "/api"))
+        return 0;
+    const char *accept = srv_header(r, "Accept");
+    return accept && strstr(accept, "text/html") != NULL;
+}
+
 void srv_dispatch(struct srv *s, struct srv_req *r_in, struct srv_resp *w,
                   struct srv_dispatch_out *out)
 {
@@ -131,6 +144,8 @@ void srv_dispatch(struct srv *s, struct srv_req *r_in, struct srv_resp *w,
             srv_header_add(w, "Allow", m.allow);
             srv_error(w, 405, "method_not_allowed", "%s is not allowed on %s; use %s", method, url,
                       m.allow);
+        } else if (wants_page(method, url, r_in)) {
+            tpl_not_found(w, r_in);
         } else {
             srv_error(w, 404, "not_found", "no such route: %s", url);
         }

@@ -255,6 +255,11 @@ static int read_secret(const char *path, struct srv_emerging *e)
                         "more\n", path);
         return EINVAL;
     }
+    if (memchr(e->secret, '\0', n)) {
+        fprintf(stderr, "kb-server: --alert-secret-file '%s': the secret is text; it holds a "
+                        "NUL byte\n", path);
+        return EINVAL;
+    }
     e->secret_len = n;
     return 0;
 }

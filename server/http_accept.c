@@ -10,7 +10,10 @@
  * (MHD_add_connection via the hand callback), which then reads the same
  * bytes as if it had accepted the connection itself. Later requests on a
  * kept-alive connection are not read ahead: a client that sends a good
- * first request and a malformed second one gets MHD's answer. */
+ * first request and a malformed second one gets MHD's answer. On a TLS
+ * listener (--tls-cert) the first bytes are a TLS handshake that only MHD
+ * can decrypt, so connections are handed over as accepted and MHD answers
+ * those malformed heads itself. */
 #include "http_accept.h"
 
 #include <errno.h>
@@ -358,7 +361,7 @@ static void accept_all(struct srv_accept *a)
             }
             return;
         }
-        if (a->n >= PENDING_MAX) {
+        if (a->o.tls || a->n >= PENDING_MAX) {
             a->o.hand(a->o.ctx, p->fd, (const struct sockaddr *)&p->addr, p->len);
             free(p);
             continue;

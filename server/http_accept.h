@@ -3,7 +3,9 @@
  * and checked for what MHD 0.9.75 answers badly or not at all, a request
  * line it cannot parse and a Content-Length that is not a number, and for
  * a cookie flood; those get one well-formed JSON 4xx here. Good connections
- * are handed to MHD, which reads the same bytes. */
+ * are handed to MHD, which reads the same bytes. On a TLS listener the
+ * bytes are a handshake, not a head: every connection goes to MHD as
+ * accepted. */
 #ifndef KB_HTTP_ACCEPT_H
 #define KB_HTTP_ACCEPT_H
 
@@ -34,6 +36,8 @@ struct srv_accept_opts {
     unsigned max_conns;     /* at most this many, ours and the server's: the rest wait
                              * in the backlog, leaving descriptors for the store */
     int max_cookies;        /* a head with more gets 431 */
+    int tls;                /* the connections speak TLS: nothing to read ahead, each goes
+                             * to the server at once (MHD decrypts and judges the head) */
 };
 
 /* Starts the accepting thread (o is copied). Returns 0, or -1 when the

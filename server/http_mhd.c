@@ -4,6 +4,7 @@
  * srv_resp into an MHD response (after libmicrohttpd
  * doc/examples/simplepost.c). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -53,6 +54,7 @@ struct srv_http {
     pthread_t watch_thread;
     atomic_int watch_stop;
     int watch_running;
+    char *tls_cert, *tls_key; /* PEM text of --tls-cert and --tls-key, or NULL */
 };
 
 static enum MHD_Result add_kv(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -498,6 +500,60 @@ static unsigned connection_limit(unsigned threads)
     return limit;
 }
 
+#define PEM_MAX (1 << 20)
+
+/* The whole of a PEM file named by option opt, NUL-terminated (caller
+ * frees), or NULL with err naming the file. */
+static char *read_pem(const char *opt, const char *path, struct kb_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        kb_err_set(err, KB_EINVAL, "cannot read %s file '%s': %s", opt, path, strerror(errno));
+        return NULL;
+    }
+    char *text = kb_xmalloc(PEM_MAX + 1);
+    size_t n = fread(text, 1, PEM_MAX + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || n > PEM_MAX || !strstr((text[n] = '\0', text), "-----BEGIN ")) {
+        kb_err_set(err, KB_EINVAL, "%s file '%s' is not %s", opt, path,
+                   bad ? "readable" : n > PEM_MAX ? "a PEM file under 1 MiB" : "PEM text");
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* HTTPS: the certificate and key as MHD options (GnuTLS in Debian's build).
+ * Returns 0 (items filled, or just the end without TLS) or fills err. */
+static int tls_options(struct srv_http *h, struct MHD_OptionItem items[3], unsigned *flags,
+                       struct kb_err *err)
+{
+    const struct srv_opts *o = &h->s->opts;
+    items[0] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    if (!o->tls_cert)
+        return 0;
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        return kb_err_set(err, KB_EINVAL, "--tls-cert: this libmicrohttpd was built without TLS");
+    if (!(h->tls_cert = read_pem("--tls-cert", o->tls_cert, err)) ||
+        !(h->tls_key = read_pem("--tls-key", o->tls_key, err)))
+        return err ? err->code : KB_EINVAL;
+    items[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert};
+    items[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key};
+    items[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    *flags |= MHD_USE_TLS;
+    return 0;
+}
+
+static void http_free(struct srv_http *h)
+{
+    if (h->tls_key)
+        explicit_bzero(h->tls_key, strlen(h->tls_key));
+    free(h->tls_key);
+    free(h->tls_cert);
+    free(h);
+}
+
 struct srv_http *srv_http_start(struct srv *s, struct kb_err *err)
 {
     struct srv_http *h = kb_xcalloc(1, sizeof *h);
@@ -530,12 +586,17 @@ struct srv_http *srv_http_start(struct srv *s, struct kb_err *err)
         free(h);
         return NULL;
     }
+    struct MHD_OptionItem tls[3];
+    if (tls_options(h, tls, &flags, err) != 0) {
+        http_free(h);
+        return NULL;
+    }
     struct kb_err lerr;
     struct srv_accept *acc = srv_accept_listen(sa, salen, &lerr);
     if (!acc) {
         kb_err_set(err, KB_EIO, "cannot listen on %s:%u: %s", s->opts.listen_host, s->opts.port,
                    lerr.msg);
-        free(h);
+        http_free(h);
         return NULL;
     }
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -549,16 +610,22 @@ struct srv_http *srv_http_start(struct srv *s, struct kb_err *err)
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_ARRAY, tls,
         MHD_OPTION_END);
     struct srv_accept_opts ao = {hand_to_mhd, mhd_connections, d, s->opts.idle_timeout,
-                                 max_conns, MAX_COOKIES};
+                                 max_conns, MAX_COOKIES, h->tls_cert != NULL};
     if (!d || srv_accept_run(acc, &ao) != 0) {
-        kb_err_set(err, KB_EIO, "cannot start the HTTP server on %s:%u", s->opts.listen_host,
-                   s->opts.port);
+        if (!d && h->tls_cert)
+            kb_err_set(err, KB_EINVAL, "cannot serve HTTPS with --tls-cert '%s' and --tls-key "
+                       "'%s': is the key the certificate's, both PEM, the key unencrypted?",
+                       s->opts.tls_cert, s->opts.tls_key);
+        else
+            kb_err_set(err, KB_EIO, "cannot start the HTTP server on %s:%u",
+                       s->opts.listen_host, s->opts.port);
         srv_accept_stop(acc);
         if (d)
             MHD_stop_daemon(d);
-        free(h);
+        http_free(h);
         return NULL;
     }
     atomic_store(&h->watch_stop, 0);
@@ -594,5 +661,5 @@ void srv_http_stop(struct srv_http *h, int grace_ms)
     }
     MHD_stop_daemon(h->d);
     pthread_mutex_destroy(&h->watch_mu);
-    free(h);
+    http_free(h);
 }

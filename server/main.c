@@ -15,6 +15,7 @@
 #include "kb/store/learn.h"
 #include "kb/store/retention.h"
 #include "kb/base/log.h"
+#include "kb/net/http.h"
 #include "kb/search/result_cache.h"
 #include "scale/scaleout.h"
 #include "search_log.h"
@@ -42,6 +43,8 @@ static void usage(FILE *f)
             "                      store, so it stays until changed)\n"
             "  --trust-proxy       take the client address from X-Forwarded-For\n"
             "  --secure-cookies    mark session cookies Secure (serving over HTTPS)\n"
+            "  --tls-cert FILE     serve HTTPS with this PEM certificate (chain); needs\n"
+            "  --tls-key FILE      its PEM private key (unencrypted)\n"
             "  --public-url URL    public base URL for canonical links, sitemap and OpenSearch\n"
             "                      (needed behind a proxy; the Host header is never used)\n"
             "  --web DIR           static files (default ./web)\n"
@@ -50,6 +53,9 @@ static void usage(FILE *f)
             "                      until the index changes (default 64; 0 = off)\n"
             "  --ticket-retention-days N  erase tickets resolved more than N days ago, daily\n"
             "                      (0 = keep, the default; kept in the store until set again)\n"
+            "  --contact-retention-days N  erase contact requests made more than N days ago\n"
+            "                      (once delivered or failed), daily (0 = keep, the default;\n"
+            "                      kept in the store until set again)\n"
             "  --search-retention-days N  fold logged searches older than N days into daily\n"
             "                      aggregates, daily (default 90; 0 = keep; kept in the store)\n"
             "  --backup-dir DIR    where POST /api/v1/admin/backup writes (default DATA/backups)\n"
@@ -69,8 +75,10 @@ static void usage(FILE *f)
             "                      xapian-replicate-server on HOST:PORT\n"
             "  --replica-window S  primary: keep the store's changesets S seconds for replicas\n"
             "                      (default 3600); a replica further behind takes a snapshot\n"
-            "  --replica-of URL    run as a read replica of the primary at http://HOST:PORT:\n"
+            "  --replica-of URL    run as a read replica of the primary at http(s)://HOST:PORT:\n"
             "                      serve reads from local copies, send writes to the primary\n"
+            "  --replica-ca FILE   PEM file of the CA that signed an https primary's certificate\n"
+            "                      (default: the system's trusted CAs)\n"
             "  --primary-token FILE  an admin API token of the primary (to copy its store)\n"
             "  --replicate-from HOST:PORT  keep the index copy with xapian-replicate from the\n"
             "                      primary's --replication-port\n"
@@ -141,6 +149,7 @@ int main(int argc, char **argv)
     o->event_rate = 60;
     o->retention_days = -1;
     o->search_retention_days = -1;
+    o->contact_retention_days = -1;
     o->contact_rate = 5;
     o->contact_net_rate = 30;
     o->contact_retry_ms = 2000;
@@ -245,16 +254,26 @@ int main(int argc, char **argv)
             if (parse_num(a, argv[++i], KB_RETENTION_DAYS_MAX, &n))
                 return 2;
             o->retention_days = (int)n;
+        } else if (strcmp(a, "--contact-retention-days") == 0) {
+            if (parse_num(a, argv[++i], KB_RETENTION_DAYS_MAX, &n))
+                return 2;
+            o->contact_retention_days = (int)n;
         } else if (strcmp(a, "--search-retention-days") == 0) {
             if (parse_num(a, argv[++i], KB_RETENTION_DAYS_MAX, &n))
                 return 2;
             o->search_retention_days = (int)n;
         } else if (strcmp(a, "--backup-dir") == 0) {
             o->backup_dir = argv[++i];
+        } else if (strcmp(a, "--tls-cert") == 0) {
+            o->tls_cert = argv[++i];
+        } else if (strcmp(a, "--tls-key") == 0) {
+            o->tls_key = argv[++i];
         } else if (strcmp(a, "--web") == 0) {
             o->web_dir = argv[++i];
         } else if (strcmp(a, "--replica-of") == 0) {
             srv_scale.replica_of = argv[++i];
+        } else if (strcmp(a, "--replica-ca") == 0) {
+            srv_scale.replica_ca = argv[++i];
         } else if (strcmp(a, "--primary-token") == 0) {
             srv_scale.primary_token = argv[++i];
         } else if (strcmp(a, "--replicate-from") == 0) {
@@ -277,8 +296,15 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (!o->tls_cert != !o->tls_key) {
+        fprintf(stderr, "kb-server: --tls-cert and --tls-key go together (HTTPS needs the "
+                        "certificate and its private key)\n");
+        return 2;
+    }
     if (srv_scale_check() != 0)
         return 2;
+    /* Before any thread: replicas, alerts and deliveries all call out. */
+    kb_http_global_init();
     srv_scale_prepare();
     struct kb_err derr;
     if (kb_datadir_prepare(o->data, 1, &derr) != 0) {
@@ -312,7 +338,9 @@ int main(int argc, char **argv)
                (o->retention_days >= 0 && !readonly &&
                 kb_retention_set_days(st, o->retention_days, &err) != 0) ||
                (o->search_retention_days >= 0 && !readonly &&
-                kb_search_retention_set_days(st, o->search_retention_days, &err) != 0)) {
+                kb_search_retention_set_days(st, o->search_retention_days, &err) != 0) ||
+               (o->contact_retention_days >= 0 && !readonly &&
+                kb_contact_retention_set_days(st, o->contact_retention_days, &err) != 0)) {
         fprintf(stderr, "kb-server: %s\n", err.msg);
         kb_store_close(st);
         return 1;
@@ -373,14 +401,16 @@ int main(int argc, char **argv)
     const char *shown = strchr(o->listen_host, ':') ? "[%s]" : "%s";
     char hostbuf[300];
     snprintf(hostbuf, sizeof hostbuf, shown, o->listen_host);
-    printf("kb-server: listening on http://%s:%u (%u threads, data %s)\n", hostbuf,
+    const char *scheme = o->tls_cert ? "https" : "http";
+    printf("kb-server: listening on %s://%s:%u (%u threads, data %s)\n", scheme, hostbuf,
            srv_http_port(http), o->threads, o->data);
     fflush(stdout);
     kb_log(KB_LOG_INFO, "server: started on %s:%u", hostbuf, srv_http_port(http));
     if (o->public_url)
         snprintf(s.base_url, sizeof s.base_url, "%s", o->public_url);
     else
-        snprintf(s.base_url, sizeof s.base_url, "http://%s:%u", hostbuf, srv_http_port(http));
+        snprintf(s.base_url, sizeof s.base_url, "%s://%s:%u", scheme, hostbuf,
+                 srv_http_port(http));
     /* Emerging problems are judged where the index is written. */
     if (!readonly && srv_emerging_start(&s) != 0) {
         fprintf(stderr, "kb-server: cannot start the emerging-problems thread\n");

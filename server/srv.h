@@ -47,6 +47,7 @@ struct srv_opts {
     const char *backup_dir; /* --backup-dir: where the admin API writes backups; NULL = DATA/backups */
     int retention_days;     /* --ticket-retention-days: set the store's at start; -1 = leave it */
     int search_retention_days; /* --search-retention-days: likewise */
+    int contact_retention_days; /* --contact-retention-days: likewise */
     unsigned emerging_interval; /* seconds between emerging-problem cycles (0 = 300) */
     const char *alert_webhook;  /* URL new emerging problems are POSTed to, or NULL */
     const char *alert_secret_file; /* the webhook's HMAC secret */
@@ -55,6 +56,8 @@ struct srv_opts {
     unsigned contact_retry_ms;  /* first retry of a failed delivery; doubles each time */
     unsigned contact_attempts;  /* tries before a delivery is marked failed; 0 = forever */
     unsigned contact_wait_ms;   /* how long the form waits for a ticket number */
+    const char *tls_cert;       /* --tls-cert: PEM certificate (chain) to serve HTTPS, or NULL */
+    const char *tls_key;        /* --tls-key: its PEM private key */
 };
 
 /* Process-wide state. */

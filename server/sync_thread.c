@@ -89,6 +89,9 @@ static void *sync_main(void *arg)
             retention_checked = time(NULL);
             if (kb_retention_daily(ss.st, (int64_t)retention_checked, &erased, &err) != 0)
                 kb_log(KB_LOG_ERROR, "sync: ticket retention: %s", err.msg);
+            if (kb_contact_retention_daily(ss.st, (int64_t)retention_checked, &erased,
+                                           &err) != 0)
+                kb_log(KB_LOG_ERROR, "sync: contact request retention: %s", err.msg);
             /* The search log's, likewise: older searches become daily
              * aggregates (kb/store/log_retention.c). */
             if (kb_search_retention_daily(ss.st, (int64_t)retention_checked, &erased, &err) != 0)

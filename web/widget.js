@@ -55,7 +55,8 @@
     '  background: var(--brand); color: #fff; }',
     'button:hover { filter: brightness(0.9); }',
     'a { color: var(--brand); }',
-    ':focus-visible { outline: 3px solid #93c5fd; outline-offset: 2px; }',
+    /* Two-tone, 3:1 or more on the white panel and the blue header alike. */
+    ':focus-visible { outline: 3px solid #1e3a8a; outline-offset: 2px; box-shadow: 0 0 0 2px #fff; }',
     '.launcher { border-radius: 999px; padding: 0.7em 1.3em; box-shadow: 0 6px 20px rgba(15,23,42,.3); }',
     '.panel { background: #fff; border: 1px solid var(--line); border-radius: 12px; overflow: auto; }',
     ':host([data-floating]) .panel { position: absolute; right: 0; bottom: 3.6rem;',

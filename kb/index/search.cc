@@ -84,6 +84,33 @@ void read_slot(const Xapian::Database &db, std::vector<Cand> &c, Xapian::valueno
     }
 }
 
+// The document numbers of the candidates whose score another candidate
+// shares: only ties need them. Reading the number slot of every candidate
+// cost 11% of a search (kb_micro under callgrind, 30k documents: 571K of
+// 5.24M instructions a query), and ties are rare outside duplicated pages.
+void read_tied_numbers(const Xapian::Database &db, std::vector<Cand> &c)
+{
+    std::vector<double> scores;
+    scores.reserve(c.size());
+    for (const auto &x : c)
+        scores.push_back(x.score);
+    std::sort(scores.begin(), scores.end());
+    std::vector<Cand> tied;
+    std::vector<size_t> at;
+    for (size_t i = 0; i < c.size(); i++) {
+        auto r = std::equal_range(scores.begin(), scores.end(), c[i].score);
+        if (r.second - r.first > 1) {
+            tied.push_back(Cand{c[i].did, c[i].score, std::string(), std::string()});
+            at.push_back(i);
+        }
+    }
+    if (tied.empty())
+        return;
+    read_slot(db, tied, SLOT_NUMBER, &Cand::number);
+    for (size_t k = 0; k < tied.size(); k++)
+        c[at[k]].number = std::move(tied[k].number);
+}
+
 void read_question_keys(const Xapian::Database &db, std::vector<Cand> &c)
 {
     read_slot(db, c, SLOT_QUESTION, &Cand::key);
@@ -354,7 +381,7 @@ kb_result *run_search(Index *ix, const kb_search_opts *o)
         // Equal scores in document-number order, not by docid: sharded and
         // single indexes number documents differently (Xapian breaks ties by
         // docid), and must list the same page the same way.
-        read_slot(db, top, SLOT_NUMBER, &Cand::number);
+        read_tied_numbers(db, top);
         std::stable_sort(top.begin(), top.end(), [](const Cand &x, const Cand &y) {
             return x.score > y.score || (x.score == y.score && x.number < y.number);
         });

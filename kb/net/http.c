@@ -78,6 +78,24 @@ static void url_for_message(const char *url, char *out, size_t n)
         *q = '\0';
 }
 
+/* A failed call's message: what went wrong, in words an operator can act
+ * on for the TLS cases (a certificate not trusted, a CA file unreadable). */
+static int call_failed(CURLcode rc, const char *detail, const char *method, const char *shown,
+                       const struct kb_http_opts *opts, struct kb_err *err)
+{
+    const char *ca = opts->ca_file && *opts->ca_file ? opts->ca_file : NULL;
+    const char *why = *detail ? detail : curl_easy_strerror(rc);
+    if (rc == CURLE_PEER_FAILED_VERIFICATION)
+        return kb_err_set(err, KB_EIO, "%s %s: the server's TLS certificate is not trusted "
+                          "(%s); %s", method, shown, why,
+                          ca ? "is it signed by a CA in the CA file?"
+                             : "give the CA that signed it as the CA file");
+    if (rc == CURLE_SSL_CACERT_BADFILE)
+        return kb_err_set(err, KB_EIO, "%s %s: cannot use the CA file '%s' (%s)", method, shown,
+                          ca ? ca : "", why);
+    return kb_err_set(err, KB_EIO, "%s %s: %s", method, shown, why);
+}
+
 int kb_http_request(const char *method, const char *url, const char *const *headers,
                     const char *body, size_t body_len, const struct kb_http_opts *opts,
                     struct kb_http_resp *out, struct kb_err *err)
@@ -122,6 +140,8 @@ int kb_http_request(const char *method, const char *url, const char *const *head
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->headers);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    char detail[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
     if (opts->ca_file && *opts->ca_file)
         curl_easy_setopt(c, CURLOPT_CAINFO, opts->ca_file);
     if (opts->user) {
@@ -146,9 +166,7 @@ int kb_http_request(const char *method, const char *url, const char *const *head
     if (sink.over)
         return kb_err_set(err, KB_ETOOBIG, "%s %s: the answer is over %zu bytes", method, shown,
                           sink.max);
-    if (rc != CURLE_OK)
-        return kb_err_set(err, KB_EIO, "%s %s: %s", method, shown, curl_easy_strerror(rc));
-    return 0;
+    return rc == CURLE_OK ? 0 : call_failed(rc, detail, method, shown, opts, err);
 }
 
 const char *kb_http_header(const struct kb_http_resp *r, const char *name, char *out, size_t n)
@@ -195,6 +213,21 @@ int kb_http_check_base_url(const char *url, struct kb_err *err)
     for (const char *p = host; p < end; p++)
         if (*p == '@' || *p == '?' || *p == '#' || (unsigned char)*p <= ' ')
             return kb_err_set(err, KB_EINVAL, "'%s': the host part holds '%c'", url, *p);
+    /* A port, when given, is a number from 1 to 65535 (after "]" for IPv6). */
+    const char *close = memchr(host, ']', (size_t)(end - host));
+    const char *colon = NULL;
+    for (const char *p = close ? close : host; p < end; p++)
+        if (*p == ':')
+            colon = p;
+    if (colon) {
+        long port = 0;
+        const char *p = colon + 1;
+        for (; p < end && *p >= '0' && *p <= '9' && port <= 65535; p++)
+            port = port * 10 + (*p - '0');
+        if (p != end || port < 1 || port > 65535)
+            return kb_err_set(err, KB_EINVAL, "'%s': the port must be a number from 1 to 65535",
+                              url);
+    }
     return 0;
 }
 

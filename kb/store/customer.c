@@ -2,7 +2,9 @@
  *
  * What links a customer to rows: tickets by their `customer` value; contact
  * requests (a table of the escalation work, used only when the store has
- * it) by any of their email, customer or customer_id columns; a contact
+ * it) by any of their email, customer or customer_id columns, with their
+ * delivery rows (the contact outbox: where each went, the desk's ticket
+ * number, the last error); a contact
  * request's visitor (when it has that column) links that visitor's events,
  * feedback and searches, and the evidence those taught. Web searches carry
  * no customer identity otherwise, so nothing else is linked. */
@@ -18,6 +20,7 @@
 #include "kb/store/store_int.h"
 
 #define CONTACTS "contact_requests"
+#define DELIVERIES "contact_deliveries"
 
 /* The tickets of ?1: by their customer value, or, for an e-mail address,
  * also those whose subject, description or text names it (help desks often
@@ -206,8 +209,16 @@ int kb_customer_export(struct kb_store *st, const char *who, json_t **out, struc
     if (code == 0 && where.len) {
         json_t *c = json_array();
         json_object_set_new(x, "contact_requests", c);
-        kb_buf_printf(&sql, "SELECT * FROM " CONTACTS " WHERE %s", kb_buf_str(&where));
+        kb_buf_printf(&sql, "SELECT * FROM " CONTACTS " WHERE %s ORDER BY id",
+                      kb_buf_str(&where));
         code = query(st, kb_buf_str(&sql), who, c, err);
+        json_t *d = json_array();
+        json_object_set_new(x, "contact_deliveries", d);
+        kb_buf_release(&sql);
+        kb_buf_printf(&sql, "SELECT * FROM " DELIVERIES " WHERE request IN (SELECT id FROM "
+                      CONTACTS " WHERE %s) ORDER BY request, dest", kb_buf_str(&where));
+        if (code == 0)
+            code = query(st, kb_buf_str(&sql), who, d, err);
     }
     char *vis = visitors_sql(st);
     static const char *const linked[][2] = {
@@ -296,6 +307,14 @@ static int erase_rest(struct kb_store *st, const char *who, struct kb_customer_e
     }
     int has_visitor = 0;
     contacts_where(st, &where, &has_visitor);
+    if (code == 0 && where.len) {
+        /* Their delivery rows first (not left to a foreign key's cascade:
+         * a connection may have foreign keys off), then the requests. */
+        kb_buf_release(&sql);
+        kb_buf_printf(&sql, "DELETE FROM " DELIVERIES " WHERE request IN (SELECT id FROM "
+                      CONTACTS " WHERE %s)", kb_buf_str(&where));
+        code = delete_rows(st, kb_buf_str(&sql), who, NULL, &o->contact_deliveries, err);
+    }
     if (code == 0 && where.len) {
         kb_buf_release(&sql);
         kb_buf_printf(&sql, "DELETE FROM " CONTACTS " WHERE %s", kb_buf_str(&where));

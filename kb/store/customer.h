@@ -19,7 +19,8 @@ extern "C" {
 #define KB_CUSTOMER_MAX 320 /* bytes of an id or e-mail address */
 
 /* Everything held about customer who: "tickets" (every column), the
- * "contact_requests" naming them (when the store has that table), the
+ * "contact_requests" naming them (when the store has that table) and their
+ * "contact_deliveries" (destination, status, attempts, error, ticket), the
  * "events", "feedback" and "searches" of the visitors those requests name,
  * and "learning" (the words and phrases their tickets left as evidence, the
  * "asked as" lines they taught). *out is a new reference for the caller
@@ -29,16 +30,17 @@ int kb_customer_export(struct kb_store *st, const char *who, json_t **out, struc
 
 struct kb_customer_erased {
     int64_t tickets, contact_requests, events, feedback, searches;
+    int64_t contact_deliveries; /* the delivery rows of those requests */
     int64_t evidence; /* learn_words rows (their words' support) removed */
     int64_t articles; /* articles queued for reindexing */
 };
 
 /* Erases customer who in one transaction: their tickets (queued for
- * removal from the index), contact requests, the events, feedback and
- * searches of those requests' visitors, and their learning evidence; the
- * articles they taught are taught again from the remaining tickets and
- * queued for reindexing, so a word whose support falls under k leaves the
- * public index. out (optional) gets the counts. */
+ * removal from the index), contact requests with their delivery rows, the
+ * events, feedback and searches of those requests' visitors, and their
+ * learning evidence; the articles they taught are taught again from the
+ * remaining tickets and queued for reindexing, so a word whose support
+ * falls under k leaves the public index. out (optional) gets the counts. */
 int kb_customer_erase(struct kb_store *st, const char *who, struct kb_customer_erased *out,
                       struct kb_err *err);
 

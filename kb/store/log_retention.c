@@ -58,39 +58,24 @@ static const char prune_sql[] = "DELETE FROM searches WHERE id IN (" OLDEST ")";
 
 int kb_search_retention_days(struct kb_store *st)
 {
-    char *v = kb_store_meta_get(st, "search_retention_days");
-    int d = v ? atoi(v) : KB_SEARCH_RETENTION_DEFAULT;
-    free(v);
-    return d >= 0 && d <= KB_RETENTION_DAYS_MAX ? d : KB_SEARCH_RETENTION_DEFAULT;
+    return store_retention_get(st, "search_retention_days", KB_SEARCH_RETENTION_DEFAULT);
 }
 
 int kb_search_retention_set_days(struct kb_store *st, int days, struct kb_err *err)
 {
-    if (days < 0 || days > KB_RETENTION_DAYS_MAX)
-        return kb_err_set(err, KB_EINVAL, "search log retention must be 0 (keep) to %d days, "
-                          "not %d", KB_RETENTION_DAYS_MAX, days);
-    char v[16];
-    snprintf(v, sizeof v, "%d", days);
-    return kb_store_meta_set(st, "search_retention_days", v, err);
+    return store_retention_set(st, "search_retention_days", "search log retention", days, err);
 }
 
-/* Runs sql with ?1 = cutoff, ?2 = BATCH; *changes gets the rows it changed. */
-static int run_batch(struct kb_store *st, const char *sql, int64_t cutoff, int64_t *changes,
-                     struct kb_err *err)
+/* One batch: the oldest searches before the cutoff (*ctx) folded into the
+ * aggregates, then deleted. */
+static int fold_batch(struct kb_store *st, void *ctx, int64_t *n, struct kb_err *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(s, 1, cutoff);
-        sqlite3_bind_int(s, 2, BATCH);
-        rc = sqlite3_step(s);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return store_fail(st, err, rc, "cannot prune the search log");
-    if (changes)
-        *changes = sqlite3_changes64(st->db);
-    return 0;
+    int64_t cutoff = *(const int64_t *)ctx;
+    int code = store_retention_sql(st, fold_sql, cutoff, BATCH, NULL, "prune the search log",
+                                   err);
+    return code ? code
+                : store_retention_sql(st, prune_sql, cutoff, BATCH, n, "prune the search log",
+                                      err);
 }
 
 /* Up to max batches (0: all) of kb_search_retention_apply; *done is set
@@ -104,24 +89,8 @@ static int apply_batches(struct kb_store *st, int64_t now, int max, int64_t *pru
     if (!days)
         return 0;
     int64_t today = now / DAY * DAY - (now % DAY < 0 ? DAY : 0);
-    int64_t cutoff = today - (int64_t)days * DAY, n = 0;
-    int code;
-    for (int i = 0; max == 0 || i < max; i++) {
-        if ((code = kb_store_begin(st, err)) != 0)
-            return code;
-        if ((code = run_batch(st, fold_sql, cutoff, NULL, err)) != 0 ||
-            (code = run_batch(st, prune_sql, cutoff, &n, err)) != 0) {
-            kb_store_rollback(st);
-            return code;
-        }
-        if ((code = kb_store_commit(st, err)) != 0)
-            return code;
-        *pruned += n;
-        if (n < BATCH)
-            return 0;
-    }
-    *done = 0;
-    return 0;
+    int64_t cutoff = today - (int64_t)days * DAY;
+    return store_retention_batches(st, fold_batch, &cutoff, BATCH, max, pruned, done, err);
 }
 
 int kb_search_retention_apply(struct kb_store *st, int64_t now, int64_t *pruned,
@@ -141,13 +110,8 @@ int kb_search_retention_daily(struct kb_store *st, int64_t now, int64_t *pruned,
     int64_t n = 0;
     if (pruned)
         *pruned = 0;
-    if (!kb_search_retention_days(st))
-        return 0; /* keep: nothing to run, nothing written */
-    char *v = kb_store_meta_get(st, "search_retention_run");
-    long long last = v ? atoll(v) : 0;
-    free(v);
-    if (now - last < DAY && now >= last)
-        return 0;
+    if (!kb_search_retention_days(st) || !store_retention_due(st, "search_retention_run", now))
+        return 0; /* keep: nothing to run, nothing written; or ran today */
     int done = 0;
     int code = apply_batches(st, now, DAILY_BATCHES, &n, &done, err);
     if (code)
@@ -160,7 +124,5 @@ int kb_search_retention_daily(struct kb_store *st, int64_t now, int64_t *pruned,
                done ? "" : "; more at the next call");
     if (!done)
         return 0; /* not recorded as run: the next call goes on */
-    char t[32];
-    snprintf(t, sizeof t, "%lld", (long long)now);
-    return kb_store_meta_set(st, "search_retention_run", t, err);
+    return store_retention_ran(st, "search_retention_run", now, err);
 }

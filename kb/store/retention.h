@@ -4,7 +4,10 @@
  * search log: how many days a logged search is kept (store meta
  * "search_retention_days", default 90), and the daily pass that folds older
  * searches into daily aggregates, which the analytics read with the live
- * rows, before deleting them (retention.c, log_retention.c). */
+ * rows, before deleting them (retention.c, log_retention.c). Contact
+ * requests: how many days one is kept (store meta
+ * "contact_retention_days"; 0, the default, keeps them), and the daily pass
+ * that erases older ones with their delivery rows (contact_retention.c). */
 #ifndef KB_RETENTION_H
 #define KB_RETENTION_H
 
@@ -64,6 +67,25 @@ int kb_search_retention_apply(struct kb_store *st, int64_t now, int64_t *pruned,
  * are kept for good. */
 int kb_search_retention_daily(struct kb_store *st, int64_t now, int64_t *pruned,
                               struct kb_err *err);
+
+/* ---- contact requests (contact_retention.c) ---- */
+
+/* How many days a contact request is kept after it was made (store meta
+ * "contact_retention_days"; 0, the default, keeps them for good). */
+int kb_contact_retention_days(struct kb_store *st);
+/* Sets it (0..KB_RETENTION_DAYS_MAX); KB_EINVAL otherwise. */
+int kb_contact_retention_set_days(struct kb_store *st, int days, struct kb_err *err);
+/* Erases every contact request made more than the retention before now
+ * (seconds) with its delivery rows, in transactions of a few hundred; a
+ * request with a delivery still pending is kept. *erased (optional) gets
+ * how many requests. Nothing when the retention is 0. */
+int kb_contact_retention_apply(struct kb_store *st, int64_t now, int64_t *erased,
+                               struct kb_err *err);
+/* Runs kb_contact_retention_apply when a retention is set and the last run
+ * (store meta "contact_retention_run") was a day or more before now; for
+ * the server's periodic thread. Writes nothing while requests are kept. */
+int kb_contact_retention_daily(struct kb_store *st, int64_t now, int64_t *erased,
+                               struct kb_err *err);
 
 #ifdef __cplusplus
 }

@@ -198,6 +198,31 @@ int store_relink_tickets(struct kb_store *st, int64_t number, struct kb_err *err
 int store_asked_as_drop(struct kb_store *st, int64_t number, const char *phrase,
                         struct kb_err *err);
 
+/* Retention settings kept in the store's meta (retention.c, for the
+ * retention of tickets, contact requests and the search log): the days
+ * under key (dflt when unset or out of range); setting them (KB_EINVAL
+ * naming what outside 0..KB_RETENTION_DAYS_MAX); whether the daily pass
+ * recorded under run_key is due at now (a day or more since it ran, or a
+ * clock that went back); recording that it ran. */
+int store_retention_get(struct kb_store *st, const char *key, int dflt);
+int store_retention_set(struct kb_store *st, const char *key, const char *what, int days,
+                        struct kb_err *err);
+int store_retention_due(struct kb_store *st, const char *run_key, int64_t now);
+int store_retention_ran(struct kb_store *st, const char *run_key, int64_t now,
+                        struct kb_err *err);
+/* One batch of a retention pass, inside a transaction: *n gets how many
+ * rows it took (fewer than the batch size: the last). */
+typedef int (*store_batch_fn)(struct kb_store *st, void *ctx, int64_t *n, struct kb_err *err);
+/* Runs fn in its own transaction (rolled back on an error) until a batch
+ * takes fewer than size rows, or max batches ran (0: no limit); *total gets
+ * the rows taken, *done (optional) 1 when the last batch was short. */
+int store_retention_batches(struct kb_store *st, store_batch_fn fn, void *ctx, int64_t size,
+                            int max, int64_t *total, int *done, struct kb_err *err);
+/* Runs sql with ?1 = cutoff and ?2 = size; *changes (optional) gets the
+ * rows it changed; an error says it could not "what". */
+int store_retention_sql(struct kb_store *st, const char *sql, int64_t cutoff, int64_t size,
+                        int64_t *changes, const char *what, struct kb_err *err);
+
 /* Erasing tickets (erase.c, for customer.c and retention.c): deletes the
  * tickets ids[0..n) and queues their removal from the index; removes what
  * they taught the articles they link to (their asked_as lines, their

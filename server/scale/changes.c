@@ -3,7 +3,11 @@
  * role; 410 when they are no longer kept), and a replica applies them to
  * its current copy in place. A new replica, or one behind the window,
  * takes one snapshot (snapshot.c) and follows changesets from there. The
- * bytes are the store's (kb/store/changes.h): this file only moves them. */
+ * bytes are the store's (kb/store/changes.h): this file only moves them.
+ * A changeset names tables and columns of the schema it was made on, so
+ * the primary says its store's schema version with them (SCHEMA_HEADER)
+ * and a replica whose copy is at another version (one of the two was
+ * upgraded) refuses them and takes a snapshot, which it migrates. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +15,9 @@
 
 #include "kb/base/log.h"
 #include "kb/store/changes.h"
-#include "server/fwd_http.h"
 #include "server/scale/scale_int.h"
+
+#define SCHEMA_HEADER "X-KB-Store-Schema"
 
 /* ---- the primary's side ---- */
 
@@ -39,8 +44,29 @@ void srv_scale_h_changes(struct srv_ctx *c, const struct srv_req *r, struct srv_
         srv_error(w, 503, "unavailable", "the store's changes cannot be read");
         return;
     }
+    char version[16];
+    snprintf(version, sizeof version, "%d", kb_store_schema_version(c->st));
+    srv_header_add(w, SCHEMA_HEADER, version);
     w->status = 200;
     w->type = "application/octet-stream";
+}
+
+/* 0 when the primary's changesets in resp fit st's schema; KB_EINVAL
+ * naming both versions when not. An answer without the header (a primary
+ * from before it) is taken as fitting. */
+static int same_schema(struct kb_store *st, const struct kb_http_resp *resp, struct kb_err *err)
+{
+    char v[16];
+    if (!kb_http_header(resp, SCHEMA_HEADER, v, sizeof v))
+        return 0;
+    char *end;
+    long theirs = strtol(v, &end, 10);
+    int ours = kb_store_schema_version(st);
+    if (*end || end == v || theirs != ours)
+        return kb_err_set(err, KB_EINVAL, "the primary %s has store schema version %s, this "
+                          "replica's copy %d: its changesets are refused", srv_scale.replica_of,
+                          v, ours);
+    return 0;
 }
 
 /* ---- the replica's side ---- */
@@ -84,8 +110,6 @@ int scale_store_follow(struct kb_err *err)
     struct kb_store *st = current_copy(err);
     if (!st)
         return err ? err->code : KB_EIO;
-    char hdr[400];
-    snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", scale.token);
     for (int round = 0; round < 64; round++) {
         int64_t pos = 0;
         int rc = kb_store_changes_position(st, &pos, err);
@@ -93,18 +117,19 @@ int scale_store_follow(struct kb_err *err)
             return rc;
         char path[128];
         snprintf(path, sizeof path, "%s?after=%" PRId64, SRV_CHANGES_PATH, pos);
-        struct fwd_resp resp;
-        fwd_resp_init(&resp);
-        rc = fwd_request(scale.host, scale.port, "GET", path, hdr, NULL, 0, 30000,
-                         SNAPSHOT_MAX, &resp, err);
+        struct kb_http_resp resp;
+        kb_http_resp_init(&resp);
+        rc = scale_call("GET", path, NULL, 1, NULL, 0, 30000, SNAPSHOT_MAX, &resp, err);
         if (rc == 0 && resp.status == 410)
             rc = kb_err_set(err, KB_ENOTFOUND, "the primary no longer keeps the changes after "
                             "%" PRId64, pos);
         else if (rc == 0 && resp.status != 200)
-            rc = kb_err_set(err, KB_EIO, "the primary %s refused its changes (HTTP %d)",
+            rc = kb_err_set(err, KB_EIO, "the primary %s refused its changes (HTTP %ld)",
                             srv_scale.replica_of, resp.status);
         size_t n = 0;
         int64_t seq = -1;
+        if (rc == 0)
+            rc = same_schema(st, &resp, err);
         if (rc == 0) {
             atomic_fetch_add(&scale.store_bytes, resp.body.len);
             rc = kb_store_changes_apply(st, resp.body.data, resp.body.len, &n, &seq, err);
@@ -116,7 +141,7 @@ int scale_store_follow(struct kb_err *err)
                 atomic_store(&scale.store_pos, now_at);
         }
         size_t got = resp.body.len;
-        fwd_resp_release(&resp);
+        kb_http_resp_release(&resp);
         if (rc || got < CHANGES_BATCH_BYTES)
             return rc; /* a short answer: all there was */
     }

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "kb/base/log.h"
-#include "server/fwd_http.h"
 #include "server/scale/scale_int.h"
 
 static int is_event_route(const struct srv_route *route)
@@ -129,17 +128,20 @@ static unsigned drain_spool(void)
             body = tbody;
             body_len = strlen(tbody);
         }
-        struct fwd_resp resp;
+        struct kb_http_resp resp;
         struct kb_err err;
-        fwd_resp_init(&resp);
-        int rc = fwd_request(scale.host, scale.port, method, target, headers, body, body_len,
-                             PROBE_TIMEOUT_MS * 2, 1 << 20, &resp, &err);
+        kb_http_resp_init(&resp);
+        int rc = scale_call(method, target, headers, 0, body, body_len, PROBE_TIMEOUT_MS * 2,
+                            1 << 20, &resp, &err);
         free(tbody);
-        int status = resp.status;
-        fwd_resp_release(&resp);
+        int status = (int)resp.status;
+        kb_http_resp_release(&resp);
         json_decref(j);
-        if (rc != 0 || status >= 500)
+        if (rc != 0 || status >= 500) {
+            if (rc != 0)
+                kb_log(KB_LOG_DEBUG, "replica: spooled event not sent yet: %s", err.msg);
             break; /* later: order is kept */
+        }
         if (status >= 400)
             kb_log(KB_LOG_WARN, "replica: the primary refused spooled event %s %s (HTTP %d); "
                                 "dropped", method, target, status);
@@ -157,14 +159,21 @@ static void *forwarder_main(void *arg)
 {
     (void)arg;
     struct scale_ship_src cur = {0}, old = {0};
+    /* The spool is sent again after failures with the shared backoff. */
+    int failures = 0;
+    long long next_drain = 0;
     while (!atomic_load(&scale.stop)) {
         scale_sleep_ms(500);
         if (!atomic_load(&scale.primary_up))
             continue;
         /* Searches first: a spooled click then finds its search's id. */
         scale_ship_searches(&cur, &old);
-        if (atomic_load(&scale.spooled))
-            drain_spool();
+        unsigned before = atomic_load(&scale.spooled);
+        if (!before || scale_mono_ms() < next_drain)
+            continue;
+        unsigned left = drain_spool();
+        failures = left && left == before ? failures + 1 : 0;
+        next_drain = failures ? scale_mono_ms() + scale_retry_ms(500, failures - 1) : 0;
     }
     kb_store_close(cur.st);
     kb_store_close(old.st);
@@ -183,13 +192,13 @@ int scale_forwarder_start(struct kb_err *err)
 
 /* Copies the primary's answer into w: status, type, body, and the headers
  * the client needs (each Set-Cookie line as sent). */
-static void copy_answer(const struct fwd_resp *resp_in, struct srv_resp *w)
+static void copy_answer(const struct kb_http_resp *resp_in, struct srv_resp *w)
 {
     static _Thread_local char type[128];
-    if (!fwd_header(resp_in, "Content-Type", type, sizeof type))
+    if (!kb_http_header(resp_in, "Content-Type", type, sizeof type))
         snprintf(type, sizeof type, "application/json");
     w->type = type;
-    w->status = resp_in->status;
+    w->status = (int)resp_in->status;
     kb_buf_add(&w->body, resp_in->body.data ? resp_in->body.data : "", resp_in->body.len);
     const char *p = kb_buf_str(&resp_in->headers);
     while (*p) {
@@ -243,14 +252,13 @@ void srv_scale_forward(struct srv_ctx *c, const struct srv_req *r, const struct 
     }
     /* While events wait in the spool, new ones join the queue behind them
      * (the forwarder thread alone sends it, in order, never twice). */
-    struct fwd_resp resp;
+    struct kb_http_resp resp;
     struct kb_err err;
-    fwd_resp_init(&resp);
+    kb_http_resp_init(&resp);
     int rc = event && (atomic_load(&scale.spooled) || must_wait)
                  ? KB_EIO
-                 : fwd_request(scale.host, scale.port, r->method, kb_buf_str(&target),
-                               kb_buf_str(&headers), r->body, r->body_len, FORWARD_TIMEOUT_MS,
-                               64u << 20, &resp, &err);
+                 : scale_call(r->method, kb_buf_str(&target), kb_buf_str(&headers), 0, r->body,
+                              r->body_len, FORWARD_TIMEOUT_MS, 64u << 20, &resp, &err);
     if (event && (rc != 0 || resp.status >= 500)) {
         if (spool_event(r, kb_buf_str(&target), kb_buf_str(&headers)) != 0) {
             srv_error(w, 503, "unavailable", "the event could not be recorded; try again");
@@ -280,7 +288,7 @@ void srv_scale_forward(struct srv_ctx *c, const struct srv_req *r, const struct 
         if (resp.status < 400)
             atomic_store(&scale.store_dirty, 1); /* a new session, user or token */
     }
-    fwd_resp_release(&resp);
+    kb_http_resp_release(&resp);
     kb_buf_release(&target);
     kb_buf_release(&headers);
     free(body_copy);
@@ -296,19 +304,18 @@ int srv_scale_fallback(const struct srv_req *r, const struct srv_route *route, s
     struct kb_buf target = KB_BUF_INIT, headers = KB_BUF_INIT;
     srv_req_target(r, &target);
     request_headers(r, &headers);
-    struct fwd_resp resp;
+    struct kb_http_resp resp;
     struct kb_err err;
-    fwd_resp_init(&resp);
-    int done = fwd_request(scale.host, scale.port, "GET", kb_buf_str(&target),
-                           kb_buf_str(&headers), NULL, 0, PROBE_TIMEOUT_MS, 64u << 20, &resp,
-                           &err) == 0 &&
+    kb_http_resp_init(&resp);
+    int done = scale_call("GET", kb_buf_str(&target), kb_buf_str(&headers), 0, NULL, 0,
+                          PROBE_TIMEOUT_MS, 64u << 20, &resp, &err) == 0 &&
                resp.status < 500;
     if (done) {
         kb_buf_reset(&w->body);
         srv_resp_clear_headers(w);
         copy_answer(&resp, w);
     }
-    fwd_resp_release(&resp);
+    kb_http_resp_release(&resp);
     kb_buf_release(&target);
     kb_buf_release(&headers);
     return done;

@@ -5,19 +5,17 @@
 #include <string.h>
 
 #include "kb/base/log.h"
-#include "server/fwd_http.h"
 #include "server/scale/scale_int.h"
 
 /* The primary's counters are for staff: asked with the primary token. */
-int scale_probe_primary(int64_t *indexed, int64_t *written)
+int scale_probe_primary(int64_t *indexed, int64_t *written, struct kb_err *err)
 {
-    struct fwd_resp resp;
-    struct kb_err err;
-    char hdr[400];
-    snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", scale.token);
-    fwd_resp_init(&resp);
-    int ok = fwd_request(scale.host, scale.port, "GET", "/healthz", hdr, NULL, 0,
-                         PROBE_TIMEOUT_MS, 65536, &resp, &err) == 0 && resp.status == 200;
+    struct kb_http_resp resp;
+    kb_http_resp_init(&resp);
+    int rc = scale_call("GET", "/healthz", NULL, 1, NULL, 0, PROBE_TIMEOUT_MS, 65536, &resp, err);
+    int ok = rc == 0 && resp.status == 200;
+    if (rc == 0 && !ok)
+        kb_err_set(err, KB_EIO, "GET %s/healthz: HTTP %ld", scale.base_url, resp.status);
     if (ok) {
         json_t *j = json_loadb(resp.body.data, resp.body.len, 0, NULL);
         json_int_t a = 0, b = 0;
@@ -28,8 +26,11 @@ int scale_probe_primary(int64_t *indexed, int64_t *written)
         if (json_is_integer(logged))
             atomic_store(&scale.primary_changes, (int64_t)json_integer_value(logged));
         json_decref(j);
+        if (!ok)
+            kb_err_set(err, KB_EIO, "GET %s/healthz: not the health of a kb-server",
+                       scale.base_url);
     }
-    fwd_resp_release(&resp);
+    kb_http_resp_release(&resp);
     return ok;
 }
 
@@ -74,12 +75,14 @@ static void *monitor_main(void *arg)
         if (now >= next_probe) {
             next_probe = now + 250;
             int64_t indexed = 0, written = 0;
-            int up = scale_probe_primary(&indexed, &written);
+            int up = scale_probe_primary(&indexed, &written, &err);
             atomic_store(&scale.primary_up, up);
-            if (up != was_up)
-                kb_log(up ? KB_LOG_INFO : KB_LOG_WARN, "replica: primary %s is %s",
-                       srv_scale.replica_of,
-                       up ? "reachable again" : "unreachable; serving the last copy");
+            if (up != was_up && up)
+                kb_log(KB_LOG_INFO, "replica: primary %s is reachable again",
+                       srv_scale.replica_of);
+            else if (up != was_up)
+                kb_log(KB_LOG_WARN, "replica: primary %s is unreachable (%s); serving the last "
+                       "copy", srv_scale.replica_of, err.msg);
             was_up = up;
             if (up) {
                 atomic_store(&scale.primary_indexed, indexed);

@@ -1,12 +1,13 @@
 /* The scale-out options (see scaleout.h): --shard, --replica-of,
- * --primary-token, --replicate-from and --replication-port, parsed and
- * checked against each other before the server starts. */
+ * --replica-ca, --primary-token, --replicate-from and --replication-port,
+ * parsed and checked against each other before the server starts. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/fwd_http.h"
+#include <unistd.h>
+
 #include "kb/store/changes.h"
 #include "server/scale/scale_int.h"
 
@@ -65,6 +66,11 @@ int srv_scale_check(void)
                         "(--replica-of) or shard reader (--shard) does not publish an index\n");
         return -1;
     }
+    if (srv_scale.replica_ca && !srv_scale.replica_of) {
+        fprintf(stderr, "kb-server: --replica-ca is for a replica: it needs --replica-of "
+                        "https://HOST:PORT\n");
+        return -1;
+    }
     if (srv_scale.replicate_from && !srv_scale.replica_of) {
         fprintf(stderr, "kb-server: --replicate-from needs --replica-of URL (the primary that "
                         "takes this replica's writes)\n");
@@ -76,9 +82,22 @@ int srv_scale_check(void)
         return -1;
     }
     if (srv_scale.replica_of) {
-        if (fwd_parse_url(srv_scale.replica_of, scale.host, sizeof scale.host, &scale.port,
-                          &err) != 0) {
-            fprintf(stderr, "kb-server: --replica-of: %s\n", err.msg);
+        if (kb_http_check_base_url(srv_scale.replica_of, &err) != 0) {
+            fprintf(stderr, "kb-server: --replica-of needs the primary's http(s)://HOST:PORT: "
+                            "%s\n", err.msg);
+            return -1;
+        }
+        if (strlen(srv_scale.replica_of) >= sizeof scale.base_url) {
+            fprintf(stderr, "kb-server: --replica-of '%s' is too long\n", srv_scale.replica_of);
+            return -1;
+        }
+        snprintf(scale.base_url, sizeof scale.base_url, "%s", srv_scale.replica_of);
+        size_t n = strlen(scale.base_url);
+        if (n && scale.base_url[n - 1] == '/')
+            scale.base_url[n - 1] = '\0';
+        if (srv_scale.replica_ca && access(srv_scale.replica_ca, R_OK) != 0) {
+            fprintf(stderr, "kb-server: cannot read --replica-ca file '%s': %s\n",
+                    srv_scale.replica_ca, strerror(errno));
             return -1;
         }
         if (!srv_scale.primary_token) {

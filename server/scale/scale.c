@@ -48,11 +48,12 @@ static int start_replica(struct srv *s, struct kb_err *err)
     mkdir(scale.spool_dir, 0700);
     int have_copy = scale_store_find_local() == 0;
     int64_t indexed = 0, written = 0;
-    int up = scale_probe_primary(&indexed, &written);
+    struct kb_err perr;
+    int up = scale_probe_primary(&indexed, &written, &perr);
     atomic_store(&scale.primary_up, up);
     if (!up && !have_copy)
-        return kb_err_set(err, KB_EIO, "cannot reach the primary %s (GET /healthz): a new replica "
-                          "copies its store and index from it", srv_scale.replica_of);
+        return kb_err_set(err, KB_EIO, "cannot reach the primary %s: %s (a new replica copies "
+                          "its store and index from it)", srv_scale.replica_of, perr.msg);
     if (up) {
         atomic_store(&scale.primary_indexed, indexed);
         atomic_store(&scale.primary_written, written);
@@ -67,8 +68,8 @@ static int start_replica(struct srv *s, struct kb_err *err)
             kb_log(KB_LOG_WARN, "replica: %s; serving the copy from an earlier run", ferr.msg);
         }
     } else {
-        kb_log(KB_LOG_WARN, "replica: the primary %s is unreachable; serving the copy from an "
-               "earlier run", srv_scale.replica_of);
+        kb_log(KB_LOG_WARN, "replica: the primary %s is unreachable (%s); serving the copy "
+               "from an earlier run", srv_scale.replica_of, perr.msg);
     }
     int rc;
     if (srv_scale.replicate_from && (rc = scale_replicate_start(s, up, have_copy, err)) != 0)

@@ -9,11 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kb/net/http.h"
 #include "server/scale/scaleout.h"
 
 #define SNAPSHOT_MAX ((size_t)1 << 31) /* a store copy is held in memory once */
 #define FORWARD_TIMEOUT_MS 30000       /* ticket imports may take a while */
 #define PROBE_TIMEOUT_MS 2000
+#define SCALE_RETRY_MAX_MS 30000       /* a replica retries its primary at least this often */
 #define STORE_MIN_GAP_MS 5000 /* and copies no closer than this (or 10x a copy's time) */
 #define SHIP_BATCH 500        /* searches shipped to the primary per request */
 #define CHANGES_BATCH_BYTES ((size_t)8 << 20) /* changesets per answer, about */
@@ -39,8 +41,7 @@ enum {
  * that only the atomics and (under mu) store_path change. */
 struct scale_state {
     struct srv *srv;            /* set by srv_scale_start; borrowed */
-    char host[256];             /* the primary, from --replica-of */
-    unsigned port;
+    char base_url[512];         /* the primary, from --replica-of, without a final "/" */
     char token[256];            /* the primary's admin API token (--primary-token) */
     char store_dir[3800];       /* DATA/store: the store copies kb-GEN.sqlite3 */
     char spool_dir[3800];       /* DATA/spool: events waiting for the primary */
@@ -74,6 +75,22 @@ void scale_sleep_ms(long ms);
 /* Splits v = HOST:PORT (port 1-65535) into host and port. Returns 0, or -1
  * when v is not that or does not fit n and pn bytes. */
 int scale_split_hostport(const char *v, char *host, size_t n, char *port, size_t pn);
+
+/* ---- upstream.c: calls to the primary ---- */
+/* Sends method target (a path and query) to the primary with the
+ * "Name: value\r\n" lines of lines (may be NULL), the primary token when
+ * with_token, and body, over kb_http_request (--replica-ca, timeout_ms for
+ * the whole call, at most max_body bytes of answer into out, which the
+ * caller inits and releases). Returns 0 when the primary answered (any
+ * status), else fills err naming the URL and what failed (unreachable, a
+ * certificate not trusted, too slow). */
+int scale_call(const char *method, const char *target, const char *lines, int with_token,
+               const char *body, size_t body_len, long timeout_ms, size_t max_body,
+               struct kb_http_resp *out, struct kb_err *err);
+/* The delay before the next try after failures calls to the primary failed
+ * in a row: the shared backoff (kb_http_backoff_ms) from base_ms, at most
+ * SCALE_RETRY_MAX_MS. */
+long long scale_retry_ms(long long base_ms, int failures);
 
 /* ---- supervise.c: xapian-replicate(-server) children ---- */
 /* Registers a child to run argv (copied; at most 15 words) under the name
@@ -142,8 +159,8 @@ int scale_forwarder_start(struct kb_err *err);
 
 /* ---- health.c ---- */
 /* Asks the primary's /healthz for its counters. Returns 1 when it answered
- * (filling *indexed and *written), else 0. */
-int scale_probe_primary(int64_t *indexed, int64_t *written);
+ * (filling *indexed and *written), else 0 with err saying why. */
+int scale_probe_primary(int64_t *indexed, int64_t *written, struct kb_err *err);
 /* Starts the thread that follows the index copy and the primary. */
 int scale_monitor_start(struct srv *s, struct kb_err *err);
 

@@ -23,7 +23,8 @@
 #define SRV_SEARCHES_PATH "/api/v1/replica/searches"
 
 struct srv_scale_opts {
-    const char *replica_of;      /* the primary's http://HOST:PORT; NULL on a primary */
+    const char *replica_of;      /* the primary's http(s)://HOST:PORT; NULL on a primary */
+    const char *replica_ca;      /* --replica-ca: PEM CA file for an https primary, or NULL */
     const char *primary_token;   /* file holding an admin API token for the primary */
     const char *replicate_from;  /* HOST:PORT of the primary's xapian-replicate-server */
     const char *replication_on;  /* primary: HOST:PORT for xapian-replicate-server */

@@ -13,7 +13,6 @@
 #include "kb/base/role.h"
 #include "kb/store/capability.h"
 #include "kb/store/events.h"
-#include "server/fwd_http.h"
 #include "server/scale/scale_int.h"
 #include "server/search_log.h"
 
@@ -149,14 +148,11 @@ static int ship_batch(struct scale_ship_src *src)
     if (n == 0)
         return 0;
     char *text = ship_body(rows, n);
-    char hdr[400];
-    snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\nContent-Type: application/json\r\n",
-             scale.token);
-    struct fwd_resp resp;
+    struct kb_http_resp resp;
     struct kb_err err;
-    fwd_resp_init(&resp);
-    int rc = text ? fwd_request(scale.host, scale.port, "POST", SRV_SEARCHES_PATH, hdr, text,
-                                strlen(text), PROBE_TIMEOUT_MS * 5, 1 << 20, &resp, &err)
+    kb_http_resp_init(&resp);
+    int rc = text ? scale_call("POST", SRV_SEARCHES_PATH, "Content-Type: application/json\r\n",
+                               1, text, strlen(text), PROBE_TIMEOUT_MS * 5, 1 << 20, &resp, &err)
                   : KB_EIO;
     free(text);
     int shipped = -1;
@@ -172,14 +168,14 @@ static int ship_batch(struct scale_ship_src *src)
     } else if (rc == 0 && resp.status >= 400 && resp.status < 500) {
         /* Refused for good (a bad row, or a token without the admin role):
          * skip the batch rather than retry it for ever. */
-        kb_log(KB_LOG_WARN, "replica: the primary refused %zu logged searches (HTTP %d); "
+        kb_log(KB_LOG_WARN, "replica: the primary refused %zu logged searches (HTTP %ld); "
                "skipped", n, resp.status);
         src->shipped = rows[n - 1].id;
         shipped = (int)n;
         record_shipped(src);
     }
     json_decref(j);
-    fwd_resp_release(&resp);
+    kb_http_resp_release(&resp);
     kb_search_rows_free(rows, n);
     return shipped;
 }

@@ -15,7 +15,6 @@
 #include "kb/store/auth.h"
 #include "kb/store/changes.h"
 #include "kb/store/events.h"
-#include "server/fwd_http.h"
 #include "server/scale/scale_int.h"
 
 /* ---- the primary's side ---- */
@@ -77,20 +76,18 @@ static void remove_store_files(const char *path)
  * rename over an open WAL database would pair it with the old one's WAL. */
 int scale_store_fetch(struct kb_err *err)
 {
-    char hdr[400];
-    snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", scale.token);
-    struct fwd_resp resp;
-    fwd_resp_init(&resp);
-    int rc = fwd_request(scale.host, scale.port, "GET", SRV_SNAPSHOT_PATH, hdr, NULL, 0, 60000,
-                         SNAPSHOT_MAX, &resp, err);
+    struct kb_http_resp resp;
+    kb_http_resp_init(&resp);
+    int rc = scale_call("GET", SRV_SNAPSHOT_PATH, NULL, 1, NULL, 0, 60000, SNAPSHOT_MAX, &resp,
+                        err);
     if (rc == 0 && resp.status != 200) {
-        rc = kb_err_set(err, KB_EIO, "the primary %s refused the store snapshot (HTTP %d)%s",
+        rc = kb_err_set(err, KB_EIO, "the primary %s refused the store snapshot (HTTP %ld)%s",
                         srv_scale.replica_of, resp.status,
                         resp.status == 401 || resp.status == 403
                             ? ": is the --primary-token an admin token of the primary?" : "");
     }
     if (rc) {
-        fwd_resp_release(&resp);
+        kb_http_resp_release(&resp);
         return rc;
     }
     uint64_t gen = atomic_load(&scale.store_gen) + 1;
@@ -110,13 +107,13 @@ int scale_store_fetch(struct kb_err *err)
         rename(tmp, path) != 0) {
         rc = kb_err_set(err, KB_EIO, "cannot write the store copy '%s': %s", tmp, strerror(errno));
         unlink(tmp);
-        fwd_resp_release(&resp);
+        kb_http_resp_release(&resp);
         return rc;
     }
     atomic_fetch_add(&scale.store_snapshots, 1);
     atomic_fetch_add(&scale.store_bytes, resp.body.len);
     kb_log(KB_LOG_INFO, "replica: store snapshot of %zu bytes", resp.body.len);
-    fwd_resp_release(&resp);
+    kb_http_resp_release(&resp);
     struct kb_store *st = NULL;
     int64_t seq = 0;
     if (kb_store_open(path, &st, err) != 0)
@@ -178,8 +175,8 @@ int scale_store_find_local(void)
 static void *snapshot_main(void *arg)
 {
     (void)arg;
-    long long last = 0, last_snap = scale_mono_ms(), gap = STORE_MIN_GAP_MS;
-    int need_snapshot = 0;
+    long long last = 0, last_snap = scale_mono_ms(), gap = STORE_MIN_GAP_MS, next_try = 0;
+    int need_snapshot = 0, failures = 0;
     while (!atomic_load(&scale.stop)) {
         scale_sleep_ms(20);
         long long now = scale_mono_ms();
@@ -203,18 +200,29 @@ static void *snapshot_main(void *arg)
             pos = -1;
         int want = atomic_load(&scale.store_dirty) || pos < 0 ||
                    atomic_load(&scale.primary_changes) > pos || now - last >= CHANGES_POLL_MS;
-        if (!want)
+        if (!want || now < next_try)
             continue;
         atomic_store(&scale.store_dirty, 0);
         last = now;
         int rc = scale_store_follow(&err);
-        if (rc == KB_ENOTFOUND || rc == KB_EINVAL) {
+        if (rc == KB_ENOTFOUND) {
             kb_log(KB_LOG_INFO, "replica: %s: taking a snapshot", err.msg);
             need_snapshot = 1;
             last_snap = 0;
+        } else if (rc == KB_EINVAL) {
+            /* Changesets that do not fit the copy (another schema version,
+             * a gap): snapshots, no closer together than the gap, for as
+             * long as that lasts (an upgrade of one side). */
+            kb_log(KB_LOG_WARN, "replica: %s: taking a snapshot", err.msg);
+            need_snapshot = 1;
         } else if (rc != 0) {
-            kb_log(KB_LOG_WARN, "replica: store copy not brought up to date: %s", err.msg);
+            /* Asked again with the backoff every call to the primary shares. */
+            next_try = now + scale_retry_ms(250, failures++);
+            kb_log(failures == 1 ? KB_LOG_WARN : KB_LOG_DEBUG,
+                   "replica: store copy not brought up to date: %s", err.msg);
         }
+        if (rc == 0)
+            failures = 0;
     }
     scale_store_follow_close();
     return NULL;

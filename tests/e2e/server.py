@@ -35,7 +35,7 @@ class KbServer:
                 if self.proc.poll() is not None:
                     raise RuntimeError("kb-server exited: %s" % self.proc.stderr.read())
                 continue
-            m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
+            m = re.search(r"listening on (https?://127\.0\.0\.1:\d+)", line)
             if m:
                 self.base = m.group(1)
                 break

@@ -155,3 +155,36 @@ def test_restore_refuses_an_existing_store_and_a_non_backup(kb, tmp_path):
     p = subprocess.run([SERVER, "--data", str(kb), "backup", str(out)], capture_output=True,
                        text=True, timeout=60)
     assert p.returncode != 0, "a second backup into the same directory must not overwrite"
+
+
+def test_a_backup_keeps_undelivered_contact_requests(kb, tmp_path):
+    """The store holds customers' requests that no desk has yet: a backup
+    taken while they wait, restored, still has them with their pending
+    deliveries."""
+    tok = {"Authorization": "Bearer " + admin_token(kb)}
+    with KbServer(kb, "--contact-rate", "1000", "--contact-net-rate", "1000",
+                  "--contact-wait-ms", "0") as srv:
+        r = requests.put(srv.url("/api/v1/admin/contact/destinations/webhook"), headers=tok,
+                         timeout=30, json={"enabled": True, "url": "http://127.0.0.1:9/hook",
+                                           "secret": "contact-webhook-secret-0123456789"})
+        assert r.status_code == 200, r.text
+        r = srv.session().post(srv.url("/contact"), timeout=30, allow_redirects=False, data={
+            "name": "Pia Undelivered", "email": "pia@example.org",
+            "subject": "Blinking modem", "description": "It blinks amber."})
+        assert r.status_code == 200, r.text
+        out = tmp_path / "contact-backup"
+        p = subprocess.run([SERVER, "--data", str(kb), "backup", str(out)],
+                           capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, p.stderr
+    fresh = tmp_path / "restored-contact"
+    p = subprocess.run([SERVER, "restore", str(out), "--data", str(fresh)],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    con = sqlite3.connect("file:%s?mode=ro" % (fresh / "kb.sqlite3"), uri=True, timeout=10)
+    try:
+        got = con.execute("SELECT r.email, d.dest, d.status FROM contact_requests r JOIN "
+                          "contact_deliveries d ON d.request = r.id WHERE r.email = "
+                          "'pia@example.org'").fetchall()
+    finally:
+        con.close()
+    assert got == [("pia@example.org", "webhook", "pending")], got

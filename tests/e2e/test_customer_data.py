@@ -149,3 +149,82 @@ def test_command_line_export_erase_and_retention(kb):
     p = subprocess.run(cli + ["retention"], capture_output=True, text=True, timeout=60)
     assert "400 days" in p.stdout
     subprocess.run(cli + ["retention", "0"], capture_output=True, text=True, timeout=60)
+
+
+CONTACT_TARGET = "Ola.Vint@Example.org"
+
+
+def contact(srv, email, subject):
+    r = srv.session().post(srv.url("/contact"), timeout=30, allow_redirects=False, data={
+        "name": "Ola Vint", "email": email, "subject": subject,
+        "description": "The zintrax bridge drops every night."})
+    assert r.status_code == 200, r.text
+
+
+def test_contact_requests_are_exported_erased_and_kept_only_as_long_as_set(kb):
+    """Contact requests (schema 10) are a customer's data too: exported and
+    erased by e-mail with their delivery rows, and erased after
+    --contact-retention-days (or the API's contact_requests_days) once
+    delivered or failed."""
+    admin = token(kb)
+    fast = ("--contact-rate", "1000", "--contact-net-rate", "1000", "--contact-wait-ms", "0")
+    with KbServer(kb, *fast) as srv:
+        # A destination nobody answers: deliveries stay pending.
+        r = requests.put(srv.url("/api/v1/admin/contact/destinations/webhook"), headers=admin,
+                         timeout=30, json={"enabled": True, "url": "http://127.0.0.1:9/hook",
+                                           "secret": "contact-webhook-secret-0123456789"})
+        assert r.status_code == 200, r.text
+        contact(srv, CONTACT_TARGET, "Zintrax bridge drops")
+        contact(srv, "someone.else@example.net", "Zintrax bridge drops too")
+        r = requests.get(srv.url("/api/v1/customers/%s/export" % CONTACT_TARGET.lower()),
+                         headers=admin, timeout=30)
+        assert r.status_code == 200, r.text
+        x = r.json()
+        assert [c["subject"] for c in x["contact_requests"]] == ["Zintrax bridge drops"]
+        assert [d["dest"] for d in x["contact_deliveries"]] == ["webhook"]
+        assert x["contact_deliveries"][0]["request"] == x["contact_requests"][0]["id"]
+        assert "someone.else" not in r.text
+        r = requests.delete(srv.url("/api/v1/customers/%s" % CONTACT_TARGET), headers=admin,
+                            timeout=30)
+        assert r.status_code == 200, r.text
+        removed = r.json()["removed"]
+        assert removed["contact_requests"] == 1 and removed["contact_deliveries"] == 1, removed
+        # The retention setting, beside the tickets' one.
+        r = requests.get(srv.url("/api/v1/admin/retention"), headers=admin, timeout=30)
+        assert r.json()["contact_requests_days"] == 0  # default: keep
+        r = requests.put(srv.url("/api/v1/admin/retention"), headers=admin, timeout=30,
+                         json={"contact_requests_days": -3})
+        assert r.status_code == 400 and "contact_requests_days" in r.text, r.text
+        r = requests.put(srv.url("/api/v1/admin/retention"), headers=admin, timeout=30,
+                         json={"contact_requests_days": 45})
+        assert r.status_code == 200 and r.json()["contact_requests_days"] == 45, r.text
+    assert rows(kb, "SELECT count(*) FROM contact_requests WHERE lower(email) = ?",
+                CONTACT_TARGET.lower()) == [(0,)]
+    assert rows(kb, "SELECT count(*) FROM contact_deliveries WHERE request NOT IN "
+                    "(SELECT id FROM contact_requests)") == [(0,)]
+    cli = [SERVER, "--data", str(kb), "customer", "contact-retention"]
+    p = subprocess.run(cli, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "45 days" in p.stdout, p.stdout + p.stderr
+    p = subprocess.run(cli + ["forever"], capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and "contact request retention" in p.stderr, p.stderr
+
+    # The other request is made 60 days old and its delivery has failed:
+    # a start with --contact-retention-days 30 erases it in its daily pass.
+    con = sqlite3.connect(os.path.join(str(kb), "kb.sqlite3"), timeout=10)
+    with con:
+        con.execute("UPDATE contact_requests SET created = created - 60 * 86400000")
+        con.execute("UPDATE contact_deliveries SET status = 'failed'")
+        con.execute("DELETE FROM contact_destinations")
+    con.close()
+    assert rows(kb, "SELECT count(*) FROM contact_requests") == [(1,)]
+    with KbServer(kb, "--contact-retention-days", "30"):
+        assert poll(lambda: rows(kb, "SELECT count(*) FROM contact_requests") == [(0,)], 10)
+        assert rows(kb, "SELECT count(*) FROM contact_deliveries") == [(0,)]
+    p = subprocess.run(cli, capture_output=True, text=True, timeout=60)
+    assert "30 days" in p.stdout, p.stdout
+    subprocess.run(cli + ["0"], capture_output=True, text=True, timeout=60)
+    p = subprocess.run(cli, capture_output=True, text=True, timeout=60)
+    assert "kept for good" in p.stdout, p.stdout
+    p = subprocess.run([SERVER, "--data", str(kb), "--contact-retention-days", "-1"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "--contact-retention-days" in p.stderr, p.stderr

@@ -5,10 +5,14 @@ short changeset window (--replica-window 4) and one read replica.
   after the first;
 - the replica's store holds no password hash, in any file;
 - a replica stopped longer than the window recovers by one snapshot;
+- a replica refuses changesets from a primary whose store schema version
+  differs from its copy's, and keeps current by snapshots;
 - one article edit costs the replica under 100 KB (printed: bytes per
   refresh)."""
+import http.server
 import os
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -61,12 +65,9 @@ def start_replica(c):
                     "--replicate-from", "127.0.0.1:%d" % c.repl_port).start()
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    class C:
-        pass
-    c = C()
-    c.base = tmp_path_factory.mktemp("kb-changes")
+def prepare_primary(c):
+    """c.kb (under c.base) with the sample articles and WRITER; c.writer and
+    c.admin headers, c.tokfile (the admin token replicas use, mode 0600)."""
     c.kb = c.base / "primary"
     run_indexer(c.kb, "add", os.path.join(SAMPLES, "articles"))
     add_user(c.kb, *WRITER, "writer")
@@ -77,6 +78,15 @@ def cluster(tmp_path_factory):
     c.tokfile.write_text(admin + "\n")
     c.tokfile.chmod(0o600)
     c.repl_port = free_port()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    class C:
+        pass
+    c = C()
+    c.base = tmp_path_factory.mktemp("kb-changes")
+    prepare_primary(c)
     c.primary = KbServer(c.kb, "--threads", "4", "--replica-window", str(WINDOW),
                          "--replication-port", "127.0.0.1:%d" % c.repl_port).start()
     c.replica = start_replica(c)
@@ -151,15 +161,18 @@ def test_one_edit_costs_the_replica_under_100_kb(cluster):
 
 def test_the_replica_store_holds_no_password_hash(cluster):
     c = cluster
-    # Passwords changed and users added while the replica follows.
+    # Users added while the replica follows (this test's own: it runs alone
+    # too), besides the fixture's writer.
     add_user(c.kb, "writer2", "writer-password-2", "writer")
+    add_user(c.kb, "agent-nohash", "agent-password-nohash", "agent")
     caught_up(c)
     files = copy_files(c)
     assert files
     for path in files:
         assert b"$argon2" not in open(path, "rb").read(), "a password hash in %s" % path
-    users = copy_query(c, "SELECT username, password_hash FROM users")
-    assert len(users) >= 3 and all(h == "!" for (_, h) in users), users
+    users = dict(copy_query(c, "SELECT username, password_hash FROM users"))
+    assert {"writer1", "writer2", "agent-nohash"} <= set(users), users
+    assert all(h == "!" for h in users.values()), users
     # Signing in through the replica still works (forwarded to the primary).
     s = c.replica.login(*WRITER)
     assert s.get(c.replica.url("/api/v1/articles"), timeout=30).status_code == 200
@@ -201,3 +214,73 @@ def test_a_replica_stopped_within_the_window_catches_up_by_changesets(cluster):
     rep = caught_up(c)
     assert rep["store_snapshots"] == 0 and rep["store_changesets"] >= 1, rep
     assert copy_query(c, "SELECT count(*) FROM articles WHERE title = 'Brief absence'") == [(1,)]
+
+
+class SchemaRewriter:
+    """A proxy in front of the primary that says its changesets are of
+    another store schema version (as a primary of another release would)."""
+
+    def __init__(self, primary_base, version="999"):
+        target = primary_base
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def relay(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n) if n else None
+                fwd = {k: v for k, v in self.headers.items()
+                       if k.lower() not in ("host", "content-length", "connection")}
+                r = requests.request(self.command, target + self.path, headers=fwd, data=body,
+                                     timeout=60)
+                out = r.content
+                self.send_response(r.status_code)
+                for k, v in r.headers.items():
+                    if k.lower() in ("content-type", "set-cookie", "retry-after"):
+                        self.send_header(k, v)
+                if self.path.startswith("/api/v1/replica/changes") and r.status_code == 200:
+                    self.send_header("X-KB-Store-Schema", version)
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            do_GET = do_POST = do_PUT = do_DELETE = relay
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.base = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_changesets_of_another_schema_version_are_refused_for_a_snapshot(cluster):
+    c = cluster
+    proxy = SchemaRewriter(c.primary.base)
+    other = KbServer(c.base / "replica-other-schema", "--threads", "2", "--replica-of",
+                     proxy.base, "--primary-token", str(c.tokfile),
+                     "--replicate-from", "127.0.0.1:%d" % c.repl_port).start()
+    try:
+        def rep():
+            return health(other, c.admin)["replica"]
+        # A write after start: the replica asks for its changesets, refuses
+        # them (schema 999) and takes a snapshot instead.
+        r = requests.post(c.primary.url("/api/v1/articles"), headers=c.writer, timeout=30,
+                          json={"title": "Across versions", "body": "e"})
+        assert r.status_code == 201
+        head = health(c.primary, c.admin)["changes_logged"]
+        deadline = time.monotonic() + 30
+        while not (rep()["store_position"] >= head and rep()["store_snapshots"] >= 2):
+            assert time.monotonic() < deadline, rep()
+            time.sleep(0.1)
+        assert rep()["store_changesets"] == 0, rep()
+        r = requests.get(other.url("/api/v1/articles/%d" % r.json()["number"]),
+                         headers=c.writer, timeout=30)
+        assert r.status_code == 200 and r.json()["title"] == "Across versions"
+        assert any("schema version 999" in line and "refused" in line
+                   for line in other.log), "".join(other.log[-20:])
+    finally:
+        other.stop()
+        proxy.close()

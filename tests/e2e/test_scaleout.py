@@ -441,6 +441,45 @@ def test_a_customers_erasure_reaches_the_replicas(cluster):
         time.sleep(0.2)
 
 
+def test_an_erased_customers_word_no_longer_finds_anything_on_the_replicas(cluster):
+    """Issue 18: three customers' tickets teach a public article a new word
+    (k = 3); erasing one of them takes the word's support under k, and
+    customers searching a replica no longer find the article by it."""
+    c = cluster
+    # Letters only: a word with digits may be a serial or an id, which the
+    # learning rule redacts.
+    word = "quendrix" + "".join(chr(ord("a") + int(ch, 16) % 26) for ch in uuid.uuid4().hex[:6])
+    who = ["teach.%d.%s@example.com" % (i, word) for i in range(3)]
+    body = "".join(json.dumps({
+        "id": "TW-%d-%s" % (i, word), "subject": "%s sync stalls" % word.capitalize(),
+        "description": "The %s sync stalls." % word, "resolution": "Fixed.",
+        "customer": who[i], "resolved": "2026-01-10T10:00:00Z",
+        "linked_article": "articles/reset-cloud-password"}) + "\n" for i in range(3))
+    r = requests.post(c.primary.url("/api/v1/tickets"), data=body, headers=c.agent, timeout=30)
+    assert r.status_code in (200, 201), r.text
+
+    def customers_find(srv):
+        r = requests.get(srv.url("/api/v1/search"), params={"q": word}, timeout=30)
+        assert r.status_code == 200, r.text
+        return [h["number"] for h in r.json()["hits"]]
+
+    deadline = time.monotonic() + 15
+    while not all(customers_find(s) for s in c.replicas):
+        assert time.monotonic() < deadline, "k = 3 customers never taught the replicas"
+        time.sleep(0.2)
+    r = requests.delete(c.primary.url("/api/v1/customers/%s" % who[0]), headers=c.admin_auth,
+                        timeout=30)
+    assert r.status_code == 200 and r.json()["removed"]["tickets"] == 1, r.text
+    deadline = time.monotonic() + 15
+    while any(customers_find(s) for s in [c.primary, *c.replicas]):
+        assert time.monotonic() < deadline, "the word still finds the article for customers"
+        time.sleep(0.2)
+    # Staff still find the two remaining tickets by it.
+    r = requests.get(c.replicas[0].url("/api/v1/search"), params={"q": word}, headers=c.agent,
+                     timeout=30)
+    assert {h["id"] for h in r.json()["hits"]} >= {"TW-1-%s" % word, "TW-2-%s" % word}
+
+
 def test_replicas_keep_serving_and_keep_events_when_the_primary_stops(cluster):
     c = cluster
     marker = "spooled " + uuid.uuid4().hex[:10]

@@ -75,11 +75,11 @@ def test_setting_api(kb):
     with KbServer(kb) as srv:
         r = requests.get(srv.url("/api/v1/admin/retention"), headers=admin, timeout=30)
         assert r.status_code == 200, r.text
-        assert r.json() == {"tickets_days": 0, "searches_days": 90}
+        assert r.json() == {"tickets_days": 0, "contact_requests_days": 0, "searches_days": 90}
         r = requests.put(srv.url("/api/v1/admin/retention"), json={"searches_days": 30},
                          headers=admin, timeout=30)
         assert r.status_code == 200, r.text
-        assert r.json() == {"tickets_days": 0, "searches_days": 30}
+        assert r.json() == {"tickets_days": 0, "contact_requests_days": 0, "searches_days": 30}
         for bad in ({"searches_days": -1}, {"searches_days": "30"}, {"days": 3}, {}):
             r = requests.put(srv.url("/api/v1/admin/retention"), json=bad, headers=admin,
                              timeout=30)

@@ -594,6 +594,29 @@ def test_static_never_leaves_the_web_folder(srv, path):
         assert b"Page not found" in body
 
 
+@pytest.mark.parametrize("path", ["/nope", "/help/center", "/kb", "/favicon.png",
+                                  "/robots.txt.bak", "/admin/../etc"])
+def test_unknown_paths_answer_browsers_with_the_html_404_page(srv, path):
+    """A customer following a dead link sees our page, not raw JSON (issue 19 part 7)."""
+    missing = get(srv, "/kb/999999")
+    r = requests.get(srv.url(path), headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+                     timeout=30, allow_redirects=False)
+    if r.status_code == 301:  # a path the router normalises first
+        return
+    assert_html_page(r, 404)
+    assert "Page not found" in r.text and r.text == missing.text
+
+
+def test_unknown_api_paths_and_json_clients_still_get_json(srv):
+    for path, accept in (("/api/v1/nope", "text/html"), ("/nope", "application/json"),
+                         ("/nope", None)):
+        headers = {"Accept": accept} if accept else {}
+        r = requests.get(srv.url(path), headers=headers, timeout=30)
+        assert r.status_code == 404, path
+        assert r.headers["Content-Type"].startswith("application/json"), (path, accept)
+        assert r.json()["error"]["code"] == "not_found"
+
+
 # ---- headers on every page ----
 
 def test_every_page_sets_csp_and_nosniff(srv):
@@ -614,3 +637,40 @@ def test_head_requests(srv):
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/css")
     r = requests.head(srv.url("/"), timeout=30)
     assert r.status_code == 200
+
+
+# ---- focus ring contrast (WCAG 1.4.11, issue 19 part 7) ----
+
+def _luminance(hex_colour):
+    h = hex_colour.lstrip("#")
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
+    rgb = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a, b):
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+@pytest.mark.parametrize("css", ["style.css", "staff.css"])
+def test_focus_ring_is_3_to_1_on_every_background(css):
+    text = open(os.path.join(os.path.dirname(__file__), "..", "..", "web", css)).read()
+    var = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{3,6})\s*;", text))
+    ring, inner = var["focus"], var["focus-inner"]
+    # Every background colour the sheet paints, named or literal.
+    backgrounds = set()
+    for value in re.findall(r"background:\s*([^;}]+)", text):
+        m = re.match(r"var\(--([a-z-]+)\)", value.strip())
+        if m and m.group(1) in var:
+            backgrounds.add(var[m.group(1)])
+        elif re.match(r"#[0-9a-fA-F]{3,6}$", value.strip()):
+            backgrounds.add(value.strip())
+    assert len(backgrounds) >= 3
+    for bg in backgrounds:
+        best = max(_contrast(ring, bg), _contrast(inner, bg))
+        assert best >= 3.0, (css, bg, round(best, 2))
+    rule = re.search(r"focus-visible[^{]*\{([^}]*)\}", text).group(1)
+    assert "var(--focus)" in rule and "var(--focus-inner)" in rule

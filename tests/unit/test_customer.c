@@ -1,8 +1,10 @@
 /* Tests for kb/store/customer.c and kb/store/retention.c through the store
  * and a real index: a customer's data exported as one document, erased from
  * the store and the index, the learning counts recomputed (a word whose
- * support falls under k stops finding anything for customers), and ticket
- * retention. */
+ * support falls under k stops finding anything for customers), and the
+ * retention of tickets and of contact requests. Contact requests (schema
+ * 10) are part of a customer's export and erasure, by e-mail, with their
+ * delivery rows. */
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "check.h"
 #include "kb/base/log.h"
 #include "kb/search/search.h"
+#include "kb/store/contact.h"
 #include "kb/store/customer.h"
 #include "kb/store/retention.h"
 #include "kb/store/learn.h"
@@ -261,6 +264,130 @@ static void test_retention(void)
     env_close(&e);
 }
 
+
+/* A contact request from email made at when_ms, with a delivery row per
+ * enabled destination; returns its id. */
+static int64_t put_contact(struct kb_store *st, const char *email, const char *subject,
+                           const char *visitor, int64_t when_ms)
+{
+    struct kb_contact_in in = {NULL, "Mira Quell", email, subject, "My router melts.", NULL,
+                               "en", visitor, NULL};
+    int64_t id = 0;
+    char key[KB_CONTACT_KEY_LEN + 1];
+    int existing = 0, ndest = 0;
+    struct kb_err err;
+    CHECK_INT(kb_contact_submit(st, &in, when_ms, &id, key, &existing, &ndest, &err), 0);
+    CHECK_INT(existing, 0);
+    return id;
+}
+
+static void test_contact_requests_exported_and_erased(void)
+{
+    struct env e;
+    env_open(&e, "contacts");
+    struct kb_err err;
+    int64_t now_ms = (int64_t)time(NULL) * 1000;
+    CHECK_INT(kb_contact_dest_set(e.st, "webhook", 1,
+                                  "{\"url\":\"http://127.0.0.1:1\",\"secret\":\"s3cret-hook\"}",
+                                  &err), 0);
+    int64_t mine = put_contact(e.st, "Mira.Quell@Example.org", "Quorbex outage", NULL, now_ms);
+    put_contact(e.st, "mira.quell@example.org", "Quorbex outage again", NULL, now_ms);
+    int64_t other = put_contact(e.st, "someone@example.net", "Other", NULL, now_ms);
+    CHECK_INT(kb_contact_delivered(e.st, mine, "webhook", "T-77", now_ms, &err), 0);
+    CHECK_INT(count_sql(e.st, "SELECT count(*) FROM contact_deliveries"), 3);
+
+    json_t *x = NULL;
+    CHECK_INT(kb_customer_export(e.st, "MIRA.QUELL@example.org", &x, &err), 0);
+    json_t *reqs = json_object_get(x, "contact_requests");
+    json_t *dels = json_object_get(x, "contact_deliveries");
+    CHECK_INT(json_array_size(reqs), 2);
+    CHECK_INT(json_array_size(dels), 2);
+    CHECK(!strcmp(json_string_value(json_object_get(json_array_get(reqs, 0), "subject")),
+                  "Quorbex outage"));
+    CHECK(!strcmp(json_string_value(json_object_get(json_array_get(dels, 0), "ticket")), "T-77"));
+    char *text = json_dumps(x, JSON_COMPACT);
+    CHECK(text && !strstr(text, "someone@example.net"));
+    free(text);
+    json_decref(x);
+
+    struct kb_customer_erased out;
+    CHECK_INT(kb_customer_erase(e.st, "mira.quell@EXAMPLE.org", &out, &err), 0);
+    CHECK_INT(out.contact_requests, 2);
+    CHECK_INT(out.contact_deliveries, 2);
+    CHECK_INT(count_sql(e.st, "SELECT count(*) FROM contact_requests WHERE lower(email) = "
+                              "'mira.quell@example.org'"), 0);
+    /* Their delivery rows too; the other customer's stay. */
+    CHECK_INT(count_sql(e.st, "SELECT count(*) FROM contact_deliveries"), 1);
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM contact_deliveries WHERE request = %lld",
+             (long long)other);
+    CHECK_INT(count_sql(e.st, sql), 1);
+    CHECK_INT(kb_customer_export(e.st, "mira.quell@example.org", &x, &err), 0);
+    CHECK_INT(json_array_size(json_object_get(x, "contact_requests")), 0);
+    CHECK_INT(json_array_size(json_object_get(x, "contact_deliveries")), 0);
+    json_decref(x);
+    env_close(&e);
+}
+
+static void test_contact_retention(void)
+{
+    struct env e;
+    env_open(&e, "contact-retention");
+    struct kb_err err;
+    int64_t now = (int64_t)time(NULL), day = 86400, erased = -1;
+    CHECK_INT(kb_contact_dest_set(e.st, "webhook", 1,
+                                  "{\"url\":\"http://127.0.0.1:1\",\"secret\":\"s3cret-hook\"}",
+                                  &err), 0);
+    int64_t old_done = put_contact(e.st, "a@example.org", "Old, delivered", NULL,
+                                   (now - 100 * day) * 1000);
+    int64_t old_failed = put_contact(e.st, "b@example.org", "Old, failed", NULL,
+                                     (now - 100 * day) * 1000);
+    put_contact(e.st, "c@example.org", "Old, still pending", NULL, (now - 100 * day) * 1000);
+    put_contact(e.st, "d@example.org", "Recent", NULL, (now - 2 * day) * 1000);
+    CHECK_INT(kb_contact_delivered(e.st, old_done, "webhook", NULL, now * 1000, &err), 0);
+    CHECK_INT(kb_contact_attempt_failed(e.st, old_failed, "webhook", "refused", 0, &err), 0);
+
+    CHECK_INT(kb_contact_retention_days(e.st), 0); /* default: keep */
+    CHECK_INT(kb_contact_retention_apply(e.st, now, &erased, &err), 0);
+    CHECK_INT(erased, 0);
+    CHECK_INT(kb_contact_retention_daily(e.st, now, &erased, &err), 0);
+    CHECK_INT(erased, 0);
+    CHECK_INT(count_sql(e.st, "SELECT count(*) FROM meta WHERE key = 'contact_retention_run'"),
+              0); /* nothing written while kept */
+    CHECK_INT(kb_contact_retention_set_days(e.st, -1, &err), KB_EINVAL);
+    CHECK(strstr(err.msg, "contact request retention") != NULL);
+    CHECK_INT(kb_contact_retention_set_days(e.st, KB_RETENTION_DAYS_MAX + 1, &err), KB_EINVAL);
+    CHECK_INT(kb_contact_retention_set_days(e.st, 30, &err), 0);
+    CHECK_INT(kb_contact_retention_days(e.st), 30);
+    /* Ticket retention is a separate setting. */
+    CHECK_INT(kb_retention_days(e.st), 0);
+
+    CHECK_INT(kb_contact_retention_daily(e.st, now, &erased, &err), 0);
+    CHECK_INT(erased, 2); /* the delivered and the failed; the pending one stays */
+    CHECK_INT(count_sql(e.st, "SELECT count(*) FROM contact_requests"), 2);
+    CHECK_INT(count_sql(e.st, "SELECT count(*) FROM contact_requests WHERE email IN "
+                              "('a@example.org', 'b@example.org')"), 0);
+    CHECK_INT(count_sql(e.st, "SELECT count(*) FROM contact_deliveries WHERE request NOT IN "
+                              "(SELECT id FROM contact_requests)"), 0);
+    /* Daily: not again within the day, then again. */
+    put_contact(e.st, "e@example.org", "Old, no destination yet", NULL, (now - 90 * day) * 1000);
+    CHECK_INT(kb_contact_dest_set(e.st, "webhook", 0, "{}", &err), 0);
+    put_contact(e.st, "f@example.org", "Old, stored only", NULL, (now - 90 * day) * 1000);
+    CHECK_INT(kb_contact_retention_daily(e.st, now + 3600, &erased, &err), 0);
+    CHECK_INT(erased, 0);
+    CHECK_INT(kb_contact_retention_daily(e.st, now + day, &erased, &err), 0);
+    CHECK_INT(erased, 1); /* f (no delivery row); e waits for its delivery */
+    CHECK_INT(count_sql(e.st, "SELECT count(*) FROM contact_requests WHERE email = "
+                              "'f@example.org'"), 0);
+    CHECK_INT(count_sql(e.st, "SELECT count(*) FROM contact_requests WHERE email = "
+                              "'e@example.org'"), 1);
+    /* Back to keep: nothing more goes. */
+    CHECK_INT(kb_contact_retention_set_days(e.st, 0, &err), 0);
+    CHECK_INT(kb_contact_retention_apply(e.st, now + 1000 * day, &erased, &err), 0);
+    CHECK_INT(erased, 0);
+    env_close(&e);
+}
+
 int main(void)
 {
     kb_log_level = KB_LOG_ERROR;
@@ -271,6 +398,8 @@ int main(void)
     }
     test_export_and_erase();
     test_retention();
+    test_contact_requests_exported_and_erased();
+    test_contact_retention();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

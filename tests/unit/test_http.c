@@ -35,6 +35,11 @@ int main(void)
     CHECK_INT(kb_http_check_base_url("http://h/path", &err), KB_EINVAL);
     CHECK_CONTAINS(err.msg, "no path");
     CHECK_INT(kb_http_check_base_url("http://u:p@h", &err), KB_EINVAL);
+    CHECK_INT(kb_http_check_base_url("https://[::1]:8443", &err), 0);
+    CHECK_INT(kb_http_check_base_url("http://127.0.0.1:99999", &err), KB_EINVAL);
+    CHECK_CONTAINS(err.msg, "port");
+    CHECK_INT(kb_http_check_base_url("http://127.0.0.1:", &err), KB_EINVAL);
+    CHECK_INT(kb_http_check_base_url("http://127.0.0.1:80x", &err), KB_EINVAL);
 
     CHECK(kb_http_backoff_ms(1000, 0) == 1000);
     CHECK(kb_http_backoff_ms(1000, 3) == 8000);

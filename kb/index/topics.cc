@@ -210,6 +210,16 @@ void topic_release(kb_topic *t)
 }
 
 
+// A topic's terms as a C array (caller frees each and the array).
+char **copy_terms(const Terms &terms, size_t *n)
+{
+    char **out = static_cast<char **>(kb_xcalloc(terms.t.size() + 1, sizeof(char *)));
+    *n = 0;
+    for (const std::string &term : terms.t)
+        out[(*n)++] = dup(term);
+    return out;
+}
+
 // A temporary database in memory (Xapian's InMemory backend).
 Xapian::WritableDatabase in_memory()
 {
@@ -336,9 +346,7 @@ int kb_index_topics(struct kb_index *h, const struct kb_topic_opts *o, struct kb
             res->t = static_cast<kb_topic *>(kb_xcalloc(found.size() + 1, sizeof *res->t));
             for (const Found &f : found) {
                 kb_topic *t = &res->t[res->n++];
-                t->terms = static_cast<char **>(kb_xcalloc(f.terms.t.size() + 1, sizeof(char *)));
-                for (const std::string &s : f.terms.t)
-                    t->terms[t->nterms++] = dup(s);
+                t->terms = copy_terms(f.terms, &t->nterms);
                 std::vector<std::pair<int64_t, int64_t>> docs; // created, number
                 for (Xapian::docid d : f.docs) {
                     Xapian::Document doc = db.get_document(d);
@@ -397,17 +405,7 @@ int kb_index_text_topics(const struct kb_text_item *items, size_t n,
         Xapian::WritableDatabase mem = in_memory();
         std::vector<Xapian::docid> seeds;
         for (size_t i = 0; i < n; i++) {
-            Xapian::Document doc;
-            Xapian::TermGenerator tg;
-            tg.set_document(doc);
-            const char *loc = items[i].locale;
-            bool stems = std::strcmp(stemmer_name(loc), "none") != 0;
-            tg.set_stemmer(make_stem(loc));
-            tg.set_stemming_strategy(stems ? Xapian::TermGenerator::STEM_ALL
-                                           : Xapian::TermGenerator::STEM_NONE);
-            tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
-            const char *text = items[i].text ? items[i].text : "";
-            tg.index_text_without_positions(normalize_for(loc, text, std::strlen(text)));
+            Xapian::Document doc = text_document(items[i].locale, items[i].text);
             if (items[i].recent)
                 doc.add_boolean_term(R_RECENT);
             Xapian::docid id = mem.add_document(doc); // ids 1..n in order
@@ -420,9 +418,7 @@ int kb_index_text_topics(const struct kb_text_item *items, size_t n,
         res->t = static_cast<kb_text_topic *>(kb_xcalloc(found.size() + 1, sizeof *res->t));
         for (const TextFound &f : found) {
             kb_text_topic *t = &res->t[res->n++];
-            t->terms = static_cast<char **>(kb_xcalloc(f.terms.t.size() + 1, sizeof(char *)));
-            for (const std::string &term : f.terms.t)
-                t->terms[t->nterms++] = dup(term);
+            t->terms = copy_terms(f.terms, &t->nterms);
             t->items = static_cast<size_t *>(kb_xcalloc(f.all.size() + 1, sizeof(size_t)));
             for (Xapian::docid id : f.all)
                 t->items[t->n++] = size_t(id) - 1;
@@ -439,16 +435,7 @@ size_t kb_index_terms_in_text(const char *text, const char *locale, const char *
                               size_t n)
 {
     try {
-        Xapian::Document scratch;
-        Xapian::TermGenerator tg;
-        tg.set_document(scratch);
-        const char *sname = stemmer_name(locale);
-        bool stems = std::strcmp(sname, "none") != 0;
-        tg.set_stemmer(make_stem(locale));
-        tg.set_stemming_strategy(stems ? Xapian::TermGenerator::STEM_ALL
-                                       : Xapian::TermGenerator::STEM_NONE);
-        tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
-        tg.index_text_without_positions(normalize(text ? text : ""));
+        Xapian::Document scratch = text_document(locale, text);
         size_t found = 0;
         for (size_t i = 0; i < n; i++) {
             Xapian::TermIterator t = scratch.termlist_begin();

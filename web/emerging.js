@@ -45,8 +45,9 @@
     }
     var note = el("span", { class: "copied", role: "status", "aria-live": "polite" });
     var ticket = (p.examples || []).filter(function (e) { return e.kind === "ticket"; })[0];
-    var button = ticket ? el("button", { type: "button", class: "small make-draft",
-      "aria-label": "Draft an article from ticket " + ticket.id }, "Write a draft article") : null;
+    if (!ticket) return noTicketDraft(p, note);
+    var button = el("button", { type: "button", class: "small make-draft",
+      "aria-label": "Draft an article from ticket " + ticket.id }, "Write a draft article");
     if (button) {
       button.addEventListener("click", function () {
         button.disabled = true;
@@ -65,6 +66,31 @@
           });
       });
     }
+    return el("p", { class: "meta no-article" }, el("span", { text: "No article answers this." }),
+      button, note);
+  }
+
+  // A problem of searches or contact requests names no ticket to draft
+  // from: writers get a draft prefilled with its words and examples.
+  function noTicketDraft(p, note) {
+    var button = el("button", { type: "button", class: "small make-draft", hidden: "hidden",
+      "aria-label": "Draft an article for this problem" }, "Write a draft article");
+    KB.me().then(function (me) {
+      button.hidden = !(me && KB.rank(me.role) >= KB.rank("writer"));
+    });
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      var lines = (p.examples || []).map(function (e) { return "- " + e.text; });
+      KB.api("POST", "/api/v1/articles", { title: p.words.slice(0, 4).join(" "),
+        format: "markdown", audience: "internal",
+        body: "Customers report: " + p.words.join(", ") + "\n\n" + lines.join("\n") + "\n" })
+        .then(function (d) { location.href = "/write#" + d.ref; })
+        .catch(function (e) {
+          button.disabled = false;
+          note.classList.add("error");
+          note.textContent = "Could not create a draft: " + e.message;
+        });
+    });
     return el("p", { class: "meta no-article" }, el("span", { text: "No article answers this." }),
       button, note);
   }

@@ -176,6 +176,12 @@ static void cycle(struct srv *s, struct srv_emerging *e)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct kb_emerging_opts o;
     kb_emerging_opts_default(&o);
+    if (s->opts.emerging_networks == 0) {
+        o.per_network = -1; /* customers behind one network: visitors alone */
+        o.min_networks = -1;
+    } else if (s->opts.emerging_networks > 0) {
+        o.min_networks = s->opts.emerging_networks;
+    }
     struct kb_emerging_report *r = NULL;
     if (kb_emerging_detect(e->st, e->ix, &o, &r, &err) != 0) {
         kb_log(KB_LOG_ERROR, "emerging: %s", err.msg);

@@ -235,3 +235,28 @@ def test_customers_get_401_and_pages_show_nothing(srv, auth):
         r = requests.get(srv.url(path), timeout=30, **kw)
         low = r.text.lower()
         assert "emerging" not in low and "support@example.org" not in low, path
+
+
+def test_one_network_desk_counts_visitors_with_emerging_networks_0(tmp_path):
+    """An internal help desk: every customer behind one address. By default
+    that is no wave (one network); --emerging-networks 0 counts visitors."""
+    now = time.time()
+    (tmp_path / "h.jsonl").write_text(ts.jsonl(ts.background(days=5, per_day=100,
+                                                             end=now - 60, seed=41)))
+    run_indexer(tmp_path, "add", os.path.join(SAMPLES, "articles"))
+    run_indexer(tmp_path, "add", str(tmp_path / "h.jsonl"))
+    ts.put_searches(str(tmp_path / "kb.sqlite3"),
+                    ts.searches(days=5, per_day=200, end=now - 60, seed=42))
+    add_user(tmp_path, *AGENT, "agent")
+    for extra, flagged in (((), False), (("--emerging-networks", "0"), True)):
+        with KbServer(tmp_path, "--emerging-interval", "5", *extra) as s:
+            if not flagged:  # the same office, eight colleagues, each their own browser
+                for q in ts.SEARCH_SYMPTOMS["noise"][:8]:
+                    search_as(s, q, "127.0.0.1")
+            ag = s.login(*AGENT)
+            found = []
+            deadline = time.time() + (12 if flagged else 7)
+            while time.time() < deadline and not found:
+                found = with_words(problems(s, ag), NOISE)
+                time.sleep(0.3)
+            assert bool(found) == flagged, (extra, found)

@@ -89,8 +89,8 @@ def alarms(per_day=200, days=30, step=3600, searches_per_day=600):
     sent = alerts(rows)
     ms = sorted(r[2] for r in rows)
     print("false alarms: %d alerts over %d simulated days of %d tickets and %d searches a day "
-          "(%d of %d hourly cycles flagged anything); cycle p50 %.0f ms, max %.0f ms" %
-          (len(sent), days, per_day, searches_per_day, len(flagged), len(rows),
+          "(%d of %d cycles, one every %d min, flagged anything); cycle p50 %.0f ms, max %.0f ms" %
+          (len(sent), days, per_day, searches_per_day, len(flagged), len(rows), step // 60,
            ms[len(ms) // 2], ms[-1]))
     for t, k in sent:
         print("  alert at day %.2f: %s" % ((t - (END - days * DAY)) / DAY, k))

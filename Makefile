@@ -86,7 +86,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBKB)
 # The server's dispatch, tested without a daemon: every server object but
 # main's.
 SRV_LIB_OBJ := $(filter-out $(BUILD)/server/main.o,$(SRV_OBJ))
-$(BUILD)/tests/test_dispatch: tests/unit/test_dispatch.c $(SRV_LIB_OBJ) $(LIBKB)
+$(BUILD)/tests/test_dispatch $(BUILD)/tests/test_brand: $(BUILD)/tests/%: tests/unit/%.c $(SRV_LIB_OBJ) $(LIBKB)
 	@mkdir -p $(dir $@)
 	@[ -n "$(Q)" ] && echo "  CC  $<" || true
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(SRV_LIB_OBJ) $(LIBKB) $(LDLIBS) $(SRV_LIBS) -lstdc++

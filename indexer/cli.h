@@ -23,6 +23,7 @@ int cmd_sync(struct cli *c, int argc, char **argv);
 int cmd_synonym(struct cli *c, int argc, char **argv);
 int cmd_split(struct cli *c, int argc, char **argv); /* cmd_split.c */
 int cmd_emerging(struct cli *c, int argc, char **argv); /* cmd_emerging.c */
+int cmd_sync_rt(struct cli *c, int argc, char **argv); /* cmd_sync_rt.c */
 
 /* Opens DATA/kb.sqlite3, creating DATA when create is set; prints the error
  * and returns NULL on failure. */

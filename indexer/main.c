@@ -23,6 +23,7 @@ static const struct {
     {"synonym", cmd_synonym, "list, add or remove admin synonyms"},
     {"split", cmd_split, "write the documents into N shard indexes for xapian-tcpsrv"},
     {"emerging", cmd_emerging, "emerging problems: one detection cycle, or a replay over past time"},
+    {"sync-rt", cmd_sync_rt, "pull resolved tickets from Request Tracker (reopened ones leave)"},
 };
 
 static void usage(FILE *f)

@@ -1,7 +1,7 @@
 /* Contact requests in the server: the form (h_contact.c), the admin API
  * (h_contact_admin.c), the delivery worker (contact_worker.c) and the
- * destinations it delivers to over libcurl (contact_send.c). The store
- * part is kb/store/contact.h. */
+ * destinations it delivers to over libcurl (contact_send.c; Request
+ * Tracker: contact_rt.c). The store part is kb/store/contact.h. */
 #ifndef SRV_CONTACT_H
 #define SRV_CONTACT_H
 
@@ -42,6 +42,16 @@ int srv_contact_smtp(json_t *cfg, const char *msg, size_t len, struct kb_err *er
  * and s quoted-printable with CRLF lines, as contact e-mails write them. */
 void srv_mail_header_text(struct kb_buf *b, const char *s);
 void srv_mail_quoted_printable(struct kb_buf *b, const char *s);
+/* The Request Tracker destination (contact_rt.c): files job as one ticket
+ * (cfg: url, token, queue, optional ca_file and key_field), searching RT
+ * for the job's key first when an earlier attempt may have reached it.
+ * 0 with *ticket the ticket's number (caller frees), or an error naming
+ * what failed. */
+int srv_contact_rt_send(const struct kb_contact_job *job, json_t *cfg, char **ticket,
+                        struct kb_err *err);
+/* Tells contact_rt.c when the delivery worker started (Unix ms): rows
+ * created before then may have been in flight in a killed server. */
+void srv_contact_rt_since(int64_t started_ms);
 
 /* Checks an admin's settings for kind (webhook | email | rt) and merges
  * them over old (the stored ones, may be NULL): a secret or password left

@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "contact.h"
+#include "kb/net/rt_ticket.h"
 
 #define CFG_VALUE_MAX 2048
 #define SECRET_MIN 16
+#define TOKEN_MIN 8
 
 static int str_field(json_t *in, const char *key, int required, struct kb_err *err,
                      const char **out)
@@ -40,6 +42,29 @@ static int url_field(json_t *in, const char *const *schemes, struct kb_err *err)
             return 0;
     return kb_err_set(err, KB_EINVAL, "field 'url' must start with %s%s%s", schemes[0],
                       schemes[1] ? " or " : "", schemes[1] ? schemes[1] : "");
+}
+
+/* Request Tracker's base URL: http(s), RT's own root (a path such as /rt
+ * is fine), not its API's address, no credentials, query or fragment. */
+static int rt_url_field(json_t *in, struct kb_err *err)
+{
+    static const char *const schemes[] = {"http://", "https://", NULL};
+    int code = url_field(in, schemes, err);
+    if (code)
+        return code;
+    const char *url = json_string_value(json_object_get(in, "url"));
+    const char *host = strstr(url, "://") + 3;
+    size_t hl = strcspn(host, "/");
+    if (memchr(host, '@', hl))
+        return kb_err_set(err, KB_EINVAL, "field 'url': no user name or password in it (the "
+                                          "token is its own field)");
+    if (strpbrk(url, "?# "))
+        return kb_err_set(err, KB_EINVAL, "field 'url': RT's base address, without a query, "
+                                          "fragment or space");
+    if (strstr(url, "/REST/"))
+        return kb_err_set(err, KB_EINVAL, "field 'url': RT's base address (e.g. "
+                                          "https://rt.example.com or .../rt), not its REST API's");
+    return 0;
 }
 
 /* Copies the listed string keys of in to out (those present). */
@@ -109,6 +134,21 @@ int srv_contact_config_merge(const char *kind, json_t *in, json_t *old, json_t *
             goto out;
         }
         copy_keys(in, out, keys);
+    } else if (!strcmp(kind, "rt")) {
+        static const char *const keys[] = {"url", "queue", "key_field", "ca_file", NULL};
+        const char *queue, *field;
+        if ((code = rt_url_field(in, err)) || (code = str_field(in, "queue", 1, err, &queue)) ||
+            (code = str_field(in, "key_field", 0, err, &field)) ||
+            (code = str_field(in, "ca_file", 0, err, &dummy)) ||
+            (code = secret_field(in, old, out, "token", TOKEN_MIN, 1, err)))
+            goto out;
+        if (!*queue) {
+            code = kb_err_set(err, KB_EINVAL, "field 'queue': the name of an RT queue");
+            goto out;
+        }
+        if (field && (code = kb_rt_name_check("field 'key_field'", field, err)))
+            goto out;
+        copy_keys(in, out, keys);
     } else {
         code = kb_err_set(err, KB_EINVAL, "destination '%s' is not supported yet", kind);
     }
@@ -131,7 +171,9 @@ json_t *srv_contact_config_public(json_t *cfg)
     json_object_set_new(out, "secret_set", json_boolean(json_object_get(out, "secret") != NULL));
     json_object_set_new(out, "password_set",
                         json_boolean(json_object_get(out, "password") != NULL));
+    json_object_set_new(out, "token_set", json_boolean(json_object_get(out, "token") != NULL));
     json_object_del(out, "secret");
     json_object_del(out, "password");
+    json_object_del(out, "token");
     return out;
 }

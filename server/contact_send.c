@@ -318,5 +318,7 @@ int srv_contact_send(const struct kb_contact_job *job, json_t *cfg, char **ticke
         return send_webhook(job, cfg, ticket, err);
     if (!strcmp(job->dest, "email"))
         return send_email(job, cfg, err);
+    if (!strcmp(job->dest, "rt"))
+        return srv_contact_rt_send(job, cfg, ticket, err);
     return kb_err_set(err, KB_EINVAL, "destination '%s' is not supported yet", job->dest);
 }

@@ -5,8 +5,12 @@
  * (at most an hour), up to --contact-attempts tries, then marked failed
  * for an admin to retry. Deliveries are at-least-once: a crash after the
  * destination answered and before the row is marked sends that one again,
- * with the same idempotency key. Rows left pending by a killed server are
- * picked up after a restart at the time they were due. */
+ * with the same idempotency key (Request Tracker searches for it first:
+ * contact_rt.c). Rows left pending by a killed server are picked up after
+ * a restart at the time they were due, but not before SRV_CONTACT_TIMEOUT_MS
+ * after the start: an attempt the killed server had in flight has settled
+ * by then (its destination answered, or it would have timed out), so Request
+ * Tracker's search for the key sees the ticket that attempt filed. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -26,6 +30,8 @@ struct srv_contact {
     int wake;         /* under mu */
     atomic_int stop;  /* set under mu */
     struct kb_store *st;
+    int64_t since;    /* when this worker started (ms) */
+    int held_logged;
 };
 
 static int64_t now_ms(void)
@@ -67,10 +73,18 @@ static void deliver(struct srv *s, struct srv_contact *k, const struct kb_contac
         kb_log(KB_LOG_ERROR, "contact: cannot record a failed attempt: %s", serr.msg);
 }
 
+/* 1 when j is a request from before this worker started whose earlier
+ * attempt may still be settling. */
+static int held(struct srv_contact *k, const struct kb_contact_job *j, int64_t now)
+{
+    return j->created < k->since && now < k->since + SRV_CONTACT_TIMEOUT_MS;
+}
+
 /* Delivers what is due; returns the time of the next due row, or now +
  * IDLE_MS when none. */
 static int64_t round_of(struct srv *s, struct srv_contact *k)
 {
+    int any_held = 0;
     for (;;) {
         struct kb_contact_job *jobs = NULL;
         size_t n = 0;
@@ -79,11 +93,23 @@ static int64_t round_of(struct srv *s, struct srv_contact *k)
             kb_log(KB_LOG_ERROR, "contact: %s", err.msg);
             return now_ms() + 1000;
         }
-        for (size_t i = 0; i < n && !k->stop; i++)
-            deliver(s, k, &jobs[i]);
+        int64_t t = now_ms();
+        int held_now = 0;
+        for (size_t i = 0; i < n && !k->stop; i++) {
+            if (held(k, &jobs[i], t))
+                held_now = 1;
+            else
+                deliver(s, k, &jobs[i]);
+        }
         kb_contact_jobs_free(jobs, n);
-        if (n < BATCH || k->stop)
+        any_held |= held_now;
+        if (n < BATCH || k->stop || held_now)
             break;
+    }
+    if (any_held && !k->held_logged) {
+        k->held_logged = 1;
+        kb_log(KB_LOG_INFO, "contact: deliveries from before the restart wait until %d ms "
+               "after it, for an attempt in flight then to settle", SRV_CONTACT_TIMEOUT_MS);
     }
     int found = 0;
     int64_t when = 0;
@@ -92,8 +118,14 @@ static int64_t round_of(struct srv *s, struct srv_contact *k)
         kb_log(KB_LOG_ERROR, "contact: %s", err.msg);
         return now_ms() + 1000;
     }
-    int64_t idle = now_ms() + IDLE_MS;
-    return found && when < idle ? when : idle;
+    int64_t t = now_ms(), next = t + IDLE_MS;
+    /* A due row still there while some are held is a held one (or one the
+     * held ones kept out of this round): wait for them all to settle. */
+    if (found && when < next && !(any_held && when <= t))
+        next = when;
+    if (any_held && k->since + SRV_CONTACT_TIMEOUT_MS < next)
+        next = k->since + SRV_CONTACT_TIMEOUT_MS;
+    return next;
 }
 
 static void *contact_main(void *arg)
@@ -130,6 +162,8 @@ int srv_contact_start(struct srv *s)
     /* Before the thread that uses libcurl: curl_easy_init would do it
      * lazily, which is not thread-safe. */
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    k->since = now_ms();
+    srv_contact_rt_since(k->since);
     pthread_mutex_init(&k->mu, NULL);
     pthread_cond_init(&k->cv, NULL);
     atomic_store(&s->contact, k);

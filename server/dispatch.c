@@ -13,6 +13,8 @@
 #include "kb/base/log.h"
 #include "kb/base/text.h"
 #include "kb/store/changes.h"
+#include "brand.h"
+#include "locales.h"
 #include "html_tpl.h"
 #include "ratelimit.h"
 #include "routes.h"
@@ -42,7 +44,8 @@ static int issues_visitor(const struct srv_route *route)
     static const char *const none[] = {"/static/*", "/favicon.ico", "/sitemap.xml",
                                        "/opensearch.xml", "/healthz", "/api/v1/openapi.json",
                                        "/api/v1/login", "/api/v1/logout", "/api/v1/me",
-                                       "/login", "/agent", "/write", "/admin", NULL};
+                                       "/login", "/agent", "/write", "/admin", "/static/brand.css",
+                                       "/brand/logo", "/api/v1/brand", NULL};
     if (route->min_role != KB_ROLE_CUSTOMER)
         return 0;
     for (size_t i = 0; none[i]; i++)
@@ -157,6 +160,8 @@ void srv_dispatch(struct srv *s, struct srv_req *r_in, struct srv_resp *w,
     struct srv_ctx *c = srv_thread_ctx(s, w);
     if (!c)
         return;
+    srv_brand_refresh(c, 0);
+    srv_locales_refresh(c, 0);
     struct srv_req r = *r_in;
     r.nparams = m.nparams;
     for (int i = 0; i < m.nparams; i++)

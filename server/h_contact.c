@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "contact.h"
+#include "brand.h"
 #include "emerging.h"
 #include "html_tpl.h"
 #include "kb/base/log.h"
@@ -71,9 +72,26 @@ static void contact_page(struct srv_resp *w, const struct srv_req *r, int status
                          "Still need help? Send a message to the support team.", NULL, NULL,
                          0, 0};
     tpl_begin(&b, r, &p);
-    kb_buf_adds(&b, "<h1>Still need help?</h1>\n"
-                    "<p>Tell us what's going on and our support team will get back to you by "
-                    "e-mail. If you saw an article number such as KB-1042, include it.</p>\n");
+    kb_buf_adds(&b, "<h1>Still need help?</h1>\n");
+    const char *intro = srv_brand_now()->contact_text;
+    if (*intro) { /* the admin's text, as paragraphs of plain text */
+        kb_buf_adds(&b, "<div class=\"contact-intro\"><p>");
+        for (const char *p = intro; *p; p++) {
+            if (*p == '\n' && p[1] == '\n') {
+                kb_buf_adds(&b, "</p><p>");
+                while (p[1] == '\n')
+                    p++;
+            } else {
+                char one[2] = {*p, 0};
+                tpl_esc(&b, one);
+            }
+        }
+        kb_buf_adds(&b, "</p></div>\n");
+    } else {
+        kb_buf_adds(&b, "<p>Tell us what's going on and our support team will get back to you "
+                        "by e-mail. If you saw an article number such as KB-1042, include "
+                        "it.</p>\n");
+    }
     if (error) {
         kb_buf_adds(&b, "<p class=\"error\" role=\"alert\">");
         tpl_esc(&b, error);
@@ -191,8 +209,9 @@ static void thanks(struct srv_resp *w, const struct srv_req *r, const char *emai
         kb_buf_adds(&b, "We've received your message and will e-mail you at <strong>");
     }
     tpl_esc(&b, email);
-    kb_buf_adds(&b, "</strong>.</p>\n<p><a href=\"/\">Back to the " TPL_PRODUCT
-                    "</a></p>\n</div>\n");
+    kb_buf_adds(&b, "</strong>.</p>\n<p><a href=\"/\">Back to the ");
+    tpl_product(&b);
+    kb_buf_adds(&b, "</a></p>\n</div>\n");
     tpl_end(&b);
     tpl_send(w, r, 200, &b);
 }

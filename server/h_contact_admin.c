@@ -1,5 +1,5 @@
-/* The admin API of contact requests: the destinations (webhook, e-mail;
- * secrets are written, never read back) and the requests with their
+/* The admin API of contact requests: the destinations (webhook, e-mail,
+ * Request Tracker; secrets and tokens are written, never read back) and the requests with their
  * deliveries (pending, delivered, failed, with the last error), with a
  * retry of the failed ones. Admin role only: customers never see anyone's
  * requests. */
@@ -9,7 +9,7 @@
 #include "contact.h"
 #include "kb/base/log.h"
 
-static const char *const KINDS[] = {"webhook", "email", NULL};
+static const char *const KINDS[] = {"webhook", "email", "rt", NULL};
 
 static const char *who(const struct srv_req *r)
 {
@@ -48,12 +48,14 @@ static void h_dests(struct srv_ctx *c, const struct srv_req *r, struct srv_resp 
 static void h_dest_put(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
     const char *kind = r->nparams ? r->param[0] : "";
-    if (strcmp(kind, "webhook") && strcmp(kind, "email")) {
-        srv_error(w, 404, "not_found", "no contact destination '%s' (webhook or email)", kind);
+    if (strcmp(kind, "webhook") && strcmp(kind, "email") && strcmp(kind, "rt")) {
+        srv_error(w, 404, "not_found", "no contact destination '%s' (webhook, email or rt)",
+                  kind);
         return;
     }
     static const char *const keys[] = {"enabled", "url", "secret", "from", "to", "tls",
-                                       "username", "password", "ca_file", NULL};
+                                       "username", "password", "ca_file", "token", "queue",
+                                       "key_field", NULL};
     json_t *o = srv_body_object(r, w);
     if (!o)
         return;
@@ -141,10 +143,12 @@ static void h_retry(struct srv_ctx *c, const struct srv_req *r, struct srv_resp 
 
 const struct srv_route srv_routes_contact_admin[] = {
     {"GET", "/api/v1/admin/contact/destinations", h_dests, KB_ROLE_ADMIN, 0,
-     "contact destinations (webhook, email) with their settings; secrets never shown"},
+     "contact destinations (webhook, email, rt) with their settings; secrets and tokens never "
+     "shown"},
     {"PUT", "/api/v1/admin/contact/destinations/{name}", h_dest_put, KB_ROLE_ADMIN, 0,
-     "configure a contact destination: webhook {enabled, url, secret} or email {enabled, url, "
-     "from, to, tls, username, password}"},
+     "configure a contact destination: webhook {enabled, url, secret}, email {enabled, url, "
+     "from, to, tls, username, password} or rt {enabled, url, token, queue, key_field, "
+     "ca_file}"},
     {"GET", "/api/v1/admin/contact/requests", h_requests, KB_ROLE_ADMIN, 0,
      "contact requests with their deliveries (status=pending|delivered|failed|stored)"},
     {"POST", "/api/v1/admin/contact/requests/{id}/retry", h_retry, KB_ROLE_ADMIN, 0,

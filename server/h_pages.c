@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "brand.h"
 #include "html_tpl.h"
 #include "kb/sync/hit_text.h"
 #include "kb/store/articles.h"
@@ -17,13 +18,13 @@
 #include "kb/base/text.h"
 #include "pages.h"
 #include "page_body.h"
+#include "popular.h"
 #include "search_log.h"
 
 
 #define PAGE_SIZE 10
 #define PAGE_MAX 100
 #define CATEGORY_MAX_BYTES 200
-#define POPULAR_COUNT 8
 #define RELATED_COUNT 5
 #define FEEDBACK_COMMENT_MAX KB_FEEDBACK_COMMENT_MAX
 #define SITEMAP_MAX_URLS 50000 /* the sitemap protocol's limit per file */
@@ -114,9 +115,38 @@ static void article_link(struct kb_buf *b, int64_t number, const char *title, co
     kb_buf_adds(b, "</a>");
 }
 
+/* The locale of the help center the page being built belongs to (a /xx/
+ * page), or NULL for the default's: set by the handler for the links its
+ * helpers write (search_path), per thread like the request. */
+static _Thread_local const char *page_locale;
+
+/* Appends the search page's path and "?": /search? or /fr/search?. */
+static void search_path(struct kb_buf *b)
+{
+    if (page_locale)
+        kb_buf_printf(b, "/%s", page_locale);
+    kb_buf_adds(b, "/search?");
+}
+
+/* The help center a /xx/ route names (r->param[0]): 1 and *loc (NULL for
+ * the default locale) when it has one; else the 404 page and 0. */
+static int route_locale(const struct srv_req *r, struct srv_resp *w, const char **loc)
+{
+    *loc = NULL;
+    if (r->nparams < 1)
+        return 1;
+    if (!srv_locale_known(r->param[0])) {
+        tpl_not_found(w, r);
+        return 0;
+    }
+    if (strcmp(r->param[0], SRV_LOCALE_DEFAULT) != 0)
+        *loc = r->param[0];
+    return 1;
+}
+
 static void category_href(struct kb_buf *b, const char *query, const char *category)
 {
-    kb_buf_adds(b, "/search?");
+    search_path(b);
     if (query && *query) {
         kb_buf_adds(b, "q=");
         tpl_url_arg(b, query);
@@ -138,6 +168,7 @@ static void home_categories(struct srv_ctx *c, struct srv_resp *w, struct kb_buf
     struct kb_search_opts o;
     kb_search_opts_init(&o);
     o.query = "";
+    o.locale = page_locale ? page_locale : SRV_LOCALE_DEFAULT; /* this help center's */
     o.kind = KB_KIND_ARTICLE; /* with no words: browse everything the filter allows */
     o.limit = 1;
     o.snippets = 0;
@@ -170,53 +201,63 @@ static void home_categories(struct srv_ctx *c, struct srv_resp *w, struct kb_buf
     kb_result_free(res);
 }
 
-/* Popular articles: for now the most recently updated public ones. */
-static void home_popular(struct srv_ctx *c, struct kb_buf *b)
+static void home_page(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w,
+                      const char *loc)
 {
-    struct kb_article_filter f = {KB_STATUS_PUBLISHED, KB_AUD_PUBLIC, NULL, NULL, NULL, 0,
-                                  POPULAR_COUNT};
-    struct kb_doc *docs = NULL;
-    size_t n = 0;
-    int64_t total = 0;
-    struct kb_err err;
-    if (kb_article_list(c->st, &f, &docs, &n, &total, &err) != 0) {
-        kb_log(KB_LOG_ERROR, "pages: popular articles: %s", err.msg);
-        return;
-    }
-    if (n)
-        kb_buf_adds(b, "<section aria-labelledby=\"popular-h\">\n"
-                       "<h2 id=\"popular-h\">Popular articles</h2>\n<ul class=\"links\">\n");
-    for (size_t i = 0; i < n; i++) {
-        kb_buf_adds(b, "<li>");
-        article_link(b, docs[i].number, docs[i].title, docs[i].locale);
-        kb_buf_printf(b, " <span class=\"meta\">KB-%lld</span></li>\n", (long long)docs[i].number);
-    }
-    if (n)
-        kb_buf_adds(b, "</ul>\n</section>\n");
-    kb_article_list_free(docs, n);
-}
-
-static void h_home(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
-{
-    struct kb_buf b = KB_BUF_INIT;
-    struct kb_buf canon = KB_BUF_INIT;
-    tpl_canonical(c, "/", &canon);
-    struct tpl_page p = {NULL, "Answers to your questions: search the " TPL_PRODUCT
-                               " or browse articles by topic.",
-                         kb_buf_str(&canon), NULL, 1, 0};
-    tpl_begin(&b, r, &p);
+    page_locale = loc;
+    struct kb_buf b = KB_BUF_INIT, path = KB_BUF_INIT;
+    struct kb_buf canon = KB_BUF_INIT, desc = KB_BUF_INIT;
+    if (loc)
+        srv_locale_home(&path, loc);
+    else
+        kb_buf_adds(&path, "/");
+    tpl_canonical(c, kb_buf_str(&path), &canon);
+    kb_buf_printf(&desc, "Answers to your questions: search the %s or browse articles by topic.",
+                  srv_brand_now()->name);
+    struct tpl_page p = {NULL, kb_buf_str(&desc), kb_buf_str(&canon), NULL, 1, 0};
+    struct tpl_lang lang = {loc, NULL, 0};
+    tpl_begin_in(&b, r, &p, &lang);
     kb_buf_adds(&b, "<section class=\"hero\">\n<h1>How can we help?</h1>\n");
-    tpl_search_form(&b, NULL, "", 1);
+    tpl_search_form_in(&b, NULL, "", 1, loc);
     kb_buf_adds(&b, "</section>\n");
     home_categories(c, w, &b);
-    home_popular(c, &b);
+    srv_popular_section(c, &b, loc ? loc : SRV_LOCALE_DEFAULT, NULL);
     kb_buf_adds(&b, "<section class=\"cta\" aria-labelledby=\"cta-h\">\n"
                     "<h2 id=\"cta-h\">Still need help?</h2>\n"
                     "<p>Our support team is happy to help. "
                     "<a href=\"/contact\">Contact support</a></p>\n</section>\n");
-    tpl_end(&b);
+    tpl_end_in(&b, &lang);
     kb_buf_release(&canon);
+    kb_buf_release(&desc);
+    kb_buf_release(&path);
+    page_locale = NULL;
     tpl_send(w, r, 200, &b);
+}
+
+/* GET /: the help center of the first language of Accept-Language that has
+ * one (a redirect to /xx/), else the default's. /en/ never redirects: the
+ * switcher links there. */
+static void h_home(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    char lang[SRV_LOCALE_MAX + 1];
+    srv_locale_negotiate(srv_header(r, "Accept-Language"), lang, sizeof lang);
+    if (strcmp(lang, SRV_LOCALE_DEFAULT) != 0) {
+        struct kb_buf to = KB_BUF_INIT;
+        srv_locale_home(&to, lang);
+        tpl_redirect(w, r, 302, kb_buf_str(&to));
+        kb_buf_release(&to);
+    } else {
+        home_page(c, r, w, NULL);
+    }
+    srv_header_add(w, "Vary", "Accept-Language");
+}
+
+/* GET /{locale}/ */
+static void h_home_in(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    const char *loc;
+    if (route_locale(r, w, &loc))
+        home_page(c, r, w, loc);
 }
 
 /* ---- GET /search ---- */
@@ -231,8 +272,11 @@ static void search_facets(struct kb_buf *b, const struct kb_result *res, const c
     int any = !category || !*category;
     kb_buf_adds(b, any ? "<a aria-current=\"page\" href=\"" : "<a href=\"");
     if (q && *q) {
-        kb_buf_adds(b, "/search?q=");
+        search_path(b);
+        kb_buf_adds(b, "q=");
         tpl_url_arg(b, q);
+    } else if (page_locale) {
+        srv_locale_home(b, page_locale);
     } else {
         kb_buf_adds(b, "/");
     }
@@ -300,7 +344,9 @@ static void search_pager(struct kb_buf *b, const char *q, const char *category, 
                 kb_buf_printf(b, "<span class=\"page-now\">Page %ld</span>\n", page);
             continue;
         }
-        kb_buf_printf(b, "<a rel=\"%s\" href=\"/search?q=", dir < 0 ? "prev" : "next");
+        kb_buf_printf(b, "<a rel=\"%s\" href=\"", dir < 0 ? "prev" : "next");
+        search_path(b);
+        kb_buf_adds(b, "q=");
         tpl_url_arg(b, q);
         if (category && *category) {
             kb_buf_adds(b, "&amp;category=");
@@ -319,7 +365,9 @@ static void no_results(struct kb_buf *b, const char *q, long page)
 {
     kb_buf_adds(b, "<div class=\"notice no-results\">\n");
     if (page > 1) {
-        kb_buf_adds(b, "<h2>No more results</h2>\n<p><a href=\"/search?q=");
+        kb_buf_adds(b, "<h2>No more results</h2>\n<p><a href=\"");
+        search_path(b);
+        kb_buf_adds(b, "q=");
         tpl_url_arg(b, q);
         kb_buf_adds(b, "\">Back to the first page of results</a></p>\n");
     } else {
@@ -352,9 +400,10 @@ static long page_arg(const struct srv_req *r)
     return n > PAGE_MAX ? PAGE_MAX : n;
 }
 
-static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+static void search_page(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
 {
     const char *q = srv_arg(r, "q");
+    const struct tpl_lang lang = {page_locale, NULL, 0};
     const char *category = srv_arg(r, "category");
     long page = page_arg(r);
     if (!q)
@@ -385,11 +434,12 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     struct tpl_page p = {kb_buf_str(&title), NULL, NULL, q, 0, 1};
 
     if (!has_words && !category) {
-        tpl_begin(&b, r, &p);
-        kb_buf_adds(&b, "<h1>Search the " TPL_PRODUCT "</h1>\n"
-                        "<p>Type a question or a few words in the search box, or "
+        tpl_begin_in(&b, r, &p, &lang);
+        kb_buf_adds(&b, "<h1>Search the ");
+        tpl_product(&b);
+        kb_buf_adds(&b, "</h1>\n<p>Type a question or a few words in the search box, or "
                         "<a href=\"/\">browse the topics</a>.</p>\n");
-        tpl_end(&b);
+        tpl_end_in(&b, &lang);
         kb_buf_release(&title);
         tpl_send(w, r, 200, &b);
         return;
@@ -405,6 +455,7 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     struct kb_search_opts o;
     kb_search_opts_init(&o);
     o.query = q;
+    o.locale = page_locale ? page_locale : SRV_LOCALE_DEFAULT; /* the page's language first */
     o.category = category;
     o.kind = KB_KIND_ARTICLE;
     o.offset = (size_t)(page - 1) * PAGE_SIZE;
@@ -427,6 +478,19 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         }
         return;
     }
+    /* Nothing in the page's language: every language's articles. */
+    int other_langs = 0;
+    if (res->total == 0 && has_words) {
+        struct kb_result *any = NULL;
+        o.locale = NULL;
+        if (kb_search(ix, r->who.role, &o, &any, &err) == 0 && any->total > 0) {
+            kb_result_free(res);
+            res = any;
+            other_langs = 1;
+        } else {
+            kb_result_free(any);
+        }
+    }
     char sid[KB_SID_LEN + 1] = "";
     if (has_words && page == 1) {
         /* For the analytics: what people search for and what finds nothing.
@@ -447,7 +511,7 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
             all = NULL;
     }
 
-    tpl_begin(&b, r, &p);
+    tpl_begin_in(&b, r, &p, &lang);
     kb_buf_adds(&b, "<div class=\"search-page\">\n<div class=\"search-main\">\n<h1>");
     if (has_words) {
         kb_buf_adds(&b, "Results for &ldquo;");
@@ -458,7 +522,9 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     }
     kb_buf_adds(&b, "</h1>\n");
     if (res->corrected && *res->corrected) {
-        kb_buf_adds(&b, "<p class=\"did-you-mean\">Did you mean <a href=\"/search?q=");
+        kb_buf_adds(&b, "<p class=\"did-you-mean\">Did you mean <a href=\"");
+        search_path(&b);
+        kb_buf_adds(&b, "q=");
         tpl_url_arg(&b, res->corrected);
         if (category) {
             kb_buf_adds(&b, "&amp;category=");
@@ -467,6 +533,11 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         kb_buf_adds(&b, "\">");
         tpl_esc(&b, res->corrected);
         kb_buf_adds(&b, "</a>?</p>\n");
+    }
+    if (other_langs) {
+        kb_buf_adds(&b, "<p class=\"notice other-langs\">Nothing in ");
+        tpl_esc(&b, srv_locale_name(page_locale ? page_locale : SRV_LOCALE_DEFAULT));
+        kb_buf_adds(&b, " matched: these are results in other languages.</p>\n");
     }
     if (res->nhits == 0) {
         no_results(&b, q, page);
@@ -495,11 +566,22 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     kb_buf_adds(&b, "</div>\n");
     search_facets(&b, all ? all : res, has_words ? q : "", category);
     kb_buf_adds(&b, "</div>\n");
-    tpl_end(&b);
+    tpl_end_in(&b, &lang);
     kb_result_free(res);
     kb_result_free(all);
     kb_buf_release(&title);
     tpl_send(w, r, 200, &b);
+}
+
+/* GET /search, GET /{locale}/search */
+static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
+{
+    const char *loc;
+    if (!route_locale(r, w, &loc))
+        return;
+    page_locale = loc;
+    search_page(c, r, w);
+    page_locale = NULL;
 }
 
 /* ---- GET /kb/{number}-{slug} ---- */
@@ -604,16 +686,24 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
         kb_doc_release(&d);
         return;
     }
+    srv_popular_count_view(c, r, &d);
     const char *thanks = srv_arg(r, "thanks");
     int is_public = d.audience == KB_AUD_PUBLIC && d.status == KB_STATUS_PUBLISHED;
     struct kb_buf canon = KB_BUF_INIT, b = KB_BUF_INIT;
     tpl_canonical(c, kb_buf_str(&path), &canon);
     char *desc = description(&d);
     struct tpl_page p = {d.title, desc, kb_buf_str(&canon), NULL, 0, !is_public};
-    tpl_begin(&b, r, &p);
+    struct srv_alts alts;
+    srv_locale_alts_load(c, d.number, d.locale, r->who.role < KB_ROLE_AGENT, &alts);
+    const char *art_locale = alts.locale;
+    struct tpl_lang lang = {art_locale, alts.alt, alts.n};
+    page_locale = strcmp(art_locale, SRV_LOCALE_DEFAULT) != 0 && srv_locale_known(art_locale)
+                      ? art_locale : NULL;
+    tpl_begin_in(&b, r, &p, &lang);
 
-    kb_buf_adds(&b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"/\">"
-                    TPL_PRODUCT "</a></li>");
+    kb_buf_adds(&b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"/\">");
+    tpl_product(&b);
+    kb_buf_adds(&b, "</a></li>");
     if (d.category && *d.category) {
         kb_buf_adds(&b, "<li><a href=\"");
         category_href(&b, NULL, d.category);
@@ -657,8 +747,10 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     kb_buf_adds(&b, "</article>\n");
     feedback_form(&b, d.number, thanks && strcmp(thanks, "1") == 0);
     related(c, r, w, &d, &b);
-    tpl_end(&b);
+    tpl_end_in(&b, &lang);
     tpl_send(w, r, 200, &b);
+    page_locale = NULL;
+    srv_locale_alts_release(&alts);
     free(desc);
     kb_buf_release(&canon);
     kb_buf_release(&path);
@@ -784,8 +876,11 @@ static void h_opensearch(struct srv_ctx *c, const struct srv_req *r, struct srv_
     tpl_base_url(c, r, &base);
     kb_buf_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                     "<OpenSearchDescription xmlns=\"http://a9.com/-/spec/opensearch/1.1/\">\n"
-                    "<ShortName>" TPL_PRODUCT "</ShortName>\n"
-                    "<Description>Search the " TPL_PRODUCT " articles</Description>\n"
+                    "<ShortName>");
+    tpl_product(&b);
+    kb_buf_adds(&b, "</ShortName>\n<Description>Search the ");
+    tpl_product(&b);
+    kb_buf_adds(&b, " articles</Description>\n"
                     "<InputEncoding>UTF-8</InputEncoding>\n"
                     "<Image width=\"16\" height=\"16\" type=\"image/svg+xml\">");
     tpl_esc(&b, kb_buf_str(&base));
@@ -807,6 +902,10 @@ static void h_opensearch(struct srv_ctx *c, const struct srv_req *r, struct srv_
 const struct srv_route srv_routes_pages[] = {
     {"GET", "/", h_home, KB_ROLE_CUSTOMER, 0, "Help center home page (HTML)"},
     {"GET", "/search", h_search, KB_ROLE_CUSTOMER, SRV_RATED, "Search results page (HTML)"},
+    {"GET", "/{locale}/", h_home_in, KB_ROLE_CUSTOMER, 0,
+     "The help center of one language (HTML); / picks one from Accept-Language"},
+    {"GET", "/{locale}/search", h_search, KB_ROLE_CUSTOMER, SRV_RATED,
+     "Search results page of one language's help center (HTML)"},
     {"GET", "/kb/{ref}", h_article, KB_ROLE_CUSTOMER, 0,
      "Article page (HTML); /kb/{number} redirects to the canonical URL"},
     {"POST", "/kb/{ref}/feedback", h_feedback, KB_ROLE_CUSTOMER,

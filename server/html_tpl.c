@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "brand.h"
 #include "kb/search/search.h"
 
 #define CSP "default-src 'self'; img-src 'self' data:; style-src 'self'; " \
@@ -96,13 +97,30 @@ const char *tpl_feed_cache(const struct srv_ctx *c, int seconds)
 
 void tpl_search_form(struct kb_buf *b, const char *query, const char *id_suffix, int big)
 {
+    tpl_search_form_in(b, query, id_suffix, big, NULL);
+}
+
+/* The page's locale when it is one of the help centers' (else NULL). */
+static const char *page_locale(const char *locale)
+{
+    return locale && strcmp(locale, SRV_LOCALE_DEFAULT) != 0 && srv_locale_known(locale)
+               ? locale : NULL;
+}
+
+void tpl_search_form_in(struct kb_buf *b, const char *query, const char *id_suffix, int big,
+                        const char *locale)
+{
     const char *sfx = id_suffix ? id_suffix : "";
+    const char *loc = page_locale(locale);
+    kb_buf_printf(b, "<form class=\"search%s\" role=\"search\" action=\"%s%s%s/search\" "
+                     "method=\"get\"><label for=\"q%s\">Search the ", big ? " search-big" : "",
+                  loc ? "/" : "", loc ? loc : "", "", sfx);
+    tpl_esc(b, srv_brand_now()->name);
     kb_buf_printf(b,
-                  "<form class=\"search%s\" role=\"search\" action=\"/search\" method=\"get\">"
-                  "<label for=\"q%s\">Search the Help Center</label>"
+                  "</label>"
                   "<span class=\"search-row\"><input type=\"search\" id=\"q%s\" name=\"q\" "
                   "maxlength=\"%d\" autocomplete=\"off\" placeholder=\"Describe your question\"",
-                  big ? " search-big" : "", sfx, sfx, KB_QUERY_MAX_BYTES);
+                  sfx, KB_QUERY_MAX_BYTES);
     if (query && *query) {
         kb_buf_adds(b, " value=\"");
         tpl_esc(b, query);
@@ -113,14 +131,28 @@ void tpl_search_form(struct kb_buf *b, const char *query, const char *id_suffix,
 
 void tpl_begin(struct kb_buf *b, const struct srv_req *r, const struct tpl_page *p)
 {
-    kb_buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    tpl_begin_in(b, r, p, NULL);
+}
+
+void tpl_begin_in(struct kb_buf *b, const struct srv_req *r, const struct tpl_page *p,
+                  const struct tpl_lang *lg)
+{
+    static const struct tpl_lang none = {NULL, NULL, 0};
+    if (!lg)
+        lg = &none;
+    const struct srv_brand *br = srv_brand_now();
+    const char *lang = lg->locale && *lg->locale ? lg->locale : SRV_LOCALE_DEFAULT;
+    kb_buf_adds(b, "<!DOCTYPE html>\n<html lang=\"");
+    tpl_esc(b, lang);
+    kb_buf_adds(b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                    "<title>");
     if (p->title && *p->title) {
         tpl_esc(b, p->title);
         kb_buf_adds(b, " - ");
     }
-    kb_buf_adds(b, TPL_PRODUCT "</title>\n");
+    tpl_esc(b, br->name);
+    kb_buf_adds(b, "</title>\n");
     if (p->description && *p->description) {
         kb_buf_adds(b, "<meta name=\"description\" content=\"");
         tpl_esc(b, p->description);
@@ -133,18 +165,44 @@ void tpl_begin(struct kb_buf *b, const struct srv_req *r, const struct tpl_page 
         tpl_esc(b, p->canonical);
         kb_buf_adds(b, "\">\n");
     }
+    for (size_t i = 0; i < lg->nalts; i++) {
+        kb_buf_adds(b, "<link rel=\"alternate\" hreflang=\"");
+        tpl_esc(b, lg->alts[i].locale);
+        kb_buf_adds(b, "\" href=\"");
+        tpl_esc(b, lg->alts[i].href);
+        kb_buf_adds(b, "\">\n");
+    }
     kb_buf_adds(b, "<script src=\"/static/help.js\" defer></script>\n");
-    kb_buf_adds(b, "<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
-                   "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">\n"
+    kb_buf_adds(b, "<link rel=\"stylesheet\" href=\"/static/style.css\">\n");
+    /* The accent comes as a stylesheet of its own: no inline style. */
+    if (br->accent[0])
+        kb_buf_printf(b, "<link rel=\"stylesheet\" href=\"/static/brand.css?v=%s\">\n",
+                      br->accent + 1);
+    kb_buf_adds(b, "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">\n"
                    "<link rel=\"search\" type=\"application/opensearchdescription+xml\" "
-                   "title=\"" TPL_PRODUCT "\" href=\"/opensearch.xml\">\n"
+                   "title=\"");
+    tpl_esc(b, br->name);
+    kb_buf_adds(b, "\" href=\"/opensearch.xml\">\n"
                    "</head>\n<body>\n"
                    "<a class=\"skip\" href=\"#main\">Skip to content</a>\n"
                    "<header class=\"site\"><div class=\"wrap\">"
-                   "<a class=\"brand\" href=\"/\"><img src=\"/static/favicon.svg\" alt=\"\" "
-                   "width=\"28\" height=\"28\"> " TPL_PRODUCT "</a>");
+                   "<a class=\"brand\" href=\"");
+    const char *loc = page_locale(lg->locale);
+    if (loc)
+        srv_locale_home(b, loc);
+    else
+        kb_buf_addc(b, '/');
+    kb_buf_adds(b, "\">");
+    if (br->logo_type[0])
+        kb_buf_printf(b, "<img src=\"/brand/logo?v=%lld\" alt=\"\" height=\"28\">",
+                      (long long)br->logo_version);
+    else
+        kb_buf_adds(b, "<img src=\"/static/favicon.svg\" alt=\"\" width=\"28\" height=\"28\">");
+    kb_buf_addc(b, ' ');
+    tpl_esc(b, br->name);
+    kb_buf_adds(b, "</a>");
     if (!p->home)
-        tpl_search_form(b, p->query, "-top", 0);
+        tpl_search_form_in(b, p->query, "-top", 0, lg->locale);
     if (r && r->who.role != KB_ROLE_CUSTOMER) {
         kb_buf_adds(b, "<p class=\"who\">Signed in as ");
         tpl_esc(b, r->who.username);
@@ -157,11 +215,35 @@ void tpl_begin(struct kb_buf *b, const struct srv_req *r, const struct tpl_page 
 
 void tpl_end(struct kb_buf *b)
 {
+    tpl_end_in(b, NULL);
+}
+
+void tpl_end_in(struct kb_buf *b, const struct tpl_lang *lg)
+{
+    const struct srv_brand *br = srv_brand_now();
     kb_buf_adds(b, "</main>\n<footer class=\"site\"><div class=\"wrap\">"
-                   "<nav aria-label=\"Footer\"><a href=\"/\">" TPL_PRODUCT " home</a> "
-                   "<a href=\"/contact\">Contact support</a></nav>"
-                   "<p>Can't find what you need? <a href=\"/contact\">We're here to help</a>.</p>"
+                   "<nav aria-label=\"Footer\"><a href=\"/\">");
+    tpl_esc(b, br->name);
+    kb_buf_adds(b, " home</a> <a href=\"/contact\">Contact support</a>");
+    for (size_t i = 0; i < br->nlinks; i++) {
+        kb_buf_adds(b, " <a href=\"");
+        tpl_esc(b, br->links[i].url);
+        kb_buf_adds(b, "\">");
+        tpl_esc(b, br->links[i].label);
+        kb_buf_adds(b, "</a>");
+    }
+    kb_buf_adds(b, "</nav>");
+    /* In the footer: a keyboard reaches the search box first, and dozens of
+     * languages (a Mallard import has forty) fit there. */
+    srv_locale_switcher(b, lg ? (lg->locale ? lg->locale : SRV_LOCALE_DEFAULT) : NULL,
+                        lg ? lg->alts : NULL, lg ? lg->nalts : 0);
+    kb_buf_adds(b, "<p>Can't find what you need? <a href=\"/contact\">We're here to help</a>.</p>"
                    "</div></footer>\n</body>\n</html>\n");
+}
+
+void tpl_product(struct kb_buf *b)
+{
+    tpl_esc(b, srv_brand_now()->name);
 }
 
 void tpl_security_headers(struct srv_resp *w)
@@ -192,8 +274,9 @@ void tpl_error(struct srv_resp *w, const struct srv_req *r, int status, const ch
     tpl_esc(&b, title);
     kb_buf_adds(&b, "</h1>\n<p>");
     tpl_esc(&b, msg);
-    kb_buf_adds(&b, "</p>\n<p><a href=\"/\">Go to the " TPL_PRODUCT " home page</a> or "
-                    "<a href=\"/contact\">contact support</a>.</p>\n</div>\n");
+    kb_buf_adds(&b, "</p>\n<p><a href=\"/\">Go to the ");
+    tpl_product(&b);
+    kb_buf_adds(&b, " home page</a> or <a href=\"/contact\">contact support</a>.</p>\n</div>\n");
     tpl_end(&b);
     tpl_send(w, r, status, &b);
 }

@@ -7,9 +7,10 @@
 
 #include <stddef.h>
 
+#include "locales.h"
 #include "srv.h"
 
-#define TPL_PRODUCT "Help Center"
+#define TPL_PRODUCT "Help Center" /* the default; pages show the admin's (tpl_product) */
 
 /* What the frame needs to know about a page. Every string is borrowed and
  * may be NULL. */
@@ -20,6 +21,13 @@ struct tpl_page {
     const char *query;       /* prefills the header search box */
     int home;                /* the home page carries its own big search box */
     int noindex;             /* <meta name="robots" content="noindex"> */
+};
+
+/* A page's language and its versions in other languages (borrowed). */
+struct tpl_lang {
+    const char *locale;         /* NULL = the default ("en") */
+    const struct tpl_alt *alts; /* hreflang links and the switcher's targets */
+    size_t nalts;
 };
 
 /* Appends s (NULL = nothing) HTML-escaped for text and attribute values. */
@@ -47,11 +55,24 @@ const char *tpl_feed_cache(const struct srv_ctx *c, int seconds);
  * opening <main>. Every page loads /static/help.js (typeahead, click logging,
  * the feedback and contact forms); pages work without it. */
 void tpl_begin(struct kb_buf *b, const struct srv_req *r, const struct tpl_page *p);
+/* The same for a page in a language (lang NULL = the default's). */
+void tpl_begin_in(struct kb_buf *b, const struct srv_req *r, const struct tpl_page *p,
+                  const struct tpl_lang *lang);
 /* Appends the search form (label, input, button); id_suffix keeps ids unique
  * when a page has two of them. */
 void tpl_search_form(struct kb_buf *b, const char *query, const char *id_suffix, int big);
-/* Closes <main> and appends the footer and the end of the document. */
+/* The same for the help center of locale (its /xx/search; NULL = default). */
+void tpl_search_form_in(struct kb_buf *b, const char *query, const char *id_suffix, int big,
+                        const char *locale);
+/* Closes <main> and appends the footer (the brand's links) and the end of the
+ * document. */
 void tpl_end(struct kb_buf *b);
+/* The same with the language switcher marking lang's locale and linking its
+ * other versions (lang NULL: the switcher links each help center's home). */
+void tpl_end_in(struct kb_buf *b, const struct tpl_lang *lang);
+/* Appends the help center's name (the admin's brand, else "Help Center"),
+ * escaped. */
+void tpl_product(struct kb_buf *b);
 
 /* Adds Content-Security-Policy, Referrer-Policy and X-Frame-Options to w
  * (the core adds X-Content-Type-Options: nosniff to every response). */

@@ -21,6 +21,9 @@
 #include "search_log.h"
 #include "srv.h"
 #include "contact.h"
+#include "brand.h"
+#include "locales.h"
+#include "rt_sync.h"
 #include "emerging.h"
 #include "sync_thread.h"
 
@@ -70,6 +73,10 @@ static void usage(FILE *f)
             "  --contact-attempts N  tries before a delivery is marked failed (default 15)\n"
             "  --contact-wait-ms MS  how long the form waits for a desk's ticket number\n"
             "                      (default 2000)\n"
+            "  --rt-sync-interval S  seconds between Request Tracker sync runs once an admin\n"
+            "                      set them up (default 60; 0 = only when an admin asks)\n"
+            "  --rt-token-file F   the RT auth token for the sync and the agent console\n"
+            "                      (default: the one stored with the settings)\n"
             "  --alert-webhook URL POST each new emerging problem once to URL, signed\n"
             "  --alert-secret-file F  the webhook's HMAC-SHA256 secret (16 bytes or more)\n"
             "  -v, --verbose       debug logging\n\n"
@@ -159,6 +166,7 @@ int main(int argc, char **argv)
     o->contact_retry_ms = 2000;
     o->contact_attempts = 15;
     o->contact_wait_ms = 2000;
+    o->rt_sync_interval = SRV_RT_SYNC_INTERVAL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long n;
@@ -240,6 +248,12 @@ int main(int argc, char **argv)
                 return 2;
             }
             o->emerging_interval = (unsigned)n;
+        } else if (strcmp(a, "--rt-sync-interval") == 0) {
+            if (parse_num(a, argv[++i], 86400 * 7, &n))
+                return 2;
+            o->rt_sync_interval = (unsigned)n;
+        } else if (strcmp(a, "--rt-token-file") == 0) {
+            o->rt_token_file = argv[++i];
         } else if (strcmp(a, "--alert-webhook") == 0) {
             o->alert_webhook = argv[++i];
         } else if (strcmp(a, "--alert-secret-file") == 0) {
@@ -432,6 +446,9 @@ int main(int argc, char **argv)
     if (!readonly && srv_contact_start(&s) != 0)
         fprintf(stderr, "kb-server: cannot start the contact delivery worker; contact requests "
                         "are stored and wait for the next start\n");
+    /* Resolved tickets come in from RT where the store is written. */
+    if (!readonly && srv_rt_sync_start(&s) != 0)
+        fprintf(stderr, "kb-server: cannot start the Request Tracker sync; the log says why\n");
 
     int sig = 0;
     sigwait(&set, &sig);
@@ -439,11 +456,14 @@ int main(int argc, char **argv)
     srv_http_stop(http, 10000);
     srv_emerging_stop(&s);
     srv_contact_stop(&s);
+    srv_rt_sync_stop(&s);
     srv_search_log_stop();
     if (!readonly)
         srv_sync_stop(&s);
     srv_scale_stop();
     srv_ctx_free_all(&s);
+    srv_brand_shutdown();
+    srv_locales_shutdown();
     kb_log(KB_LOG_INFO, "server: stopped");
     return 0;
 }

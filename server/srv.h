@@ -58,6 +58,8 @@ struct srv_opts {
     unsigned contact_retry_ms;  /* first retry of a failed delivery; doubles each time */
     unsigned contact_attempts;  /* tries before a delivery is marked failed; 0 = forever */
     unsigned contact_wait_ms;   /* how long the form waits for a ticket number */
+    unsigned rt_sync_interval;  /* seconds between RT sync runs; 0 = on demand only */
+    const char *rt_token_file;  /* --rt-token-file: the RT token, over the stored one */
     const char *tls_cert;       /* --tls-cert: PEM certificate (chain) to serve HTTPS, or NULL */
     const char *tls_key;        /* --tls-key: its PEM private key */
 };
@@ -181,7 +183,10 @@ extern const struct srv_route srv_routes_scale[];    /* scale/primary.c: store c
 extern const struct srv_route srv_routes_backup[];   /* h_backup.c: the admin API's online backup */
 extern const struct srv_route srv_routes_customers[]; /* h_customers.c: a customer's data: export, erase */
 extern const struct srv_route srv_routes_contact[];  /* h_contact.c: the contact form */
+extern const struct srv_route srv_routes_brand[];   /* h_brand.c: brand, logo, brand.css (before pages: /static/brand.css) */
+extern const struct srv_route srv_routes_popular[]; /* h_popular.c: popular articles, views, pins */
 extern const struct srv_route srv_routes_contact_admin[]; /* h_contact_admin.c: destinations, requests */
+extern const struct srv_route srv_routes_rt[];       /* h_rt.c: RT sync settings, a run, RT tickets */
 
 /* ---- request helpers (request.c) ---- */
 /* A query-string argument, decoded; NULL when absent. Borrowed for the request. */

@@ -1,6 +1,7 @@
 /* The admin page's contact section: the requests with their deliveries
  * (status, attempts, last error, ticket) and a retry for failed ones; the
- * webhook and e-mail destinations (secrets are sent, never shown). */
+ * webhook, e-mail and Request Tracker destinations (secrets and tokens are
+ * sent, never shown). */
 (function () {
   "use strict";
   var KB = window.KB, el = KB.el;
@@ -53,7 +54,7 @@
       r.destinations.forEach(function (d) {
         var f = KB.$("#contact-" + d.kind);
         if (!f) return;
-        ["url", "from", "to", "tls", "username"].forEach(function (k) {
+        ["url", "from", "to", "tls", "username", "queue", "key_field"].forEach(function (k) {
           if (f.elements[k] && d[k] !== undefined) f.elements[k].value = d[k];
         });
         f.elements.enabled.checked = !!d.enabled;
@@ -65,13 +66,15 @@
     return function (ev) {
       ev.preventDefault();
       var f = ev.currentTarget, body = { enabled: f.elements.enabled.checked };
-      ["url", "secret", "from", "to", "tls", "username", "password"].forEach(function (k) {
+      ["url", "secret", "from", "to", "tls", "username", "password", "token", "queue",
+       "key_field"].forEach(function (k) {
         if (f.elements[k] && f.elements[k].value !== "") body[k] = f.elements[k].value;
       });
       KB.api("PUT", API + "/destinations/" + kind, body).then(function () {
         KB.say(KB.$("#contact-msg"), "Saved the " + kind + " destination.", "ok");
         if (f.elements.secret) f.elements.secret.value = "";
         if (f.elements.password) f.elements.password.value = "";
+        if (f.elements.token) f.elements.token.value = "";
       }).catch(function (e) { KB.say(KB.$("#contact-msg"), "Cannot save: " + e.message, "error"); });
     };
   }
@@ -81,6 +84,7 @@
     KB.$("#contact-status").addEventListener("change", load);
     KB.$("#contact-webhook").addEventListener("submit", save("webhook"));
     KB.$("#contact-email").addEventListener("submit", save("email"));
+    KB.$("#contact-rt").addEventListener("submit", save("rt"));
     load();
     loadDestinations();
   }

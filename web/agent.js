@@ -3,7 +3,10 @@
  * dropped), and the answer is shown: articles (internal ones badged), similar
  * resolved tickets with their resolutions, the customer's and unit's
  * previous cases, and a suggested category and team. Ticket text is shown as
- * text only; article snippets are the server's escaped HTML. */
+ * text only; article snippets are the server's escaped HTML. /agent?rt=123
+ * (or the RT field) reads that Request Tracker ticket through
+ * GET /api/v1/rt/tickets/123 and puts its subject, messages, requestor and
+ * unit in the form, so assist runs on them without copy and paste. */
 (function () {
   "use strict";
   var KB = window.KB, el = KB.el;
@@ -166,6 +169,31 @@
       });
   }
 
+  // Fills the form from RT ticket n, then runs assist on it.
+  function openRt(n, later) {
+    var rtStatus = KB.$("#rt-status");
+    n = String(n || "").trim();
+    if (!/^[0-9]{1,12}$/.test(n)) {
+      KB.say(rtStatus, "Give an RT ticket number.", "error");
+      return;
+    }
+    KB.say(rtStatus, "Reading RT ticket " + n + "…", "");
+    KB.api("GET", "/api/v1/rt/tickets/" + n)
+      .then(function (t) {
+        customer.value = t.customer || "";
+        unit.value = t.unit || "";
+        says.value = (t.subject ? t.subject + "\n\n" : "") + (t.text || "");
+        rtStatus.textContent = "";
+        rtStatus.appendChild(el("a", { href: t.rt_url, target: "_blank", rel: "noopener",
+          text: "RT #" + t.id + ": " + (t.subject || "") }));
+        if (t.queue) rtStatus.appendChild(el("span", { text: " (" + t.queue + ", " + t.status + ")" }));
+        later.now();
+      })
+      .catch(function (e) {
+        KB.say(rtStatus, "Cannot open RT ticket " + n + ": " + e.message, "error");
+      });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     form = KB.$("#case-form");
     says = KB.$("#says");
@@ -181,6 +209,15 @@
       says.focus();
     });
     render({}, false, false);
-    if (says.value.trim()) later.now();
+    var rtNumber = KB.$("#rt-number");
+    KB.$("#rt-form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      openRt(rtNumber.value, later);
+    });
+    var asked = new URLSearchParams(location.search).get("rt");
+    if (asked) {
+      rtNumber.value = asked;
+      openRt(asked, later);
+    } else if (says.value.trim()) later.now();
   });
 })();

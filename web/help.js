@@ -159,7 +159,11 @@
       var my = ++seq;
       asked = q;
       if (Object.prototype.hasOwnProperty.call(cache, q)) { show(q, cache[q]); return; }
-      fetch(API + '/suggest?q=' + encodeURIComponent(q), { credentials: 'same-origin' })
+      /* The page's language first (its help center's): other languages' titles
+       * only when it has none. */
+      var lang = document.documentElement.lang || 'en';
+      fetch(API + '/suggest?locale=' + encodeURIComponent(lang) + '&q=' + encodeURIComponent(q),
+            { credentials: 'same-origin' })
         .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
         .then(function (d) {
           if (ncache++ > 200) { cache = {}; ncache = 0; }

@@ -37,6 +37,8 @@
               new URL(script.src || '/', window.location.href).origin).replace(/\/+$/, '');
   var API = BASE + '/api/v1';
   var TITLE = script.getAttribute('data-kb-title') || 'Help';
+  /* The help center's name: the admin's brand once /api/v1/brand answers. */
+  var NAME = 'Help Center';
   var TARGET = script.getAttribute('data-kb-target');
   var SUGGEST_MIN = 2, SUGGEST_DELAY = 120, DEFLECT_MIN = 3, DEFLECT_DELAY = 300;
 
@@ -44,7 +46,7 @@
     ':host { all: initial; display: block; color-scheme: light; }',
     ':host([data-floating]) { position: fixed; right: 1rem; bottom: 1rem; z-index: 2147483000; }',
     '*, *::before, *::after { box-sizing: border-box; }',
-    '.kbw { --brand: var(--kb-brand, #1d4ed8); --fg: #1f2933; --muted: #52606d; --soft: #f3f5f8;',
+    '.kbw { --brand: var(--kb-brand, var(--kb-site-brand, #1d4ed8)); --fg: #1f2933; --muted: #52606d; --soft: #f3f5f8;',
     '  --line: #d9dee5; font-family: var(--kb-font, system-ui, -apple-system, "Segoe UI", Roboto,',
     '  "Noto Sans", Arial, sans-serif); font-size: 15px; line-height: 1.5; color: var(--fg); }',
     '[hidden] { display: none !important; }',
@@ -65,6 +67,7 @@
     '.head { display: flex; align-items: center; justify-content: space-between; gap: 1rem;',
     '  padding: 0.7rem 1rem; background: var(--brand); color: #fff; }',
     '.head h2 { margin: 0; font-size: 1.05rem; }',
+    '.head h2 img { height: 1.4em; width: auto; vertical-align: middle; margin-right: 0.4em; }',
     '.close { background: transparent; padding: 0.2em 0.6em; font-size: 1.2rem; line-height: 1; }',
     '.body { padding: 0.9rem 1rem 1rem; }',
     'label { display: block; font-weight: 600; font-size: 0.9rem; margin: 0 0 0.25rem; }',
@@ -302,7 +305,7 @@
     resultsBox.hidden = true;
     var resultsH = el('h3', null, 'Results');
     var resultsList = el('ul', 'list');
-    var allLink = el('a', null, 'See all results in the Help Center');
+    var allLink = el('a', null, 'See all results in the ' + NAME);
     allLink.target = '_blank';
     allLink.rel = 'noopener';
     var allP = el('p', 'muted');
@@ -382,7 +385,7 @@
     var actions = el('div', 'actions');
     var solved = el('button', 'solved', 'This solved my problem');
     solved.type = 'button';
-    var full = el('a', null, 'Open in the Help Center');
+    var full = el('a', null, 'Open in the ' + NAME);
     full.target = '_blank';
     full.rel = 'noopener';
     actions.appendChild(solved);
@@ -451,7 +454,7 @@
           artBody.textContent = a.summary || '';
         }
       }, function () {
-        artBody.textContent = 'This article couldn\u2019t be loaded here. Try "Open in the Help Center".';
+        artBody.textContent = 'This article couldn\u2019t be loaded here. Try "Open in the ' + NAME + '".';
       });
     }
     function showHome() {
@@ -615,8 +618,8 @@
         syncList(resultsList, results, makeItem, fillItem);
         resultsH.textContent = results.length ? 'Results' : 'No articles found';
         allLink.href = BASE + '/search?q=' + encodeURIComponent(text);
-        allLink.textContent = results.length ? 'See all results in the Help Center'
-                                             : 'Search the Help Center';
+        allLink.textContent = results.length ? 'See all results in the ' + NAME
+                                             : 'Search the ' + NAME;
         resultsBox.hidden = false;
         live.textContent = results.length ? results.length + ' results' : 'No articles found';
       }, function () {
@@ -672,6 +675,34 @@
           ? found.length + (found.length === 1 ? ' article' : ' articles') + ' might help.' : '';
       }, function () {});
     }
+    /* The admin's brand: name, accent (a rule in our own sheet: no inline
+     * style) and logo. A host page's --kb-brand still wins. */
+    function applyBrand(b) {
+      if (!b || typeof b !== 'object') return;
+      if (typeof b.name === 'string' && b.name) NAME = b.name;
+      if (!script.getAttribute('data-kb-title')) {
+        h2.textContent = NAME;
+        if (closeBtn) closeBtn.setAttribute('aria-label', 'Close ' + NAME);
+      }
+      full.textContent = 'Open in the ' + NAME;
+      allLink.textContent = 'See all results in the ' + NAME;
+      if (/^#[0-9a-f]{6}$/.test(b.accent)) {
+        var rule = '.kbw { --kb-site-brand: ' + b.accent + '; }';
+        if (sheet) sheet.insertRule(rule, sheet.cssRules.length);
+        else root.appendChild(el('style', null, rule));
+      }
+      if (typeof b.logo === 'string' && /^\/brand\/logo\?v=\d+$/.test(b.logo)) {
+        var img = el('img');
+        img.src = BASE + b.logo;
+        img.alt = '';
+        h2.insertBefore(img, h2.firstChild);
+      }
+      w.setAttribute('data-brand', NAME);
+    }
+    fetch(API + '/brand', { credentials: 'omit', mode: 'cors' }).then(function (r) {
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.json();
+    }).then(applyBrand).catch(function () { /* the built-in name and colours stay */ });
     function changed() {
       clearTimeout(dtimer);
       dtimer = setTimeout(deflect, DEFLECT_DELAY);

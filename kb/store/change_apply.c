@@ -112,7 +112,7 @@ int kb_store_changes_scrub_copy(const char *path, struct kb_err *err)
         rc = sqlite3_exec(db, "PRAGMA journal_mode = MEMORY; PRAGMA secure_delete = ON;"
                               "UPDATE users SET password_hash = '!';"
                               "DELETE FROM contact_deliveries; DELETE FROM contact_requests;"
-                              "DELETE FROM contact_destinations;"
+                              "DELETE FROM contact_destinations; DELETE FROM rt_sync;"
                               "DELETE FROM replica_changes; VACUUM", NULL, NULL, NULL);
     int code = 0;
     if (rc != SQLITE_OK)

@@ -57,7 +57,9 @@ static int table_filter(void *ud, const char *table)
         "search_days", "login_failures",
         /* customers' messages and the destinations' secrets: the primary
          * alone delivers them (replicas forward the form) */
-        "contact_requests", "contact_deliveries", "contact_destinations", NULL,
+        "contact_requests", "contact_deliveries", "contact_destinations",
+        /* the RT sync's token and cursor: the primary alone syncs */
+        "rt_sync", NULL,
     };
     for (size_t i = 0; skip[i]; i++)
         if (strcmp(table, skip[i]) == 0)

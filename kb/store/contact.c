@@ -250,7 +250,10 @@ int kb_contact_due(struct kb_store *st, int64_t now_ms, size_t max, struct kb_co
     sqlite3_stmt *s = NULL;
     int code = prep(st, "SELECT r.id, d.dest, d.attempts, r.created, r.key, r.name, r.email, "
                         "r.subject, r.description, r.trail, r.locale, coalesce(x.config, '{}'), "
-                        "coalesce(x.enabled, 0) FROM contact_deliveries d "
+                        "coalesce(x.enabled, 0), d.attempts > 0 OR d.last_error IS NOT NULL, "
+                        "(SELECT count(*) FROM contact_requests e WHERE e.id < r.id AND "
+                        "e.created > r.created - 86400000 AND lower(e.email) = lower(r.email)) "
+                        "FROM contact_deliveries d "
                         "JOIN contact_requests r ON r.id = d.request "
                         "LEFT JOIN contact_destinations x ON x.kind = d.dest "
                         "WHERE d.status = 'pending' AND d.next_at <= ?1 "
@@ -276,6 +279,8 @@ int kb_contact_due(struct kb_store *st, int64_t now_ms, size_t max, struct kb_co
         j->locale = store_col(s, 10);
         j->config = store_col(s, 11);
         j->enabled = sqlite3_column_int(s, 12);
+        j->tried = sqlite3_column_int(s, 13);
+        j->earlier_today = sqlite3_column_int(s, 14);
     }
     code = rc == SQLITE_DONE ? 0 : store_fail(st, err, rc, "contact deliveries");
     sqlite3_finalize(s);

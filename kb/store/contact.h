@@ -68,10 +68,15 @@ struct kb_contact_job {
     int64_t id;       /* the request */
     char *dest;       /* "webhook" | "email" | "rt" */
     int attempts;     /* before this one */
+    int tried;        /* 1 when an attempt was made before: attempts > 0, or a last
+                       * error kept (an admin's retry starts attempts from 0) */
     int64_t created;  /* ms */
     char *key, *name, *email, *subject, *description, *trail, *locale;
     char *config;     /* the destination's settings (JSON) now; "{}" when removed */
     int enabled;      /* the destination is still enabled */
+    int earlier_today; /* requests from the same address (case-insensitive) in the
+                        * 24 hours before this one: a desk mails an unverified
+                        * address at most once a day */
 };
 /* Up to max pending deliveries with next_at <= now_ms, oldest first;
  * caller frees with kb_contact_jobs_free. */

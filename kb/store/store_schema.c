@@ -11,6 +11,9 @@
 #include "kb/store/auth.h"
 #include "kb/store/retention.h"
 #include "kb/store/contact.h"
+#include "kb/store/site.h"
+#include "kb/store/views.h"
+#include "kb/store/rt_state.h"
 #include "kb/base/log.h"
 
 /* "KBst": marks an SQLite file as a kb store (PRAGMA application_id). */
@@ -158,6 +161,11 @@ static const struct store_migration migrations[] = {
     {"the changeset log for replicas", kb_changes_schema_sql, NULL},
     /* Self-contained (its own tables only): renumber freely at a merge. */
     {"contact requests, their deliveries, contact destinations", kb_contact_schema_sql, NULL},
+    /* Self-contained (their own tables only): renumber freely at a merge. */
+    {"site settings and files (branding)", kb_site_schema_sql, NULL},
+    {"article views per day, promoted articles", kb_views_schema_sql, NULL},
+    /* Self-contained as well: the RT sync's settings and cursor. */
+    {"request tracker sync settings and cursor", kb_rt_state_schema_sql, NULL},
     /* Self-contained (one table's new columns): renumber freely at a merge. */
     {"search log: who searched, for emerging problems", kb_events_who_schema_sql, NULL},
 };

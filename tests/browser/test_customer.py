@@ -367,7 +367,8 @@ def test_customer_never_sees_internal_articles_or_tickets(server, browser, secre
         box.send_keys(q)
         enc = urllib.parse.quote(q.strip(), safe="")
         # Wait for the typeahead's answer to this exact text, then a beat to render it.
-        wait(drv, lambda d: fetched(d, "/api/v1/suggest?q=" + enc),
+        # (help.js names the page's language: the English help center's.)
+        wait(drv, lambda d: fetched(d, "/api/v1/suggest?locale=en&q=" + enc),
              msg="typeahead never asked for %r" % q)
         time.sleep(0.1)
         shown = " | ".join(suggestion_titles(drv, list_id))

@@ -37,7 +37,7 @@ SECRETS = [INTERNAL_WORD, DRAFT_WORD, ARCHIVED_WORD, TICKET_WORD, "Quarkfeather"
            "Kestrel", "nimbusctl", "Osprey", "NR-4471"]
 PAGES = [("GET", "/"), ("GET", "/search"), ("GET", "/kb/{ref}"), ("GET", "/sitemap.xml"),
          ("GET", "/opensearch.xml"), ("GET", "/contact"), ("GET", "/static/style.css"),
-         ("POST", "/kb/{ref}/feedback"), ("POST", "/contact")]
+         ("POST", "/kb/{ref}/feedback"), ("POST", "/contact"), ("GET", "/static/brand.css")]
 
 
 class Env:
@@ -159,8 +159,18 @@ def test_openapi_lists_every_api_route_and_pages_answer(env):
     for p in ("/api/v1/search", "/api/v1/articles/{ref}", "/api/v1/tickets", "/api/v1/users",
               # staff only: customers never see anyone's contact requests
               "/api/v1/admin/contact/requests", "/api/v1/admin/contact/requests/{id}/retry",
-              "/api/v1/admin/contact/destinations", "/api/v1/admin/contact/destinations/{name}"):
+              "/api/v1/admin/contact/destinations", "/api/v1/admin/contact/destinations/{name}",
+              # admin only: the brand, article views, promoted articles (issue 19)
+              "/api/v1/admin/brand", "/api/v1/admin/brand/logo",
+              "/api/v1/admin/articles/{ref}/views", "/api/v1/admin/pins",
+              # anyone: what the pages and the widget show
+              "/api/v1/brand", "/api/v1/popular"):
         assert p in paths
+    roles = {(m, p): need for m, p, need in routes}
+    for m, p in (("PUT", "/api/v1/admin/brand"), ("PUT", "/api/v1/admin/brand/logo"),
+                 ("DELETE", "/api/v1/admin/brand/logo"), ("PUT", "/api/v1/admin/pins"),
+                 ("GET", "/api/v1/admin/pins"), ("GET", "/api/v1/admin/articles/{ref}/views")):
+        assert roles[(m, p)] == "admin", (m, p)
 
 
 def test_access_matrix_every_route_every_role(env):
@@ -267,6 +277,51 @@ def test_customers_see_no_hidden_words_anywhere(env):
     want = {n for (n,) in store_query(env.data, "SELECT number FROM articles WHERE "
                                                 "status = 'published' AND audience = 'public'")}
     assert listed == want
+
+
+def test_popular_and_promoted_lists_never_show_customers_hidden_articles(env):
+    """Staff reading hidden articles, and an admin promoting them, never put
+    them in a customer's popular list; customers never see view counts."""
+    srv = env.srv
+    hidden = (env.internal, env.draft, env.archived)
+    admin = env.ids["admin-token"][0]
+    for ident in ("agent-cookie", "writer-cookie", "admin-token"):
+        sess = env.ids[ident][0]
+        for n in hidden:
+            sess.get(srv.url("/kb/%d" % n), timeout=30)
+    for topic in ("", "zq-internal-cat", "zq-draft-cat"):
+        r = admin.put(srv.url("/api/v1/admin/pins"), timeout=30,
+                      json={"topic": topic, "articles": list(hidden) + [env.public]})
+        assert r.status_code == 200, r.text
+    try:
+        views = admin.get(srv.url("/api/v1/admin/articles/KB-%d/views" % env.internal),
+                          timeout=30).json()
+        assert views["customer"] == 0 and views["staff"] >= 1
+        anon = requests.Session()
+        anon.get(srv.url("/kb/%d" % env.public), timeout=30)
+        for params in ({}, {"category": "zq-internal-cat"}, {"category": "zq-draft-cat"},
+                       {"locale": "en"}, {"limit": "20"}):
+            r = anon.get(srv.url("/api/v1/popular"), params=params, timeout=30)
+            CASES["popular"] += 1
+            assert r.status_code == 200
+            got = [a["number"] for a in r.json()["articles"]]
+            assert not set(got) & set(hidden), (params, got)
+            assert not leaks(r.text), params
+            assert all(set(a) <= {"number", "title", "url", "locale", "promoted"}
+                       for a in r.json()["articles"])
+        home = anon.get(srv.url("/"), timeout=30).text
+        assert not leaks(home)
+        for n in hidden:
+            assert "/kb/%d-" % n not in home
+        # The views of an article are the admin's only.
+        for ident in ("anonymous", "agent-token", "writer-token"):
+            sess, role = env.ids[ident]
+            r = sess.get(srv.url("/api/v1/admin/articles/KB-%d/views" % env.public), timeout=30)
+            assert r.status_code == (401 if role == "customer" else 403)
+    finally:
+        for topic in ("", "zq-internal-cat", "zq-draft-cat"):
+            admin.put(srv.url("/api/v1/admin/pins"), json={"topic": topic, "articles": []},
+                      timeout=30)
 
 
 def test_agents_never_see_drafts_or_archived_articles_in_search(env):
@@ -709,7 +764,8 @@ def test_json_nested_10000_deep_everywhere(env):
             if r.status_code >= 500:
                 problems.append((method, pattern, r.status_code, r.text[:100]))
             elif r.status_code in (200, 201) and not pattern.endswith(
-                    ("/publish", "/unpublish", "/archive", "/logout")):
+                    ("/publish", "/unpublish", "/archive", "/logout", "/brand/logo")):
+                # (routes that take no body; the logo's PUT refuses JSON: 415)
                 problems.append((method, pattern, "accepted", r.text[:100]))
     assert not problems, problems
     assert env.srv.proc.poll() is None

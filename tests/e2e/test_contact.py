@@ -13,7 +13,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import statistics
 import threading
@@ -22,19 +21,12 @@ import time
 import pytest
 import requests
 
+from rt import free_port
 from server import KbServer, add_user
 
 SECRET = "contact-webhook-secret-0123456789"
 ADMIN_PW = "admin-password-1"
 FAST = ("--contact-retry-ms", "200", "--contact-rate", "1000", "--contact-net-rate", "1000")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Receiver:
@@ -361,7 +353,7 @@ def test_admin_page_has_the_contact_section(data_dir):
         assert 'id="contact"' in page and "/static/admin_contact.js" in page
         assert srv.get("/static/admin_contact.js").status_code == 200
         r = adm.get(srv.url("/api/v1/admin/contact/destinations"), timeout=30).json()
-        assert {d["kind"] for d in r["destinations"]} == {"webhook", "email"}
+        assert {d["kind"] for d in r["destinations"]} == {"webhook", "email", "rt"}
         url = srv.url("/api/v1/admin/contact/destinations/webhook")
         assert adm.put(url, json={"enabled": True, "url": "http://127.0.0.1:9/h"},
                        timeout=30).status_code == 400  # no secret yet

@@ -225,15 +225,18 @@ def test_home_lists_public_categories_with_counts(srv):
     t = assert_html_page(get(srv, "/"))
     assert "Help Center" in t
     cats = {}
+    # The English help center counts English articles (issue 19 part 6).
     for a in public_published():
-        cats[a["category"]] = cats.get(a["category"], 0) + 1
+        if a.get("locale", "en") == "en":
+            cats[a["category"]] = cats.get(a["category"], 0) + 1
     for cat, n in cats.items():
         m = re.search(r'<a href="/search\?category=%s"><span class="card-title">[^<]+</span> '
                       r'<span class="count">(\d+) articles?</span>' % re.escape(cat), t)
         assert m, cat
         assert int(m.group(1)) == n, (cat, m.group(1), n)
     assert "internal-runbooks" not in t and "drafts" not in t
-    assert "Popular articles" in t
+    # "Popular articles" shows only what customers used (test_popular.py):
+    # none yet on a fresh install, so no section rather than recent stubs.
     assert 'href="/contact"' in t
     for title in internal_titles(srv.data):
         assert title not in html.unescape(t)

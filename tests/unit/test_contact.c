@@ -185,6 +185,7 @@ static void test_flow(void)
     CHECK_CONTAINS(jobs[0].trail, "1000");
     CHECK_CONTAINS(jobs[0].config, "http://x");
     CHECK_INT(jobs[0].enabled, 1);
+    CHECK_INT(jobs[0].tried, 0);
     kb_contact_jobs_free(jobs, n);
     CHECK_INT(kb_contact_attempt_failed(st, id, "webhook", "refused", 5000, &err), 0);
     int found = 0;
@@ -215,6 +216,13 @@ static void test_flow(void)
     CHECK_INT(kb_contact_retry(st, id, 6000, &retried, &err), 0);
     CHECK_INT(retried, 1);
     CHECK_INT(kb_contact_retry(st, 424242, 6000, &retried, &err), KB_ENOTFOUND);
+    /* An admin's retry starts the attempts from 0, yet the job says it was
+     * tried: Request Tracker searches for the key before filing again. */
+    CHECK_INT(kb_contact_due(st, 6000, 10, &jobs, &n, &err), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(jobs[0].attempts, 0);
+    CHECK_INT(jobs[0].tried, 1);
+    kb_contact_jobs_free(jobs, n);
     CHECK_STR(list_status(st, "pending", &l), "pending");
     json_decref(l);
     char *ticket = NULL;

@@ -1,28 +1,13 @@
 /* Tests for kb/net/http.c and kb/net/rt.c that need no peer: URL checks,
  * backoff, signatures, header lookup, and the errors a caller sees when
  * nothing listens (a real closed port on 127.0.0.1). */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "check.h"
+#include "closed_port.h"
 #include "kb/net/http.h"
 #include "kb/net/rt.h"
-
-/* A port nothing listens on: bound, then closed. */
-static int closed_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    socklen_t l = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &l);
-    close(fd);
-    return ntohs(a.sin_port);
-}
 
 int main(void)
 {

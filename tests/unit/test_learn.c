@@ -357,6 +357,8 @@ static void test_migration(void)
                            "ALTER TABLE article_revisions DROP COLUMN source_is;"
                            "DROP TABLE search_days; DROP INDEX feedback_search; DROP TABLE replica_changes;"
                            "DROP TABLE contact_deliveries; DROP TABLE contact_requests; DROP TABLE contact_destinations; "
+                           "DROP TABLE rt_sync; DROP TABLE site_settings; DROP TABLE site_files; "
+                           "DROP TABLE article_views; DROP TABLE views_seen; DROP TABLE article_pins; "
                            "ALTER TABLE searches DROP COLUMN visitor; ALTER TABLE searches DROP COLUMN network;"
                            "CREATE INDEX searches_query ON searches (query, time);"
                            "PRAGMA user_version = 5",

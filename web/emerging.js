@@ -59,15 +59,20 @@
               else note.textContent = "Draft " + d.ref + " created for the writers.";
             });
           })
-          .catch(function (e) {
-            button.disabled = false;
-            note.classList.add("error");
-            note.textContent = "Could not create a draft: " + e.message;
-          });
+          .catch(draftFailed(button, note));
       });
     }
     return el("p", { class: "meta no-article" }, el("span", { text: "No article answers this." }),
       button, note);
+  }
+
+  // What a draft button does when the draft could not be made.
+  function draftFailed(button, note) {
+    return function (e) {
+      button.disabled = false;
+      note.classList.add("error");
+      note.textContent = "Could not create a draft: " + e.message;
+    };
   }
 
   // A problem of searches or contact requests names no ticket to draft
@@ -85,11 +90,7 @@
         format: "markdown", audience: "internal",
         body: "Customers report: " + p.words.join(", ") + "\n\n" + lines.join("\n") + "\n" })
         .then(function (d) { location.href = "/write#" + d.ref; })
-        .catch(function (e) {
-          button.disabled = false;
-          note.classList.add("error");
-          note.textContent = "Could not create a draft: " + e.message;
-        });
+        .catch(draftFailed(button, note));
     });
     return el("p", { class: "meta no-article" }, el("span", { text: "No article answers this." }),
       button, note);

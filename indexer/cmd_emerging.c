@@ -16,7 +16,8 @@ static void usage(FILE *f)
                "  one detection cycle as of now (or Unix time T): the report as JSON.\n"
                "  --replay-from T --step S: a cycle every S seconds from T up to --now,\n"
                "  one line each: time, problems, milliseconds, keys.\n"
-               "  --window-hours H  --baseline-days D  --alpha A  --min-count N\n");
+               "  --window-hours H  --baseline-days D  --alpha A  --min-count N\n"
+               "  --no-searches     tickets only: no topics of customers' searches\n");
 }
 
 static double ms_since(const struct timespec *t0)
@@ -36,6 +37,10 @@ int cmd_emerging(struct cli *c, int argc, char **argv)
         if (cli_is_help(a)) {
             usage(stdout);
             return 0;
+        }
+        if (strcmp(a, "--no-searches") == 0) {
+            o.no_searches = 1;
+            continue;
         }
         if (!val) {
             usage(stderr);
@@ -107,7 +112,9 @@ int cmd_emerging(struct cli *c, int argc, char **argv)
             getrusage(RUSAGE_SELF, &ru);
             printf("%s\n", json);
             fprintf(stderr, "emerging: %zu problems, %zu topics, %zu recent tickets, %.1f ms, "
-                            "max RSS %ld KiB\n", r->n, r->topics, r->recent, ms, ru.ru_maxrss);
+                            "max RSS %ld KiB, %zu search topics, %zu recent queries\n",
+                    r->n, r->topics, r->recent, ms, ru.ru_maxrss, r->search_topics,
+                    r->recent_searches);
             free(json);
         }
         kb_emerging_report_free(r);

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "kb/base/buf.h"
 #include "kb/store/contact.h"
 #include "srv.h"
 
@@ -30,6 +31,14 @@ char *srv_contact_payload(const struct kb_contact_job *job);
 int srv_contact_send(const struct kb_contact_job *job, json_t *cfg, char **ticket,
                      struct kb_err *err);
 
+/* Sends msg (a whole RFC 5322 message, CRLF lines) over SMTP with the
+ * "email" destination's settings cfg: from its "from" to its "to" (the
+ * desk's support address). 0, or an error naming what failed. */
+int srv_contact_smtp(json_t *cfg, const char *msg, size_t len, struct kb_err *err);
+/* Appends s as one mail header value (RFC 2047 words when not plain ASCII),
+ * and s quoted-printable with CRLF lines, as contact e-mails write them. */
+void srv_mail_header_text(struct kb_buf *b, const char *s);
+void srv_mail_quoted_printable(struct kb_buf *b, const char *s);
 /* The Request Tracker destination (contact_rt.c): files job as one ticket
  * (cfg: url, token, queue, optional ca_file and key_field), searching RT
  * for the job's key first when an earlier attempt may have reached it.

@@ -235,7 +235,6 @@ static void message(struct kb_buf *m, const struct kb_contact_job *j, const char
 static int send_email(const struct kb_contact_job *j, json_t *cfg, struct kb_err *err)
 {
     const char *url = cfg_str(cfg, "url"), *from = cfg_str(cfg, "from"), *to = cfg_str(cfg, "to");
-    const char *tls = cfg_str(cfg, "tls") ? cfg_str(cfg, "tls") : "required";
     if (!url || !from || !to)
         return kb_err_set(err, KB_EINVAL, "email: url, from and to must be configured");
     const char *hdr[] = {j->name, j->email, j->subject, j->key, from, to};
@@ -244,16 +243,27 @@ static int send_email(const struct kb_contact_job *j, json_t *cfg, struct kb_err
             return kb_err_set(err, KB_EINVAL, "email: a header value holds a line break");
     struct kb_buf m = KB_BUF_INIT;
     message(&m, j, from, to);
+    int code = srv_contact_smtp(cfg, m.data, m.len, err);
+    kb_buf_release(&m);
+    return code;
+}
+
+int srv_contact_smtp(json_t *cfg, const char *msg, size_t len, struct kb_err *err)
+{
+    const char *url = cfg_str(cfg, "url"), *from = cfg_str(cfg, "from"), *to = cfg_str(cfg, "to");
+    const char *tls = cfg_str(cfg, "tls") ? cfg_str(cfg, "tls") : "required";
+    if (!url || !from || !to)
+        return kb_err_set(err, KB_EINVAL, "email: url, from and to must be configured");
+    if (kb_contact_header_unsafe(from) || kb_contact_header_unsafe(to))
+        return kb_err_set(err, KB_EINVAL, "email: a header value holds a line break");
     CURL *c = curl_easy_init();
-    if (!c) {
-        kb_buf_release(&m);
+    if (!c)
         return kb_err_set(err, KB_EIO, "email: cannot start libcurl");
-    }
     char envfrom[300], rcpt[300];
     snprintf(envfrom, sizeof envfrom, "<%s>", from);
     snprintf(rcpt, sizeof rcpt, "<%s>", to);
     struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
-    struct upload u = {m.data, m.len, 0};
+    struct upload u = {msg, len, 0};
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     curl_easy_setopt(c, CURLOPT_MAIL_FROM, envfrom);
@@ -261,7 +271,7 @@ static int send_email(const struct kb_contact_job *j, json_t *cfg, struct kb_err
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, reader);
     curl_easy_setopt(c, CURLOPT_READDATA, &u);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE, (long)m.len);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE, (long)len);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)SRV_CONTACT_TIMEOUT_MS);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_USE_SSL, !strcmp(tls, "none")  ? (long)CURLUSESSL_NONE
@@ -277,10 +287,19 @@ static int send_email(const struct kb_contact_job *j, json_t *cfg, struct kb_err
     CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(rcpts);
     curl_easy_cleanup(c);
-    kb_buf_release(&m);
     if (rc != CURLE_OK)
         return kb_err_set(err, KB_EIO, "email via '%s': %s", url, curl_easy_strerror(rc));
     return 0;
+}
+
+void srv_mail_header_text(struct kb_buf *b, const char *s)
+{
+    header_text(b, s);
+}
+
+void srv_mail_quoted_printable(struct kb_buf *b, const char *s)
+{
+    quoted_printable(b, s);
 }
 
 int srv_contact_send(const struct kb_contact_job *job, json_t *cfg, char **ticket,

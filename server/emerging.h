@@ -1,10 +1,12 @@
 /* Emerging problems in the server: the detection thread (emerging_thread.c)
  * that runs a cycle after every ingest and at least every few minutes, keeps
  * the last report for GET /api/v1/emerging, and alerts once per problem
- * through the signed webhook (alert_webhook.c). */
+ * through the signed webhook (alert_webhook.c) and by e-mail
+ * (alert_email.c). */
 #ifndef KB_SRV_EMERGING_H
 #define KB_SRV_EMERGING_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "kb/base/err.h"
@@ -29,5 +31,12 @@ char *srv_emerging_last(struct srv *s);
  * with the reason in err. */
 int srv_alert_post(const char *url, const unsigned char *secret, size_t secret_len,
                    const char *body, long timeout_ms, struct kb_err *err);
+
+/* E-mails problem p (an object of the report's "problems") with a link to
+ * panel, when the contact "email" destination is enabled: *sent 1 when it
+ * went (0 and nothing done when there is no such destination). 0, or an
+ * error naming what failed. */
+int srv_alert_email(struct kb_store *st, json_t *p, const char *panel, int *sent,
+                    struct kb_err *err);
 
 #endif

@@ -1,9 +1,10 @@
 /* The emerging-problems thread: runs a detection cycle (kb/emerging) after
  * every change the index thread applies (at most one a second) and at
  * least every --emerging-interval seconds, keeps the last report for the
- * API, and sends each new problem once to --alert-webhook. What was
- * alerted is kept in the store's meta table, so a restart does not alert
- * again. */
+ * API, and sends each new problem once to --alert-webhook and once by
+ * e-mail to the contact "email" destination's support address
+ * (alert_email.c). What each channel alerted is kept in the store's meta
+ * table, so a restart does not alert again. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
@@ -35,23 +36,6 @@ struct srv_emerging {
 
 /* ---- alerts: once per problem ------------------------------------------ */
 
-/* How many '+'-separated words keys a and b share. */
-static int shared_words(const char *a, const char *b)
-{
-    int n = 0;
-    char *copy = kb_xstrdup(a), *save = NULL;
-    for (char *w = strtok_r(copy, "+", &save); w; w = strtok_r(NULL, "+", &save)) {
-        size_t len = strlen(w);
-        for (const char *p = b; (p = strstr(p, w)) != NULL; p += len)
-            if ((p == b || p[-1] == '+') && (p[len] == '\0' || p[len] == '+')) {
-                n++;
-                break;
-            }
-    }
-    free(copy);
-    return n;
-}
-
 /* 1 when a problem with key was alerted within ALERT_MEMORY (the same
  * problem: at least two of its four key words). */
 static int alerted(const char *list, const char *key, int64_t now)
@@ -64,7 +48,7 @@ static int alerted(const char *list, const char *key, int64_t now)
         if (tab) {
             *tab = '\0';
             int64_t t = strtoll(l, NULL, 10);
-            if (now - t < ALERT_MEMORY && shared_words(key, tab + 1) >= 2) {
+            if (now - t < ALERT_MEMORY && kb_emerging_key_shared(key, tab + 1) >= 2) {
                 free(l);
                 return 1;
             }
@@ -98,44 +82,78 @@ static char *remember(const char *list, const char *key, int64_t now)
     return out;
 }
 
+/* One channel: its own record of what it alerted (the store's meta
+ * table), so a problem goes once through each, and a channel that failed
+ * tries again at the next cycle without the other sending twice. */
+struct channel {
+    const char *meta_key;
+    /* 0 and *sent, or an error (not recorded: tried again next cycle). */
+    int (*send)(struct srv *s, struct srv_emerging *e, json_t *p, const char *panel, int *sent,
+                struct kb_err *err);
+};
+
+static int send_webhook(struct srv *s, struct srv_emerging *e, json_t *p, const char *panel,
+                        int *sent, struct kb_err *err)
+{
+    *sent = 0;
+    if (!s->opts.alert_webhook)
+        return 0;
+    json_t *msg = json_pack("{s:s, s:s, s:O}", "event", "emerging_problem", "panel", panel,
+                            "problem", p);
+    char *body = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    int rc = srv_alert_post(s->opts.alert_webhook, e->secret, e->secret_len, body,
+                            ALERT_TIMEOUT_MS, err);
+    free(body);
+    *sent = rc == 0;
+    return rc;
+}
+
+static int send_email(struct srv *s, struct srv_emerging *e, json_t *p, const char *panel,
+                      int *sent, struct kb_err *err)
+{
+    (void)s;
+    return srv_alert_email(e->st, p, panel, sent, err);
+}
+
+static const struct channel channels[] = {
+    {ALERTED_KEY, send_webhook},
+    {ALERTED_KEY "_email", send_email},
+};
+
 static void send_alerts(struct srv *s, struct srv_emerging *e, const char *report)
 {
-    if (!s->opts.alert_webhook)
-        return;
     json_t *j = json_loads(report, 0, NULL);
     json_t *problems = json_object_get(j, "problems");
-    size_t i;
-    json_t *p;
-    json_array_foreach(problems, i, p) {
-        const char *key = json_string_value(json_object_get(p, "key"));
-        if (!key)
-            continue;
-        int64_t now = (int64_t)time(NULL);
-        char *list = kb_store_meta_get(e->st, ALERTED_KEY);
-        if (alerted(list, key, now)) {
+    char panel[600];
+    snprintf(panel, sizeof panel, "%s/agent#emerging", s->base_url);
+    for (size_t c = 0; c < sizeof channels / sizeof channels[0]; c++) {
+        size_t i;
+        json_t *p;
+        json_array_foreach(problems, i, p) {
+            const char *key = json_string_value(json_object_get(p, "key"));
+            if (!key)
+                continue;
+            int64_t now = (int64_t)time(NULL);
+            char *list = kb_store_meta_get(e->st, channels[c].meta_key);
+            int sent = 0;
+            struct kb_err err;
+            if (alerted(list, key, now)) {
+                free(list);
+                continue;
+            }
+            if (channels[c].send(s, e, p, panel, &sent, &err) != 0) {
+                kb_log(KB_LOG_WARN, "emerging: %s", err.msg); /* the next cycle tries again */
+            } else if (sent) {
+                char *next = remember(list, key, now);
+                if (kb_store_meta_set(e->st, channels[c].meta_key, next, &err) != 0)
+                    kb_log(KB_LOG_ERROR, "emerging: cannot record the alert: %s", err.msg);
+                free(next);
+                kb_log(KB_LOG_INFO, "emerging: alerted '%s' (%s)", key,
+                       c == 0 ? "webhook" : "e-mail");
+            }
             free(list);
-            continue;
         }
-        char panel[600];
-        snprintf(panel, sizeof panel, "%s/agent#emerging", s->base_url);
-        json_t *msg = json_pack("{s:s, s:s, s:O}", "event", "emerging_problem", "panel", panel,
-                                "problem", p);
-        char *body = json_dumps(msg, JSON_COMPACT);
-        json_decref(msg);
-        struct kb_err err;
-        if (srv_alert_post(s->opts.alert_webhook, e->secret, e->secret_len, body,
-                           ALERT_TIMEOUT_MS, &err) == 0) {
-            char *next = remember(list, key, now);
-            if (kb_store_meta_set(e->st, ALERTED_KEY, next, &err) != 0)
-                kb_log(KB_LOG_ERROR, "emerging: cannot record the alert: %s", err.msg);
-            free(next);
-            kb_log(KB_LOG_INFO, "emerging: alerted '%s'", key);
-        } else {
-            /* Not recorded: the next cycle tries again. */
-            kb_log(KB_LOG_WARN, "emerging: %s", err.msg);
-        }
-        free(body);
-        free(list);
     }
     json_decref(j);
 }
@@ -158,6 +176,12 @@ static void cycle(struct srv *s, struct srv_emerging *e)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct kb_emerging_opts o;
     kb_emerging_opts_default(&o);
+    if (s->opts.emerging_networks == 0) {
+        o.per_network = -1; /* customers behind one network: visitors alone */
+        o.min_networks = -1;
+    } else if (s->opts.emerging_networks > 0) {
+        o.min_networks = s->opts.emerging_networks;
+    }
     struct kb_emerging_report *r = NULL;
     if (kb_emerging_detect(e->st, e->ix, &o, &r, &err) != 0) {
         kb_log(KB_LOG_ERROR, "emerging: %s", err.msg);
@@ -257,10 +281,10 @@ int srv_emerging_start(struct srv *s)
             free(e);
             return rc;
         }
-        /* Once, before the thread that posts: curl_easy_init would do it
-         * lazily, which is not thread-safe. */
-        curl_global_init(CURL_GLOBAL_DEFAULT);
     }
+    /* Once, before the thread that posts and mails: curl_easy_init would
+     * do it lazily, which is not thread-safe. */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
     atomic_store(&s->emerging, e);

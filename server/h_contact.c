@@ -18,6 +18,7 @@
 
 #include "contact.h"
 #include "brand.h"
+#include "emerging.h"
 #include "html_tpl.h"
 #include "kb/base/log.h"
 #include "kb/base/text.h"
@@ -348,6 +349,8 @@ static void h_contact_post(struct srv_ctx *c, const struct srv_req *r, struct sr
            (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     if (ndest && !existing)
         srv_contact_wake(c->srv);
+    if (!existing) /* a contact request is a ticket to emerging problems (one cycle a second) */
+        srv_emerging_wake(c->srv);
     char *ticket = wait_ticket(c, id);
     thanks(w, r, in.email, ticket);
     free(ticket);

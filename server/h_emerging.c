@@ -1,5 +1,6 @@
-/* GET /api/v1/emerging: the emerging problems of the last detection cycle,
- * for staff only (agents and up; customers never see any of it). */
+/* GET /api/v1/emerging: the emerging problems of the last detection cycle
+ * (of tickets, contact requests and customers' searches), for staff only
+ * (agents and up; customers never see any of it). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,8 +39,13 @@ static void h_emerging(struct srv_ctx *c, const struct srv_req *r, struct srv_re
 
 const struct srv_route srv_routes_emerging[] = {
     {"GET", "/api/v1/emerging", h_emerging, KB_ROLE_AGENT, 0,
-     "emerging problems (staff): topics of recent tickets well above their own baseline, "
-     "with words, count, baseline, since, hourly counts, redacted examples, products, units, "
-     "best article or null, deflection"},
+     "emerging problems (staff): topics of recent tickets (contact-form requests included) and "
+     "of customers' searches well above their own baseline: {\"problems\": [{\"source\": "
+     "\"tickets\"|\"searches\" (searches count distinct visitors, at most 3 a network), "
+     "\"key\", \"words\", \"count\", \"baseline\", \"baseline_count\", \"baseline_days\", "
+     "\"p_value\", \"since\", \"hourly\", \"examples\": [{\"kind\": \"ticket\"|\"contact\"|"
+     "\"search\", \"text\" (redacted), \"time\", ...}], \"products\", \"units\", "
+     "\"article\": {...}|null, \"deflection\": {\"searches\", \"filed\", \"filed_share\"}}], "
+     "\"topics\", \"search_topics\", \"recent_tickets\", \"recent_queries\", ...}"},
     {NULL, NULL, NULL, 0, 0, NULL},
 };

@@ -478,8 +478,8 @@ static void search_page(struct srv_ctx *c, const struct srv_req *r, struct srv_r
     if (has_words && page == 1) {
         /* For the analytics: what people search for and what finds nothing.
          * The id goes into the page so that help.js can tie clicks to it. */
-        srv_sid_text(c, r, srv_search_log(c, 0, q, r->who.role, "search", res->total, NULL,
-                                          NULL), sid);
+        srv_sid_text(c, r, srv_search_log_by(c, r, 0, q, r->who.role, "search", res->total,
+                                             NULL, NULL), sid);
     }
     /* The topic filters list every topic of the query, not just the one chosen. */
     if (category) {

@@ -15,10 +15,10 @@
 
 #define SUGGEST_MAX 8
 
-static int64_t log_search(struct srv_ctx *c, const char *q, int role, const char *endpoint,
-                          uint64_t n, const char *locale)
+static int64_t log_search(struct srv_ctx *c, const struct srv_req *r, const char *q, int role,
+                          const char *endpoint, uint64_t n, const char *locale)
 {
-    return srv_search_log(c, 0, q, role, endpoint, n, locale, NULL);
+    return srv_search_log_by(c, r, 0, q, role, endpoint, n, locale, NULL);
 }
 
 static int check_query(const char *q, struct srv_resp *w)
@@ -127,7 +127,7 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         srv_kb_error(w, &err);
         return;
     }
-    int64_t sid = log_search(c, o.query, r->who.role, "search", res->total, o.locale);
+    int64_t sid = log_search(c, r, o.query, r->who.role, "search", res->total, o.locale);
     /* total_exact: total is a count (small match sets), not Xapian's
      * estimate. facets_estimated: the counts were scaled up from the first
      * matches (counting every match cost ten times the search itself). */
@@ -257,7 +257,7 @@ static void h_deflect(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     if (ix && kb_search(ix, KB_ROLE_CUSTOMER, &o, &res, &err) != 0) {
         srv_kb_error(w, &err);
     } else if (ix) {
-        int64_t sid = log_search(c, text, KB_ROLE_CUSTOMER, "deflect", res->total, o.locale);
+        int64_t sid = log_search(c, r, text, KB_ROLE_CUSTOMER, "deflect", res->total, o.locale);
         srv_json(w, 200, json_pack("{s:o, s:o}", "articles", hits_json(c, res), "search_id",
                                    srv_sid_json(c, r, sid)));
     }

@@ -64,6 +64,9 @@ static void usage(FILE *f)
             "  --backup-dir DIR    where POST /api/v1/admin/backup writes (default DATA/backups)\n"
             "  --emerging-interval S  seconds between emerging-problem checks when nothing is\n"
             "                      imported (default 300; every import also runs one)\n"
+            "  --emerging-networks N  networks a wave of customers' searches needs (default 3;\n"
+            "                      each counts 2 visitors at most); 0 = count visitors only,\n"
+            "                      for a desk whose customers share one network\n"
             "  --contact-rate N    contact requests per visitor per hour (default 5; 0 = off)\n"
             "  --contact-net-rate N  contact requests per network per hour (default 30; 0 = off)\n"
             "  --contact-retry-ms MS  first retry of a failed delivery, doubling (default 2000)\n"
@@ -158,6 +161,7 @@ int main(int argc, char **argv)
     o->search_retention_days = -1;
     o->contact_retention_days = -1;
     o->contact_rate = 5;
+    o->emerging_networks = -1;
     o->contact_net_rate = 30;
     o->contact_retry_ms = 2000;
     o->contact_attempts = 15;
@@ -233,6 +237,10 @@ int main(int argc, char **argv)
             if (parse_num(a, argv[++i], 1u << 20, &n))
                 return 2;
             o->search_cache_mb = (unsigned)n;
+        } else if (strcmp(a, "--emerging-networks") == 0) {
+            if (parse_num(a, argv[++i], 1000, &n))
+                return 2;
+            o->emerging_networks = (int)n;
         } else if (strcmp(a, "--emerging-interval") == 0) {
             if (parse_num(a, argv[++i], 86400, &n) || n < 5) {
                 if (n < 5)

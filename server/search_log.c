@@ -123,6 +123,13 @@ int64_t srv_search_log(struct srv_ctx *c, int64_t t, const char *query, int role
                        const char *endpoint, uint64_t nresults, const char *locale,
                        struct kb_err *err)
 {
+    return srv_search_log_by(c, NULL, t, query, role, endpoint, nresults, locale, err);
+}
+
+int64_t srv_search_log_by(struct srv_ctx *c, const struct srv_req *r, int64_t t,
+                          const char *query, int role, const char *endpoint, uint64_t nresults,
+                          const char *locale, struct kb_err *err)
+{
     struct kb_err local;
     if (!err)
         err = &local;
@@ -137,6 +144,8 @@ int64_t srv_search_log(struct srv_ctx *c, int64_t t, const char *query, int role
         kb_search_row_release(&row);
         return 0;
     }
+    if (r)
+        kb_search_row_who(&row, r->ident_hash, r->net_hash);
     pthread_mutex_lock(&L.mu);
     if (L.running && L.next_id > L.block_end) {
         /* A new block of ids, outside the lock (a write transaction). If

@@ -37,6 +37,12 @@ int64_t srv_search_log(struct srv_ctx *c, int64_t t, const char *query, int role
                        const char *endpoint, uint64_t nresults, const char *locale,
                        struct kb_err *err);
 
+/* The same, naming who searched: r's keyed hashes of its visitor and
+ * network go into the row (emerging problems count customers by them). */
+int64_t srv_search_log_by(struct srv_ctx *c, const struct srv_req *r, int64_t t,
+                          const char *query, int role, const char *endpoint, uint64_t nresults,
+                          const char *locale, struct kb_err *err);
+
 /* Writes the rows waiting, on c's store, before c reads the log. */
 void srv_search_log_flush(struct srv_ctx *c);
 

@@ -49,6 +49,8 @@ struct srv_opts {
     int search_retention_days; /* --search-retention-days: likewise */
     int contact_retention_days; /* --contact-retention-days: likewise */
     unsigned emerging_interval; /* seconds between emerging-problem cycles (0 = 300) */
+    int emerging_networks;      /* networks a wave of searches needs (-1 = the default 3;
+                                   0 = visitors only, no network rule) */
     const char *alert_webhook;  /* URL new emerging problems are POSTed to, or NULL */
     const char *alert_secret_file; /* the webhook's HMAC secret */
     unsigned contact_rate;      /* contact requests per visitor per hour; 0 = off */

@@ -15,7 +15,8 @@
     var w = 12, gap = 3, h = 40, n = p.hourly.length;
     var max = Math.max.apply(null, p.hourly.concat([1, p.baseline]));
     var perHour = p.baseline / Math.max(1, n);
-    var title = p.hourly.join(", ") + " tickets per hour; about " + perHour.toFixed(2) +
+    var title = p.hourly.join(", ") + (p.source === "searches" ? " customers searching" :
+      " tickets") + " per hour; about " + perHour.toFixed(2) +
       " an hour usually";
     var s = svg("svg", { class: "emerging-chart", width: n * (w + gap), height: h + 2,
       viewBox: "0 0 " + n * (w + gap) + " " + (h + 2), role: "img", "aria-label": title },
@@ -44,8 +45,9 @@
     }
     var note = el("span", { class: "copied", role: "status", "aria-live": "polite" });
     var ticket = (p.examples || []).filter(function (e) { return e.kind === "ticket"; })[0];
-    var button = ticket ? el("button", { type: "button", class: "small make-draft",
-      "aria-label": "Draft an article from ticket " + ticket.id }, "Write a draft article") : null;
+    if (!ticket) return noTicketDraft(p, note);
+    var button = el("button", { type: "button", class: "small make-draft",
+      "aria-label": "Draft an article from ticket " + ticket.id }, "Write a draft article");
     if (button) {
       button.addEventListener("click", function () {
         button.disabled = true;
@@ -57,13 +59,39 @@
               else note.textContent = "Draft " + d.ref + " created for the writers.";
             });
           })
-          .catch(function (e) {
-            button.disabled = false;
-            note.classList.add("error");
-            note.textContent = "Could not create a draft: " + e.message;
-          });
+          .catch(draftFailed(button, note));
       });
     }
+    return el("p", { class: "meta no-article" }, el("span", { text: "No article answers this." }),
+      button, note);
+  }
+
+  // What a draft button does when the draft could not be made.
+  function draftFailed(button, note) {
+    return function (e) {
+      button.disabled = false;
+      note.classList.add("error");
+      note.textContent = "Could not create a draft: " + e.message;
+    };
+  }
+
+  // A problem of searches or contact requests names no ticket to draft
+  // from: writers get a draft prefilled with its words and examples.
+  function noTicketDraft(p, note) {
+    var button = el("button", { type: "button", class: "small make-draft", hidden: "hidden",
+      "aria-label": "Draft an article for this problem" }, "Write a draft article");
+    KB.me().then(function (me) {
+      button.hidden = !(me && KB.rank(me.role) >= KB.rank("writer"));
+    });
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      var lines = (p.examples || []).map(function (e) { return "- " + e.text; });
+      KB.api("POST", "/api/v1/articles", { title: p.words.slice(0, 4).join(" "),
+        format: "markdown", audience: "internal",
+        body: "Customers report: " + p.words.join(", ") + "\n\n" + lines.join("\n") + "\n" })
+        .then(function (d) { location.href = "/write#" + d.ref; })
+        .catch(draftFailed(button, note));
+    });
     return el("p", { class: "meta no-article" }, el("span", { text: "No article answers this." }),
       button, note);
   }
@@ -79,7 +107,8 @@
     return el("li", { class: "emerging-problem" },
       el("p", { class: "hit-title", text: p.words.slice(0, 6).join(" · ") }),
       el("p", { class: "meta" },
-        el("strong", { text: p.count + " tickets" }),
+        el("strong", { text: p.count + (p.source === "searches" ?
+          " customers searched for this" : " tickets") }),
         el("span", { text: "usually " + p.baseline.toFixed(2) + " in that time" }),
         el("span", { text: "since " + KB.fmtTime(p.since) })),
       chart(p),
@@ -89,7 +118,8 @@
       el("p", { class: "meta", text: deflection(p) }),
       el("details", { class: "desc" }, el("summary", { text: "Examples (personal data removed)" }),
         el("ul", {}, (p.examples || []).map(function (e) {
-          return el("li", { text: (e.kind === "search" ? "Search: " : e.id + ": ") + e.text });
+          return el("li", { text: (e.kind === "search" ? "Search: " : e.kind === "contact" ?
+            "Contact request " + e.ref + ": " : e.id + ": ") + e.text });
         }))));
   }
 

@@ -1,6 +1,7 @@
 /* The emerging-problems report as the API's JSON (jansson), shared by
  * kb-server's GET /api/v1/emerging and kb-indexer emerging. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "kb/base/doc.h"
@@ -26,11 +27,17 @@ static json_t *problem(const struct kb_emerging_problem *p)
     json_t *ex = json_array();
     for (size_t i = 0; i < p->nexamples; i++) {
         const struct kb_emerging_example *e = &p->examples[i];
-        if (e->kind == KB_KIND_TICKET)
+        if (e->kind == KB_KIND_TICKET) {
             json_array_append_new(ex, json_pack("{s:s, s:s?, s:I, s:I, s:s}", "kind", "ticket",
                                                 "id", e->id, "number", (json_int_t)e->number,
                                                 "time", (json_int_t)e->time, "text", e->text));
-        else
+        } else if (e->kind == KB_EMERGING_CONTACT) {
+            char ref[32];
+            snprintf(ref, sizeof ref, "CR-%lld", (long long)e->number);
+            json_array_append_new(ex, json_pack("{s:s, s:s, s:I, s:I, s:s}", "kind", "contact",
+                                                "ref", ref, "number", (json_int_t)e->number,
+                                                "time", (json_int_t)e->time, "text", e->text));
+        } else
             json_array_append_new(ex, json_pack("{s:s, s:I, s:s}", "kind", "search", "time",
                                                 (json_int_t)e->time, "text", e->text));
     }
@@ -44,8 +51,9 @@ static json_t *problem(const struct kb_emerging_problem *p)
     }
     json_t *share = p->searches ? json_real((double)p->searches_filed / (double)p->searches)
                                 : json_null();
-    return json_pack("{s:s, s:o, s:I, s:f, s:I, s:f, s:f, s:I, s:o, s:o, s:o, s:o, s:o,"
+    return json_pack("{s:s, s:s, s:o, s:I, s:f, s:I, s:f, s:f, s:I, s:o, s:o, s:o, s:o, s:o,"
                      " s:{s:I, s:I, s:o}}",
+                     "source", p->source == KB_EMERGING_SEARCHES ? "searches" : "tickets",
                      "key", p->key, "words", words, "count", (json_int_t)p->count, "baseline",
                      p->baseline, "baseline_count", (json_int_t)p->baseline_count,
                      "baseline_days", p->baseline_days, "p_value", p->p_value, "since",
@@ -60,10 +68,12 @@ char *kb_emerging_json(const struct kb_emerging_report *r)
     json_t *ps = json_array();
     for (size_t i = 0; i < r->n; i++)
         json_array_append_new(ps, problem(&r->problems[i]));
-    json_t *j = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I}", "problems", ps, "now",
+    json_t *j = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "problems", ps, "now",
                           (json_int_t)r->now, "window_from", (json_int_t)r->window_from,
                           "baseline_from", (json_int_t)r->baseline_from, "topics",
-                          (json_int_t)r->topics, "recent_tickets", (json_int_t)r->recent);
+                          (json_int_t)r->topics, "recent_tickets", (json_int_t)r->recent,
+                          "search_topics", (json_int_t)r->search_topics, "recent_queries",
+                          (json_int_t)r->recent_searches);
     char *s = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     return s;

@@ -150,6 +150,15 @@ void flush_spelling(Index *ix);
 // Documents with the same folded title and language ask the same question:
 // an 8-byte hash of both.
 std::string title_key(const char *title, const char *locale);
+// The terms indexing makes of a short text's words (a body's, without
+// its fields' extras such as joined compounds), stemmed for locale (NULL =
+// English), in a scratch document without positions.
+Xapian::Document text_document(const char *locale, const char *text);
+// The document kb_index_put would write for d (no write: topics.cc groups
+// tickets that are not in the index with those that are). words may be
+// nullptr (then *collected is false).
+Xapian::Document make_document(Index *ix, const kb_doc *d, int audience, const char *asked,
+                               std::unordered_set<std::string> *words, bool *collected);
 
 // ---- query.cc
 struct Built {

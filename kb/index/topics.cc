@@ -58,13 +58,31 @@ Xapian::Query weighted(const Terms &terms)
     return Xapian::Query(Xapian::Query::OP_OR, qs.begin(), qs.end());
 }
 
-Terms top_terms(Xapian::Enquire &enq, const std::vector<Xapian::docid> &docs, size_t k)
+// Short texts: a word in more than a share of them ("router" in the
+// searches of a router maker's customers) says nothing about a topic, but
+// every member of a group holds it, so the ESet would weigh it most.
+struct TextDecider : WordDecider {
+    const Xapian::Database *db = nullptr;
+    Xapian::doccount max_freq = 0;
+    bool operator()(const std::string &t) const override
+    {
+        return WordDecider::operator()(t) && db->get_termfreq(t) <= max_freq;
+    }
+};
+
+Terms top_terms(Xapian::Enquire &enq, const std::vector<Xapian::docid> &docs, size_t k,
+                const WordDecider *decider = nullptr)
 {
     Xapian::RSet rs;
     for (Xapian::docid d : docs)
         rs.add_document(d);
-    WordDecider decider;
-    Xapian::ESet es = enq.get_eset(Xapian::termcount(k), rs, &decider);
+    WordDecider words;
+    // Exact term frequencies: with several databases (public, internal,
+    // contact requests in memory) Xapian would otherwise scale the RSet's
+    // own database's, and 8 requests about spam out of 8 would make "spam"
+    // look like a word of every document.
+    Xapian::ESet es = enq.get_eset(Xapian::termcount(k), rs, Xapian::Enquire::USE_EXACT_TERMFREQ,
+                                   decider ? decider : &words);
     Terms out;
     for (auto t = es.begin(); t != es.end(); ++t) {
         out.t.push_back(*t);
@@ -191,6 +209,82 @@ void topic_release(kb_topic *t)
     std::free(t->created);
 }
 
+
+// A topic's terms as a C array (caller frees each and the array).
+char **copy_terms(const Terms &terms, size_t *n)
+{
+    char **out = static_cast<char **>(kb_xcalloc(terms.t.size() + 1, sizeof(char *)));
+    *n = 0;
+    for (const std::string &term : terms.t)
+        out[(*n)++] = dup(term);
+    return out;
+}
+
+// A temporary database in memory (Xapian's InMemory backend).
+Xapian::WritableDatabase in_memory()
+{
+    return Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
+}
+
+// ---- topics of short texts
+
+// Groups the recent documents of db (those holding the term R_RECENT) and
+// returns each topic's terms with every document (recent or not) holding
+// its share of their weight.
+const char *const R_RECENT = "XRECENT";
+
+struct TextFound {
+    Terms terms;
+    std::vector<Xapian::docid> all;
+};
+
+std::vector<TextFound> find_text_topics(const Xapian::Database &db,
+                                        const std::vector<Xapian::docid> &seeds,
+                                        const kb_topic_opts &o)
+{
+    Xapian::Query recent(R_RECENT);
+    Xapian::Query everything = Xapian::Query::MatchAll;
+    std::unordered_set<Xapian::docid> taken;
+    std::vector<TextFound> out;
+    Xapian::Enquire enq(db);
+    size_t all_max = db.get_doccount();
+    TextDecider decider;
+    decider.db = &db;
+    decider.max_freq = std::max<Xapian::doccount>(20, Xapian::doccount(all_max * 0.05));
+    for (Xapian::docid seed : seeds) {
+        if (taken.count(seed))
+            continue;
+        taken.insert(seed);
+        Terms terms = top_terms(enq, {seed}, o.terms, &decider);
+        if (terms.t.size() < 2)
+            continue;
+        std::vector<Xapian::docid> group = members(db, recent, terms, o.share, o.max_recent);
+        // Refined over the group while it keeps its seed (a short text's
+        // own words are most of what it says).
+        for (int round = 0; round < 3 && group.size() > 1; round++) {
+            Terms next = top_terms(enq, group, o.terms, &decider);
+            if (next.t.size() < 2)
+                break;
+            std::vector<Xapian::docid> again = members(db, recent, next, o.share, o.max_recent);
+            if (std::find(again.begin(), again.end(), seed) == again.end())
+                break;
+            terms = std::move(next);
+            bool same = again == group;
+            group = std::move(again);
+            if (same)
+                break;
+        }
+        for (Xapian::docid d : group)
+            taken.insert(d);
+        TextFound f;
+        f.terms = terms;
+        f.all = members(db, everything, terms, o.share, all_max);
+        std::sort(f.all.begin(), f.all.end());
+        out.push_back(std::move(f));
+    }
+    return out;
+}
+
 } // namespace
 } // namespace kbi
 
@@ -232,7 +326,19 @@ int kb_index_topics(struct kb_index *h, const struct kb_topic_opts *o, struct kb
     for (int attempt = 0;; attempt++) {
         kb_topics *res = nullptr;
         try {
-            const Xapian::Database &db = pick(&h->ix, KB_DB_BOTH);
+            Xapian::Database db = pick(&h->ix, KB_DB_BOTH);
+            if (opts.nextra) {
+                // Contact requests beside the index, as tickets: a combined
+                // database, so their terms weigh as the index's do.
+                Xapian::WritableDatabase mem = in_memory();
+                for (size_t i = 0; i < opts.nextra; i++) {
+                    bool unused = false;
+                    mem.add_document(make_document(&h->ix, &opts.extra[i], KB_AUD_INTERNAL,
+                                                   nullptr, nullptr, &unused));
+                }
+                mem.commit();
+                db.add_database(mem);
+            }
             size_t nrecent = 0;
             std::vector<Found> found = find_topics(db, opts, &nrecent);
             res = static_cast<kb_topics *>(kb_xcalloc(1, sizeof *res));
@@ -240,9 +346,7 @@ int kb_index_topics(struct kb_index *h, const struct kb_topic_opts *o, struct kb
             res->t = static_cast<kb_topic *>(kb_xcalloc(found.size() + 1, sizeof *res->t));
             for (const Found &f : found) {
                 kb_topic *t = &res->t[res->n++];
-                t->terms = static_cast<char **>(kb_xcalloc(f.terms.t.size() + 1, sizeof(char *)));
-                for (const std::string &s : f.terms.t)
-                    t->terms[t->nterms++] = dup(s);
+                t->terms = copy_terms(f.terms, &t->nterms);
                 std::vector<std::pair<int64_t, int64_t>> docs; // created, number
                 for (Xapian::docid d : f.docs) {
                     Xapian::Document doc = db.get_document(d);
@@ -271,20 +375,67 @@ int kb_index_topics(struct kb_index *h, const struct kb_topic_opts *o, struct kb
     }
 }
 
+void kb_text_topics_free(struct kb_text_topics *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++) {
+        for (size_t k = 0; k < t->t[i].nterms; k++)
+            std::free(t->t[i].terms[k]);
+        std::free(t->t[i].terms);
+        std::free(t->t[i].items);
+    }
+    std::free(t->t);
+    std::free(t);
+}
+
+int kb_index_text_topics(const struct kb_text_item *items, size_t n,
+                         const struct kb_topic_opts *o, struct kb_text_topics **out,
+                         struct kb_err *err)
+{
+    *out = nullptr;
+    kb_topic_opts opts = *o;
+    kb_topic_opts d;
+    kb_topic_opts_default(&d);
+    opts.terms = opts.terms ? opts.terms : d.terms;
+    opts.share = opts.share > 0 ? opts.share : d.share;
+    opts.max_recent = opts.max_recent ? opts.max_recent : d.max_recent;
+    kb_text_topics *res = nullptr;
+    try {
+        Xapian::WritableDatabase mem = in_memory();
+        std::vector<Xapian::docid> seeds;
+        for (size_t i = 0; i < n; i++) {
+            Xapian::Document doc = text_document(items[i].locale, items[i].text);
+            if (items[i].recent)
+                doc.add_boolean_term(R_RECENT);
+            Xapian::docid id = mem.add_document(doc); // ids 1..n in order
+            if (items[i].recent && seeds.size() < opts.max_recent)
+                seeds.push_back(id);
+        }
+        mem.commit();
+        std::vector<TextFound> found = find_text_topics(mem, seeds, opts);
+        res = static_cast<kb_text_topics *>(kb_xcalloc(1, sizeof *res));
+        res->t = static_cast<kb_text_topic *>(kb_xcalloc(found.size() + 1, sizeof *res->t));
+        for (const TextFound &f : found) {
+            kb_text_topic *t = &res->t[res->n++];
+            t->terms = copy_terms(f.terms, &t->nterms);
+            t->items = static_cast<size_t *>(kb_xcalloc(f.all.size() + 1, sizeof(size_t)));
+            for (Xapian::docid id : f.all)
+                t->items[t->n++] = size_t(id) - 1;
+        }
+        *out = res;
+        return 0;
+    } catch (...) {
+        kb_text_topics_free(res);
+        return fail(err);
+    }
+}
+
 size_t kb_index_terms_in_text(const char *text, const char *locale, const char *const *terms,
                               size_t n)
 {
     try {
-        Xapian::Document scratch;
-        Xapian::TermGenerator tg;
-        tg.set_document(scratch);
-        const char *sname = stemmer_name(locale);
-        bool stems = std::strcmp(sname, "none") != 0;
-        tg.set_stemmer(make_stem(locale));
-        tg.set_stemming_strategy(stems ? Xapian::TermGenerator::STEM_ALL
-                                       : Xapian::TermGenerator::STEM_NONE);
-        tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
-        tg.index_text_without_positions(normalize(text ? text : ""));
+        Xapian::Document scratch = text_document(locale, text);
         size_t found = 0;
         for (size_t i = 0; i < n; i++) {
             Xapian::TermIterator t = scratch.termlist_begin();

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kb/base/doc.h"
 #include "kb/base/err.h"
 #include "kb/index/index.h"
 
@@ -23,6 +24,12 @@ struct kb_topic_opts {
                                  of the topic's ESet weight (default 0.35) */
     size_t min_size;          /* the smallest group kept (default 3) */
     size_t max_recent;        /* recent tickets read at most (default 5000) */
+    /* Tickets that are not in the index (contact-form requests), grouped
+     * with the indexed ones as if they were: borrowed; each one's number
+     * is what its topic's numbers[] carries (make them negative to tell
+     * them apart), its created time places it in a window. */
+    const struct kb_doc *extra;
+    size_t nextra;
 };
 
 struct kb_topic {
@@ -47,6 +54,38 @@ void kb_topic_opts_default(struct kb_topic_opts *o);
 int kb_index_topics(struct kb_index *ix, const struct kb_topic_opts *o, struct kb_topics **out,
                     struct kb_err *err);
 void kb_topics_free(struct kb_topics *t);
+/* ---- topics of short texts (customers' searches) ---- */
+
+struct kb_text_item {
+    const char *text;   /* as typed (normalised here) */
+    const char *locale; /* NULL = English */
+    int recent;         /* in the recent window: only these seed topics */
+};
+
+struct kb_text_topic {
+    char **terms;       /* index terms (stems), most telling first */
+    size_t nterms;
+    size_t *items;      /* indexes of every item (recent or not) in the topic, ascending */
+    size_t n;
+};
+
+struct kb_text_topics {
+    struct kb_text_topic *t;
+    size_t n;
+};
+
+/* Groups short texts the way kb_index_topics groups tickets, in a
+ * temporary in-memory database of the n items: each recent item not yet in
+ * a topic seeds one (in the order given: put the most telling first) by an
+ * RSet -> ESet of its terms, refined over the recent items it finds; every
+ * item, recent or not, holding the share of the topic's weight belongs
+ * (o: terms, share; the windows are the caller's). *out is caller-freed
+ * with kb_text_topics_free. */
+int kb_index_text_topics(const struct kb_text_item *items, size_t n,
+                         const struct kb_topic_opts *o, struct kb_text_topics **out,
+                         struct kb_err *err);
+void kb_text_topics_free(struct kb_text_topics *t);
+
 /* How many of the n terms the text holds, as indexing would make its words
  * (normalised, stemmed for locale; NULL = English). 0 on any error. */
 size_t kb_index_terms_in_text(const char *text, const char *locale, const char *const *terms,

@@ -159,6 +159,21 @@ std::string title_key(const char *title, const char *locale)
     return std::string(reinterpret_cast<const char *>(&h), sizeof h);
 }
 
+Xapian::Document text_document(const char *locale, const char *text)
+{
+    Xapian::Document doc;
+    Xapian::TermGenerator tg;
+    tg.set_document(doc);
+    bool stems = std::strcmp(stemmer_name(locale), "none") != 0;
+    tg.set_stemmer(make_stem(locale));
+    tg.set_stemming_strategy(stems ? Xapian::TermGenerator::STEM_ALL
+                                   : Xapian::TermGenerator::STEM_NONE);
+    tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+    const char *t = text ? text : "";
+    tg.index_text_without_positions(normalize_for(locale, t, std::strlen(t)));
+    return doc;
+}
+
 // words (may be NULL) gets the words of the title and body for spelling, when
 // the stemmer can collect them; *collected says whether it did.
 Xapian::Document make_document(Index *ix, const kb_doc *d, int audience, const char *asked,
@@ -458,15 +473,7 @@ int kb_index_vocab(struct kb_index *h, const char *locale, const char *word)
         if (!word || !*word)
             return 0;
         // The terms indexing would make of the word, as in make_document.
-        Xapian::Document doc;
-        Xapian::TermGenerator tg;
-        tg.set_document(doc);
-        bool stems = std::strcmp(stemmer_name(locale), "none") != 0;
-        tg.set_stemmer(make_stem(locale));
-        tg.set_stemming_strategy(stems ? Xapian::TermGenerator::STEM_ALL
-                                       : Xapian::TermGenerator::STEM_NONE);
-        tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
-        tg.index_text(normalize_for(locale, word, std::strlen(word)));
+        Xapian::Document doc = text_document(locale, word);
         std::lock_guard<std::mutex> guard(h->ix.vocab_mu);
         const Xapian::Database *db = &h->ix.pub;
         if (h->ix.mode == KB_INDEX_WRITE) {

@@ -226,7 +226,7 @@ int kb_customer_export(struct kb_store *st, const char *who, json_t **out, struc
         {"feedback", "SELECT * FROM feedback WHERE visitor IN (%s) ORDER BY id"},
         {"searches", "SELECT * FROM searches WHERE id IN (SELECT search_id FROM events WHERE "
                      "visitor IN (%s) UNION SELECT search_id FROM feedback WHERE visitor IN "
-                     "(%s)) ORDER BY id"},
+                     "(%s)) OR visitor IN (%s) ORDER BY id"},
     };
     for (size_t i = 0; i < 3; i++) {
         json_t *a = json_array();
@@ -234,7 +234,7 @@ int kb_customer_export(struct kb_store *st, const char *who, json_t **out, struc
         if (code || !vis)
             continue;
         kb_buf_release(&sql);
-        kb_buf_printf(&sql, linked[i][1], vis, vis);
+        kb_buf_printf(&sql, linked[i][1], vis, vis, vis);
         code = query(st, kb_buf_str(&sql), who, a, err);
     }
     free(vis);
@@ -294,14 +294,14 @@ static int erase_rest(struct kb_store *st, const char *who, struct kb_customer_e
     if (code == 0 && vis) {
         static const char *const del[] = {
             "DELETE FROM searches WHERE id IN (SELECT search_id FROM events WHERE visitor IN (%s)"
-            " UNION SELECT search_id FROM feedback WHERE visitor IN (%s))",
+            " UNION SELECT search_id FROM feedback WHERE visitor IN (%s)) OR visitor IN (%s)",
             "DELETE FROM events WHERE visitor IN (%s)",
             "DELETE FROM feedback WHERE visitor IN (%s)",
         };
         int64_t *counts[] = {&o->searches, &o->events, &o->feedback};
         for (size_t i = 0; code == 0 && i < 3; i++) {
             kb_buf_release(&sql);
-            kb_buf_printf(&sql, del[i], vis, vis);
+            kb_buf_printf(&sql, del[i], vis, vis, vis);
             code = delete_rows(st, kb_buf_str(&sql), who, NULL, counts[i], err);
         }
     }

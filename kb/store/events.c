@@ -100,6 +100,11 @@ const char kb_events_counters_schema_sql[] =
     "  unhelpful = unhelpful + excluded.unhelpful;"
     " END;";
 
+/* Who made each search: the keyed hashes events carry (visitor, network). */
+const char kb_events_who_schema_sql[] =
+    "ALTER TABLE searches ADD COLUMN visitor TEXT;"
+    "ALTER TABLE searches ADD COLUMN network TEXT;";
+
 static const char *const event_types[] = {"click", "solved", "submitted", "view", NULL};
 
 
@@ -244,7 +249,17 @@ void kb_search_row_release(struct kb_search_row *row)
 {
     free(row->query);
     free(row->locale);
-    row->query = row->locale = NULL;
+    free(row->visitor);
+    free(row->network);
+    row->query = row->locale = row->visitor = row->network = NULL;
+}
+
+void kb_search_row_who(struct kb_search_row *row, const char *visitor, const char *network)
+{
+    free(row->visitor);
+    free(row->network);
+    row->visitor = visitor && *visitor ? one_line(visitor, 0, KB_EVENTS_VISITOR_MAX) : NULL;
+    row->network = network && *network ? one_line(network, 0, KB_EVENTS_VISITOR_MAX) : NULL;
 }
 
 /* Inserts one row under its id (0: the next AUTOINCREMENT gives), through
@@ -269,6 +284,8 @@ static int insert_row(struct kb_store *st, const struct kb_search_row *r, int64_
         sqlite3_bind_int64(s, 7, r->id);
     else
         sqlite3_bind_null(s, 7);
+    bind_text(s, 8, r->visitor);
+    bind_text(s, 9, r->network);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_DONE) {
         if (id)

@@ -23,6 +23,10 @@ extern const char kb_events_schema_sql[];
 extern const char kb_events_usage_schema_sql[];
 /* Version 5: article_usage, counters of votes and uses kept by triggers. */
 extern const char kb_events_counters_schema_sql[];
+/* A later step: who made each search (the keyed hashes of struct kb_event's
+ * visitor and network), so emerging problems count customers, not
+ * searches. */
+extern const char kb_events_who_schema_sql[];
 
 #define KB_EVENTS_QUERY_MAX 1000   /* bytes of a logged or posted query */
 #define KB_EVENTS_VISITOR_MAX 100  /* bytes of a visitor or session id */
@@ -59,6 +63,8 @@ struct kb_search_row {
     const char *endpoint; /* static */
     uint64_t results;
     char *locale;         /* or NULL */
+    char *visitor;        /* the keyed hash of who searched (as struct kb_event's), or NULL */
+    char *network;        /* the keyed hash of their network, or NULL */
 };
 /* Checks and normalises one search as kb_events_search_at does, into *row
  * (release with kb_search_row_release; id left 0). KB_EINVAL for an unknown
@@ -67,6 +73,9 @@ int kb_search_row_make(int64_t t, const char *query, int role, const char *endpo
                        uint64_t nresults, const char *locale, struct kb_search_row *row,
                        struct kb_err *err);
 void kb_search_row_release(struct kb_search_row *row);
+/* Sets row's visitor and network (copies; NULL or "" = unknown), bounded
+ * to KB_EVENTS_VISITOR_MAX bytes. */
+void kb_search_row_who(struct kb_search_row *row, const char *visitor, const char *network);
 /* Logs one made row now, under a new id (its id is ignored when 0):
  * *search_id (may be NULL) gets it, or 0 for a blank query. */
 int kb_events_search_put(struct kb_store *st, const struct kb_search_row *row, int64_t *search_id,

@@ -172,6 +172,8 @@ static const struct store_migration migrations[] = {
     {"topics: categories and sections", kb_topics_schema_sql, NULL},
     /* Self-contained (its own table only): renumber freely at a merge. */
     {"imported media (images)", kb_media_schema_sql, NULL},
+    /* Self-contained (one table's new columns): renumber freely at a merge. */
+    {"search log: who searched, for emerging problems", kb_events_who_schema_sql, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -63,3 +63,45 @@ def test_admin_drafts_the_missing_article_from_the_panel(server, browser):
     WebDriverWait(browser, 10, poll_frequency=0.1).until(
         lambda d: "spam" in d.find_element(By.CSS_SELECTOR, "#title").get_attribute("value").lower()
         or "mail" in d.find_element(By.CSS_SELECTOR, "#title").get_attribute("value").lower())
+
+
+@pytest.fixture(scope="module")
+def search_server(tmp_path_factory):
+    """A wave of customers' searches with no ticket about it."""
+    d = tmp_path_factory.mktemp("kb-emerging-searches")
+    now = time.time()
+    (d / "t.jsonl").write_text(ts.jsonl(ts.background(days=10, per_day=200, end=now - 60,
+                                                      seed=22)))
+    run_indexer(d, "add", os.path.join(SAMPLES, "articles"))
+    run_indexer(d, "add", str(d / "t.jsonl"))
+    ts.put_searches(str(d / "kb.sqlite3"),
+                    ts.searches(days=10, per_day=300, end=now - 60, seed=23)
+                    + ts.search_wave("noise", 10, 1, now - 30, seed=24))
+    for role, (name, pw) in USERS.items():
+        add_user(d, name, pw, role)
+    with KbServer(d) as s:
+        yield s
+
+
+def test_search_problem_drafted_by_a_writer_not_offered_to_agents(search_server, browser):
+    login(browser, search_server, "agent")
+    browser.get(search_server.url("/agent"))
+    WebDriverWait(browser, 10, poll_frequency=0.1).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#emerging .emerging-problem"))
+    item = browser.find_element(By.CSS_SELECTOR, "#emerging .emerging-problem")
+    assert "customers searched for this" in item.text
+    assert "No article answers this." in item.text
+    time.sleep(0.5)  # the role arrives after the list
+    assert not [b for b in item.find_elements(By.CSS_SELECTOR, "button.make-draft")
+                if b.is_displayed()]
+    login(browser, search_server, "admin")
+    browser.get(search_server.url("/admin"))
+    WebDriverWait(browser, 10, poll_frequency=0.1).until(
+        lambda d: [b for b in d.find_elements(By.CSS_SELECTOR, "#emerging button.make-draft")
+                   if b.is_displayed()])
+    browser.find_element(By.CSS_SELECTOR, "#emerging button.make-draft").click()
+    WebDriverWait(browser, 10, poll_frequency=0.1).until(lambda d: "/write#KB-" in d.current_url)
+    WebDriverWait(browser, 10, poll_frequency=0.1).until(
+        lambda d: "buzz" in d.find_element(By.CSS_SELECTOR, "#title").get_attribute("value")
+        .lower() or "nois" in d.find_element(By.CSS_SELECTOR, "#title").get_attribute("value")
+        .lower())

@@ -127,3 +127,79 @@ def burst(symptom, n, hours, end, seed=2, prefix="BURST"):
 
 def jsonl(tickets):
     return "".join(json.dumps(t) + "\n" for t in tickets)
+
+
+# ---- customers' searches --------------------------------------------------
+
+# What customers type when a new symptom reaches them before any ticket
+# does: short, paraphrased, each visitor in their own words.
+SEARCH_SYMPTOMS = {
+    "noise": [
+        "router makes buzzing noise", "loud buzzing from router", "router buzzing sound",
+        "nimbus router noise at night", "router whining noise", "buzzing noise router 5",
+        "strange noise from router", "router high pitched buzzing", "router buzzes loudly",
+        "why is my router buzzing",
+    ],
+    "smell": [
+        "router smells like burning plastic", "burning smell from router",
+    ],
+}
+
+
+def _search_pool(samples):
+    """Queries as customers type them, from the sample subjects: the whole
+    subject lowercased, or its first few words."""
+    pool = []
+    for s in samples:
+        words = s["subject"].lower().replace("?", "").split()
+        pool.append(" ".join(words))
+        if len(words) > 3:
+            pool.append(" ".join(words[:3]))
+    return sorted(set(pool))
+
+
+def searches(days, per_day, end, seed=1, visitors=3000, networks=1200):
+    """Customers' searches by a Poisson process of per_day a day over the
+    days before end: queries drawn Zipf-like from a pool made of the sample
+    subjects (a few popular, a long tail), by visitors drawn from a pool (a
+    tenth of them search a lot), each visitor in one network. Rows are
+    dicts: time, query, visitor, network."""
+    rng = random.Random(seed)
+    pool = _search_pool(_load_samples())
+    rng.shuffle(pool)
+    weights = [1.0 / (i + 1) ** 0.9 for i in range(len(pool))]
+    heavy = max(1, visitors // 10)
+    out = []
+    t = end - days * 86400.0
+    while True:
+        t += rng.expovariate(per_day / 86400.0)
+        if t >= end:
+            break
+        v = rng.randrange(heavy) if rng.random() < 0.4 else rng.randrange(visitors)
+        q = rng.choices(pool, weights)[0]
+        out.append({"time": int(t), "query": q, "visitor": "bg-v%d" % v,
+                    "network": "bg-n%d" % (v % networks)})
+    return out
+
+
+def search_wave(symptom, n, hours, end, seed=2):
+    """n different customers (each their own visitor and network) searching
+    for symptom at random over the hours before end, in their own words."""
+    rng = random.Random(seed)
+    qs = SEARCH_SYMPTOMS[symptom]
+    return [{"time": int(end - rng.uniform(0, hours * 3600.0)), "query": rng.choice(qs),
+             "visitor": "wave-%s-%d-%d" % (symptom, seed, i),
+             "network": "wave-net-%s-%d-%d" % (symptom, seed, i)} for i in range(n)]
+
+
+def put_searches(db_path, rows):
+    """Writes rows into the search log of the store at db_path, as the
+    server logs customers' searches (the past of a live install)."""
+    import sqlite3
+    con = sqlite3.connect(db_path, timeout=30)
+    with con:
+        con.executemany(
+            "INSERT INTO searches (time, query, role, endpoint, results, locale, visitor, network)"
+            " VALUES (?, ?, 'customer', 'search', 3, 'en', ?, ?)",
+            [(r["time"], r["query"], r["visitor"], r["network"]) for r in rows])
+    con.close()

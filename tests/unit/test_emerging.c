@@ -15,6 +15,7 @@
 #include "kb/emerging/emerging.h"
 #include "kb/index/topics.h"
 #include "kb/base/role.h"
+#include "kb/store/contact.h"
 #include "kb/store/events.h"
 #include "kb/store/store.h"
 #include "kb/sync/sync.h"
@@ -295,6 +296,167 @@ static void test_terms_in_text(void)
     CHECK_INT(kb_index_terms_in_text("wifi slow", "en", terms, 3), 0);
 }
 
+/* ---- customers' searches and contact requests ---- */
+
+static void log_search(struct kb_store *st, int64_t t, const char *q, const char *visitor,
+                       const char *network)
+{
+    struct kb_search_row row;
+    struct kb_err err;
+    CHECK_INT(kb_search_row_make(t, q, KB_ROLE_CUSTOMER, "search", 3, "en", &row, &err), 0);
+    kb_search_row_who(&row, visitor, network);
+    CHECK_INT(kb_events_search_put(st, &row, NULL, &err), 0);
+    kb_search_row_release(&row);
+}
+
+static const char *const popular[] = {
+    "reset password", "wifi slow", "vpn disconnects", "guest network", "port forwarding",
+    "firmware update stuck", "charged twice", "app cannot find router",
+};
+
+/* 28 days of customers' searches before the window: the popular queries,
+ * 40 a day, by visitors drawn from a pool of 300 (in 120 networks). */
+static void search_background(struct kb_store *st)
+{
+    struct kb_err err;
+    unsigned seed = 11;
+    CHECK_INT(kb_store_begin(st, &err), 0);
+    for (int i = 0; i < 28 * 40; i++) {
+        seed = seed * 1103515245u + 12345u;
+        int v = (int)((seed >> 16) % 300);
+        char vis[32], net[32];
+        snprintf(vis, sizeof vis, "bg-v%d", v);
+        snprintf(net, sizeof net, "bg-n%d", v % 120);
+        int64_t t = NOW - 6 * 3600 - 28 * 86400 + (int64_t)i * (28 * 86400 / (28 * 40));
+        log_search(st, t, popular[(seed >> 8) % (sizeof popular / sizeof *popular)], vis, net);
+    }
+    CHECK_INT(kb_store_commit(st, &err), 0);
+}
+
+static const char *const wave[] = {
+    "router makes buzzing noise", "loud buzzing from router", "router buzzing sound",
+    "router high pitched buzzing", "buzzing noise router 5", "why is my router buzzing",
+    "router buzzes loudly", "router whining noise",
+};
+
+/* Search problems of r with a word starting with word. */
+static size_t search_problems(const struct kb_emerging_report *r, const char *word)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n; i++)
+        for (size_t k = 0; k < r->problems[i].nwords; k++)
+            if (r->problems[i].source == KB_EMERGING_SEARCHES &&
+                strncmp(r->problems[i].words[k], word, strlen(word)) == 0) {
+                n++;
+                break;
+            }
+    return n;
+}
+
+static void test_search_waves(void)
+{
+    struct kb_store *st = NULL;
+    struct kb_index *ix = NULL;
+    setup("searches", 30, 20, 0, &st, &ix);
+    search_background(st);
+    struct kb_emerging_report *r = detect(st, ix);
+    CHECK_INT((int)r->n, 0); /* a steady month of searches raises nothing */
+    kb_emerging_report_free(r);
+
+    /* One visitor, the same search 50 times; a client keeping no cookie (a
+     * new visitor each time) from one network 30 times; and a popular query
+     * at twice its usual rate: none is a wave. */
+    char vis[32], net[32];
+    for (int i = 0; i < 50; i++)
+        log_search(st, NOW - 3000 + i, "router smells like burning plastic", "one", "net-one");
+    for (int i = 0; i < 30; i++) {
+        snprintf(vis, sizeof vis, "nocookie-%d", i);
+        log_search(st, NOW - 2000 + i, "burning smell from router", vis, "net-bot");
+    }
+    for (int i = 0; i < 3; i++) {
+        snprintf(vis, sizeof vis, "pop-%d", i);
+        snprintf(net, sizeof net, "pop-net-%d", i);
+        log_search(st, NOW - 1000 - i, "reset password", vis, net);
+    }
+    r = detect(st, ix);
+    CHECK_INT((int)r->n, 0);
+    kb_emerging_report_free(r);
+
+    /* Eight customers, each in their own words and network. */
+    for (int i = 0; i < 8; i++) {
+        snprintf(vis, sizeof vis, "wave-%d", i);
+        snprintf(net, sizeof net, "wave-net-%d", i);
+        log_search(st, NOW - 7000 + i * 800, wave[i], vis, net);
+    }
+    r = detect(st, ix);
+    CHECK_INT((int)search_problems(r, "buzz"), 1);
+    CHECK_INT((int)r->n, 1);
+    if (r->n == 1) {
+        const struct kb_emerging_problem *p = &r->problems[0];
+        CHECK(p->count >= 7 && p->count <= 8);
+        CHECK(p->baseline < 0.5);
+        int64_t sum = 0;
+        for (size_t h = 0; h < p->nhours; h++)
+            sum += p->hourly[h];
+        CHECK_INT((int)sum, (int)p->count);
+        CHECK(p->nexamples >= 3 && p->examples[0].kind == KB_EMERGING_SEARCH);
+        CHECK_INT((int)p->searches, (int)p->count);
+    }
+    kb_emerging_report_free(r);
+    /* Tickets only: nothing. */
+    struct kb_emerging_opts o;
+    kb_emerging_opts_default(&o);
+    o.now = NOW;
+    o.no_searches = 1;
+    struct kb_err err;
+    CHECK_INT(kb_emerging_detect(st, ix, &o, &r, &err), 0);
+    CHECK_INT((int)r->n, 0);
+    kb_emerging_report_free(r);
+    kb_index_close(ix);
+    kb_store_close(st);
+}
+
+static void test_contact_requests_are_tickets(void)
+{
+    struct kb_store *st = NULL;
+    struct kb_index *ix = NULL;
+    setup("contact", 30, 20, 0, &st, &ix);
+    struct kb_err err;
+    for (int i = 0; i < 8; i++) {
+        char name[64], mail[64];
+        snprintf(name, sizeof name, "Customer Number%d", i);
+        snprintf(mail, sizeof mail, "customer%d@example.net", i);
+        struct kb_contact_in in = {NULL, name, mail, burst[i][0], burst[i][1], NULL, "en",
+                                   NULL, NULL};
+        int64_t id = 0;
+        char key[KB_CONTACT_KEY_LEN + 1];
+        int existing = 0;
+        CHECK_INT(kb_contact_submit(st, &in, (NOW - 7000 + i * 800) * 1000, &id, key, &existing,
+                                    NULL, &err), 0);
+    }
+    struct kb_emerging_report *r = detect(st, ix);
+    CHECK_INT((int)r->n, 1);
+    CHECK(r->recent >= 8);
+    if (r->n == 1) {
+        const struct kb_emerging_problem *p = &r->problems[0];
+        CHECK_INT(p->source, KB_EMERGING_TICKETS);
+        CHECK(p->count >= 6);
+        CHECK(p->nexamples >= 1 && p->examples[0].kind == KB_EMERGING_CONTACT);
+        for (size_t i = 0; i < p->nexamples; i++) {
+            CHECK(strstr(p->examples[i].text, "example") == NULL);
+            CHECK(strstr(p->examples[i].text, "Jane") == NULL);
+        }
+    }
+    char *json = kb_emerging_json(r);
+    CHECK(strstr(json, "\"kind\":\"contact\"") != NULL);
+    CHECK(strstr(json, "\"source\":\"tickets\"") != NULL);
+    CHECK(strstr(json, "Number") == NULL && strstr(json, "@example") == NULL);
+    free(json);
+    kb_emerging_report_free(r);
+    kb_index_close(ix);
+    kb_store_close(st);
+}
+
 int main(void)
 {
     kb_log_level = KB_LOG_WARN;
@@ -310,6 +472,8 @@ int main(void)
     test_background_quiet();
     test_small_burst_not_flagged();
     test_topics_window_by_created();
+    test_search_waves();
+    test_contact_requests_are_tickets();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)

@@ -208,8 +208,13 @@ int kb_store_contact_docs(struct kb_store *st, int64_t from, int64_t to, size_t 
     *n = 0;
     sqlite3 *db = kb_store_db(st);
     sqlite3_stmt *s = NULL;
+    /* A request Request Tracker filed and the RT sync brought back as a
+     * ticket ("rt-<number>") counts once, as that ticket. */
     const char *sql = "SELECT id, created, name, subject, description, locale"
-                      " FROM contact_requests WHERE created BETWEEN ?1 AND ?2"
+                      " FROM contact_requests r WHERE created BETWEEN ?1 AND ?2"
+                      " AND NOT EXISTS (SELECT 1 FROM contact_deliveries d JOIN tickets t"
+                      " ON t.source_id = 'rt-' || d.ticket"
+                      " WHERE d.request = r.id AND d.dest = 'rt' AND d.ticket IS NOT NULL)"
                       " ORDER BY created, id LIMIT ?3";
     if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
         return kb_err_set(err, KB_EIO, "cannot read contact requests: %s", sqlite3_errmsg(db));

@@ -61,7 +61,9 @@ void kb_search_view_free(struct kb_search_view *v);
 /* Contact-form requests created in [from, to] (Unix seconds), oldest
  * first, at most max, as tickets: kind ticket, number -id, title the
  * subject, text and description the description, customer the name (so
- * redaction knows it), created, locale. *docs (release each, free the
+ * redaction knows it), created, locale. A request filed in Request Tracker
+ * whose ticket the RT sync brought back ("rt-<number>") is left out: it
+ * counts once, as that ticket. *docs (release each, free the
  * array: kb_store_contact_docs_free) gets *n. Personal data: staff only. */
 int kb_store_contact_docs(struct kb_store *st, int64_t from, int64_t to, size_t max,
                           struct kb_doc **docs, size_t *n, struct kb_err *err);

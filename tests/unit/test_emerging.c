@@ -16,6 +16,7 @@
 #include "kb/index/topics.h"
 #include "kb/base/role.h"
 #include "kb/store/contact.h"
+#include "kb/store/topic_searches.h"
 #include "kb/store/events.h"
 #include "kb/store/store.h"
 #include "kb/sync/sync.h"
@@ -457,6 +458,39 @@ static void test_contact_requests_are_tickets(void)
     kb_store_close(st);
 }
 
+/* A request filed in Request Tracker and synced back from it (ticket
+ * "rt-<its RT number>") is one report, not two: the synced ticket counts,
+ * the request no longer does. */
+static void test_a_request_synced_back_from_rt_counts_once(void)
+{
+    struct kb_store *st = NULL;
+    struct kb_index *ix = NULL;
+    setup("rtonce", 1, 0, 0, &st, &ix);
+    struct kb_err err;
+    CHECK_INT(kb_contact_dest_set(st, "rt", 1, "{\"url\": \"http://127.0.0.1:9\"}", &err), 0);
+    int64_t ids[2];
+    for (int i = 0; i < 2; i++) {
+        struct kb_contact_in in = {NULL, "Ada Lovelace", "ada@example.net", burst[i][0],
+                                   burst[i][1], NULL, "en", NULL, NULL};
+        char key[KB_CONTACT_KEY_LEN + 1];
+        int existing = 0;
+        CHECK_INT(kb_contact_submit(st, &in, (NOW - 3000 + i) * 1000, &ids[i], key, &existing,
+                                    NULL, &err), 0);
+    }
+    CHECK_INT(kb_contact_delivered(st, ids[0], "rt", "77", NOW * 1000, &err), 0);
+    CHECK_INT(kb_contact_delivered(st, ids[1], "rt", "78", NOW * 1000, &err), 0);
+    put_ticket(st, "rt-77", burst[0][0], burst[0][1], NOW - 3000, "Ada Lovelace", NULL);
+    struct kb_doc *docs = NULL;
+    size_t n = 0;
+    CHECK_INT(kb_store_contact_docs(st, NOW - 7200, NOW, 100, &docs, &n, &err), 0);
+    CHECK_INT((int)n, 1); /* request 2: RT's ticket 78 is not synced yet */
+    if (n == 1)
+        CHECK(docs[0].number == -ids[1]);
+    kb_store_contact_docs_free(docs, n);
+    kb_index_close(ix);
+    kb_store_close(st);
+}
+
 int main(void)
 {
     kb_log_level = KB_LOG_WARN;
@@ -474,6 +508,7 @@ int main(void)
     test_topics_window_by_created();
     test_search_waves();
     test_contact_requests_are_tickets();
+    test_a_request_synced_back_from_rt_counts_once();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)

@@ -53,3 +53,14 @@ def test_each_chapter_is_an_article_of_its_section(srv):
         hits = r.json()["hits"]
         assert [h["title"] for h in hits] == [title], hits
         assert hits[0]["category"] == section
+
+
+def test_category_page_and_breadcrumb_show_the_names(srv):
+    page = srv.get("/search?category=router-guide").text
+    assert "<h1>Router Admin Guide</h1>" in page
+    assert 'href="/search?category=router-guide-wifi">Wireless &amp; Mesh</a>' in page
+    assert 'href="/search?category=router-guide-firmware-updates">Firmware updates</a>' in page
+    r = requests.get(srv.url("/api/v1/search"), params={"q": "zqsix"}, timeout=30)
+    h = r.json()["hits"][0]
+    art = srv.get(h["url"]).text
+    assert '<a href="/search?category=router-guide">Router Admin Guide</a>' in art

@@ -222,7 +222,7 @@ int main(void)
         CHECK_STR(got_md.category_parent, "wifi");
         kb_doc_release(&got_md);
     }
-    CHECK_INT(kb_topic_import_section(st, "wifi", "mesh", NULL, &err), 0);
+    CHECK_INT(kb_topic_import_section(st, "wifi", "mesh", NULL, NULL, NULL, &err), 0);
     t = get(st, "mesh", &list, &n);
     CHECK(t && t->parent && strcmp(t->parent, "wifi") == 0 && strcmp(t->name, "Mesh") == 0);
     t = get(st, "wifi", &list, &n);
@@ -231,10 +231,10 @@ int main(void)
     static const char named[] = "[{\"slug\": \"mesh\", \"name\": \"Mesh satellites\","
                                 " \"parent\": \"wifi\"}]";
     CHECK_INT(kb_topic_import_json(st, named, sizeof named - 1, &got, &err), 0);
-    CHECK_INT(kb_topic_import_section(st, "wifi", "mesh", NULL, &err), 0);
+    CHECK_INT(kb_topic_import_section(st, "wifi", "mesh", NULL, NULL, NULL, &err), 0);
     t = get(st, "mesh", &list, &n);
     CHECK(t && strcmp(t->name, "Mesh satellites") == 0);
-    CHECK_INT(kb_topic_import_section(st, "wifi", "Bad Slug", NULL, &err), KB_EINVAL);
+    CHECK_INT(kb_topic_import_section(st, "wifi", "Bad Slug", NULL, NULL, NULL, &err), KB_EINVAL);
 
     test_docbook_chapters(st);
 

@@ -197,12 +197,13 @@ static int body(struct xw *w, struct kb_doc *d, xmlNode *top)
 
 #define SLUG_MAX 100 /* a topic slug's longest (KB_TOPIC_SLUG_MAX) */
 
-/* The chapters of a book: chapter, appendix and preface elements, also
- * inside parts. */
+/* The chapters of a book: chapter, appendix, preface, glossary,
+ * bibliography and article elements, also inside parts. */
 static int is_chapter(const xmlNode *n)
 {
     return xml_is_elem(n, "chapter") || xml_is_elem(n, "appendix") ||
-           xml_is_elem(n, "preface");
+           xml_is_elem(n, "preface") || xml_is_elem(n, "glossary") ||
+           xml_is_elem(n, "bibliography") || xml_is_elem(n, "article");
 }
 
 static int book_has_chapters(struct xw *w, xmlNode *book)
@@ -273,7 +274,25 @@ struct book {
     char *slug;
     int nth; /* chapters seen */
     int rc;
+    struct kb_buf seen; /* the chapters' slugs so far, each NUL-terminated */
 };
+
+/* Two chapters of one title (and no ids) get distinct slugs: the second
+ * its number appended. Takes slug; returns the one to use. */
+static char *unique_slug(struct book *b, char *slug)
+{
+    for (size_t i = 0; i < b->seen.len; i += strlen(b->seen.data + i) + 1) {
+        if (strcmp(b->seen.data + i, slug) == 0) {
+            char *u = kb_xmalloc(strlen(slug) + 24);
+            snprintf(u, strlen(slug) + 24, "%.*s-%d", SLUG_MAX - 12, slug, b->nth);
+            free(slug);
+            slug = u;
+            break;
+        }
+    }
+    kb_buf_add(&b->seen, slug, strlen(slug) + 1);
+    return slug;
+}
 
 static void book_chapters(struct xw *w, struct book *b, xmlNode *parent)
 {
@@ -300,7 +319,7 @@ static void book_chapters(struct xw *w, struct book *b, xmlNode *parent)
         kb_doc_set(&d.title, title);
         kb_doc_set(&d.summary, NULL);
         set_text(w, &d.summary, first_child(w, docbook_info(k), "abstract"));
-        char *slug = slug_of(k, title, b->slug);
+        char *slug = unique_slug(b, slug_of(k, title, b->slug));
         struct kb_buf sid;
         memset(&sid, 0, sizeof sid);
         kb_buf_adds(&sid, b->meta->source_id ? b->meta->source_id : b->slug);
@@ -332,12 +351,13 @@ static int docbook_book(struct xw *w, struct kb_doc *book)
         kb_in_bad(w->c, 0, "book has no title: its chapters' category needs a name");
         return KB_EFORMAT;
     }
-    struct book b = {book, slug_of(w->root, book->title, NULL), 0, 0};
+    struct book b = {book, slug_of(w->root, book->title, NULL), 0, 0, {0}};
     if (!*b.slug) {
         free(b.slug);
         b.slug = kb_xstrdup("book");
     }
     book_chapters(w, &b, w->root);
+    kb_buf_release(&b.seen);
     free(b.slug);
     return b.rc;
 }

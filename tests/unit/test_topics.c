@@ -133,12 +133,19 @@ static void test_docbook_chapters(struct kb_store *st)
     static const char untitled[] =
         "<book xmlns=\"http://docbook.org/ns/docbook\"><title>B</title>"
         "<chapter><title>One</title><para>First.</para></chapter>"
-        "<chapter><para>Second.</para></chapter></book>";
+        "<chapter><para>Second.</para></chapter>"
+        "<chapter><title>One</title><para>Third.</para></chapter></book>";
     nbook = 0;
     book_bad[0] = '\0';
-    kb_ingest_buffer("b.xml", untitled, sizeof untitled - 1, NULL, &sink);
-    CHECK_INT(nbook, 1);
-    CHECK_CONTAINS(book_bad, "chapter 2 has no title");
+    CHECK_INT(kb_ingest_buffer("b.xml", untitled, sizeof untitled - 1, NULL, &sink), KB_EFORMAT);
+    CHECK_INT(nbook, 2);
+    CHECK_CONTAINS(book_bad, "book 'B': chapter 2 has no title");
+    /* two chapters of one title are two articles of two sections */
+    if (nbook == 2) {
+        CHECK_STR(book_docs[0].category, "b-one");
+        CHECK_STR(book_docs[1].category, "b-one-3");
+        CHECK(strcmp(book_docs[0].source_id, book_docs[1].source_id) != 0);
+    }
     for (size_t i = 0; i < nbook; i++)
         kb_doc_release(&book_docs[i]);
 }

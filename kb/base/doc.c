@@ -16,7 +16,8 @@ void kb_doc_init(struct kb_doc *d)
 
 #define STR_FIELDS(X) X(source_id) X(source_path) X(locale) X(title) X(summary) \
     X(text) X(html) X(source) X(category) X(product) X(description) X(resolution) \
-    X(customer) X(unit) X(team) X(linked_article) X(asked_as) X(asked_public) X(topic) X(category_parent)
+    X(customer) X(unit) X(team) X(linked_article) X(asked_as) X(asked_public) X(topic) X(category_parent) \
+    X(category_name) X(category_parent_name)
 
 void kb_doc_release(struct kb_doc *d)
 {

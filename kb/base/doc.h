@@ -42,6 +42,12 @@ struct kb_doc {
      * "section"); loading records the section under it. Not stored with
      * the document; "" while a parser has not seen it yet. */
     char *category_parent;
+    /* The names of category and category_parent when the source gives them
+     * (a DocBook chapter's and its book's titles), or NULL: loading names
+     * the topics by them, else by their slugs humanised. Not stored with
+     * the document. */
+    char *category_name;
+    char *category_parent_name;
     char **tags;       /* ntags owned strings */
     size_t ntags;
     char *product;

@@ -611,7 +611,7 @@ static void pre_el(struct xw *w, xmlNode *n, int depth)
 static void title_el(struct xw *w, xmlNode *n, int depth)
 {
     xmlNode *parent = n->parent;
-    if (parent == w->root)
+    if (parent == w->top)
         return; /* the document's own title */
     if (parent && parent->type == XML_ELEMENT_NODE && act_of(w, parent) == X_SECTION) {
         char tag[4];

@@ -146,6 +146,222 @@ static void docbook_meta(struct xw *w, struct kb_doc *d)
     free(date);
 }
 
+/* ---- body ---- */
+
+/* Walks top (the root, or a chapter) into d's text and HTML and emits d:
+ * 0, or the error it reported. */
+static int body(struct xw *w, struct kb_doc *d, xmlNode *top)
+{
+    struct kb_in_ctx *c = w->c;
+    w->top = top;
+    w->bol = 1;
+    w->sect = 0;
+    kb_buf_reset(&w->html);
+    kb_buf_add(&w->html, "", 0);
+    xml_walk_children(w, top, 0);
+    if (w->overflow) {
+        kb_in_bad(c, 0, "document expands to more than %u bytes", MAX_OUTPUT);
+        return KB_ETOOBIG;
+    }
+    free(d->text);
+    d->text = kb_in_tb_detach(&w->tb);
+    if (!*d->text && d->summary) {
+        /* a guide page: Yelp shows its title, description and links */
+        free(d->text);
+        d->text = kb_xstrdup(d->summary);
+        kb_buf_reset(&w->html);
+        kb_buf_adds(&w->html, "<p>");
+        kb_buf_add_html(&w->html, d->summary, strlen(d->summary));
+        kb_buf_adds(&w->html, "</p>");
+    }
+    if (!*d->text) {
+        kb_in_bad(c, 0, "no text");
+        return KB_EFORMAT;
+    }
+    if (!d->title) {
+        char *id = xml_attr(top, "id", NULL);
+        if (!id)
+            id = xml_attr(top, "id", NS_XML);
+        d->title = id && *id ? id : kb_in_first_line(d->text, 120);
+        if (d->title != id)
+            free(id);
+    }
+    free(d->html);
+    d->html = kb_buf_detach(&w->html);
+    kb_doc_set(&d->source, d->html);
+    d->format = KB_FMT_HTML;
+    return kb_in_emit(c, d);
+}
+
+/* ---- DocBook books: one article per chapter ---- */
+
+#define SLUG_MAX 100 /* a topic slug's longest (KB_TOPIC_SLUG_MAX) */
+
+/* The chapters of a book: chapter, appendix, preface, glossary,
+ * bibliography and article elements, also inside parts. */
+static int is_chapter(const xmlNode *n)
+{
+    return xml_is_elem(n, "chapter") || xml_is_elem(n, "appendix") ||
+           xml_is_elem(n, "preface") || xml_is_elem(n, "glossary") ||
+           xml_is_elem(n, "bibliography") || xml_is_elem(n, "article");
+}
+
+static int book_has_chapters(struct xw *w, xmlNode *book)
+{
+    for (xmlNode *k = book->children; k; k = k->next) {
+        if (!xml_if_ok(w, k))
+            continue;
+        if (is_chapter(k) || (xml_is_elem(k, "part") && book_has_chapters(w, k)))
+            return 1;
+    }
+    return 0;
+}
+
+/* s as a topic slug appended to b: lower-case ASCII letters and digits,
+ * every other run one '-'. */
+static void add_slug(struct kb_buf *b, const char *s)
+{
+    int dash = b->len > 0;
+    for (const char *p = s; p && *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (isalnum(ch) && ch < 0x80) {
+            if (dash && b->len > 0)
+                kb_buf_add(b, "-", 1);
+            dash = 0;
+            char lower = (char)tolower(ch);
+            kb_buf_add(b, &lower, 1);
+        } else {
+            dash = 1;
+        }
+    }
+}
+
+/* An element's id (xml:id or id) as a slug, else its title's. Caller frees. */
+static char *slug_of(xmlNode *n, const char *title, const char *prefix)
+{
+    struct kb_buf b;
+    memset(&b, 0, sizeof b);
+    add_slug(&b, prefix);
+    char *id = xml_attr(n, "id", NS_XML);
+    if (!id)
+        id = xml_attr(n, "id", NULL);
+    size_t before = b.len;
+    add_slug(&b, id);
+    if (b.len == before)
+        add_slug(&b, title);
+    free(id);
+    kb_buf_add(&b, "", 0);
+    char *s = kb_buf_detach(&b);
+    s[SLUG_MAX < strlen(s) ? SLUG_MAX : strlen(s)] = '\0';
+    size_t len = strlen(s);
+    while (len && s[len - 1] == '-')
+        s[--len] = '\0';
+    return s;
+}
+
+/* The title of a chapter: its title, or its info's. Caller frees; NULL
+ * when it has none. */
+static char *chapter_title(struct xw *w, xmlNode *ch)
+{
+    char *t = NULL;
+    set_text(w, &t, first_child(w, ch, "title"));
+    set_text(w, &t, first_child(w, docbook_info(ch), "title"));
+    return t;
+}
+
+struct book {
+    const struct kb_doc *meta; /* the book's metadata */
+    char *slug;
+    int nth; /* chapters seen */
+    int rc;
+    struct kb_buf seen; /* the chapters' slugs so far, each NUL-terminated */
+};
+
+/* Two chapters of one title (and no ids) get distinct slugs: the second
+ * its number appended. Takes slug; returns the one to use. */
+static char *unique_slug(struct book *b, char *slug)
+{
+    for (size_t i = 0; i < b->seen.len; i += strlen(b->seen.data + i) + 1) {
+        if (strcmp(b->seen.data + i, slug) == 0) {
+            char *u = kb_xmalloc(strlen(slug) + 24);
+            snprintf(u, strlen(slug) + 24, "%.*s-%d", SLUG_MAX - 12, slug, b->nth);
+            free(slug);
+            slug = u;
+            break;
+        }
+    }
+    kb_buf_add(&b->seen, slug, strlen(slug) + 1);
+    return slug;
+}
+
+static void book_chapters(struct xw *w, struct book *b, xmlNode *parent)
+{
+    for (xmlNode *k = parent->children; k && !w->c->stop; k = k->next) {
+        if (!xml_if_ok(w, k))
+            continue;
+        if (xml_is_elem(k, "part")) {
+            book_chapters(w, b, k);
+            continue;
+        }
+        if (!is_chapter(k))
+            continue;
+        b->nth++;
+        char *title = chapter_title(w, k);
+        if (!title) {
+            kb_in_bad(w->c, (size_t)xmlGetLineNo(k) > 0 ? (size_t)xmlGetLineNo(k) : 0,
+                      "book '%s': chapter %d has no title", b->meta->title, b->nth);
+            if (!b->rc)
+                b->rc = KB_EFORMAT;
+            continue;
+        }
+        struct kb_doc d;
+        kb_doc_copy(&d, b->meta);
+        kb_doc_set(&d.title, title);
+        kb_doc_set(&d.summary, NULL);
+        set_text(w, &d.summary, first_child(w, docbook_info(k), "abstract"));
+        char *slug = unique_slug(b, slug_of(k, title, b->slug));
+        struct kb_buf sid;
+        memset(&sid, 0, sizeof sid);
+        kb_buf_adds(&sid, b->meta->source_id ? b->meta->source_id : b->slug);
+        kb_buf_adds(&sid, "#");
+        kb_buf_adds(&sid, slug);
+        kb_buf_add(&sid, "", 0);
+        free(d.source_id);
+        d.source_id = kb_buf_detach(&sid);
+        kb_doc_set(&d.category, slug);
+        kb_doc_set(&d.category_name, title);
+        kb_doc_set(&d.category_parent, b->slug);
+        kb_doc_set(&d.category_parent_name, b->meta->title);
+        int rc = body(w, &d, k);
+        kb_doc_release(&d);
+        if (rc && !b->rc)
+            b->rc = rc;
+        free(slug);
+        free(title);
+    }
+}
+
+/* A book with chapters: each chapter an article of its own section (named
+ * by the chapter's title) under the book's category (named by the book's
+ * title), as Mallard guides and Markdown front matter make topics. Text
+ * outside the chapters (a dedication, the book's info) is not imported. */
+static int docbook_book(struct xw *w, struct kb_doc *book)
+{
+    if (!book->title) {
+        kb_in_bad(w->c, 0, "book has no title: its chapters' category needs a name");
+        return KB_EFORMAT;
+    }
+    struct book b = {book, slug_of(w->root, book->title, NULL), 0, 0, {0}};
+    if (!*b.slug) {
+        free(b.slug);
+        b.slug = kb_xstrdup("book");
+    }
+    book_chapters(w, &b, w->root);
+    kb_buf_release(&b.seen);
+    free(b.slug);
+    return b.rc;
+}
+
 /* ---- entry ---- */
 
 /* The first error libxml2 raises: the place a writer should look. */
@@ -231,39 +447,10 @@ int kb_in_xml(struct kb_in_ctx *c, const char *data, size_t len, int format)
         d.locale = kb_in_locale(lang);
     free(lang);
 
-    xml_walk_children(&w, w.root, 0);
-    if (w.overflow) {
-        kb_in_bad(c, 0, "document expands to more than %u bytes", MAX_OUTPUT);
-        rc = KB_ETOOBIG;
-        goto out;
-    }
-    d.text = kb_in_tb_detach(&w.tb);
-    if (!*d.text && d.summary) {
-        /* a guide page: Yelp shows its title, description and links */
-        free(d.text);
-        d.text = kb_xstrdup(d.summary);
-        kb_buf_reset(&w.html);
-        kb_buf_adds(&w.html, "<p>");
-        kb_buf_add_html(&w.html, d.summary, strlen(d.summary));
-        kb_buf_adds(&w.html, "</p>");
-    }
-    if (!*d.text) {
-        kb_in_bad(c, 0, "no text");
-        rc = KB_EFORMAT;
-        goto out;
-    }
-    if (!d.title) {
-        char *id = xml_attr(w.root, "id", NULL);
-        if (!id)
-            id = xml_attr(w.root, "id", NS_XML);
-        d.title = id && *id ? id : kb_in_first_line(d.text, 120);
-        if (d.title != id)
-            free(id);
-    }
-    d.html = kb_buf_detach(&w.html);
-    kb_doc_set(&d.source, d.html);
-    d.format = KB_FMT_HTML;
-    rc = kb_in_emit(c, &d);
+    if (!w.mallard && xml_is_elem(w.root, "book") && book_has_chapters(&w, w.root))
+        rc = docbook_book(&w, &d);
+    else
+        rc = body(&w, &d, w.root);
 out:
     kb_buf_release(&w.html);
     kb_buf_release(&w.tb.b);

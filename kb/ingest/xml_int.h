@@ -25,6 +25,8 @@ struct xw {
     int mallard;
     xmlDoc *doc;
     xmlNode *root;
+    xmlNode *top;        /* the element walked as the document (whose title is
+                            its own): root, or a DocBook book's chapter */
     struct kb_buf html;
     struct kb_in_tb tb;
     int pre, pre_start;  /* inside a pre; its first text not yet seen */

@@ -501,22 +501,31 @@ static char *humanise(const char *slug)
 
 /* Creates slug (named after itself, humanised) unless it exists; sets its
  * parent unless an admin edited it. */
+/* Creates the topic if missing, named name (NULL: its slug humanised);
+ * an existing one not edited by an admin gets the parent when one is given
+ * and the name when one is given. */
 static int ensure(struct kb_store *st, const char *slug, const char *parent, const char *locale,
-                  struct kb_err *err)
+                  const char *given, struct kb_err *err)
 {
-    char *name = humanise(slug);
+    char *name = store_blank(given) ? humanise(slug) : store_one_line(given, KB_TOPIC_NAME_MAX);
+    int named = !store_blank(given);
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db,
                                 "INSERT INTO topics (slug, locale, parent, name, updated) VALUES"
                                 " (?1, ?2, ?3, ?4, ?5) ON CONFLICT (slug, locale) DO UPDATE SET"
-                                " parent = excluded.parent WHERE topics.edited = 0 AND"
-                                " excluded.parent IS NOT NULL", -1, &s, NULL);
+                                " parent = coalesce(excluded.parent, topics.parent),"
+                                " name = CASE WHEN ?6 THEN excluded.name ELSE topics.name END,"
+                                " updated = excluded.updated"
+                                " WHERE topics.edited = 0 AND (excluded.parent IS NOT NULL OR ?6)"
+                                " AND (topics.parent IS NOT excluded.parent OR"
+                                " (?6 AND topics.name IS NOT excluded.name))", -1, &s, NULL);
     if (rc == SQLITE_OK) {
         store_bind(s, 1, slug);
         store_bind(s, 2, loc(locale));
         store_bind(s, 3, parent);
         store_bind(s, 4, name);
         sqlite3_bind_int64(s, 5, store_now());
+        sqlite3_bind_int(s, 6, named);
         rc = sqlite3_step(s);
     }
     int code = rc == SQLITE_DONE ? 0 : store_fail(st, err, rc, "cannot store topic '%s'", slug);
@@ -526,7 +535,8 @@ static int ensure(struct kb_store *st, const char *slug, const char *parent, con
 }
 
 int kb_topic_import_section(struct kb_store *st, const char *category, const char *section,
-                            const char *locale, struct kb_err *err)
+                            const char *locale, const char *category_name,
+                            const char *section_name, struct kb_err *err)
 {
     if (!slug_ok(category) || !slug_ok(section) || strcmp(category, section) == 0)
         return kb_err_set(err, KB_EINVAL, "section '%.100s' of category '%.100s': not topic "
@@ -534,7 +544,7 @@ int kb_topic_import_section(struct kb_store *st, const char *category, const cha
     int code = store_wbegin(st, err);
     if (code)
         return code;
-    if ((code = ensure(st, category, NULL, locale, err)) == 0)
-        code = ensure(st, section, category, locale, err);
+    if ((code = ensure(st, category, NULL, locale, category_name, err)) == 0)
+        code = ensure(st, section, category, locale, section_name, err);
     return store_wend(st, code, err);
 }

@@ -50,12 +50,15 @@ int kb_topic_put(struct kb_store *st, const struct kb_topic *t, struct kb_err *e
  * edited it. No checks beyond lengths (cut). */
 int kb_topic_import(struct kb_store *st, const struct kb_topic *t, struct kb_err *err);
 
-/* Records that section belongs to category (Markdown front matter): each
- * is created if missing, named after its slug humanised until a name is
- * given, and the section's parent is set unless an admin edited it.
- * KB_EINVAL when either is not a slug. */
+/* Records that section belongs to category (Markdown front matter, DocBook
+ * chapters): each is created if missing, named category_name and
+ * section_name when the source gives them (DocBook's titles), else after
+ * its slug humanised until a name is given; the section's parent, and a
+ * given name, are set unless an admin edited the topic. KB_EINVAL when
+ * either is not a slug. */
 int kb_topic_import_section(struct kb_store *st, const char *category, const char *section,
-                            const char *locale, struct kb_err *err);
+                            const char *locale, const char *category_name,
+                            const char *section_name, struct kb_err *err);
 
 /* Names the categories articles use that no topic names yet but a page
  * does: a page whose source id is the article's folder and the category

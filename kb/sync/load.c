@@ -119,7 +119,8 @@ int kb_load_doc(struct kb_load *l, const struct kb_doc *d)
     }
     if (d->category_parent && *d->category_parent && d->category &&
         d->kind == KB_KIND_ARTICLE &&
-        kb_topic_import_section(l->st, d->category_parent, d->category, d->locale, &err) != 0 &&
+        kb_topic_import_section(l->st, d->category_parent, d->category, d->locale,
+                                d->category_parent_name, d->category_name, &err) != 0 &&
         err.code != KB_EINVAL)
         return fail(l, &err);
     if (d->topic && d->kind == KB_KIND_ARTICLE) {

@@ -10,6 +10,7 @@
 #include "kb/store/store.h"
 #include "kb/ingest/ingest.h"
 #include "kb/store/topic_store.h"
+#include "kb/sync/load.h"
 
 static struct kb_doc got_md;
 static int keep_doc(void *ud, const struct kb_doc *d)
@@ -44,6 +45,109 @@ static const struct kb_topic *get(struct kb_store *st, const char *slug, struct 
     if (kb_topic_list(st, NULL, list, n, &err) != 0)
         return NULL;
     return kb_topic_find(*list, *n, slug);
+}
+
+/* Every document of a DocBook book, kept in order, and the reports. */
+static struct kb_doc book_docs[4];
+static size_t nbook;
+static char book_bad[512];
+static int keep_book_doc(void *ud, const struct kb_doc *d)
+{
+    (void)ud;
+    if (nbook < sizeof book_docs / sizeof book_docs[0])
+        kb_doc_copy(&book_docs[nbook++], d);
+    return 0;
+}
+static void keep_book_bad(void *ud, const char *where, const char *why)
+{
+    (void)ud;
+    snprintf(book_bad, sizeof book_bad, "%s: %s", where, why);
+}
+
+static const char book_xml[] =
+    "<?xml version=\"1.0\"?>\n"
+    "<book xmlns=\"http://docbook.org/ns/docbook\" version=\"5.0\" xml:id=\"router-guide\">\n"
+    "<info><title>Router Admin Guide</title><productname>R9</productname></info>\n"
+    "<chapter xml:id=\"wifi\"><title>Wireless &amp; Mesh</title><para>Intro.</para>\n"
+    " <section><title>Channels</title><para>Pick channel six.</para></section>\n"
+    " <section><title>Mesh nodes</title><para>Pair the nodes.</para></section></chapter>\n"
+    "<chapter><title>Firmware updates</title>\n"
+    " <section><title>Automatic</title><para>Updates run nightly.</para></section>\n"
+    " <section><title>Manual</title><para>Upload the image.</para></section></chapter>\n"
+    "</book>\n";
+
+/* A DocBook book: one article per chapter, in the chapter's section under
+ * the book's category, both named by their titles. */
+static void test_docbook_chapters(struct kb_store *st)
+{
+    struct kb_ingest_sink sink = {keep_book_doc, keep_book_bad, NULL};
+    struct kb_err err;
+    nbook = 0;
+    CHECK_INT(kb_ingest_buffer("guide.xml", book_xml, sizeof book_xml - 1, NULL, &sink), 0);
+    CHECK_INT(nbook, 2);
+    if (nbook != 2)
+        return;
+    CHECK_STR(book_docs[0].title, "Wireless & Mesh");
+    CHECK_STR(book_docs[0].category, "router-guide-wifi");
+    CHECK_STR(book_docs[0].category_parent, "router-guide");
+    CHECK_STR(book_docs[0].category_name, "Wireless & Mesh");
+    CHECK_STR(book_docs[0].category_parent_name, "Router Admin Guide");
+    CHECK_STR(book_docs[0].product, "R9");
+    CHECK_CONTAINS(book_docs[0].text, "Pick channel six.");
+    CHECK(!strstr(book_docs[0].text, "Upload the image"));
+    CHECK_CONTAINS(book_docs[0].html, "<h2>Channels</h2>");
+    CHECK_STR(book_docs[1].title, "Firmware updates");
+    CHECK_STR(book_docs[1].category, "router-guide-firmware-updates");
+    CHECK_CONTAINS(book_docs[1].text, "Upload the image.");
+    CHECK(strcmp(book_docs[0].source_id, book_docs[1].source_id) != 0);
+
+    struct kb_load l;
+    kb_load_init(&l, st, 100);
+    for (size_t i = 0; i < nbook; i++)
+        CHECK_INT(kb_load_doc(&l, &book_docs[i]), 0);
+    CHECK_INT(kb_load_finish(&l), 0);
+    struct kb_topic *list = NULL;
+    size_t n = 0;
+    const struct kb_topic *t = get(st, "router-guide", &list, &n);
+    CHECK(t && !t->parent && strcmp(t->name, "Router Admin Guide") == 0);
+    t = get(st, "router-guide-wifi", &list, &n);
+    CHECK(t && t->parent && strcmp(t->parent, "router-guide") == 0 &&
+          strcmp(t->name, "Wireless & Mesh") == 0);
+    t = get(st, "router-guide-firmware-updates", &list, &n);
+    CHECK(t && t->parent && strcmp(t->parent, "router-guide") == 0 &&
+          strcmp(t->name, "Firmware updates") == 0);
+    /* an admin's name stays through a re-import */
+    struct kb_topic edit = {"router-guide", NULL, NULL, "Router handbook", NULL, NULL, 0, 0, 0};
+    CHECK_INT(kb_topic_put(st, &edit, &err), 0);
+    kb_load_init(&l, st, 100);
+    for (size_t i = 0; i < nbook; i++)
+        CHECK_INT(kb_load_doc(&l, &book_docs[i]), 0);
+    CHECK_INT(kb_load_finish(&l), 0);
+    t = get(st, "router-guide", &list, &n);
+    CHECK(t && strcmp(t->name, "Router handbook") == 0);
+    kb_topic_list_free(list, n);
+    for (size_t i = 0; i < nbook; i++)
+        kb_doc_release(&book_docs[i]);
+
+    /* a chapter without a title is reported by number; the others import */
+    static const char untitled[] =
+        "<book xmlns=\"http://docbook.org/ns/docbook\"><title>B</title>"
+        "<chapter><title>One</title><para>First.</para></chapter>"
+        "<chapter><para>Second.</para></chapter>"
+        "<chapter><title>One</title><para>Third.</para></chapter></book>";
+    nbook = 0;
+    book_bad[0] = '\0';
+    CHECK_INT(kb_ingest_buffer("b.xml", untitled, sizeof untitled - 1, NULL, &sink), KB_EFORMAT);
+    CHECK_INT(nbook, 2);
+    CHECK_CONTAINS(book_bad, "book 'B': chapter 2 has no title");
+    /* two chapters of one title are two articles of two sections */
+    if (nbook == 2) {
+        CHECK_STR(book_docs[0].category, "b-one");
+        CHECK_STR(book_docs[1].category, "b-one-3");
+        CHECK(strcmp(book_docs[0].source_id, book_docs[1].source_id) != 0);
+    }
+    for (size_t i = 0; i < nbook; i++)
+        kb_doc_release(&book_docs[i]);
 }
 
 int main(void)
@@ -125,7 +229,7 @@ int main(void)
         CHECK_STR(got_md.category_parent, "wifi");
         kb_doc_release(&got_md);
     }
-    CHECK_INT(kb_topic_import_section(st, "wifi", "mesh", NULL, &err), 0);
+    CHECK_INT(kb_topic_import_section(st, "wifi", "mesh", NULL, NULL, NULL, &err), 0);
     t = get(st, "mesh", &list, &n);
     CHECK(t && t->parent && strcmp(t->parent, "wifi") == 0 && strcmp(t->name, "Mesh") == 0);
     t = get(st, "wifi", &list, &n);
@@ -134,10 +238,12 @@ int main(void)
     static const char named[] = "[{\"slug\": \"mesh\", \"name\": \"Mesh satellites\","
                                 " \"parent\": \"wifi\"}]";
     CHECK_INT(kb_topic_import_json(st, named, sizeof named - 1, &got, &err), 0);
-    CHECK_INT(kb_topic_import_section(st, "wifi", "mesh", NULL, &err), 0);
+    CHECK_INT(kb_topic_import_section(st, "wifi", "mesh", NULL, NULL, NULL, &err), 0);
     t = get(st, "mesh", &list, &n);
     CHECK(t && strcmp(t->name, "Mesh satellites") == 0);
-    CHECK_INT(kb_topic_import_section(st, "wifi", "Bad Slug", NULL, &err), KB_EINVAL);
+    CHECK_INT(kb_topic_import_section(st, "wifi", "Bad Slug", NULL, NULL, NULL, &err), KB_EINVAL);
+
+    test_docbook_chapters(st);
 
     /* removing a category makes its sections categories */
     CHECK_INT(kb_topic_remove(st, "category-200", NULL, &err), 0);

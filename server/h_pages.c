@@ -163,6 +163,7 @@ static void home_page(struct srv_ctx *c, const struct srv_req *r, struct srv_res
                       const char *loc)
 {
     page_locale = loc;
+    page_topics_locale(loc ? loc : SRV_LOCALE_DEFAULT);
     struct kb_buf b = KB_BUF_INIT, path = KB_BUF_INIT;
     struct kb_buf canon = KB_BUF_INIT, desc = KB_BUF_INIT;
     if (loc)
@@ -189,6 +190,7 @@ static void home_page(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     kb_buf_release(&desc);
     kb_buf_release(&path);
     page_locale = NULL;
+    page_topics_locale(NULL);
     tpl_send(w, r, 200, &b);
 }
 
@@ -578,7 +580,9 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     if (!route_locale(r, w, &loc))
         return;
     page_locale = loc;
+    page_topics_locale(loc ? loc : SRV_LOCALE_DEFAULT);
     search_page(c, r, w);
+    page_topics_locale(NULL);
     page_locale = NULL;
 }
 
@@ -710,6 +714,7 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     struct tpl_lang lang = {art_locale, alts.alt, alts.n};
     page_locale = strcmp(art_locale, SRV_LOCALE_DEFAULT) != 0 && srv_locale_known(art_locale)
                       ? art_locale : NULL;
+    page_topics_locale(art_locale);
     tpl_begin_in(&b, r, &p, &lang);
 
     size_t ntopics = 0;
@@ -758,6 +763,7 @@ static void h_article(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     tpl_end_in(&b, &lang);
     tpl_send(w, r, 200, &b);
     page_locale = NULL;
+    page_topics_locale(NULL);
     srv_locale_alts_release(&alts);
     free(desc);
     kb_buf_release(&canon);

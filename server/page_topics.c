@@ -17,6 +17,15 @@ static void category_link(struct kb_buf *b, const char *slug)
 }
 
 /* Articles of one category slug the role may see (no words: browse). */
+/* The language of the page being built (page_topics_locale): its cards,
+ * sections and sidebars count and list that help center's articles. */
+static _Thread_local const char *topics_locale;
+
+void page_topics_locale(const char *locale)
+{
+    topics_locale = locale;
+}
+
 static struct kb_result *browse(struct srv_ctx *c, struct srv_resp *w, int role,
                                 const char *category, size_t limit, int facets)
 {
@@ -28,6 +37,7 @@ static struct kb_result *browse(struct srv_ctx *c, struct srv_resp *w, int role,
     o.query = "";
     o.kind = KB_KIND_ARTICLE;
     o.category = category;
+    o.locale = topics_locale;
     o.limit = limit;
     o.snippets = 0;
     o.spelling = 0;

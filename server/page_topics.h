@@ -16,6 +16,10 @@
  * humanised. Nothing when no topic has a public article. */
 void page_topic_cards(struct srv_ctx *c, struct srv_resp *w, struct kb_buf *b);
 
+/* The locale whose articles the calls below count and list, for the page
+ * this thread builds (NULL: every locale); the page sets it and resets it. */
+void page_topics_locale(const char *locale);
+
 /* keep[i] = 1 for each topic of list with a public published article in it
  * or below it: what customers may see listed (the others are staff's or
  * empty). */

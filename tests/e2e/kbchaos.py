@@ -118,6 +118,19 @@ def proc_fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
 
+def proc_sockets(pid):
+    """The process's open sockets: its connections and listeners, without
+    the files a worker thread opens the first time it serves (its store and
+    index handles)."""
+    n = 0
+    for f in os.listdir("/proc/%d/fd" % pid):
+        try:
+            n += os.readlink("/proc/%d/fd/%s" % (pid, f)).startswith("socket:")
+        except OSError:
+            pass
+    return n
+
+
 def proc_rss_kb(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:

@@ -17,7 +17,8 @@ import time
 import pytest
 import requests
 
-from kbchaos import KbServerWith, bearer, make_token, proc_fds, proc_rss_kb, proc_threads
+from kbchaos import (KbServerWith, bearer, make_token, proc_fds, proc_rss_kb, proc_sockets,
+                     proc_threads)
 from kbtest import SAMPLES, run_indexer
 from server import KbServer
 
@@ -303,7 +304,7 @@ def test_slow_and_idle_clients_do_not_starve_others(soak_kb):
         port = int(srv.base.rsplit(":", 1)[1])
         pid = srv.proc.pid
         warm_threads(srv)
-        fds0 = proc_fds(pid)
+        fds0, sockets0 = proc_fds(pid), proc_sockets(pid)
         normal = statistics.median(search_latencies(srv, 30))
         socks = [socket.create_connection(("127.0.0.1", port), timeout=10)
                  for _ in range(IDLE_SOCKETS)]
@@ -343,13 +344,16 @@ def test_slow_and_idle_clients_do_not_starve_others(soak_kb):
             time.sleep(idle_timeout + 2.5)
             closed_idle = sum(closed_by_peer(c) for c in socks)
             closed_slow = sum(closed_by_peer(c) for c in slow)
-            fds1 = proc_fds(pid)
+            fds1, sockets1 = proc_fds(pid), proc_sockets(pid)
             print("after %ds: %d of %d idle and %d of %d trickling connections closed by the "
-                  "server; fds %d -> %d" % (idle_timeout + 2.5, closed_idle, len(socks),
-                                            closed_slow, len(slow), fds0, fds1))
+                  "server; fds %d -> %d, sockets %d -> %d"
+                  % (idle_timeout + 2.5, closed_idle, len(socks), closed_slow, len(slow), fds0,
+                     fds1, sockets0, sockets1))
             assert closed_idle == len(socks)
             assert closed_slow == len(slow), "a request trickled a byte a second is never closed"
-            assert fds1 <= fds0 + 8
+            # Sockets, not every fd: a worker thread that served nothing during
+            # the warm-up opens its store and index handles (14 files) later.
+            assert sockets1 <= sockets0 + 8
         finally:
             stop.set()
             for c in socks + slow:

@@ -402,6 +402,16 @@ static void search_page(struct srv_ctx *c, const struct srv_req *r, struct srv_r
     size_t ntopics = 0;
     const struct kb_topic *topics = srv_topics(c, &ntopics);
     const struct kb_topic *topic = category ? kb_topic_find(topics, ntopics, category) : NULL;
+    /* A customer learns a topic's name and description only when it holds a
+     * public published article, as GET /api/v1/topics decides; otherwise
+     * the page is the plain listing of the slug they asked for. */
+    if (topic && r->who.role < KB_ROLE_AGENT) {
+        char *keep = kb_xmalloc(ntopics + 1);
+        page_topics_visible(c, w, topics, ntopics, keep);
+        if (!keep[topic - topics])
+            topic = NULL;
+        free(keep);
+    }
     if (has_words) {
         kb_buf_adds(&title, "Results for \u201c");
         kb_buf_adds(&title, q);
@@ -511,12 +521,14 @@ static void search_page(struct srv_ctx *c, const struct srv_req *r, struct srv_r
         kb_buf_adds(&b, "Results for &ldquo;");
         tpl_esc(&b, q);
         kb_buf_adds(&b, "&rdquo;");
-    } else {
+    } else if (topic) {
         srv_topic_name(&b, topics, ntopics, category);
+    } else {
+        tpl_category_name(&b, category);
     }
     kb_buf_adds(&b, "</h1>\n");
     size_t before_sections = b.len;
-    if (!has_words && page == 1)
+    if (!has_words && page == 1 && topic)
         page_topic_sections(c, r, w, &b, topics, ntopics, category);
     int has_sections = b.len > before_sections;
     if (res->corrected && *res->corrected) {

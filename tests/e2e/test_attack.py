@@ -355,6 +355,27 @@ def test_customers_see_no_internal_articles_through_topics(env):
     assert "/kb/%d-" % env.internal in staff.text  # the section list is the reader's
 
 
+
+def test_an_internal_topics_name_and_description_never_reach_customers(env):
+    """A topic holding only internal articles: its category page shows a
+    customer neither its name nor its description (as GET /api/v1/topics
+    lists it only to staff); staff see both."""
+    srv = env.srv
+    agent = env.ids["agent-token"][0]
+    art = agent.get(srv.url("/api/v1/articles/KB-%d" % env.internal), timeout=30).json()
+    slug = art["category"]
+    assert slug
+    admin = env.ids["admin-token"][0]
+    r = admin.put(srv.url("/api/v1/topics/" + slug), timeout=30,
+                  json={"name": "Zq desk escalations", "description": "Zq pager rota secrets"})
+    assert r.status_code == 200, r.text
+    for path in ("/search?category=" + slug, "/api/v1/topics"):
+        t = requests.get(srv.url(path), timeout=30).text
+        CASES["leak topics"] += 1
+        assert "Zq desk escalations" not in t and "Zq pager rota" not in t, path
+    staff = agent.get(srv.url("/search?category=" + slug), timeout=30).text
+    assert "Zq desk escalations" in staff and "Zq pager rota secrets" in staff
+
 def test_agents_never_see_drafts_or_archived_articles_in_search(env):
     sess = env.ids["agent-token"][0]
     for word in (DRAFT_WORD, ARCHIVED_WORD):

@@ -46,6 +46,8 @@ int kb_events_copy_migrate(struct sqlite3 *db, struct kb_err *err)
         code = db_fail(db, err, "cannot read the events table's schema");
         goto out;
     }
+    if (table && strstr(table, NEW_CHECK))
+        goto out; /* a store taken back to an older version (tests): holds copies already */
     const char *check = table ? strstr(table, OLD_CHECK) : NULL;
     const char *paren = table ? strchr(table, '(') : NULL;
     if (!check || !paren || paren > check) {

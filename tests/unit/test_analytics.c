@@ -1,6 +1,7 @@
 /* Tests for kb/store/analytics_use.c and kb/store/content_gaps.c: the
  * least-helpful rule, article views, agents' use (the "copy" event) and
  * content gaps grouped by their words. */
+#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +262,68 @@ static void test_gaps(void)
     kb_store_close(st);
 }
 
+static int count_sql(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int n = -1;
+    if (sqlite3_open(path, &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+/* A store from before "copy": its events, indexes and triggers survive the
+ * step, and it takes copies after. */
+static void test_copy_migration(void)
+{
+    char path[160];
+    snprintf(path, sizeof path, "%s/old.sqlite3", dir);
+    struct kb_store *st = open_store("old.sqlite3");
+    struct kb_err err = {0, ""};
+    int64_t a = add_article(st, "a", "Printer offline");
+    struct kb_event ev = {"click", 0, a, NULL, "v1", KB_ROLE_CUSTOMER, T0, 0, NULL};
+    CHECK_INT(kb_events_add(st, &ev, NULL, NULL, &err), 0);
+    int latest = kb_store_schema_latest();
+    kb_store_close(st);
+    /* Take it back one step: the CHECK as it was. */
+    sqlite3 *db = NULL;
+    char sql[400];
+    snprintf(sql, sizeof sql,
+             "PRAGMA writable_schema = ON;"
+             "UPDATE sqlite_master SET sql = replace(sql, ', ''copy''))', '))') "
+             "WHERE name = 'events';"
+             "PRAGMA writable_schema = OFF; PRAGMA user_version = %d;", latest - 1);
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    CHECK_INT(count_sql(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events' "
+                              "AND sql LIKE '%copy%'"), 0);
+    int indexes = count_sql(path, "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'events' "
+                                  "AND type IN ('index', 'trigger')");
+    CHECK(indexes >= 5);
+    st = open_store("old.sqlite3"); /* migrates */
+    CHECK_INT(kb_store_schema_version(st), latest);
+    ev.type = "copy";
+    ev.role = KB_ROLE_AGENT;
+    CHECK_INT(kb_events_add(st, &ev, NULL, NULL, &err), 0);
+    ev.type = "click";
+    CHECK_INT(kb_events_add(st, &ev, NULL, NULL, &err), 0);
+    struct kb_usage u;
+    CHECK_INT(kb_events_usage(st, a, &u, &err), 0);
+    CHECK_INT(u.clicks, 2); /* the usage trigger is back */
+    kb_store_close(st);
+    CHECK_INT(count_sql(path, "SELECT count(*) FROM events"), 3);
+    CHECK_INT(count_sql(path, "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'events' "
+                              "AND type IN ('index', 'trigger')"), indexes);
+    CHECK_INT(count_sql(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_visitor'"),
+              1);
+    CHECK_INT(count_sql(path, "SELECT count(*) FROM pragma_integrity_check "
+                              "WHERE integrity_check = 'ok'"), 1);
+}
+
 int main(void)
 {
     kb_log_level = KB_LOG_ERROR;
@@ -273,6 +336,7 @@ int main(void)
     test_views_and_agents();
     test_gap_words();
     test_gaps();
+    test_copy_migration();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -92,9 +92,17 @@ char *kb_analytics_gap_words(const char *query, const char *locale)
 /* ---- grouping ------------------------------------------------------------------ */
 
 struct entry {
-    char *key, *query, *visitor;
+    const char *key; /* shared by the entries of one query and locale */
+    char *query, *locale, *visitor;
     int64_t n, nr, nc, last;
 };
+
+static int cmp_query_locale(const void *a, const void *b)
+{
+    const struct entry *x = a, *y = b;
+    int c = strcmp(x->query, y->query);
+    return c ? c : strcmp(x->locale ? x->locale : "", y->locale ? y->locale : "");
+}
 
 static int cmp_entry(const void *a, const void *b)
 {
@@ -178,12 +186,13 @@ int kb_analytics_gaps(struct kb_store *st, const struct kb_range *r, size_t limi
     *n = 0;
     sqlite3_stmt *s = NULL;
     int code = prep(st,
-                    "SELECT s.query, s.locale, s.visitor, count(*), sum(s.results = 0), "
-                    "sum(s.results > 0), max(s.time) FROM searches s "
+                    /* One row a search: grouping by query, locale and visitor in
+                     * SQL cost twice the time of grouping here. */
+                    "SELECT s.query, s.locale, s.visitor, 1, s.results = 0, "
+                    "s.results > 0, s.time FROM searches s "
                     "WHERE s.time >= ?1 AND s.time < ?2 AND s.role = 'customer' "
                     "AND s.endpoint <> 'suggest' AND (s.results = 0 OR NOT EXISTS "
                     "(SELECT 1 FROM events e WHERE e.search_id = s.id AND e.type = 'click')) "
-                    "GROUP BY s.query, s.locale, s.visitor "
                     "UNION ALL SELECT a.query, NULL, NULL, "
                     "sum(CASE WHEN a.found = 0 THEN a.searches ELSE a.searches - a.clicked END), "
                     "sum((a.found = 0) * a.searches), sum((a.found = 1) * (a.searches - a.clicked)), "
@@ -208,7 +217,8 @@ int kb_analytics_gaps(struct kb_store *st, const struct kb_range *r, size_t limi
         }
         struct entry *x = &e[ne++];
         x->query = kb_xstrdup(q);
-        x->key = kb_analytics_gap_words(q, (const char *)sqlite3_column_text(s, 1));
+        x->key = NULL;
+        x->locale = col_text(s, 1);
         x->visitor = col_text(s, 2);
         x->n = sqlite3_column_int64(s, 3);
         x->nr = sqlite3_column_int64(s, 4);
@@ -219,8 +229,17 @@ int kb_analytics_gaps(struct kb_store *st, const struct kb_range *r, size_t limi
         code = sql_fail(st, err, rc, "cannot read the search log");
     sqlite3_finalize(s);
     struct kb_gap *g = NULL;
-    size_t ng = 0;
+    char **keys = NULL;
+    size_t ng = 0, nk = 0;
     if (!code && ne) {
+        /* One key per query and locale, then the entries by key. */
+        qsort(e, ne, sizeof *e, cmp_query_locale);
+        keys = kb_xmalloc(ne * sizeof *keys);
+        for (size_t i = 0; i < ne; i++) {
+            if (i == 0 || cmp_query_locale(&e[i], &e[i - 1]) != 0)
+                keys[nk++] = kb_analytics_gap_words(e[i].query, e[i].locale);
+            e[i].key = keys[nk - 1];
+        }
         qsort(e, ne, sizeof *e, cmp_entry);
         g = kb_xmalloc(ne * sizeof *g);
         for (size_t i = 0; i < ne;) {
@@ -237,10 +256,13 @@ int kb_analytics_gaps(struct kb_store *st, const struct kb_range *r, size_t limi
             ng = limit;
     }
     for (size_t i = 0; i < ne; i++) {
-        free(e[i].key);
         free(e[i].query);
+        free(e[i].locale);
         free(e[i].visitor);
     }
+    for (size_t i = 0; i < nk; i++)
+        free(keys[i]);
+    free(keys);
     free(e);
     if (ng == 0) {
         free(g);

@@ -179,7 +179,8 @@ extern const struct srv_route srv_routes_search[];   /* h_search.c: search, sugg
 extern const struct srv_route srv_routes_articles[]; /* h_articles.c: read + writer API */
 extern const struct srv_route srv_routes_auth[];     /* h_auth.c: login, logout, users, tokens */
 extern const struct srv_route srv_routes_tickets[];  /* h_tickets.c: import, previous cases */
-extern const struct srv_route srv_routes_events[];   /* h_events.c: events, feedback, analytics, synonyms */
+extern const struct srv_route srv_routes_events[];   /* h_events.c: events, feedback, synonyms */
+extern const struct srv_route srv_routes_analytics[]; /* h_analytics.c: the admins' reports, CSV */
 extern const struct srv_route srv_routes_pages[];    /* h_pages.c: HTML pages, sitemap, opensearch, static */
 extern const struct srv_route srv_routes_meta[];     /* h_meta.c: healthz, metrics, openapi */
 extern const struct srv_route srv_routes_staff[];    /* h_staff.c: staff pages, ticket -> draft */

@@ -186,7 +186,10 @@
     if (from > to) { KB.say(status, "The start date is after the end date.", "error"); return; }
     var my = ++loadSeq;
     KB.say(status, "Loading…", "");
-    var q = KB.query({ from: iso(from), to: iso(new Date(to.getTime() + DAY)), limit: 10 });
+    var range = { from: iso(from), to: iso(new Date(to.getTime() + DAY)) };
+    var q = KB.query({ from: range.from, to: range.to, limit: 10 });
+    /* The other analytics panels (admin_analytics.js) load the same range. */
+    document.dispatchEvent(new CustomEvent("kb-analytics-range", { detail: range }));
     KB.api("GET", "/api/v1/analytics/summary" + q).then(function (s) {
       if (my !== loadSeq) return;
       KB.$("#c-searches").textContent = String(s.searches);
@@ -203,7 +206,6 @@
       KB.fill(KB.$("#top-queries"), table(queryCols, s.top_queries, "No searches in this range.", "Top searches"));
       KB.fill(KB.$("#no-results"), table(gapCols, s.no_result_queries, "Every search found something.", "Searches with no results"));
       KB.fill(KB.$("#most-helpful"), table(helpfulCols, s.most_helpful, "No votes in this range.", "Most helpful articles"));
-      KB.fill(KB.$("#least-helpful"), table(helpfulCols, s.least_helpful, "No votes in this range.", "Least helpful articles"));
       KB.fill(KB.$("#top-clicked"), table(clickedCols, s.top_clicked, "No clicks in this range.", "Most clicked articles"));
       KB.say(status, "Showing " + iso(from) + " to " + iso(to) + " (UTC days).", "");
     }).catch(function (e) {

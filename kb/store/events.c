@@ -105,7 +105,7 @@ const char kb_events_who_schema_sql[] =
     "ALTER TABLE searches ADD COLUMN visitor TEXT;"
     "ALTER TABLE searches ADD COLUMN network TEXT;";
 
-static const char *const event_types[] = {"click", "solved", "submitted", "view", NULL};
+static const char *const event_types[] = {"click", "solved", "submitted", "view", "copy", NULL};
 
 
 /* ---- text ---------------------------------------------------------------- */
@@ -654,7 +654,7 @@ int kb_events_add(struct kb_store *st, const struct kb_event *ev, int64_t *event
         return kb_err_set(err, KB_EINVAL, "type: missing");
     if (!in_list(ev->type, event_types))
         return kb_err_set(err, KB_EINVAL,
-                          "type: unknown event type '%.40s' (click, solved, submitted, view)",
+                          "type: unknown event type '%.40s' (click, solved, submitted, view, copy)",
                           ev->type);
     if (ev->search_id < 0)
         return kb_err_set(err, KB_EINVAL, "search_id: must be positive");

@@ -108,7 +108,8 @@ void kb_search_rows_free(struct kb_search_row *rows, size_t n);
 
 /* An event as posted. Strings are borrowed; 0 / NULL means absent. */
 struct kb_event {
-    const char *type;    /* "click" | "solved" | "submitted" | "view" */
+    const char *type;    /* "click" | "solved" | "submitted" | "view" | "copy" (an agent
+                            copied the article's number: kb/store/analytics.h) */
     int64_t search_id;   /* a row of the search log */
     int64_t article;     /* article number */
     const char *query;   /* the words searched, when the client knows them */

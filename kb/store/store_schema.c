@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kb/store/events.h"
+#include "kb/store/analytics.h"
 #include "kb/store/learn.h"
 #include "kb/store/auth.h"
 #include "kb/store/retention.h"
@@ -174,6 +175,9 @@ static const struct store_migration migrations[] = {
     {"imported media (images)", kb_media_schema_sql, NULL},
     /* Self-contained (one table's new columns): renumber freely at a merge. */
     {"search log: who searched, for emerging problems", kb_events_who_schema_sql, NULL},
+    /* Step 19 at the merge (issue 20): events may be "copy" (agents' use).
+     * Rebuilds events, keeping whatever indexes and triggers it has then. */
+    {"events: an agent's copy of an article number", NULL, kb_events_copy_migrate},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -578,7 +578,10 @@ PARAMS = {"/api/v1/search": ["q", "locale", "category", "tag", "kind", "page", "
           "/api/v1/tickets": ["customer", "unit", "limit"],
           "/api/v1/analytics/summary": ["from", "to", "limit"],
           "/api/v1/analytics/top-queries": ["from", "to", "limit"],
-          "/api/v1/analytics/helpful": ["min_votes", "limit"],
+          "/api/v1/analytics/helpful": ["min_votes", "below", "limit", "format", "table"],
+          "/api/v1/analytics/gaps": ["from", "limit", "format"],
+          "/api/v1/analytics/views": ["to", "limit"],
+          "/api/v1/analytics/agents": ["from", "format"],
           "/search": ["q", "page", "category", "locale"],
           "/contact": ["subject"]}
 

@@ -318,8 +318,11 @@ def test_analytics_summary_reflects_searches_events_and_votes(srv, admin, number
     def score(a):
         return (a["helpful"] + 1) / (a["votes"] + 2)
     most = [score(a) for a in s["most_helpful"]]
-    least = [score(a) for a in s["least_helpful"]]
-    assert most == sorted(most, reverse=True) and least == sorted(least) and least
+    assert most == sorted(most, reverse=True)
+    # Least helpful is a rule now (issue 20): 5 votes or more, under 50% helpful.
+    least = [a["helpful_ratio"] for a in s["least_helpful"]]
+    assert least == sorted(least)
+    assert all(a["votes"] >= 5 and a["helpful_ratio"] < 0.5 for a in s["least_helpful"])
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
     days = {x["date"]: x for x in s["per_day"]}
     assert days[today]["searches"] >= 5 and days[today]["no_results"] >= 2

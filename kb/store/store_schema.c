@@ -16,6 +16,7 @@
 #include "kb/store/rt_state.h"
 #include "kb/store/media_store.h"
 #include "kb/store/topic_store.h"
+#include "kb/store/review.h"
 #include "kb/base/log.h"
 
 /* "KBst": marks an SQLite file as a kb store (PRAGMA application_id). */
@@ -174,6 +175,10 @@ static const struct store_migration migrations[] = {
     {"imported media (images)", kb_media_schema_sql, NULL},
     /* Self-contained (one table's new columns): renumber freely at a merge. */
     {"search log: who searched, for emerging problems", kb_events_who_schema_sql, NULL},
+    /* Schema 18 once step 17 (another branch's) is merged before it.
+     * Self-contained (its own tables only): renumber freely at a merge. */
+    {"review: pending revisions, owners, verify-by dates, review topics",
+     kb_review_schema_sql, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -480,8 +480,8 @@ static void h_create(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     kb_doc_set(&d.locale, "en");
     int64_t number = 0;
     struct srv_review_meta meta;
-    if (parse_edit(c, o, 1, &d, w) == 0 && srv_review_meta_parse(c, o, &meta, w) == 0) {
-        if (!meta.set_owner) { /* the creator owns it unless told otherwise */
+    if (parse_edit(c, o, 1, &d, w) == 0 && srv_review_meta_parse(c, o, 0, &meta, w) == 0) {
+        if (!meta.owner || !*meta.owner) { /* the creator owns it unless told otherwise */
             meta.set_owner = 1;
             meta.owner = author_of(r);
         }
@@ -510,7 +510,7 @@ static void h_update(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     json_t *review = NULL;
     int dv = 0;
     if (load(c, r, w, &d) == 0 && parse_edit(c, o, 0, &d, w) == 0 &&
-        srv_review_meta_parse(c, o, &meta, w) == 0 &&
+        srv_review_meta_parse(c, o, d.number, &meta, w) == 0 &&
         srv_review_meta_apply(c, d.number, &meta, w) == 0) {
         int changed = 0;
         /* Review (h_review.c): a published public article's change waits. */

@@ -15,10 +15,11 @@ struct srv_review_meta {
 };
 
 /* Reads and checks "owner" (a staff username with at least the writer
- * role) and "verify_by" (a date YYYY-MM-DD) from o. 0, or -1 with a 400
+ * role, unless it is article number's owner already; number 0 for a new
+ * article) and "verify_by" (a date YYYY-MM-DD) from o. 0, or -1 with a 400
  * naming the field in w. */
-int srv_review_meta_parse(struct srv_ctx *c, json_t *o, struct srv_review_meta *m,
-                          struct srv_resp *w);
+int srv_review_meta_parse(struct srv_ctx *c, json_t *o, int64_t number,
+                          struct srv_review_meta *m, struct srv_resp *w);
 /* Stores what m sets for article number. 0, or -1 with w filled. */
 int srv_review_meta_apply(struct srv_ctx *c, int64_t number, const struct srv_review_meta *m,
                           struct srv_resp *w);

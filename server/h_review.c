@@ -125,6 +125,28 @@ static json_t *review_json(const struct kb_pending *p, int64_t current_rev)
                      (json_int_t)p->base_rev, "stale", p->base_rev != current_rev);
 }
 
+static int same_str(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Whether d changes nothing a reader of old sees (an owner or verify-by
+ * change alone is not reviewed). */
+static int same_content(const struct kb_doc *old, const struct kb_doc *d)
+{
+    if (!same_str(old->title, d->title) || !same_str(old->summary, d->summary) ||
+        !same_str(old->text, d->text) || !same_str(old->html, d->html) ||
+        !same_str(old->source, d->source) || !same_str(old->category, d->category) ||
+        !same_str(old->product, d->product) ||
+        !same_str(old->locale ? old->locale : "en", d->locale ? d->locale : "en") ||
+        old->format != d->format || old->audience != d->audience || old->ntags != d->ntags)
+        return 0;
+    for (size_t i = 0; i < d->ntags; i++)
+        if (!same_str(old->tags[i], d->tags[i]))
+            return 0;
+    return 1;
+}
+
 int srv_review_divert(struct srv_ctx *c, const struct srv_req *r, int64_t number,
                       const struct kb_doc *d, json_t **extra, struct kb_err *err)
 {
@@ -140,10 +162,14 @@ int srv_review_divert(struct srv_ctx *c, const struct srv_req *r, int64_t number
     code = kb_review_covers(c->st, &old, &covered, err);
     if (code == 0 && !covered)
         code = kb_review_covers(c->st, &as_new, &covered, err);
+    int pending = 0;
+    if (code == 0 && covered && same_content(&old, d))
+        code = kb_review_pending(c->st, number, &pending, err);
+    int unchanged = covered && same_content(&old, d) && !pending;
     kb_doc_release(&old);
     if (code)
         return -1;
-    if (!covered)
+    if (!covered || unchanged) /* nothing to review: the update finds no change */
         return 0;
     if (kb_review_submit(c->st, number, d, username(r), &replaced, err) != 0)
         return -1;

@@ -176,6 +176,10 @@ def test_review_all_keeps_the_change_from_customers_until_another_writer_approve
         srv, anna, ben, agent, admin, review_off):
     a = published(srv, anna, "Voicemail setup", "voicemailold greets callers after five rings.")
     set_review(srv, admin, "all")
+    # Changing only the owner or verify-by date is not a change customers see.
+    r = edit(srv, anna, a["ref"], verify_by="2030-01-01")
+    assert r.status_code == 200, r.text
+    assert r.json()["in_review"] is False and r.json()["verify_by"] == "2030-01-01"
     r = edit(srv, anna, a["ref"], title="Voicemail quasarflux setup",
              body="voicemailnew greets callers after three rings.")
     assert r.status_code == 202, r.text

@@ -157,3 +157,31 @@ def test_writers_list_marks_articles_past_their_verify_by_date(server, browser):
     [e for e in csss(b, "#articles button") if stale_title in e.text][0].click()
     wait(b, lambda d: css(d, "#verify_by").get_attribute("value") == "2001-01-31")
     assert css(b, "#owner").get_attribute("value") == USERS["writer"][0]
+
+
+def test_admin_requires_review_per_topic_on_the_admin_page(server, browser):
+    admin = api(server, "admin")
+    topics = admin.get(server.url("/api/v1/topics"), timeout=10).json()["topics"]
+    assert topics, "the demo has topics"
+    slug = topics[0]["slug"]
+    b = browser
+    login(b, server, "admin")
+    b.get(server.url("/admin#review"))
+    try:
+        wait(b, lambda d: csss(d, "#review-topic-list input[value='%s']" % slug))
+        css(b, "#review-form input[name=mode][value=topics]").click()
+        css(b, "#review-topic-list input[value='%s']" % slug).click()
+        css(b, "#review-form button[type=submit]").click()
+        wait(b, lambda d: "now wait for another writer" in text_of(d, "#review-msg"))
+        got = admin.get(server.url("/api/v1/admin/review"), timeout=10).json()
+        assert got == {"mode": "topics", "topics": [slug]}
+        # Topics mode with nothing checked is refused with a clear message.
+        css(b, "#review-topic-list input[value='%s']" % slug).click()
+        css(b, "#review-form button[type=submit]").click()
+        wait(b, lambda d: "at least one topic" in text_of(d, "#review-msg"))
+        css(b, "#review-form input[name=mode][value=off]").click()
+        css(b, "#review-form button[type=submit]").click()
+        wait(b, lambda d: "Review is off" in text_of(d, "#review-msg"))
+        assert admin.get(server.url("/api/v1/admin/review"), timeout=10).json()["mode"] == "off"
+    finally:
+        admin.put(server.url("/api/v1/admin/review"), json={"mode": "off"}, timeout=10)

@@ -9,6 +9,7 @@
 
 #include "kb/store/articles.h"
 #include "kb/ingest/ingest.h"
+#include "review.h"
 #include "srv.h"
 
 #define TITLE_MAX 300     /* characters */
@@ -220,6 +221,7 @@ static void reply_article(struct srv_ctx *c, struct srv_resp *w, int status, int
         return;
     }
     json_t *o = article_json(&d, KB_ROLE_WRITER, current_rev(c, number));
+    srv_review_annotate(c, o, number, KB_ROLE_WRITER);
     if (extra)
         json_object_update(o, extra);
     json_decref(extra);
@@ -240,14 +242,17 @@ static void h_get(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w
         return;
     }
     int64_t rev = r->who.role >= KB_ROLE_WRITER ? current_rev(c, d.number) : 0;
-    srv_json(w, 200, article_json(&d, r->who.role, rev));
+    json_t *o = article_json(&d, r->who.role, rev);
+    srv_review_annotate(c, o, d.number, r->who.role);
+    srv_json(w, 200, o);
     kb_doc_release(&d);
 }
 
 /* ---- the edit body -------------------------------------------------------------- */
 
 static const char *const edit_keys[] = {"title", "body", "format", "audience", "category",
-                                        "tags", "locale", "summary", NULL};
+                                        "tags", "locale", "summary", "owner", "verify_by",
+                                        NULL};
 
 static int bad_field(struct srv_resp *w, const char *key, const char *why)
 {
@@ -474,10 +479,15 @@ static void h_create(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     d.format = KB_FMT_MARKDOWN;
     kb_doc_set(&d.locale, "en");
     int64_t number = 0;
-    if (parse_edit(c, o, 1, &d, w) == 0) {
+    struct srv_review_meta meta;
+    if (parse_edit(c, o, 1, &d, w) == 0 && srv_review_meta_parse(c, o, 0, &meta, w) == 0) {
+        if (!meta.owner || !*meta.owner) { /* the creator owns it unless told otherwise */
+            meta.set_owner = 1;
+            meta.owner = author_of(r);
+        }
         if (kb_article_create(c->st, &d, author_of(r), &number, &err) != 0) {
             srv_kb_error(w, &err);
-        } else {
+        } else if (srv_review_meta_apply(c, number, &meta, w) == 0) {
             srv_changed(c->srv);
             char loc[64];
             snprintf(loc, sizeof loc, "/api/v1/articles/KB-%lld", (long long)number);
@@ -496,9 +506,22 @@ static void h_update(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         return;
     struct kb_doc d;
     struct kb_err err = {0, ""};
-    if (load(c, r, w, &d) == 0 && parse_edit(c, o, 0, &d, w) == 0) {
+    struct srv_review_meta meta;
+    json_t *review = NULL;
+    int dv = 0;
+    if (load(c, r, w, &d) == 0 && parse_edit(c, o, 0, &d, w) == 0 &&
+        srv_review_meta_parse(c, o, d.number, &meta, w) == 0 &&
+        srv_review_meta_apply(c, d.number, &meta, w) == 0) {
         int changed = 0;
-        if (kb_article_update(c->st, d.number, &d, author_of(r), &changed, &err) != 0) {
+        /* Review (h_review.c): a published public article's change waits. */
+        if ((dv = srv_review_divert(c, r, d.number, &d, &review, &err)) > 0) {
+            json_t *a = article_json(&d, KB_ROLE_WRITER, current_rev(c, d.number));
+            srv_review_annotate(c, a, d.number, KB_ROLE_WRITER);
+            json_object_update(a, review);
+            json_decref(review);
+            srv_json(w, 202, a);
+        } else if (dv < 0 ||
+                   kb_article_update(c->st, d.number, &d, author_of(r), &changed, &err) != 0) {
             srv_kb_error(w, &err);
         } else {
             if (changed)
@@ -555,9 +578,29 @@ static void h_revert(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     kb_doc_init(&d);
     if (srv_check_keys(o, keys, w) == 0 && srv_get_int(o, "rev", 1, 1, INT64_MAX, &rev, w) == 0 &&
         load(c, r, w, &d) == 0) {
-        int changed = 0;
-        int rc = kb_article_revert(c->st, d.number, rev, author_of(r), &changed, &err);
-        if (rc == KB_ENOTFOUND) {
+        int changed = 0, dv = 0;
+        json_t *review = NULL;
+        struct kb_revision v;
+        /* Review (h_review.c): reverting a reviewed article waits as well. */
+        int rc = kb_article_revision(c->st, d.number, rev, &v, &err);
+        if (rc == 0) {
+            v.doc.status = d.status;
+            dv = srv_review_divert(c, r, d.number, &v.doc, &review, &err);
+            rc = dv < 0 ? -1 : 0;
+            if (dv > 0) {
+                json_t *a = article_json(&v.doc, KB_ROLE_WRITER, current_rev(c, d.number));
+                srv_review_annotate(c, a, d.number, KB_ROLE_WRITER);
+                json_object_update(a, review);
+                json_decref(review);
+                srv_json(w, 202, a);
+            }
+        }
+        kb_revision_release(&v);
+        if (rc == 0 && dv == 0)
+            rc = kb_article_revert(c->st, d.number, rev, author_of(r), &changed, &err);
+        if (dv > 0) {
+            /* answered: in review */
+        } else if (rc == KB_ENOTFOUND) {
             srv_error(w, 404, "not_found", "KB-%lld has no revision %lld", (long long)d.number,
                       (long long)rev);
         } else if (rc) {
@@ -629,6 +672,9 @@ static void h_list(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *
 {
     struct kb_article_filter f;
     long page = 1, per = PER_PAGE_DEFAULT;
+    char today[11];
+    const char *verify_before = NULL;
+    int in_review = 0;
     memset(&f, 0, sizeof f);
     if (arg_enum(r, "status", kb_status_parse, "published, draft, archived, any", &f.status, w) ||
         arg_enum(r, "audience", kb_audience_parse, "public, internal, any", &f.audience, w) ||
@@ -636,7 +682,8 @@ static void h_list(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *
         arg_text(r, "locale", LOCALE_MAX, &f.locale, w) ||
         arg_text(r, "q", Q_MAX, &f.q, w) ||
         srv_arg_int(r, "page", 1, 1, 1000000, &page, w) ||
-        srv_arg_int(r, "per_page", PER_PAGE_DEFAULT, 1, KB_ARTICLE_LIST_MAX, &per, w))
+        srv_arg_int(r, "per_page", PER_PAGE_DEFAULT, 1, KB_ARTICLE_LIST_MAX, &per, w) ||
+        srv_review_list_args(r, today, &verify_before, &in_review, w))
         return;
     f.offset = (int64_t)(page - 1) * per;
     f.limit = per;
@@ -644,7 +691,8 @@ static void h_list(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *
     size_t n = 0;
     int64_t total = 0;
     struct kb_err err = {0, ""};
-    if (kb_article_list(c->st, &f, &docs, &n, &total, &err) != 0) {
+    if (kb_article_list_review(c->st, &f, verify_before, in_review, &docs, &n, &total,
+                               &err) != 0) {
         srv_kb_error(w, &err);
         return;
     }
@@ -653,6 +701,7 @@ static void h_list(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *
         json_t *o = json_object();
         put_common(o, &docs[i]);
         json_object_set_new(o, "created", json_time(docs[i].created));
+        srv_review_list_fields(c, o, docs[i].number);
         json_array_append_new(a, o);
     }
     kb_article_list_free(docs, n);
@@ -818,7 +867,8 @@ out:
 
 const struct srv_route srv_routes_articles[] = {
     {"GET", "/api/v1/articles", h_list, KB_ROLE_WRITER, 0,
-     "list articles (status, audience, category, locale, q, page, per_page)"},
+     "list articles (status, audience, category, locale, q, needs_check, in_review, page, "
+     "per_page)"},
     {"POST", "/api/v1/articles", h_create, KB_ROLE_WRITER, 0, "create a draft article"},
     {"POST", "/api/v1/preview", h_preview, KB_ROLE_WRITER, 0,
      "render a Markdown or HTML body as a published article would be"},

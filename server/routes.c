@@ -4,7 +4,7 @@
 #include "routes.h"
 
 static const struct srv_route *const tables[] = {
-    srv_routes_meta, srv_routes_search, srv_routes_articles, srv_routes_auth,
+    srv_routes_meta, srv_routes_search, srv_routes_review, srv_routes_articles, srv_routes_auth,
     srv_routes_tickets, srv_routes_events, srv_routes_analytics, srv_routes_brand,
     srv_routes_popular, srv_routes_pages,
     srv_routes_staff, srv_routes_scale, srv_routes_backup, srv_routes_customers,

@@ -195,6 +195,7 @@ extern const struct srv_route srv_routes_contact_admin[]; /* h_contact_admin.c: 
 extern const struct srv_route srv_routes_rt[];       /* h_rt.c: RT sync settings, a run, RT tickets */
 extern const struct srv_route srv_routes_topics[]; /* h_topics.c: categories and sections */
 extern const struct srv_route srv_routes_media[];  /* h_media.c: imported images */
+extern const struct srv_route srv_routes_review[]; /* h_review.c: changes in review (before articles) */
 
 /* ---- request helpers (request.c) ---- */
 /* A query-string argument, decoded; NULL when absent. Borrowed for the request. */

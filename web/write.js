@@ -9,7 +9,7 @@
   var KB = window.KB, el = KB.el;
 
   var PER_PAGE = 50;
-  var FIELDS = ["title", "summary", "category", "tags", "locale", "audience", "format", "body"];
+  var FIELDS = ["title", "summary", "category", "tags", "locale", "audience", "format", "body", "owner", "verify_by"];
   var LEAVE_MSG = "You have unsaved changes. Leave without saving?";
 
   var current = null;  // the article as last loaded or saved (null: a new one)
@@ -35,12 +35,13 @@
     return {
       title: a.title || "", summary: a.summary || "", category: a.category || "",
       tags: (a.tags || []).join(", "), locale: a.locale || "en", audience: a.audience || "public",
-      format: a.format === "html" ? "html" : "markdown", body: a.source || ""
+      format: a.format === "html" ? "html" : "markdown", body: a.source || "",
+      owner: a.owner || "", verify_by: a.verify_by || ""
     };
   }
 
   function blank() {
-    return { title: "", summary: "", category: "", tags: "", locale: "en", audience: "public", format: "markdown", body: "" };
+    return { title: "", summary: "", category: "", tags: "", locale: "en", audience: "public", format: "markdown", body: "", owner: "", verify_by: "" };
   }
 
   function isDirty() {
@@ -65,7 +66,8 @@
     var v = values();
     return {
       title: v.title.trim(), summary: v.summary.trim(), category: v.category.trim(), tags: tags(v.tags),
-      locale: v.locale.trim() || "en", audience: v.audience, format: v.format, body: v.body
+      locale: v.locale.trim() || "en", audience: v.audience, format: v.format, body: v.body,
+      owner: v.owner.trim(), verify_by: v.verify_by
     };
   }
 
@@ -118,6 +120,7 @@
       KB.$("#history").hidden = true;
     }
     markCurrentInList();
+    if (KB.onArticleLoad) KB.onArticleLoad(article); // write_review.js
   }
 
   function confirmDiscard() {
@@ -175,6 +178,7 @@
   function onSave() {
     act("Saving", function () {
       return save().then(function (a) {
+        if (a.in_review) return "Saved for review: customers keep seeing the published text until another writer approves it.";
         return a.status === "published" ? "Saved. The published article is updated." : "Draft saved (revision " + a.rev + ").";
       });
     });
@@ -230,7 +234,8 @@
     var f = KB.$("#filters").elements;
     return {
       q: f.q.value.trim(), status: f.status.value, audience: f.audience.value,
-      category: f.category.value.trim(), locale: f.locale.value.trim()
+      category: f.category.value.trim(), locale: f.locale.value.trim(),
+      needs_check: f.review.value === "needs_check" ? 1 : "", in_review: f.review.value === "in_review" ? 1 : ""
     };
   }
 
@@ -242,7 +247,8 @@
         el("span", null, el("span", { class: "badge " + a.status, text: a.status })),
         a.audience === "internal" ? el("span", null, el("span", { class: "badge internal", text: "internal" })) : null,
         el("span", { text: a.locale }),
-        a.category ? el("span", { text: KB.categoryName(a.category) }) : null));
+        a.category ? el("span", { text: KB.categoryName(a.category) }) : null,
+        KB.reviewBadges ? KB.reviewBadges(a) : null)); // write_review.js
     b.addEventListener("click", function () {
       if (current && current.ref === a.ref) return;
       if (!confirmDiscard()) return;
@@ -397,6 +403,7 @@
     return LEAVE_MSG;
   };
   KB.isDirty = isDirty;
+  KB.writeOpen = function (ref) { return open(ref).then(function () { refreshList(); }); };
 
   document.addEventListener("DOMContentLoaded", function () {
     form = KB.$("#article-form");

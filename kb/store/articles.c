@@ -562,9 +562,13 @@ int kb_article_revisions(struct kb_store *st, int64_t number, int64_t offset, in
 #define LIST_WHERE " FROM articles WHERE (?1 IS NULL OR status = ?1)" \
     " AND (?2 IS NULL OR audience = ?2) AND (?3 IS NULL OR category = ?3)" \
     " AND (?4 IS NULL OR locale = ?4) AND (?5 IS NULL OR title LIKE ?5 ESCAPE '\\'" \
-    " OR source_id LIKE ?5 ESCAPE '\\' OR number = ?6)"
+    " OR source_id LIKE ?5 ESCAPE '\\' OR number = ?6)" \
+    " AND (?9 IS NULL OR number IN (SELECT number FROM article_owners" \
+    " WHERE verify_by < ?9))" \
+    " AND (?10 IS NULL OR number IN (SELECT number FROM article_pending))"
 
-static void list_bind(sqlite3_stmt *s, const struct kb_article_filter *f, const char *like)
+static void list_bind(sqlite3_stmt *s, const struct kb_article_filter *f, const char *like,
+                      const char *verify_before, int in_review)
 {
     store_bind(s, 1, f->status >= 0 ? kb_status_name(f->status) : NULL);
     store_bind(s, 2, f->audience >= 0 ? kb_audience_name(f->audience) : NULL);
@@ -576,6 +580,11 @@ static void list_bind(sqlite3_stmt *s, const struct kb_article_filter *f, const 
         sqlite3_bind_int64(s, 6, num);
     else
         sqlite3_bind_null(s, 6);
+    store_bind(s, 9, verify_before && *verify_before ? verify_before : NULL);
+    if (in_review)
+        sqlite3_bind_int(s, 10, 1);
+    else
+        sqlite3_bind_null(s, 10);
 }
 
 /* "%q%" with LIKE's wildcards in q escaped; NULL for no q. */
@@ -604,6 +613,13 @@ void kb_article_list_free(struct kb_doc *docs, size_t n)
 int kb_article_list(struct kb_store *st, const struct kb_article_filter *f,
                     struct kb_doc **out, size_t *n, int64_t *total, struct kb_err *err)
 {
+    return kb_article_list_review(st, f, NULL, 0, out, n, total, err);
+}
+
+int kb_article_list_review(struct kb_store *st, const struct kb_article_filter *f,
+                           const char *verify_before, int in_review, struct kb_doc **out,
+                           size_t *n, int64_t *total, struct kb_err *err)
+{
     *out = NULL;
     *n = 0;
     if (total)
@@ -625,7 +641,7 @@ int kb_article_list(struct kb_store *st, const struct kb_article_filter *f,
     }
     if ((code = prepare(st, "SELECT count(*)" LIST_WHERE, &s, err)) != 0)
         goto out;
-    list_bind(s, f, like);
+    list_bind(s, f, like, verify_before, in_review);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW && total)
         *total = sqlite3_column_int64(s, 0);
@@ -640,7 +656,7 @@ int kb_article_list(struct kb_store *st, const struct kb_article_filter *f,
                             " ORDER BY updated DESC, number DESC LIMIT ?7 OFFSET ?8",
                         &s, err)) != 0)
         goto out;
-    list_bind(s, f, like);
+    list_bind(s, f, like, verify_before, in_review);
     sqlite3_bind_int64(s, 7, limit);
     sqlite3_bind_int64(s, 8, offset);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

@@ -98,6 +98,12 @@ struct kb_article_filter {
 int kb_article_list(struct kb_store *st, const struct kb_article_filter *f,
                     struct kb_doc **out, size_t *n, int64_t *total, struct kb_err *err);
 void kb_article_list_free(struct kb_doc *docs, size_t n);
+/* kb_article_list narrowed further (kb/store/review.h): verify_before
+ * ("YYYY-MM-DD", NULL for any) keeps articles whose verify-by date is before
+ * it, in_review (1) those with a change in review. */
+int kb_article_list_review(struct kb_store *st, const struct kb_article_filter *f,
+                           const char *verify_before, int in_review, struct kb_doc **out,
+                           size_t *n, int64_t *total, struct kb_err *err);
 
 /* ---- line diff ---- */
 

@@ -17,6 +17,7 @@
 #include "kb/store/rt_state.h"
 #include "kb/store/media_store.h"
 #include "kb/store/topic_store.h"
+#include "kb/store/review.h"
 #include "kb/base/log.h"
 
 /* "KBst": marks an SQLite file as a kb store (PRAGMA application_id). */
@@ -175,7 +176,11 @@ static const struct store_migration migrations[] = {
     {"imported media (images)", kb_media_schema_sql, NULL},
     /* Self-contained (one table's new columns): renumber freely at a merge. */
     {"search log: who searched, for emerging problems", kb_events_who_schema_sql, NULL},
-    /* Step 19 at the merge (issue 20): events may be "copy" (agents' use).
+    /* Step 18 (issue 20).
+     * Self-contained (its own tables only): renumber freely at a merge. */
+    {"review: pending revisions, owners, verify-by dates, review topics",
+     kb_review_schema_sql, NULL},
+    /* Step 19 (issue 20): events may be "copy" (agents' use).
      * Rebuilds events, keeping whatever indexes and triggers it has then. */
     {"events: an agent's copy of an article number", NULL, kb_events_copy_migrate},
 };

@@ -174,6 +174,8 @@ static const struct store_migration migrations[] = {
     {"imported media (images)", kb_media_schema_sql, NULL},
     /* Self-contained (one table's new columns): renumber freely at a merge. */
     {"search log: who searched, for emerging problems", kb_events_who_schema_sql, NULL},
+    /* Self-contained (its own table only): renumber freely at a merge. */
+    {"images public published articles show (uploads)", kb_media_refs_schema_sql, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -282,12 +282,14 @@
     if (how === "save") {
       dropCopy(COPY_PREFIX + "new");
       if (a) dropCopy(COPY_PREFIX + a.ref);
-      showRemoved(a && a.removed);
+      savedRemoved = a && a.removed;
+      showRemoved(savedRemoved);
       return;
     }
     if (how === "load") {
       autosave.cancel();
       restoreBox.hidden = true;
+      savedRemoved = null;
       if (!a) say("", "");
       return;
     }
@@ -311,8 +313,11 @@
 
   /* ---- what sanitising removed ------------------------------------------------------------- */
 
+  var savedRemoved = null; // what the last save removed, until the next edit
+
   function showRemoved(list) {
     if (!list) return;
+    if (!list.length && savedRemoved && savedRemoved.length) list = savedRemoved; // the saved text no longer has it
     if (!list.length) { warn.hidden = true; return; }
     var text = list.map(function (r) { return r.what + " (" + r.count + ")"; }).join(", ");
     KB.fill(warn, el("strong", { text: "Removed when rendering: " }), text,
@@ -373,6 +378,7 @@
     form.parentNode.insertBefore(restoreBox, form);
 
     form.addEventListener("input", function () {
+      savedRemoved = null;
       keepCopy();
       var a = KB.editor.current();
       if (a && a.status !== "draft") {

@@ -110,16 +110,19 @@ def test_largest_accepted_size_and_round_trip(env):
     r = upload(srv, writer, padded_png(LIMIT, b"largest"), "image/png")
     assert r.status_code == 201, r.text[:300]
     assert len(writer.get(srv.url(r.json()["url"]), timeout=30).content) == LIMIT
-    times = []
+    ups, both = [], []
     for i in range(20):
         img = padded_png(1024 * 1024, b"rt%d" % i)
         t0 = time.perf_counter()
         r = upload(srv, writer, img)
+        t1 = time.perf_counter()
         got = writer.get(srv.url(r.json()["url"]), timeout=30)
-        times.append(time.perf_counter() - t0)
-        assert got.content == img
-    print("upload+fetch of 1 MiB, p50 of 20: %.1f ms; largest accepted: %d bytes"
-          % (statistics.median(times) * 1e3, LIMIT))
+        both.append(time.perf_counter() - t0)
+        ups.append(t1 - t0)
+        assert r.status_code == 201 and got.content == img
+    print("1 MiB image, p50 of 20: upload %.1f ms, upload and fetch back %.1f ms; largest "
+          "accepted: %d bytes" % (statistics.median(ups) * 1e3, statistics.median(both) * 1e3,
+                                  LIMIT))
 
 
 def article(srv, writer, body, audience="public"):

@@ -386,7 +386,7 @@ static int parse_tags(json_t *o, struct kb_doc *d, struct srv_resp *w)
 /* Applies the fields of o to d after checking every one (400 naming the
  * first bad one). The body is re-rendered when body or format is given. */
 static int parse_edit(struct srv_ctx *c, json_t *o, int create, struct kb_doc *d,
-                      struct srv_resp *w)
+                      struct kb_san_report *rep, struct srv_resp *w)
 {
     const char *body = NULL, *aud = NULL, *loc = NULL;
     char *title = NULL, *category = NULL, *summary = NULL;
@@ -446,7 +446,7 @@ static int parse_edit(struct srv_ctx *c, json_t *o, int create, struct kb_doc *d
         if (format < 0)
             format = cur_fmt;
         char *s = NULL, *h = NULL, *t = NULL;
-        kb_article_render(format, src, strlen(src), &s, &h, &t);
+        kb_article_render_report(format, src, strlen(src), &s, &h, &t, rep);
         free(d->source);
         free(d->html);
         free(d->text);
@@ -480,7 +480,8 @@ static void h_create(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     kb_doc_set(&d.locale, "en");
     int64_t number = 0;
     struct srv_review_meta meta;
-    if (parse_edit(c, o, 1, &d, w) == 0 && srv_review_meta_parse(c, o, 0, &meta, w) == 0) {
+    struct kb_san_report rep = {.n = 0};
+    if (parse_edit(c, o, 1, &d, &rep, w) == 0 && srv_review_meta_parse(c, o, 0, &meta, w) == 0) {
         if (!meta.owner || !*meta.owner) { /* the creator owns it unless told otherwise */
             meta.set_owner = 1;
             meta.owner = author_of(r);
@@ -492,7 +493,8 @@ static void h_create(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
             char loc[64];
             snprintf(loc, sizeof loc, "/api/v1/articles/KB-%lld", (long long)number);
             srv_header_add(w, "Location", loc);
-            reply_article(c, w, 201, number, NULL);
+            reply_article(c, w, 201, number,
+                          json_pack("{s:o}", "removed", srv_removed_json(&rep)));
         }
     }
     kb_doc_release(&d);
@@ -507,9 +509,10 @@ static void h_update(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     struct kb_doc d;
     struct kb_err err = {0, ""};
     struct srv_review_meta meta;
+    struct kb_san_report rep = {.n = 0};
     json_t *review = NULL;
     int dv = 0;
-    if (load(c, r, w, &d) == 0 && parse_edit(c, o, 0, &d, w) == 0 &&
+    if (load(c, r, w, &d) == 0 && parse_edit(c, o, 0, &d, &rep, w) == 0 &&
         srv_review_meta_parse(c, o, d.number, &meta, w) == 0 &&
         srv_review_meta_apply(c, d.number, &meta, w) == 0) {
         int changed = 0;
@@ -519,6 +522,7 @@ static void h_update(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
             srv_review_annotate(c, a, d.number, KB_ROLE_WRITER);
             json_object_update(a, review);
             json_decref(review);
+            json_object_set_new(a, "removed", srv_removed_json(&rep));
             srv_json(w, 202, a);
         } else if (dv < 0 ||
                    kb_article_update(c->st, d.number, &d, author_of(r), &changed, &err) != 0) {
@@ -526,7 +530,8 @@ static void h_update(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         } else {
             if (changed)
                 srv_changed(c->srv);
-            reply_article(c, w, 200, d.number, json_pack("{s:b}", "changed", changed));
+            reply_article(c, w, 200, d.number, json_pack("{s:b, s:o}", "changed", changed,
+                                                         "removed", srv_removed_json(&rep)));
         }
     }
     kb_doc_release(&d);
@@ -628,9 +633,10 @@ static void h_preview(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     if (srv_check_keys(o, keys, w) == 0 && srv_get_str(o, "body", 0, body_cap(c), &body, w) == 0 &&
         parse_format(o, "format", &format, w) == 0) {
         char *html = NULL;
-        kb_article_render(format, body, strlen(body), NULL, &html, NULL);
-        srv_json(w, 200, json_pack("{s:s, s:s}", "html", html ? html : "", "format",
-                                   format_name(format)));
+        struct kb_san_report rep;
+        kb_article_render_report(format, body, strlen(body), NULL, &html, NULL, &rep);
+        srv_json(w, 200, json_pack("{s:s, s:s, s:o}", "html", html ? html : "", "format",
+                                   format_name(format), "removed", srv_removed_json(&rep)));
         free(html);
     }
     json_decref(o);

@@ -19,6 +19,7 @@
 #include "http_accept.h"
 #include "kb/base/log.h"
 #include "dispatch.h"
+#include "routes.h"
 #include "scale/scaleout.h"
 
 struct rq {
@@ -32,6 +33,8 @@ struct rq {
     int bad_framing; /* several Content-Lengths, or one with Transfer-Encoding */
     size_t uri_len;  /* of the raw request target */
     int head_error;  /* 414 or 431: the request line or headers are over our limits */
+    size_t max_body; /* --max-body, or SRV_UPLOAD_MAX for an upload route if larger */
+    int upload;      /* an SRV_UPLOAD route */
     /* The head as data for struct srv_req (values borrowed from MHD). */
     struct kv_list {
         struct srv_kv *v;
@@ -332,9 +335,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             rq->head_error = 431;
         if (rq->head_error)
             rq->bad_framing = 0;
+        rq->max_body = s->opts.max_body;
+        rq->upload = (srv_route_flags(method, url) & SRV_UPLOAD) != 0;
+        if (rq->upload && rq->max_body < SRV_UPLOAD_MAX)
+            rq->max_body = SRV_UPLOAD_MAX;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
-        if (declared > s->opts.max_body) {
+        if (declared > rq->max_body) {
             rq->too_big = 1;
             rq->discard_since = now_s();
         }
@@ -353,7 +360,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         if (!rq->too_big) {
-            if (rq->body.len + n <= s->opts.max_body) {
+            if (rq->body.len + n <= rq->max_body) {
                 kb_buf_add(&rq->body, upload_data, n);
                 return MHD_YES;
             }
@@ -384,8 +391,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     } else if (rq->nul) {
         srv_error(&w, 400, "bad_request", "the request URI contains an encoded NUL (%%00)");
     } else if (rq->too_big) {
-        srv_error(&w, 413, "too_large", "request body is larger than %zu bytes",
-                  s->opts.max_body);
+        if (rq->upload)
+            srv_error(&w, 413, "too_large", "the image is larger than %zu bytes (%zu MiB), the "
+                      "upload limit", rq->max_body, rq->max_body >> 20);
+        else
+            srv_error(&w, 413, "too_large", "request body is larger than %zu bytes",
+                      rq->max_body);
     } else {
         char client[64];
         client_addr(s, conn, client, sizeof client);

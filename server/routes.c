@@ -9,7 +9,7 @@ static const struct srv_route *const tables[] = {
     srv_routes_popular, srv_routes_pages,
     srv_routes_staff, srv_routes_scale, srv_routes_backup, srv_routes_customers,
     srv_routes_emerging, srv_routes_contact, srv_routes_contact_admin,
-    srv_routes_rt, srv_routes_topics, srv_routes_media,
+    srv_routes_rt, srv_routes_topics, srv_routes_media, srv_routes_upload,
 };
 
 /* Matches path against pattern, filling captures. A "{x}" segment takes one
@@ -92,4 +92,11 @@ void srv_route_each(void (*fn)(void *ud, const struct srv_route *r), void *ud)
     for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
         for (const struct srv_route *r = tables[t]; r->method; r++)
             fn(ud, r);
+}
+
+int srv_route_flags(const char *method, const char *path)
+{
+    struct srv_match m;
+    const struct srv_route *r = srv_route_find(method, path, &m);
+    return r ? r->flags : 0;
 }

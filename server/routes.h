@@ -17,6 +17,8 @@ struct srv_match {
 /* The route for method + path, or NULL (m->path_known tells 405 from 404). */
 const struct srv_route *srv_route_find(const char *method, const char *path,
                                        struct srv_match *m);
+/* The flags of the route for method + path (0 when none matches). */
+int srv_route_flags(const char *method, const char *path);
 /* Calls fn for every route (the OpenAPI description is built from them). */
 void srv_route_each(void (*fn)(void *ud, const struct srv_route *r), void *ud);
 

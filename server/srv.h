@@ -18,6 +18,7 @@
 #include "kb/store/store.h"
 
 #define SRV_MAX_BODY_DEFAULT (1024 * 1024) /* 413 past it */
+#define SRV_UPLOAD_MAX ((size_t)2 * 1024 * 1024) /* an SRV_UPLOAD route's body (KB_MEDIA_MAX) */
 #define SRV_MAX_PARAMS 4
 
 /* Who is asking. Anonymous requests are customers with user_id 0. */
@@ -161,8 +162,10 @@ enum {
     SRV_RATED = 4,       /* counted by --rate-limit */
     SRV_RAW_BODY = 8,    /* body is not JSON (JSONL imports): skip the JSON check */
     SRV_EVENT = 16,      /* an event or vote: counted by --event-rate per visitor */
-    SRV_REPLICATION = 32 /* what a primary serves its replicas: not on a replica or shard
+    SRV_REPLICATION = 32, /* what a primary serves its replicas: not on a replica or shard
                             reader (404 there), not in the OpenAPI description */
+    SRV_UPLOAD = 64      /* an image upload: its body may be up to SRV_UPLOAD_MAX whatever
+                            --max-body says */
 };
 
 struct srv_route {
@@ -196,6 +199,10 @@ extern const struct srv_route srv_routes_rt[];       /* h_rt.c: RT sync settings
 extern const struct srv_route srv_routes_topics[]; /* h_topics.c: categories and sections */
 extern const struct srv_route srv_routes_media[];  /* h_media.c: imported images */
 extern const struct srv_route srv_routes_review[]; /* h_review.c: changes in review (before articles) */
+extern const struct srv_route srv_routes_upload[]; /* h_upload.c: the editor's image upload */
+struct kb_san_report;
+/* What sanitising removed as a JSON array of {"what", "count"} (h_upload.c). */
+json_t *srv_removed_json(const struct kb_san_report *rep);
 
 /* ---- request helpers (request.c) ---- */
 /* A query-string argument, decoded; NULL when absent. Borrowed for the request. */

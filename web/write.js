@@ -28,7 +28,17 @@
   }
 
   function setValues(v) {
-    FIELDS.forEach(function (k) { form.elements[k].value = v[k] === undefined || v[k] === null ? "" : v[k]; });
+    FIELDS.forEach(function (k) {
+      var nv = v[k] === undefined || v[k] === null ? "" : v[k];
+      if (form.elements[k].value !== nv) form.elements[k].value = nv; // the caret stays put
+    });
+  }
+
+  /* Tells the editor's tools (write_tools.js) what happened: kb:article
+   * {article, how: "load" | "open" | "save"} (a load comes first for
+   * each), kb:preview {answer}. */
+  function tell(name, detail) {
+    document.dispatchEvent(new CustomEvent(name, { detail: detail }));
   }
 
   function fromArticle(a) {
@@ -121,6 +131,7 @@
     }
     markCurrentInList();
     if (KB.onArticleLoad) KB.onArticleLoad(article); // write_review.js
+    tell("kb:article", { article: article, how: "load" });
   }
 
   function confirmDiscard() {
@@ -131,6 +142,7 @@
     KB.say(msg, "Opening " + ref + "…", "info");
     return KB.api("GET", "/api/v1/articles/" + encodeURIComponent(ref)).then(function (a) {
       load(a);
+      tell("kb:article", { article: a, how: "open" });
       KB.say(msg, "", "");
     }).catch(function (e) {
       KB.say(msg, "Cannot open " + ref + ": " + e.message, "error");
@@ -152,12 +164,21 @@
       form.elements.title.focus();
       return Promise.reject(new KB.ApiError(0, "title", "no title"));
     }
+    var sent = values();
     var req = current
       ? KB.api("PUT", "/api/v1/articles/" + encodeURIComponent(current.ref), p)
       : KB.api("POST", "/api/v1/articles", p);
     return req.then(function (a) {
+      var typed = values();
       load(a);
+      // What was typed while the save was on its way stays, unsaved.
+      if (FIELDS.some(function (k) { return typed[k] !== sent[k]; })) {
+        setValues(typed);
+        refreshState();
+        preview();
+      }
       refreshList();
+      tell("kb:article", { article: a, how: "save" });
       return a;
     });
   }
@@ -222,6 +243,7 @@
     KB.api("POST", "/api/v1/preview", { body: v.body, format: v.format }).then(function (r) {
       if (my !== previewSeq) return;
       KB.setServerHtml(box, r.html); // rendered and sanitised by the server
+      tell("kb:preview", { answer: r });
     }).catch(function (e) {
       if (my !== previewSeq) return;
       KB.fill(box, el("p", { class: "msg error", text: "No preview: " + e.message }));
@@ -404,6 +426,16 @@
   };
   KB.isDirty = isDirty;
   KB.writeOpen = function (ref) { return open(ref).then(function () { refreshList(); }); };
+  /* For the editor's tools (write_tools.js). */
+  KB.editor = {
+    current: function () { return current; },
+    values: values,
+    setValues: function (v) { setValues(v); refreshState(); preview(); },
+    isDirty: isDirty,
+    isBusy: function () { return busy; },
+    setBusy: setBusy,
+    save: save
+  };
 
   document.addEventListener("DOMContentLoaded", function () {
     form = KB.$("#article-form");

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -311,7 +312,102 @@ struct hw {
     int doc_mode;          /* drop nav, header, footer, aside */
     int pre;
     char **h1, **heading;  /* filled with the first ones when not NULL */
+    struct kb_san_report *rep; /* what was removed, or NULL */
 };
+
+/* ---- the report of what sanitising removed ---- */
+
+static void rep_add(struct kb_san_report *r, const char *what)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->item[i].what, what) == 0) {
+            r->item[i].count++;
+            return;
+        }
+    if (r->n == KB_SAN_KINDS) {
+        r->other++;
+        return;
+    }
+    snprintf(r->item[r->n].what, sizeof r->item[r->n].what, "%s", what);
+    r->item[r->n++].count = 1;
+}
+
+/* Attributes whose loss changes nothing a reader sees (Markdown's own
+ * alignment, ids and classes among them): not reported. */
+static int harmless_attr(const char *name)
+{
+    static const char *const names[] = {
+        "abbr", "align", "border", "cellpadding", "cellspacing", "checked", "class", "colspan",
+        "dir", "disabled", "headers", "height", "id", "lang", "name", "rel", "role", "rowspan",
+        "scope", "start", "summary", "target", "type", "valign", "width", NULL,
+    };
+    if (strncasecmp(name, "data-", 5) == 0 || strncasecmp(name, "aria-", 5) == 0)
+        return 1;
+    for (size_t i = 0; names[i]; i++)
+        if (strcasecmp(name, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Reports the attributes of n that the element written at tag (NULL: not
+ * written) lost. */
+static void rep_attrs(struct kb_san_report *r, xmlNode *n, const char *tag)
+{
+    for (xmlAttr *a = n->properties; a; a = a->next) {
+        const char *name = (const char *)a->name;
+        if (!name || harmless_attr(name))
+            continue;
+        char low[32], key[40];
+        size_t k = 0;
+        for (; name[k] && k < sizeof low - 1; k++)
+            low[k] = (char)tolower((unsigned char)name[k]);
+        low[k] = '\0';
+        snprintf(key, sizeof key, " %s=\"", low);
+        if (tag && strstr(tag, key))
+            continue; /* kept */
+        char what[48];
+        char *v = (strcmp(low, "href") == 0 || strcmp(low, "src") == 0) ? attr(n, low) : NULL;
+        if (v && !kb_in_url_ok(v, 1)) {
+            char scheme[16];
+            size_t m = 0;
+            for (const char *p = v; *p && *p != ':' && m < sizeof scheme - 1; p++)
+                if ((unsigned char)*p > 0x20)
+                    scheme[m++] = (char)tolower((unsigned char)*p);
+            scheme[m] = '\0';
+            snprintf(what, sizeof what, "%s: URL", scheme);
+        } else {
+            snprintf(what, sizeof what, "%s attribute", low);
+        }
+        free(v);
+        rep_add(r, what);
+    }
+}
+
+/* Reports dropped element n (an implied <head> stands for what the parser
+ * moved into it). */
+static void rep_drop(struct kb_san_report *r, xmlNode *n)
+{
+    char what[48];
+    if (name_is(n, "head")) {
+        for (xmlNode *k = n->children; k; k = k->next)
+            if (k->type == XML_ELEMENT_NODE)
+                rep_drop(r, k);
+        return;
+    }
+    snprintf(what, sizeof what, "<%.30s> element", (const char *)n->name);
+    for (char *p = what; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    rep_add(r, what);
+}
+
+void kb_san_report_text(const struct kb_san_report *rep, struct kb_buf *out)
+{
+    kb_buf_add(out, "", 0);
+    for (size_t i = 0; rep && i < rep->n; i++)
+        kb_buf_printf(out, "%s%s (%u)", i ? ", " : "", rep->item[i].what, rep->item[i].count);
+    if (rep && rep->other)
+        kb_buf_printf(out, ", and %u more", rep->other);
+}
 
 static void walk(struct hw *w, xmlNode *n, int depth);
 
@@ -325,7 +421,7 @@ static void walk_children(struct hw *w, xmlNode *n, int depth)
 static char *node_text(xmlNode *n)
 {
     struct kb_in_tb tb = {KB_BUF_INIT, 0, 0};
-    struct hw w = {NULL, &tb, 0, 0, NULL, NULL};
+    struct hw w = {NULL, &tb, 0, 0, NULL, NULL, NULL};
     walk_children(&w, n, 0);
     char *t = kb_in_tb_detach(&tb);
     char *c = kb_in_collapse(t, strlen(t));
@@ -350,8 +446,11 @@ static void walk(struct hw *w, xmlNode *n, int depth)
         return;
     const struct tag *t = find_tag(n->name);
     int act = t ? t->act : T_UNWRAP;
-    if (act == T_DROP || (w->doc_mode && t && (t->flags & F_DOCDROP)))
+    if (act == T_DROP || (w->doc_mode && t && (t->flags & F_DOCDROP))) {
+        if (w->rep && act == T_DROP)
+            rep_drop(w->rep, n);
         return;
+    }
     if (t && (t->flags & F_HEADING)) {
         if (w->h1 && !*w->h1 && t->name[1] == '1')
             *w->h1 = node_text(n);
@@ -373,9 +472,15 @@ static void walk(struct hw *w, xmlNode *n, int depth)
         if (act == T_KEEP && !open_attrs(w->html, n, out)) {
             w->html->len = mark;
             w->html->data[mark] = '\0';
+            if (w->rep)
+                rep_drop(w->rep, n);
             return;
         }
+        if (w->rep)
+            rep_attrs(w->rep, n, w->html->data + mark);
         kb_buf_adds(w->html, t->flags & F_VOID ? "/>" : ">");
+    } else if (w->rep) {
+        rep_attrs(w->rep, n, NULL);
     }
     if (!(t && (t->flags & F_VOID))) {
         int pre = w->pre;
@@ -436,20 +541,27 @@ static void fragment(const char *html, size_t len, struct hw *w)
     free(fixed);
 }
 
-char *kb_html_sanitize(const char *html, size_t len)
+char *kb_html_sanitize_report(const char *html, size_t len, struct kb_san_report *rep)
 {
     struct kb_buf b = KB_BUF_INIT;
-    struct hw w = {&b, NULL, 0, 0, NULL, NULL};
+    struct hw w = {&b, NULL, 0, 0, NULL, NULL, rep};
+    if (rep)
+        memset(rep, 0, sizeof *rep);
     kb_buf_add(&b, "", 0);
     if (html)
         fragment(html, len, &w);
     return kb_buf_detach(&b);
 }
 
+char *kb_html_sanitize(const char *html, size_t len)
+{
+    return kb_html_sanitize_report(html, len, NULL);
+}
+
 char *kb_html_text(const char *html, size_t len)
 {
     struct kb_in_tb tb = {KB_BUF_INIT, 0, 0};
-    struct hw w = {NULL, &tb, 0, 0, NULL, NULL};
+    struct hw w = {NULL, &tb, 0, 0, NULL, NULL, NULL};
     if (html)
         fragment(html, len, &w);
     return kb_in_tb_detach(&tb);
@@ -460,7 +572,7 @@ void kb_in_html_fragment(const char *html, size_t len, struct kb_in_frag *out)
     struct kb_buf b = KB_BUF_INIT;
     struct kb_in_tb tb = {KB_BUF_INIT, 0, 0};
     memset(out, 0, sizeof *out);
-    struct hw w = {&b, &tb, 0, 0, &out->h1, &out->heading};
+    struct hw w = {&b, &tb, 0, 0, &out->h1, &out->heading, NULL};
     kb_buf_add(&b, "", 0);
     if (html)
         fragment(html, len, &w);
@@ -794,7 +906,7 @@ int kb_in_html(struct kb_in_ctx *c, const char *data, size_t len, int utf8)
         m = find_elem(content, "article", 0);
     if (m)
         content = m;
-    struct hw w = {&b, &tb, 1, 0, &h1, &heading};
+    struct hw w = {&b, &tb, 1, 0, &h1, &heading, NULL};
     kb_buf_add(&b, "", 0);
     if (content == root) {
         for (xmlNode *k = root->children; k; k = k->next)

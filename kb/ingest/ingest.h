@@ -88,6 +88,12 @@ const char *kb_media_type(const char *name);
 /* Whether a relative source is safe to map to a file: letters, digits and
  * "-_./", no "..", not absolute. */
 int kb_media_src_ok(const char *src);
+/* Checks an uploaded image: content_type (a request's Content-Type) must
+ * be PNG, JPEG, GIF or WebP (KB_EFORMAT otherwise, SVG included), data
+ * non-empty (KB_EINVAL), at most KB_MEDIA_MAX bytes (KB_ETOOBIG), and its
+ * first bytes that type's (KB_EINVAL). *type gets the canonical type. */
+int kb_media_check_upload(const char *content_type, const void *data, size_t len,
+                          const char **type, struct kb_err *err);
 /* For each image an imported document's HTML shows (<img src="/kb/media/
  * <key>">, as the Mallard reader writes them), reads its file next to the
  * document's source file: fn gets the key, the content type and the bytes
@@ -106,6 +112,31 @@ int kb_ingest_media_each(const struct kb_doc *d,
  * dl/dt/dd, span, div, kbd, sup, sub); script, style and event handlers are
  * dropped. Returns a new string (caller frees). */
 char *kb_html_sanitize(const char *html, size_t len);
+/* What the sanitiser removed: up to KB_SAN_KINDS kinds ("<script>
+ * element", "onclick attribute", "javascript: URL"), each with its count,
+ * in the order first met; removed kinds past those are counted in other.
+ * Harmless attributes (class, id, align, data-*, aria-*, ...) are not
+ * listed: nothing a reader would see or a writer would miss. */
+#define KB_SAN_KINDS 16
+struct kb_san_removed {
+    char what[48];
+    unsigned count;
+};
+struct kb_san_report {
+    struct kb_san_removed item[KB_SAN_KINDS];
+    size_t n;
+    unsigned other;
+};
+/* kb_html_sanitize, and fills *rep (initialised by the call) with what it
+ * removed. */
+char *kb_html_sanitize_report(const char *html, size_t len, struct kb_san_report *rep);
+/* kb_markdown_html, and fills *rep with what sanitising the HTML inside
+ * (or made from) the Markdown removed. */
+char *kb_markdown_html_report(const char *md, size_t len, struct kb_san_report *rep);
+struct kb_buf;
+/* Appends rep as one line to out: "<script> element (1), onclick attribute
+ * (2)" (and "and N more" past KB_SAN_KINDS kinds); nothing when empty. */
+void kb_san_report_text(const struct kb_san_report *rep, struct kb_buf *out);
 /* Plain text of an HTML fragment, blocks separated by blank lines (caller frees). */
 char *kb_html_text(const char *html, size_t len);
 /* Renders Markdown (GFM: tables, strikethrough, autolinks) to sanitised HTML

@@ -45,12 +45,17 @@ char *kb_in_markdown_render(const char *md, size_t len)
     return copy;
 }
 
-char *kb_markdown_html(const char *md, size_t len)
+char *kb_markdown_html_report(const char *md, size_t len, struct kb_san_report *rep)
 {
     char *raw = kb_in_markdown_render(md ? md : "", md ? len : 0);
-    char *clean = kb_html_sanitize(raw, strlen(raw));
+    char *clean = kb_html_sanitize_report(raw, strlen(raw), rep);
     free(raw);
     return clean;
+}
+
+char *kb_markdown_html(const char *md, size_t len)
+{
+    return kb_markdown_html_report(md, len, NULL);
 }
 
 /* ---- front matter ---- */

@@ -1,6 +1,7 @@
 /* Images of imported documents (see ingest.h, kb_ingest_media_each): which
  * sources are safe to name, their content types, and reading the files an
  * imported document's HTML refers to. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,4 +118,45 @@ int kb_ingest_media_each(const struct kb_doc *d,
         kb_buf_release(&path);
     }
     return rc;
+}
+
+int kb_media_check_upload(const char *content_type, const void *data, size_t len,
+                          const char **type, struct kb_err *err)
+{
+    static const struct { const char *ct, *type, *name; } ok[] = {
+        {"image/png", "image/png", "PNG"}, {"image/jpeg", "image/jpeg", "JPEG"},
+        {"image/jpg", "image/jpeg", "JPEG"}, {"image/gif", "image/gif", "GIF"},
+        {"image/webp", "image/webp", "WebP"},
+    };
+    char ct[64];
+    size_t n = 0;
+    *type = NULL;
+    for (const char *p = content_type ? content_type : ""; *p && *p != ';' && n < sizeof ct - 1;
+         p++)
+        if (!isspace((unsigned char)*p))
+            ct[n++] = (char)tolower((unsigned char)*p);
+    ct[n] = '\0';
+    const char *name = NULL;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (strcmp(ct, ok[i].ct) == 0) {
+            *type = ok[i].type;
+            name = ok[i].name;
+        }
+    if (!*type)
+        return kb_err_set(err, KB_EFORMAT, "an image must be PNG, JPEG, GIF or WebP (Content-Type "
+                          "image/png, image/jpeg, image/gif or image/webp), not '%s'%s",
+                          n ? ct : "(none)", strcmp(ct, "image/svg+xml") == 0 ?
+                          ": SVG images can run script and are not accepted" : "");
+    if (len == 0)
+        return kb_err_set(err, KB_EINVAL, "the image is empty");
+    if (len > KB_MEDIA_MAX)
+        return kb_err_set(err, KB_ETOOBIG, "the image is %zu bytes; at most %u bytes (2 MiB) "
+                          "are accepted", len, KB_MEDIA_MAX);
+    if (!content_ok(*type, data, len)) {
+        const char *t = *type;
+        *type = NULL;
+        return kb_err_set(err, KB_EINVAL, "the file is not a %s image (its bytes do not start "
+                          "as %s's do), though Content-Type says %s", name, name, t);
+    }
+    return 0;
 }

@@ -49,20 +49,26 @@ static char *text_html(const char *s, size_t len)
 void kb_article_render(int format, const char *body, size_t len, char **source, char **html,
                        char **text)
 {
+    kb_article_render_report(format, body, len, source, html, text, NULL);
+}
+
+void kb_article_render_report(int format, const char *body, size_t len, char **source,
+                              char **html, char **text, struct kb_san_report *rep)
+{
     char *h, *src;
     if (!body) {
         body = "";
         len = 0;
     }
     if (format == KB_FMT_MARKDOWN) {
-        h = kb_markdown_html(body, len);
+        h = kb_markdown_html_report(body, len, rep);
         src = kb_xstrndup(body, len);
     } else if (format == KB_FMT_HTML) {
-        h = kb_html_sanitize(body, len);
+        h = kb_html_sanitize_report(body, len, rep);
         src = kb_xstrdup(h);
     } else {
         char *raw = text_html(body, len);
-        h = kb_html_sanitize(raw, strlen(raw)); /* the same markup as every other path */
+        h = kb_html_sanitize_report(raw, strlen(raw), rep); /* the same markup as every other path */
         free(raw);
         src = kb_xstrndup(body, len);
     }

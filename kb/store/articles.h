@@ -25,6 +25,11 @@ extern "C" {
  * index gets. Any out pointer may be NULL. */
 void kb_article_render(int format, const char *body, size_t len, char **source, char **html,
                        char **text);
+struct kb_san_report;
+/* kb_article_render, and fills *rep (may be NULL; see kb/ingest/ingest.h)
+ * with what sanitising removed from the body's HTML. */
+void kb_article_render_report(int format, const char *body, size_t len, char **source,
+                              char **html, char **text, struct kb_san_report *rep);
 
 /* Creates a draft from d (title required; d->source_id, source_path,
  * status, number and timestamps are ignored): it gets the next number and

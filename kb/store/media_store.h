@@ -17,6 +17,14 @@ struct kb_store;
 
 /* The store's SQL for the media table (a migration step). */
 extern const char kb_media_schema_sql[];
+/* The store's SQL for media_refs (media_refs.c): the images (keys under
+ * /kb/media/) each public, published article's HTML shows, rewritten by
+ * every article write in its transaction. */
+extern const char kb_media_refs_schema_sql[];
+
+/* Uploaded images' keys start with this folder (then the SHA-256 of the
+ * bytes in hex and the type's extension). */
+#define KB_MEDIA_UPLOAD_DIR "uploads/sha256-"
 
 /* Stores or replaces image key; public marks it shown by a public article
  * (once public it stays so until replaced by a put with public set again).
@@ -24,8 +32,19 @@ extern const char kb_media_schema_sql[];
 int kb_media_put(struct kb_store *st, const char *key, const char *type, const char *data,
                  size_t len, int public, struct kb_err *err);
 
+/* Stores an uploaded image (type: image/png, image/jpeg, image/gif or
+ * image/webp, its bytes already checked) under KB_MEDIA_UPLOAD_DIR, the
+ * SHA-256 of data and the type's extension: the same bytes get the same
+ * key. Not public: customers get it only while a public published article
+ * shows it (media_refs). *key (caller frees) is the key, without
+ * "/kb/media/". KB_EINVAL for another type or no data. */
+int kb_media_upload(struct kb_store *st, const char *type, const char *data, size_t len,
+                    char **key, struct kb_err *err);
+
 /* Loads image key into *data (caller frees) and *type (caller frees);
- * public_only: a non-public image is KB_ENOTFOUND as a missing one is. */
+ * public_only: an image neither marked public (imported with a public
+ * article) nor shown by a public published article now (media_refs) is
+ * KB_ENOTFOUND as a missing one is. */
 int kb_media_get(struct kb_store *st, const char *key, int public_only, char **type,
                  char **data, size_t *len, struct kb_err *err);
 

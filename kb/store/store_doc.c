@@ -656,6 +656,8 @@ static int put_locked(struct kb_store *st, const struct kb_doc *d, const char *h
         store_done(s);
         if (code == 0 && !found)
             code = link_earlier_tickets(st, d, num, err);
+        if (code == 0)
+            code = store_media_refs_update(st, num, err);
     } else if (d->linked_article && !store_blank(d->linked_article)) {
         char *ref = trim_copy(d->linked_article);
         int64_t target = 0;
@@ -732,6 +734,8 @@ int kb_store_remove(struct kb_store *st, int kind, int64_t number, struct kb_err
     if (code == 0 && sqlite3_changes(st->db) == 0)
         code = kb_err_set(err, KB_ENOTFOUND, article ? "no article KB-%lld" : "no ticket %lld",
                           (long long)number);
+    if (code == 0 && article)
+        code = store_media_refs_update(st, number, err);
     if (code == 0)
         code = outbox_add(st, kind, number, "remove", err);
     return store_wend(st, code, err);
@@ -757,7 +761,9 @@ int kb_store_set_status(struct kb_store *st, int64_t number, int status, struct 
         store_done(s);
     }
     if (code == 0 && sqlite3_changes(st->db) > 0) {
-        code = outbox_add(st, KB_KIND_ARTICLE, number, "status", err);
+        code = store_media_refs_update(st, number, err);
+        if (code == 0)
+            code = outbox_add(st, KB_KIND_ARTICLE, number, "status", err);
     } else if (code == 0) {
         int found = 0;
         int64_t got;

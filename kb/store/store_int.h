@@ -194,6 +194,9 @@ char *store_one_line(const char *s, size_t max);
  * the caller's transaction; none queues a reindex. */
 int store_resolve_article(struct kb_store *st, const char *ref, const char *locale, int *found,
                           int64_t *number, struct kb_err *err);
+/* Rewrites article number's rows in media_refs from its current HTML (none
+ * unless it is public and published); inside an open write operation. */
+int store_media_refs_update(struct kb_store *st, int64_t number, struct kb_err *err);
 int store_relink_tickets(struct kb_store *st, int64_t number, struct kb_err *err);
 int store_asked_as_drop(struct kb_store *st, int64_t number, const char *phrase,
                         struct kb_err *err);

@@ -176,6 +176,8 @@ static const struct store_migration migrations[] = {
     {"imported media (images)", kb_media_schema_sql, NULL},
     /* Self-contained (one table's new columns): renumber freely at a merge. */
     {"search log: who searched, for emerging problems", kb_events_who_schema_sql, NULL},
+    /* Step 17 (issue 20), self-contained (its own table only). */
+    {"images public published articles show (uploads)", kb_media_refs_schema_sql, NULL},
     /* Step 18 (issue 20).
      * Self-contained (its own tables only): renumber freely at a merge. */
     {"review: pending revisions, owners, verify-by dates, review topics",

@@ -51,7 +51,7 @@ static int check_report(const char *name)
     "DROP TABLE contact_destinations;"                                                    \
     "DROP TABLE site_settings; DROP TABLE site_files;"                                    \
     "DROP TABLE article_views; DROP TABLE views_seen; DROP TABLE article_pins;"           \
-    "DROP TABLE rt_sync; DROP TABLE topics; DROP TABLE media;"                          \
+    "DROP TABLE rt_sync; DROP TABLE topics; DROP TABLE media; DROP TABLE media_refs;"     \
     "ALTER TABLE searches DROP COLUMN visitor; ALTER TABLE searches DROP COLUMN network;" \
     "DROP TABLE article_pending; DROP TABLE article_owners; DROP TABLE review_topics;"    \
     "DROP TABLE review_log;"

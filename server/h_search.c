@@ -119,10 +119,11 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     /* A filter narrows what the role may read (kb_search reads only the
      * public database for a customer): audience=internal finds a customer
      * nothing, never more. */
-    if (audience && *audience && (o.audience = kb_audience_parse(audience)) < 0) {
+    if (audience && *audience && kb_audience_parse(audience) < 0) {
         srv_error(w, 400, "bad_parameter", "parameter 'audience' is public or internal");
         return;
     }
+    o.audience = audience && *audience ? audience : NULL;
     if (product && strlen(product) > 200) {
         srv_error(w, 400, "bad_parameter", "parameter 'product' is at most 200 bytes");
         return;

@@ -131,7 +131,7 @@ struct kb_search_opts {
     int kind;             /* -1 = any, else enum kb_kind */
     const char *customer; /* tickets of this customer */
     const char *unit;
-    int audience;         /* -1 = any, else enum kb_audience of the document */
+    const char *audience; /* "public" or "internal" (a staff copy is public); NULL = any */
     const char *product;  /* NULL = any */
     size_t offset, limit;
     int snippets;         /* build HTML-escaped snippets with <mark> */

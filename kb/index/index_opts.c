@@ -35,7 +35,6 @@ void kb_search_opts_init(struct kb_search_opts *o)
     memset(o, 0, sizeof *o);
     o->dbs = KB_DB_PUBLIC;
     o->kind = -1;
-    o->audience = -1;
     o->limit = 10;
     o->snippets = 1;
     o->spelling = 1;

@@ -128,8 +128,8 @@ Xapian::Query filter_query(const kb_search_opts *o)
         parts.emplace_back(P_CUSTOMER + fold_value(o->customer));
     if (o->unit && *o->unit)
         parts.emplace_back(P_UNIT + fold_value(o->unit));
-    if (o->audience == KB_AUD_PUBLIC || o->audience == KB_AUD_INTERNAL)
-        parts.emplace_back(std::string(P_AUDIENCE) + kb_audience_name(o->audience));
+    if (o->audience && *o->audience)
+        parts.emplace_back(P_AUDIENCE + lower_ascii(o->audience));
     if (o->product && *o->product)
         parts.emplace_back(P_PRODUCT + fold_value(o->product));
     if (parts.empty())

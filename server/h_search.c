@@ -312,7 +312,7 @@ static json_t *ticket_json(struct srv_ctx *c, const struct kb_doc *t, const char
     /* Other customers' personal data never reaches this agent's screen. */
     const char *names[2] = {NULL, NULL};
     size_t nn = 0;
-    int other = !for_customer || !kb_customer_match(for_customer, t->customer);
+    int other = !for_customer || !t->customer || strcasecmp(for_customer, t->customer) != 0;
     if (other && t->customer)
         names[nn++] = t->customer;
     char *subject = kb_redact(t->title, names, nn);
@@ -373,6 +373,10 @@ static json_t *best_vote(const struct vote *v, size_t n)
     return json_pack("{s:s, s:f}", "name", v[bi].name, "confidence", best / total);
 }
 
+/* Previous cases. A customer lookup may find someone else ("Yuki" finds
+ * "Yuki Tanaka" and "Bob Yukimura"): each ticket it found names its
+ * customer, but only the customer the agent gave whole sees their own
+ * personal data unredacted. */
 static json_t *previous(struct srv_ctx *c, const char *customer, const char *unit,
                         const char *for_customer)
 {
@@ -380,8 +384,12 @@ static json_t *previous(struct srv_ctx *c, const char *customer, const char *uni
     struct kb_doc *docs = NULL;
     size_t n = 0;
     if (kb_tickets_list(c->st, customer, unit, 20, &docs, &n, NULL) == 0)
-        for (size_t i = 0; i < n; i++)
-            json_array_append_new(a, ticket_json(c, &docs[i], for_customer, 0));
+        for (size_t i = 0; i < n; i++) {
+            json_t *o = ticket_json(c, &docs[i], for_customer, 0);
+            if (customer && docs[i].customer && !json_object_get(o, "customer"))
+                json_object_set_new(o, "customer", json_string(docs[i].customer));
+            json_array_append_new(a, o);
+        }
     kb_docs_free(docs, n);
     return a;
 }

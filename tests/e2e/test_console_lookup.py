@@ -20,8 +20,9 @@ def ago(days):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def ticket(tid, customer, unit, days, linked=None, subject="Zqfrob light blinks after update"):
-    t = {"id": tid, "subject": subject, "description": "The zqfrob light blinks amber.",
+def ticket(tid, customer, unit, days, linked=None, subject="Zqfrob light blinks after update",
+           description="The zqfrob light blinks amber."):
+    t = {"id": tid, "subject": subject, "description": description,
          "resolution": "Power-cycled the zqfrob.", "customer": customer, "unit": unit,
          "product": "Nimbus Router 5", "category": "hardware", "team": "Tier 1",
          "created": ago(days), "resolved": ago(days)}
@@ -35,7 +36,8 @@ TICKETS = [
            subject="Zqfrob cloud password reset mail never arrives"),
     ticket("CON-2", "yuki@example.com", "U-REPEAT", 40),
     ticket("CON-3", "Yuki Tanaka", "U-REPEAT", 80),
-    ticket("CON-4", "Yuki Tanaka", "U-TWO", 10),
+    ticket("CON-4", "Yuki Tanaka", "U-TWO", 10,
+           description="Zqfrob amber again. Call Yuki Tanaka on +1 415 555 0100."),
     ticket("CON-5", "Bo Lind", "U-TWO", 20),
     ticket("CON-6", "Bo Lind", "U-OLD", 10),
     ticket("CON-7", "Bo Lind", "U-OLD", 200),
@@ -81,6 +83,18 @@ def test_customer_lookup_ignores_case_and_finds_part_of_a_name_or_email(srv):
     # one letter is no lookup: it would find nearly everyone
     assert assist(srv, customer="y")["customer_tickets"] == []
     assert assist(srv, customer="example")["customer_tickets"] == []  # not by e-mail domain
+
+
+def test_partial_lookup_shows_whose_but_redacts_their_text(srv):
+    """'Yuki' may be someone else: their tickets are listed with whose they
+    are, their personal data redacted until the agent gives the customer."""
+    part = [t for t in assist(srv, customer="Yuki")["customer_tickets"] if t["id"] == "CON-4"][0]
+    assert part["customer"] == "Yuki Tanaka"
+    assert "415 555" not in part["description"] and "[phone]" in part["description"]
+    assert "Tanaka" not in part["description"] and "[name]" in part["description"]
+    whole = [t for t in assist(srv, customer="yuki tanaka")["customer_tickets"]
+             if t["id"] == "CON-4"][0]
+    assert "Call Yuki Tanaka on" in whole["description"]
 
 
 def test_repeat_unit_flag_counts_the_window(srv):

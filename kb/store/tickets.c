@@ -98,7 +98,7 @@ int kb_tickets_list(struct kb_store *st, const char *customer, const char *unit,
         ids = kb_xrealloc(ids, (nids + 1) * sizeof *ids);
         ids[nids++] = sqlite3_column_int64(s, 0);
     }
-    if (nids == limit && limit > 0)
+    if (nids >= limit) /* stopped at the limit, or asked for none */
         rc = SQLITE_DONE;
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE) {

@@ -146,6 +146,14 @@ int main(void)
     CHECK_INT(kb_tickets_list(st, "yuki t", NULL, 10, &docs, &n, &err), 0);
     CHECK_INT(n, 1);
     kb_docs_free(docs, n);
+    CHECK_INT(kb_tickets_list(st, "Yuki", NULL, 2, &docs, &n, &err), 0); /* the newest two */
+    CHECK_INT(n, 2);
+    if (n == 2)
+        CHECK_STR(docs[1].source_id, "T6");
+    kb_docs_free(docs, n);
+    CHECK_INT(kb_tickets_list(st, "Yuki", NULL, 0, &docs, &n, &err), 0);
+    CHECK_INT(n, 0);
+    kb_docs_free(docs, n);
     CHECK_INT(kb_tickets_list(st, "y", NULL, 10, &docs, &n, &err), 0);
     CHECK_INT(n, 0);
     kb_docs_free(docs, n);

@@ -485,12 +485,15 @@ done:
 
 const struct srv_route srv_routes_search[] = {
     {"GET", "/api/v1/search", h_search, KB_ROLE_CUSTOMER, SRV_PUBLIC_CORS | SRV_RATED,
-     "ranked hits; customers see public published articles only"},
+     "ranked hits, filtered by locale, category, tag, kind, audience and product; customers "
+     "see public published articles only"},
     {"GET", "/api/v1/suggest", h_suggest, KB_ROLE_CUSTOMER, SRV_PUBLIC_CORS | SRV_RATED,
      "typeahead titles from the caller's audience"},
     {"POST", "/api/v1/deflect", h_deflect, KB_ROLE_CUSTOMER, SRV_PUBLIC_CORS | SRV_RATED,
      "public articles that may answer a ticket being written"},
     {"POST", "/api/v1/assist", h_assist, KB_ROLE_AGENT, SRV_RATED,
-     "articles, similar resolved tickets, previous cases and a suggested category and team"},
+     "articles, similar resolved tickets with their solving articles, previous cases (a "
+     "customer by part of a name or e-mail), the repeat-unit flag and a suggested category "
+     "and team"},
     {NULL, NULL, NULL, 0, 0, NULL},
 };

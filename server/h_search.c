@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "kb/sync/hit_text.h"
 #include "kb/store/events.h"
@@ -87,12 +88,13 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
 {
     const char *q = srv_arg(r, "q");
     const char *category = srv_arg(r, "category"), *tag = srv_arg(r, "tag");
-    const char *kind = srv_arg(r, "kind");
+    const char *kind = srv_arg(r, "kind"), *audience = srv_arg(r, "audience");
+    const char *product = srv_arg(r, "product");
     long page, per_page;
     if (check_query(q, w) || srv_arg_int(r, "page", 1, 1, 1000, &page, w) ||
         srv_arg_int(r, "per_page", 10, 1, 50, &per_page, w))
         return;
-    if ((!q || !*q) && (!category || !*category) && (!tag || !*tag)) {
+    if ((!q || !*q) && (!category || !*category) && (!tag || !*tag) && (!product || !*product)) {
         srv_error(w, 400, "missing_parameter", "parameter 'q' is required");
         return;
     }
@@ -114,6 +116,19 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
             return;
         }
     }
+    /* A filter narrows what the role may read (kb_search reads only the
+     * public database for a customer): audience=internal finds a customer
+     * nothing, never more. */
+    if (audience && *audience && kb_audience_parse(audience) < 0) {
+        srv_error(w, 400, "bad_parameter", "parameter 'audience' is public or internal");
+        return;
+    }
+    o.audience = audience && *audience ? audience : NULL;
+    if (product && strlen(product) > 200) {
+        srv_error(w, 400, "bad_parameter", "parameter 'product' is at most 200 bytes");
+        return;
+    }
+    o.product = product && *product ? product : NULL;
     o.offset = (size_t)((page - 1) * per_page);
     o.limit = (size_t)per_page;
     o.facets = 1;
@@ -268,7 +283,31 @@ static void h_deflect(struct srv_ctx *c, const struct srv_req *r, struct srv_res
 
 /* ---- agent assist ---- */
 
-static json_t *ticket_json(const struct kb_doc *t, const char *for_customer, double score)
+/* The article that solved ticket t, as a link: {number, ref, title, url,
+ * audience}, or null. */
+static json_t *solved_with(struct srv_ctx *c, const struct kb_doc *t)
+{
+    struct kb_linked_article a;
+    if (kb_tickets_linked_article(c->st, t, &a, NULL) != 0 || a.number <= 0) {
+        kb_linked_article_release(&a);
+        return json_null();
+    }
+    char ref[32];
+    snprintf(ref, sizeof ref, "KB-%lld", (long long)a.number);
+    struct kb_buf url = KB_BUF_INIT;
+    srv_article_path(&url, a.number, a.title);
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s}", "number", (json_int_t)a.number, "ref", ref,
+                          "title", a.title, "url", kb_buf_str(&url), "audience",
+                          kb_audience_name(a.audience));
+    kb_buf_release(&url);
+    kb_linked_article_release(&a);
+    return o;
+}
+
+/* for_customer: the customer the agent typed; a ticket of another
+ * customer has that customer's personal data redacted. */
+static json_t *ticket_json(struct srv_ctx *c, const struct kb_doc *t, const char *for_customer,
+                           double score)
 {
     /* Other customers' personal data never reaches this agent's screen. */
     const char *names[2] = {NULL, NULL};
@@ -291,6 +330,7 @@ static json_t *ticket_json(const struct kb_doc *t, const char *for_customer, dou
     }
     if (score > 0)
         json_object_set_new(o, "score", json_real(score));
+    json_object_set_new(o, "solved_with", solved_with(c, t));
     free(subject);
     free(resolution);
     free(description);
@@ -333,6 +373,10 @@ static json_t *best_vote(const struct vote *v, size_t n)
     return json_pack("{s:s, s:f}", "name", v[bi].name, "confidence", best / total);
 }
 
+/* Previous cases. A customer lookup may find someone else ("Yuki" finds
+ * "Yuki Tanaka" and "Bob Yukimura"): each ticket it found names its
+ * customer, but only the customer the agent gave whole sees their own
+ * personal data unredacted. */
 static json_t *previous(struct srv_ctx *c, const char *customer, const char *unit,
                         const char *for_customer)
 {
@@ -340,10 +384,29 @@ static json_t *previous(struct srv_ctx *c, const char *customer, const char *uni
     struct kb_doc *docs = NULL;
     size_t n = 0;
     if (kb_tickets_list(c->st, customer, unit, 20, &docs, &n, NULL) == 0)
-        for (size_t i = 0; i < n; i++)
-            json_array_append_new(a, ticket_json(&docs[i], for_customer, 0));
+        for (size_t i = 0; i < n; i++) {
+            json_t *o = ticket_json(c, &docs[i], for_customer, 0);
+            if (customer && docs[i].customer && !json_object_get(o, "customer"))
+                json_object_set_new(o, "customer", json_string(docs[i].customer));
+            json_array_append_new(a, o);
+        }
     kb_docs_free(docs, n);
     return a;
+}
+
+/* The repeat-unit flag: how many tickets unit had in the window the
+ * server was given (--repeat-unit-days), and whether that is
+ * --repeat-unit-tickets or more. */
+static json_t *repeat_unit(struct srv_ctx *c, const char *unit)
+{
+    const struct srv_opts *o = &c->srv->opts;
+    int64_t n = 0;
+    int64_t since = (int64_t)time(NULL) - (int64_t)o->repeat_unit_days * 86400;
+    if (kb_tickets_unit_count(c->st, unit, since, &n, NULL) != 0)
+        return json_null();
+    return json_pack("{s:s, s:I, s:i, s:i, s:b}", "unit", unit, "tickets", (json_int_t)n, "days",
+                     (int)o->repeat_unit_days, "threshold", (int)o->repeat_unit_tickets, "repeat",
+                     n >= (int64_t)o->repeat_unit_tickets);
 }
 
 static void h_assist(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *w)
@@ -394,7 +457,7 @@ static void h_assist(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         struct kb_doc t;
         if (kb_store_get(c->st, KB_KIND_TICKET, tix->hits[i].number, &t, NULL) != 0)
             continue;
-        json_array_append_new(similar, ticket_json(&t, customer, tix->hits[i].score));
+        json_array_append_new(similar, ticket_json(c, &t, customer, tix->hits[i].score));
         add_vote(cats, &ncats, 16, t.category, tix->hits[i].score);
         add_vote(teams, &nteams, 16, t.team, tix->hits[i].score);
         kb_doc_release(&t);
@@ -403,9 +466,11 @@ static void h_assist(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
                     similar, "suggested", "category", best_vote(cats, ncats), "team",
                     best_vote(teams, nteams));
     json_object_set_new(out, "customer_tickets",
-                        customer && *customer ? previous(c, customer, NULL, customer) : json_array());
+                        customer && *customer ? previous(c, customer, NULL, customer)
+                                              : json_array());
     json_object_set_new(out, "unit_tickets",
                         unit && *unit ? previous(c, NULL, unit, customer) : json_array());
+    json_object_set_new(out, "repeat_unit", unit && *unit ? repeat_unit(c, unit) : json_null());
     srv_json(w, 200, out);
     goto done;
 fail:
@@ -420,12 +485,15 @@ done:
 
 const struct srv_route srv_routes_search[] = {
     {"GET", "/api/v1/search", h_search, KB_ROLE_CUSTOMER, SRV_PUBLIC_CORS | SRV_RATED,
-     "ranked hits; customers see public published articles only"},
+     "ranked hits, filtered by locale, category, tag, kind, audience and product; customers "
+     "see public published articles only"},
     {"GET", "/api/v1/suggest", h_suggest, KB_ROLE_CUSTOMER, SRV_PUBLIC_CORS | SRV_RATED,
      "typeahead titles from the caller's audience"},
     {"POST", "/api/v1/deflect", h_deflect, KB_ROLE_CUSTOMER, SRV_PUBLIC_CORS | SRV_RATED,
      "public articles that may answer a ticket being written"},
     {"POST", "/api/v1/assist", h_assist, KB_ROLE_AGENT, SRV_RATED,
-     "articles, similar resolved tickets, previous cases and a suggested category and team"},
+     "articles, similar resolved tickets with their solving articles, previous cases (a "
+     "customer by part of a name or e-mail), the repeat-unit flag and a suggested category "
+     "and team"},
     {NULL, NULL, NULL, 0, 0, NULL},
 };

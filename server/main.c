@@ -77,6 +77,9 @@ static void usage(FILE *f)
             "                      set them up (default 60; 0 = only when an admin asks)\n"
             "  --rt-token-file F   the RT auth token for the sync and the agent console\n"
             "                      (default: the one stored with the settings)\n"
+            "  --repeat-unit-tickets N  the agent console flags a unit with N tickets or more\n"
+            "                      (1-1000; default 3) ...\n"
+            "  --repeat-unit-days D  ... created in the last D days (1-3650; default 90)\n"
             "  --alert-webhook URL POST each new emerging problem once to URL, signed\n"
             "  --alert-secret-file F  the webhook's HMAC-SHA256 secret (16 bytes or more)\n"
             "  -v, --verbose       debug logging\n\n"
@@ -167,6 +170,8 @@ int main(int argc, char **argv)
     o->contact_attempts = 15;
     o->contact_wait_ms = 2000;
     o->rt_sync_interval = SRV_RT_SYNC_INTERVAL;
+    o->repeat_unit_tickets = 3;
+    o->repeat_unit_days = 90;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long n;
@@ -226,6 +231,20 @@ int main(int argc, char **argv)
                 return 2;
             }
             o->learn_k = (int)n;
+        } else if (strcmp(a, "--repeat-unit-tickets") == 0 ||
+                   strcmp(a, "--repeat-unit-days") == 0) {
+            int days = strcmp(a, "--repeat-unit-days") == 0;
+            unsigned long max = days ? 3650 : 1000;
+            if (parse_num(a, argv[++i], max, &n))
+                return 2;
+            if (n < 1) {
+                fprintf(stderr, "kb-server: %s must be from 1 to %lu\n", a, max);
+                return 2;
+            }
+            if (days)
+                o->repeat_unit_days = (unsigned)n;
+            else
+                o->repeat_unit_tickets = (unsigned)n;
         } else if (strcmp(a, "--idle-timeout") == 0) {
             if (parse_num(a, argv[++i], 86400, &n) || n == 0) {
                 if (n == 0)

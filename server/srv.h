@@ -63,6 +63,8 @@ struct srv_opts {
     const char *rt_token_file;  /* --rt-token-file: the RT token, over the stored one */
     const char *tls_cert;       /* --tls-cert: PEM certificate (chain) to serve HTTPS, or NULL */
     const char *tls_key;        /* --tls-key: its PEM private key */
+    unsigned repeat_unit_tickets; /* a unit with this many tickets ... */
+    unsigned repeat_unit_days;    /* ... in this many days is flagged in the agent console */
 };
 
 /* Process-wide state. */

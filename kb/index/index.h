@@ -131,6 +131,8 @@ struct kb_search_opts {
     int kind;             /* -1 = any, else enum kb_kind */
     const char *customer; /* tickets of this customer */
     const char *unit;
+    const char *audience; /* "public" or "internal" (a staff copy is public); NULL = any */
+    const char *product;  /* NULL = any */
     size_t offset, limit;
     int snippets;         /* build HTML-escaped snippets with <mark> */
     size_t snippet_chars; /* about this many characters; 0 = 200 */

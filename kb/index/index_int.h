@@ -45,6 +45,8 @@ inline const char *const P_LOCALE = "L";    // boolean: full tag and primary lan
 inline const char *const P_KIND = "XK";     // boolean: article | ticket
 inline const char *const P_CUSTOMER = "XU"; // boolean
 inline const char *const P_UNIT = "XN";     // boolean
+inline const char *const P_AUDIENCE = "XA"; // boolean: public | internal (a staff copy is public)
+inline const char *const P_PRODUCT = "XP";  // boolean
 // A public article staff taught phrases customers may not see is indexed
 // twice: its public copy carries P_SHADOWED (staff searches skip it) and
 // its internal copy P_STAFF_COPY (with every phrase).
@@ -62,8 +64,9 @@ inline const char *const META_SEQ = "kb:last_seq";
 // 2: Russian and Turkish stem accented words, then fold the stem.
 // 3: compounds also as one word ("wifi"), summaries in the title field,
 //    title words unstemmed for typeahead (XT, SLOT_SUGGEST).
+// 4: audience (XA) and product (XP) terms, for the agent console's filters.
 inline const char *const META_ANALYSIS = "kb:analysis";
-inline const char *const ANALYSIS_VERSION = "3";
+inline const char *const ANALYSIS_VERSION = "4";
 
 class CachingStem;
 

@@ -68,7 +68,7 @@ int kb_index_open(const char *dir, int mode, struct kb_index **out, struct kb_er
                 if (w == h->ix.wpub.get())
                     kb_log(KB_LOG_WARN, "index: '%s' was built by an older text analysis "
                                         "(compounds, summaries, typeahead titles, Russian and "
-                                        "Turkish stems): run "
+                                        "Turkish stems, audience and product filters): run "
                                         "'kb-indexer rebuild'", h->ix.dir.c_str());
             }
             for (auto *w : {h->ix.wpub.get(), h->ix.wint.get()}) {

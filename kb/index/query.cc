@@ -128,6 +128,10 @@ Xapian::Query filter_query(const kb_search_opts *o)
         parts.emplace_back(P_CUSTOMER + fold_value(o->customer));
     if (o->unit && *o->unit)
         parts.emplace_back(P_UNIT + fold_value(o->unit));
+    if (o->audience && *o->audience)
+        parts.emplace_back(P_AUDIENCE + lower_ascii(o->audience));
+    if (o->product && *o->product)
+        parts.emplace_back(P_PRODUCT + fold_value(o->product));
     if (parts.empty())
         return Xapian::Query();
     return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());

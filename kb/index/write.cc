@@ -247,6 +247,10 @@ Xapian::Document make_document(Index *ix, const kb_doc *d, int audience, const c
         doc.add_boolean_term(P_CUSTOMER + fold_value(d->customer));
     if (d->unit && *d->unit)
         doc.add_boolean_term(P_UNIT + fold_value(d->unit));
+    doc.add_boolean_term(std::string(P_AUDIENCE) + kb_audience_name(audience));
+    std::string product = fold_value(d->product);
+    if (!product.empty())
+        doc.add_boolean_term(P_PRODUCT + product);
     doc.add_value(SLOT_UPDATED, Xapian::sortable_serialise(double(d->updated)));
     doc.add_value(SLOT_NUMBER, Xapian::sortable_serialise(double(d->number)));
     doc.add_value(SLOT_QUESTION, title_key(d->title, d->locale));

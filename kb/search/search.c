@@ -347,6 +347,8 @@ static void search_key(struct kb_buf *k, const struct kb_search_opts *o)
     key_str(k, o->tag);
     key_str(k, o->customer);
     key_str(k, o->unit);
+    key_str(k, o->product);
+    key_str(k, o->audience);
     key_str(k, rank);
     kb_buf_printf(k, "%d %zu %zu %d %zu %d %d %d\n", o->kind, o->offset, o->limit, o->snippets,
                   o->snippet_chars, o->facets, o->spelling, o->or_query);

@@ -1,4 +1,5 @@
-/* Previous cases and redaction. */
+/* Previous cases (a customer looked up by part of a name or e-mail, a
+ * unit's count in a window, a ticket's solving article) and redaction. */
 #include "kb/store/tickets.h"
 
 #include <ctype.h>
@@ -8,6 +9,60 @@
 #include <strings.h>
 
 #include "kb/base/buf.h"
+#include "kb/store/store_int.h"
+
+#define LOOKUP_MIN 2 /* characters a partial customer lookup needs */
+
+/* s without leading and trailing white space: *len bytes from the result. */
+static const char *trimmed(const char *s, size_t *len)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    *len = n;
+    return s;
+}
+
+int kb_customer_match(const char *query, const char *customer)
+{
+    if (!query || !customer)
+        return 0;
+    size_t qn, cn;
+    const char *q = trimmed(query, &qn), *c = trimmed(customer, &cn);
+    if (qn == 0)
+        return 0;
+    if (qn == cn && strncasecmp(q, c, qn) == 0)
+        return 1;
+    if (qn < LOOKUP_MIN)
+        return 0;
+    const char *at = memchr(c, '@', cn);
+    size_t name_len = at ? (size_t)(at - c) : cn; /* an e-mail's local part only */
+    for (size_t i = 0; i < name_len; i++) {
+        int word_start = isalnum((unsigned char)c[i]) &&
+                         (i == 0 || !isalnum((unsigned char)c[i - 1]));
+        if (word_start && i + qn <= name_len && strncasecmp(c + i, q, qn) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* q with LIKE's wildcards and the escape character escaped, inside %...%. */
+static char *like_pattern(const char *q)
+{
+    struct kb_buf b = KB_BUF_INIT;
+    size_t n;
+    q = trimmed(q, &n);
+    kb_buf_addc(&b, '%');
+    for (size_t i = 0; i < n; i++) {
+        if (q[i] == '%' || q[i] == '_' || q[i] == '\\')
+            kb_buf_addc(&b, '\\');
+        kb_buf_addc(&b, q[i]);
+    }
+    kb_buf_addc(&b, '%');
+    return kb_buf_detach(&b);
+}
 
 int kb_tickets_list(struct kb_store *st, const char *customer, const char *unit, size_t limit,
                     struct kb_doc **docs, size_t *n, struct kb_err *err)
@@ -17,23 +72,34 @@ int kb_tickets_list(struct kb_store *st, const char *customer, const char *unit,
     if ((!customer || !*customer) && (!unit || !*unit))
         return kb_err_set(err, KB_EINVAL, "give a customer or a unit");
     sqlite3_stmt *s = NULL;
-    const char *sql = "SELECT id FROM tickets WHERE (?1 IS NULL OR customer = ?1 COLLATE NOCASE)"
+    /* LIKE (ASCII letters in any case) narrows the rows; kb_customer_match
+     * decides. A customer lookup reads the tickets whose customer holds
+     * the text, which is every row's customer for a scan. */
+    const char *sql = "SELECT id, customer FROM tickets WHERE"
+                      " (?1 IS NULL OR customer LIKE ?1 ESCAPE '\\')"
                       " AND (?2 IS NULL OR unit = ?2 COLLATE NOCASE)"
-                      " ORDER BY created DESC, id DESC LIMIT ?3";
+                      " ORDER BY created DESC, id DESC";
     int rc = sqlite3_prepare_v2(kb_store_db(st), sql, -1, &s, NULL);
     if (rc != SQLITE_OK)
         return kb_err_set(err, KB_EIO, "cannot list tickets: %s", sqlite3_errmsg(kb_store_db(st)));
-    if (customer && *customer)
-        sqlite3_bind_text(s, 1, customer, -1, SQLITE_TRANSIENT);
+    int by_customer = customer && *customer;
+    if (by_customer) {
+        char *pattern = like_pattern(customer);
+        sqlite3_bind_text(s, 1, pattern, -1, free);
+    }
     if (unit && *unit)
         sqlite3_bind_text(s, 2, unit, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
     int64_t *ids = NULL;
     size_t nids = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while (nids < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (by_customer &&
+            !kb_customer_match(customer, (const char *)sqlite3_column_text(s, 1)))
+            continue;
         ids = kb_xrealloc(ids, (nids + 1) * sizeof *ids);
         ids[nids++] = sqlite3_column_int64(s, 0);
     }
+    if (nids >= limit) /* stopped at the limit, or asked for none */
+        rc = SQLITE_DONE;
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE) {
         free(ids);
@@ -48,6 +114,62 @@ int kb_tickets_list(struct kb_store *st, const char *customer, const char *unit,
     *docs = out;
     *n = k;
     return 0;
+}
+
+int kb_tickets_unit_count(struct kb_store *st, const char *unit, int64_t since, int64_t *n,
+                          struct kb_err *err)
+{
+    *n = 0;
+    if (!unit || !*unit)
+        return kb_err_set(err, KB_EINVAL, "give a unit");
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(kb_store_db(st),
+                                "SELECT count(*) FROM tickets WHERE unit = ?1 COLLATE NOCASE"
+                                " AND created >= ?2",
+                                -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, unit, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 2, since);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            *n = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW)
+        return kb_err_set(err, KB_EIO, "cannot count a unit's tickets: %s",
+                          sqlite3_errmsg(kb_store_db(st)));
+    return 0;
+}
+
+int kb_tickets_linked_article(struct kb_store *st, const struct kb_doc *ticket,
+                              struct kb_linked_article *out, struct kb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!ticket->linked_article || store_blank(ticket->linked_article))
+        return 0;
+    size_t len;
+    const char *ref = trimmed(ticket->linked_article, &len);
+    char *copy = kb_xstrndup(ref, len);
+    int found = 0;
+    int64_t number = 0;
+    int code = store_resolve_article(st, copy, ticket->locale, &found, &number, err);
+    free(copy);
+    if (code != 0 || !found)
+        return code;
+    struct kb_doc a;
+    if (kb_store_get(st, KB_KIND_ARTICLE, number, &a, NULL) != 0)
+        return 0;
+    out->number = number;
+    out->title = kb_xstrdup(a.title ? a.title : "");
+    out->audience = a.audience;
+    kb_doc_release(&a);
+    return 0;
+}
+
+void kb_linked_article_release(struct kb_linked_article *a)
+{
+    free(a->title);
+    a->title = NULL;
 }
 
 void kb_docs_free(struct kb_doc *docs, size_t n)

@@ -22,8 +22,50 @@ static void redacts_marked(const char *in, const char *want, const char *name)
     free(got);
 }
 
+static void put_ticket(struct kb_store *st, const char *id, const char *customer, const char *unit,
+                       int64_t created, const char *linked)
+{
+    struct kb_doc d;
+    struct kb_err err;
+    kb_doc_init(&d);
+    d.kind = KB_KIND_TICKET;
+    kb_doc_set(&d.source_id, id);
+    kb_doc_set(&d.title, "Router problem");
+    kb_doc_set(&d.customer, customer);
+    kb_doc_set(&d.unit, unit);
+    if (linked)
+        kb_doc_set(&d.linked_article, linked);
+    d.created = created;
+    int res;
+    int64_t num;
+    CHECK_INT(kb_store_put(st, &d, NULL, &res, &num, &err), 0);
+    kb_doc_release(&d);
+}
+
+/* The console's customer lookup rule (kb_customer_match). */
+static void lookup_rule(void)
+{
+    CHECK_INT(kb_customer_match("Yuki", "Yuki Tanaka"), 1);
+    CHECK_INT(kb_customer_match("yuki", "yuki@example.com"), 1);
+    CHECK_INT(kb_customer_match("YUKI@EXAMPLE.COM", "yuki@example.com"), 1);
+    CHECK_INT(kb_customer_match("tanaka", "Yuki Tanaka"), 1);
+    CHECK_INT(kb_customer_match("yuki tan", "Yuki Tanaka"), 1);
+    CHECK_INT(kb_customer_match("  Yuki  ", "Yuki Tanaka"), 1);
+    CHECK_INT(kb_customer_match("tanaka", "yuki.tanaka@example.jp"), 1);
+    CHECK_INT(kb_customer_match("C-1042", "c-1042"), 1);
+    /* not inside a word, not the e-mail's domain, not one letter */
+    CHECK_INT(kb_customer_match("anaka", "Yuki Tanaka"), 0);
+    CHECK_INT(kb_customer_match("example", "yuki@example.com"), 0);
+    CHECK_INT(kb_customer_match("y", "Yuki Tanaka"), 0);
+    CHECK_INT(kb_customer_match("y", "Y"), 1); /* exact, however short */
+    CHECK_INT(kb_customer_match("", "Yuki Tanaka"), 0);
+    CHECK_INT(kb_customer_match("Yukiko", "Yuki Tanaka"), 0);
+    CHECK_INT(kb_customer_match("yuki", NULL), 0);
+}
+
 int main(void)
 {
+    lookup_rule();
     /* A phone number ending a sentence; a dotted number is no phone. */
     redacts("confirmed on +1 415 555 0100.", "confirmed on [phone].", NULL);
     redacts("build 12345678.9 shipped", "build 12345678.9 shipped", NULL);
@@ -87,6 +129,76 @@ int main(void)
     CHECK_INT(n, 2);
     kb_docs_free(docs, n);
     CHECK_INT(kb_tickets_list(st, NULL, NULL, 10, &docs, &n, &err), KB_EINVAL);
+
+    /* Lookup by part of a name or e-mail, any case; one letter finds no one. */
+    put_ticket(st, "T4", "yuki@example.com", "NR-9", 1700000000, NULL);
+    put_ticket(st, "T5", "Yuki Tanaka", "NR-9", 1700000100, "KB-77");
+    put_ticket(st, "T6", "Bob Yukimura", "NR-8", 1700000200, NULL);
+    put_ticket(st, "T7", "Zed_Yuki", "NR-8", 1700000300, NULL);
+    CHECK_INT(kb_tickets_list(st, "Yuki", NULL, 10, &docs, &n, &err), 0);
+    CHECK_INT(n, 4); /* T4, T5, T6 (a word starts Yuki), T7 (after _) */
+    if (n == 4)
+        CHECK_STR(docs[0].source_id, "T7");
+    kb_docs_free(docs, n);
+    CHECK_INT(kb_tickets_list(st, "YUKI@EXAMPLE.COM", NULL, 10, &docs, &n, &err), 0);
+    CHECK_INT(n, 1);
+    kb_docs_free(docs, n);
+    CHECK_INT(kb_tickets_list(st, "yuki t", NULL, 10, &docs, &n, &err), 0);
+    CHECK_INT(n, 1);
+    kb_docs_free(docs, n);
+    CHECK_INT(kb_tickets_list(st, "Yuki", NULL, 2, &docs, &n, &err), 0); /* the newest two */
+    CHECK_INT(n, 2);
+    if (n == 2)
+        CHECK_STR(docs[1].source_id, "T6");
+    kb_docs_free(docs, n);
+    CHECK_INT(kb_tickets_list(st, "Yuki", NULL, 0, &docs, &n, &err), 0);
+    CHECK_INT(n, 0);
+    kb_docs_free(docs, n);
+    CHECK_INT(kb_tickets_list(st, "y", NULL, 10, &docs, &n, &err), 0);
+    CHECK_INT(n, 0);
+    kb_docs_free(docs, n);
+    CHECK_INT(kb_tickets_list(st, "100%", NULL, 10, &docs, &n, &err), 0); /* LIKE wildcards are text */
+    CHECK_INT(n, 0);
+    kb_docs_free(docs, n);
+
+    /* A unit's tickets in a window: NR-9 has two since 1700000000, one since 1700000050. */
+    int64_t count = -1;
+    CHECK_INT(kb_tickets_unit_count(st, "nr-9", 1700000000, &count, &err), 0);
+    CHECK_INT(count, 2);
+    CHECK_INT(kb_tickets_unit_count(st, "NR-9", 1700000050, &count, &err), 0);
+    CHECK_INT(count, 1);
+    CHECK_INT(kb_tickets_unit_count(st, "NR-404", 0, &count, &err), 0);
+    CHECK_INT(count, 0);
+
+    /* A ticket's solving article: number and title, whatever the reference's form. */
+    struct kb_doc a;
+    kb_doc_init(&a);
+    a.kind = KB_KIND_ARTICLE;
+    kb_doc_set(&a.source_id, "articles/reset-cloud-password");
+    kb_doc_set(&a.title, "Reset your Nimbus Cloud password");
+    kb_doc_set(&a.text, "Open the app.");
+    int res;
+    int64_t art = 0;
+    CHECK_INT(kb_store_put(st, &a, NULL, &res, &art, &err), 0);
+    kb_doc_release(&a);
+    put_ticket(st, "T8", "x", "NR-7", 1700000400, "articles/reset-cloud-password");
+    int kind;
+    int64_t tn;
+    struct kb_doc t8;
+    CHECK_INT(kb_store_find(st, "T8", &kind, &tn, &err), 0);
+    CHECK_INT(kb_store_get(st, KB_KIND_TICKET, tn, &t8, &err), 0);
+    struct kb_linked_article la;
+    CHECK_INT(kb_tickets_linked_article(st, &t8, &la, &err), 0);
+    CHECK_INT(la.number, art);
+    CHECK_STR(la.title, "Reset your Nimbus Cloud password");
+    kb_linked_article_release(&la);
+    kb_doc_release(&t8);
+    CHECK_INT(kb_store_find(st, "T5", &kind, &tn, &err), 0); /* KB-77: no such article */
+    CHECK_INT(kb_store_get(st, KB_KIND_TICKET, tn, &t8, &err), 0);
+    CHECK_INT(kb_tickets_linked_article(st, &t8, &la, &err), 0);
+    CHECK_INT(la.number, 0);
+    kb_linked_article_release(&la);
+    kb_doc_release(&t8);
     kb_store_close(st);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

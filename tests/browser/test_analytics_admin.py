@@ -87,6 +87,8 @@ def test_admin_acts_on_least_helpful_gaps_views_and_csv(server, browser):
     assert set(qs["title"][0].split()) == {"quasar", "toaster", "offline"}
     assert "quasar toaster offline" in qs["body"][0] and "offline quasar toaster" in qs["body"][0]
 
+    write_href = write.get_attribute("href")
+
     # The views chart: inline SVG, named and described for screen readers.
     wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, "#views-chart svg"))
     chart = b.find_element(By.CSS_SELECTOR, "#views-chart svg")
@@ -100,3 +102,9 @@ def test_admin_acts_on_least_helpful_gaps_views_and_csv(server, browser):
     errors = [e for e in b.get_log("browser") if e.get("level") == "SEVERE"
               and e.get("source") != "network"]
     assert not errors, errors
+
+    # Followed, the gap's link lands in the editor with that draft filled in.
+    b.get(write_href)
+    wait(b, lambda d: d.find_element(By.ID, "title").get_attribute("value") == qs["title"][0])
+    body = b.find_element(By.ID, "body").get_attribute("value")
+    assert "offline quasar toaster" in body and "quasar toaster offline" in body

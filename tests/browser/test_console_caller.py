@@ -54,8 +54,9 @@ def server():
         out.write("".join(json.dumps(t) + "\n" for t in TICKETS))
     run_indexer(d, "add", os.path.join(SAMPLES, "articles"))
     run_indexer(d, "add", f)
-    name, pw = USERS["agent"]
-    add_user(d, name, pw, "agent")
+    for role in ("agent", "admin"):
+        name, pw = USERS[role]
+        add_user(d, name, pw, role)
     with KbServer(d) as s:
         yield s
     shutil.rmtree(d, ignore_errors=True)
@@ -197,3 +198,11 @@ def test_shortcuts_focus_search_copy_and_solve(server, desk):
     b.execute_script("document.activeElement.blur()")
     body.send_keys("s")
     wait(b, lambda d: "Marked " + top + " as solved" in css(d, "#articles li.article .copied").text)
+    # Both reach the admins' "agents' use" (the copy event and the solved one).
+    admin = server.login(*USERS["admin"])
+
+    def used():
+        r = admin.get(server.url("/api/v1/analytics/agents"), timeout=10)
+        assert r.status_code == 200, r.text
+        return [a for a in r.json()["articles"] if a.get("ref") == top]
+    wait(b, lambda d: used() and used()[0]["copied"] >= 1 and used()[0]["solved"] >= 1)

@@ -545,8 +545,17 @@ static void set_status(struct srv_ctx *c, const struct srv_req *r, struct srv_re
     struct kb_err err = {0, ""};
     if (load(c, r, w, &d))
         return;
-    int was = d.status;
-    if (kb_store_set_status(c->st, d.number, status, &err) != 0) {
+    int was = d.status, dv = 0;
+    json_t *review = NULL;
+    /* Review (h_review.c): publishing a reviewed article is a request;
+     * unpublishing or archiving withdraws what waits. */
+    if (status == KB_STATUS_PUBLISHED)
+        dv = srv_review_publish(c, r, &d, &review, &err);
+    else
+        dv = srv_review_withdraw(c, r, d.number, status, &err);
+    if (dv > 0) {
+        reply_article(c, w, 202, d.number, review);
+    } else if (dv < 0 || kb_store_set_status(c->st, d.number, status, &err) != 0) {
         srv_kb_error(w, &err);
     } else {
         if (was != status)

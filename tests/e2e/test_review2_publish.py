@@ -249,13 +249,13 @@ def test_internal_articles_and_review_off_publish_at_once(srv, amy, admin):
     assert poll(lambda: a["number"] in hit_numbers(srv, "offpubword"))
     set_review(srv, admin, "topics", ["billing"])
     try:
-        b = create(srv, amy, "Uncovered launch", "uncoveredpubword is live.", category="network")
+        b = create(srv, amy, "Uncovered launch", "livenowpubword is live.", category="network")
         r = publish(srv, amy, b["ref"])
         assert r.status_code == 200 and r.json()["status"] == "published"
-        c = create(srv, amy, "Covered launch", "coveredpubword waits.", category="billing")
+        c = create(srv, amy, "Covered launch", "launchwaitword waits.", category="billing")
         r = publish(srv, amy, c["ref"])
         assert r.status_code == 202, r.text
         time.sleep(0.3)
-        customer_never_sees(srv, c, "coveredpubword")
+        customer_never_sees(srv, c, "launchwaitword")
     finally:
         set_review(srv, admin, "off")

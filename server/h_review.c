@@ -211,6 +211,22 @@ int srv_review_publish(struct srv_ctx *c, const struct srv_req *r, const struct 
     return 1;
 }
 
+int srv_review_follow(struct srv_ctx *c, const struct srv_req *r, int64_t number,
+                      struct kb_err *err)
+{
+    struct kb_pending p;
+    int rc = kb_review_get(c->st, number, &p, err);
+    if (rc == KB_ENOTFOUND)
+        return 0;
+    if (rc)
+        return -1;
+    int publish = p.publish;
+    kb_pending_release(&p);
+    if (!publish)
+        return 0;
+    return kb_review_request_publish(c->st, number, username(r), NULL, err) != 0 ? -1 : 0;
+}
+
 int srv_review_withdraw(struct srv_ctx *c, const struct srv_req *r, int64_t number, int status,
                         struct kb_err *err)
 {
@@ -358,7 +374,8 @@ static void h_pending(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     struct kb_diff_line *lines = NULL;
     size_t n = 0, added = 0, removed = 0;
     int approx = 0;
-    kb_line_diff(edit_body(&live), edit_body(&p.doc), 0, &lines, &n, &approx);
+    /* A publish request is all new to customers: its whole text is added. */
+    kb_line_diff(p.publish ? "" : edit_body(&live), edit_body(&p.doc), 0, &lines, &n, &approx);
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         added += lines[i].op == '+';

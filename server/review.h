@@ -38,6 +38,11 @@ int srv_review_divert(struct srv_ctx *c, const struct srv_req *r, int64_t number
  * not apply (publish as usual); -1 with err filled on a store error. */
 int srv_review_publish(struct srv_ctx *c, const struct srv_req *r, const struct kb_doc *d,
                        json_t **extra, struct kb_err *err);
+/* After a saved edit of article number: when a publish request waits for
+ * it, the request takes the new content and its editor, so what is
+ * approved is what the draft shows. 0, or -1 with err filled. */
+int srv_review_follow(struct srv_ctx *c, const struct srv_req *r, int64_t number,
+                      struct kb_err *err);
 /* Unpublishing or archiving article number (status): its change or publish
  * request in review, if any, is withdrawn (logged as rejected), so a
  * request never outlives what it asked about. 0, or -1 with err filled. */

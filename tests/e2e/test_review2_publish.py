@@ -259,3 +259,40 @@ def test_internal_articles_and_review_off_publish_at_once(srv, amy, admin):
         customer_never_sees(srv, c, "launchwaitword")
     finally:
         set_review(srv, admin, "off")
+
+
+def test_an_edit_while_a_publish_request_waits_joins_it(srv, amy, bob, cy, review_all):
+    a = create(srv, amy, "Late edit", "lateeditold text.")
+    assert publish(srv, amy, a["ref"]).status_code == 202
+    r = bob.put(srv.url("/api/v1/articles/%s" % a["ref"]), json={"body": "lateeditnew text."},
+                timeout=30)
+    assert r.status_code == 200, r.text  # still a draft
+    p = cy.get(srv.url("/api/v1/articles/%s/pending" % a["ref"]), timeout=30).json()
+    assert "lateeditnew" in p["source"] and p["review"]["kind"] == "publish"
+    assert any(x["op"] == "+" and "lateeditnew" in x["text"] for x in p["diff"])
+    # bob edited it now: he cannot approve it any more.
+    assert bob.post(srv.url("/api/v1/articles/%s/approve" % a["ref"]),
+                    timeout=30).status_code == 403
+    customer_never_sees(srv, a, "lateeditnew")
+    approve_and_time(srv, cy, a, "lateeditnew")
+
+
+def test_unpublishing_withdraws_a_waiting_change(srv, amy, bob, admin):
+    a = create(srv, amy, "Withdrawn change", "withdrawold text.")
+    assert publish(srv, amy, a["ref"]).status_code == 200
+    set_review(srv, admin, "all")
+    try:
+        r = amy.put(srv.url("/api/v1/articles/%s" % a["ref"]), json={"body": "withdrawnew text."},
+                    timeout=30)
+        assert r.status_code == 202, r.text
+        assert amy.post(srv.url("/api/v1/articles/%s/unpublish" % a["ref"]),
+                        timeout=30).status_code == 200
+        j = bob.get(srv.url("/api/v1/articles/%s" % a["ref"]), timeout=30).json()
+        assert j["in_review"] is False and j["status"] == "draft"
+        assert "withdrawn" in j["last_review"]["note"]
+        # Nothing left that an approval could put live.
+        assert bob.post(srv.url("/api/v1/articles/%s/approve" % a["ref"]),
+                        timeout=30).status_code == 404
+        customer_never_sees(srv, a, "withdrawnew")
+    finally:
+        set_review(srv, admin, "off")

@@ -10,6 +10,7 @@ import time
 import pytest
 import requests
 
+from kbchaos import bearer, make_token
 from kbtest import SAMPLES, run_indexer
 from server import KbServer, add_user
 
@@ -18,6 +19,7 @@ WRITER_B = ("writer-bob", "writer-password-b")
 WRITER_C = ("writer-cy", "writer-password-c")
 ADMIN = ("admin-ann", "admin-password-1")
 FIGURES = {}
+TOKENS = {}
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +30,7 @@ def kb(tmp_path_factory):
     add_user(d, *WRITER_B, "writer")
     add_user(d, *WRITER_C, "writer")
     add_user(d, *ADMIN, "admin")
+    TOKENS["writer"] = make_token(d, "writer", "cms-sync")
     return d
 
 
@@ -296,3 +299,19 @@ def test_unpublishing_withdraws_a_waiting_change(srv, amy, bob, admin):
         customer_never_sees(srv, a, "withdrawnew")
     finally:
         set_review(srv, admin, "off")
+
+
+def test_an_api_token_may_ask_to_publish_but_never_approve(srv, amy, review_all):
+    tok = bearer(TOKENS["writer"])
+    r = tok.post(srv.url("/api/v1/articles"), json={"title": "Token launch",
+                                                     "body": "tokenpubword is new."}, timeout=30)
+    assert r.status_code == 201, r.text
+    a = r.json()
+    r = tok.post(srv.url("/api/v1/articles/%s/publish" % a["ref"]), timeout=30)
+    assert r.status_code == 202, r.text
+    time.sleep(0.3)
+    customer_never_sees(srv, a, "tokenpubword")
+    assert tok.post(srv.url("/api/v1/articles/%s/approve" % a["ref"]),
+                    timeout=30).status_code == 403
+    customer_never_sees(srv, a, "tokenpubword")
+    approve_and_time(srv, amy, a, "tokenpubword")

@@ -525,7 +525,8 @@ static void h_update(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
             json_object_set_new(a, "removed", srv_removed_json(&rep));
             srv_json(w, 202, a);
         } else if (dv < 0 ||
-                   kb_article_update(c->st, d.number, &d, author_of(r), &changed, &err) != 0) {
+                   kb_article_update(c->st, d.number, &d, author_of(r), &changed, &err) != 0 ||
+                   (changed && srv_review_follow(c, r, d.number, &err) != 0)) {
             srv_kb_error(w, &err);
         } else {
             if (changed)
@@ -545,8 +546,17 @@ static void set_status(struct srv_ctx *c, const struct srv_req *r, struct srv_re
     struct kb_err err = {0, ""};
     if (load(c, r, w, &d))
         return;
-    int was = d.status;
-    if (kb_store_set_status(c->st, d.number, status, &err) != 0) {
+    int was = d.status, dv = 0;
+    json_t *review = NULL;
+    /* Review (h_review.c): publishing a reviewed article is a request;
+     * unpublishing or archiving withdraws what waits. */
+    if (status == KB_STATUS_PUBLISHED)
+        dv = srv_review_publish(c, r, &d, &review, &err);
+    else
+        dv = srv_review_withdraw(c, r, d.number, status, &err);
+    if (dv > 0) {
+        reply_article(c, w, 202, d.number, review);
+    } else if (dv < 0 || kb_store_set_status(c->st, d.number, status, &err) != 0) {
         srv_kb_error(w, &err);
     } else {
         if (was != status)
@@ -603,6 +613,8 @@ static void h_revert(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         kb_revision_release(&v);
         if (rc == 0 && dv == 0)
             rc = kb_article_revert(c->st, d.number, rev, author_of(r), &changed, &err);
+        if (rc == 0 && dv == 0 && changed && srv_review_follow(c, r, d.number, &err) != 0)
+            rc = -1;
         if (dv > 0) {
             /* answered: in review */
         } else if (rc == KB_ENOTFOUND) {
@@ -883,7 +895,8 @@ const struct srv_route srv_routes_articles[] = {
     {"PUT", "/api/v1/articles/{ref}", h_update, KB_ROLE_WRITER, 0,
      "update an article (a new revision)"},
     {"POST", "/api/v1/articles/{ref}/publish", h_publish, KB_ROLE_WRITER, 0,
-     "publish an article"},
+     "publish an article (202 and a publish request another writer approves when review "
+     "covers it)"},
     {"POST", "/api/v1/articles/{ref}/unpublish", h_unpublish, KB_ROLE_WRITER, 0,
      "take an article back to draft"},
     {"POST", "/api/v1/articles/{ref}/archive", h_archive, KB_ROLE_WRITER, 0,

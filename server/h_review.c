@@ -119,10 +119,11 @@ int srv_review_meta_apply(struct srv_ctx *c, int64_t number, const struct srv_re
 
 static json_t *review_json(const struct kb_pending *p, int64_t current_rev)
 {
-    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:I, s:b}", "state", "in_review", "author",
-                     str_or_null(p->author), "editors", editors_json(p), "created",
-                     time_json(p->created), "updated", time_json(p->updated), "base_rev",
-                     (json_int_t)p->base_rev, "stale", p->base_rev != current_rev);
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:b}", "state", "in_review", "kind",
+                     p->publish ? "publish" : "edit", "author", str_or_null(p->author),
+                     "editors", editors_json(p), "created", time_json(p->created), "updated",
+                     time_json(p->updated), "base_rev", (json_int_t)p->base_rev, "stale",
+                     !p->publish && p->base_rev != current_rev);
 }
 
 static int same_str(const char *a, const char *b)
@@ -182,6 +183,63 @@ int srv_review_divert(struct srv_ctx *c, const struct srv_req *r, int64_t number
                        replaced, "review", review_json(&p, rev));
     kb_pending_release(&p);
     return 1;
+}
+
+int srv_review_publish(struct srv_ctx *c, const struct srv_req *r, const struct kb_doc *d,
+                       json_t **extra, struct kb_err *err)
+{
+    *extra = NULL;
+    if (d->status == KB_STATUS_PUBLISHED)
+        return 0;
+    struct kb_doc as_live = *d; /* shallow, read only */
+    as_live.status = KB_STATUS_PUBLISHED;
+    int covered = 0, replaced = 0;
+    if (kb_review_covers(c->st, &as_live, &covered, err) != 0)
+        return -1;
+    if (!covered)
+        return 0;
+    if (kb_review_request_publish(c->st, d->number, username(r), &replaced, err) != 0)
+        return -1;
+    struct kb_pending p;
+    int64_t rev = 0;
+    kb_article_current_rev(c->st, d->number, &rev, NULL);
+    if (kb_review_get(c->st, d->number, &p, err) != 0)
+        return -1;
+    *extra = json_pack("{s:b, s:b, s:b, s:o}", "changed", 0, "in_review", 1, "replaced",
+                       replaced, "review", review_json(&p, rev));
+    kb_pending_release(&p);
+    return 1;
+}
+
+int srv_review_follow(struct srv_ctx *c, const struct srv_req *r, int64_t number,
+                      struct kb_err *err)
+{
+    struct kb_pending p;
+    int rc = kb_review_get(c->st, number, &p, err);
+    if (rc == KB_ENOTFOUND)
+        return 0;
+    if (rc)
+        return -1;
+    int publish = p.publish;
+    kb_pending_release(&p);
+    if (!publish)
+        return 0;
+    return kb_review_request_publish(c->st, number, username(r), NULL, err) != 0 ? -1 : 0;
+}
+
+int srv_review_withdraw(struct srv_ctx *c, const struct srv_req *r, int64_t number, int status,
+                        struct kb_err *err)
+{
+    int pending = 0;
+    if (status == KB_STATUS_PUBLISHED)
+        return 0;
+    if (kb_review_pending(c->st, number, &pending, err) != 0)
+        return -1;
+    if (!pending)
+        return 0;
+    return kb_review_reject(c->st, number, username(r), status == KB_STATUS_ARCHIVED
+                            ? "withdrawn: the article was archived"
+                            : "withdrawn: the article was unpublished", err) != 0 ? -1 : 0;
 }
 
 static void owner_fields(struct srv_ctx *c, json_t *o, int64_t number)
@@ -316,7 +374,8 @@ static void h_pending(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     struct kb_diff_line *lines = NULL;
     size_t n = 0, added = 0, removed = 0;
     int approx = 0;
-    kb_line_diff(edit_body(&live), edit_body(&p.doc), 0, &lines, &n, &approx);
+    /* A publish request is all new to customers: its whole text is added. */
+    kb_line_diff(p.publish ? "" : edit_body(&live), edit_body(&p.doc), 0, &lines, &n, &approx);
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         added += lines[i].op == '+';

@@ -32,6 +32,23 @@ int srv_review_meta_apply(struct srv_ctx *c, int64_t number, const struct srv_re
 int srv_review_divert(struct srv_ctx *c, const struct srv_req *r, int64_t number,
                       const struct kb_doc *d, json_t **extra, struct kb_err *err);
 
+/* Publishing d (not published) when review would cover it live: stores
+ * its content as a publish request (kb_review_request_publish) instead,
+ * returns 1 and *extra gets the answer's review fields. 0 when review does
+ * not apply (publish as usual); -1 with err filled on a store error. */
+int srv_review_publish(struct srv_ctx *c, const struct srv_req *r, const struct kb_doc *d,
+                       json_t **extra, struct kb_err *err);
+/* After a saved edit of article number: when a publish request waits for
+ * it, the request takes the new content and its editor, so what is
+ * approved is what the draft shows. 0, or -1 with err filled. */
+int srv_review_follow(struct srv_ctx *c, const struct srv_req *r, int64_t number,
+                      struct kb_err *err);
+/* Unpublishing or archiving article number (status): its change or publish
+ * request in review, if any, is withdrawn (logged as rejected), so a
+ * request never outlives what it asked about. 0, or -1 with err filled. */
+int srv_review_withdraw(struct srv_ctx *c, const struct srv_req *r, int64_t number, int status,
+                        struct kb_err *err);
+
 /* Adds to an article answer o what role may know of its review: agents and
  * up "in_review"; writers also "review" (the pending change's editors and
  * times, or null), "last_review", "owner", "verify_by" and "needs_check". */

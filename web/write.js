@@ -217,6 +217,7 @@
     act("Publishing", function () {
       var first = !current || isDirty() ? save() : Promise.resolve(current);
       return first.then(function () { return setStatus("publish"); }).then(function (a) {
+        if (a.in_review) return "Publish requested: customers do not see " + a.ref + " until another writer approves it.";
         return a.ref + " is published" + (a.audience === "internal" ? " for staff (internal)." : ". Customers can find it now.");
       });
     });

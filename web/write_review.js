@@ -29,7 +29,7 @@
           el("span", { class: "t", text: x.title || x.ref }),
           el("span", { class: "meta" },
             el("span", { class: "mono", text: x.ref }),
-            el("span", null, el("span", { class: "badge in-review", text: "In review" })),
+            el("span", null, el("span", { class: "badge in-review", text: x.review.kind === "publish" ? "Publish requested" : "In review" })),
             el("span", { text: "by " + (x.review.author || "an API token") }),
             x.can_approve ? null : el("span", { class: "hint", text: "your change" })));
         b.addEventListener("click", function () {
@@ -52,9 +52,12 @@
     }
     var rv = a.review;
     var who = rv.editors && rv.editors.length ? rv.editors.join(", ") : (rv.author || "an API token");
-    KB.$("#review-text").textContent = "In review: a change by " + who + " (saved " + KB.fmtTime(rv.updated) +
-      ") waits for another writer's approval. Customers see the published text until then." +
-      (rv.stale ? " The article changed since; approving replaces it with this change." : "");
+    KB.$("#review-text").textContent = rv.kind === "publish"
+      ? "Publish requested by " + (rv.author || "an API token") + " (" + KB.fmtTime(rv.updated) + "): written by " + who +
+        ", it waits for another writer's approval. Customers do not see it until then."
+      : "In review: a change by " + who + " (saved " + KB.fmtTime(rv.updated) +
+        ") waits for another writer's approval. Customers see the published text until then." +
+        (rv.stale ? " The article changed since; approving replaces it with this change." : "");
     KB.me().then(function (me) {
       var mine = me && rv.editors && rv.editors.indexOf(me.username) >= 0;
       var ap = KB.$("#review-approve");

@@ -321,6 +321,10 @@ static int fmt_parse(const char *s)
 
 #define PENDING_COLS "number, base_rev, title, summary, text, html, source, format, category, " \
     "product, tags, locale, audience, author, editors, created, updated"
+/* What reads select: PENDING_COLS and whether the article is not live (a
+ * publish request). */
+#define PENDING_SELECT PENDING_COLS ", coalesce((SELECT a.status <> 'published' FROM articles a " \
+    "WHERE a.number = article_pending.number), 0)"
 
 static void pending_row(sqlite3_stmt *s, struct kb_pending *p)
 {
@@ -347,6 +351,7 @@ static void pending_row(sqlite3_stmt *s, struct kb_pending *p)
     editors_load(p, (const char *)sqlite3_column_text(s, 14));
     p->created = sqlite3_column_int64(s, 15);
     p->updated = d->updated = sqlite3_column_int64(s, 16);
+    p->publish = sqlite3_column_int(s, 17) != 0;
 }
 
 int kb_review_get(struct kb_store *st, int64_t number, struct kb_pending *out,
@@ -355,7 +360,7 @@ int kb_review_get(struct kb_store *st, int64_t number, struct kb_pending *out,
     memset(out, 0, sizeof *out);
     kb_doc_init(&out->doc);
     sqlite3_stmt *s;
-    int code = prepare(st, "SELECT " PENDING_COLS " FROM article_pending WHERE number = ?1", &s,
+    int code = prepare(st, "SELECT " PENDING_SELECT " FROM article_pending WHERE number = ?1", &s,
                        err);
     if (code)
         return code;
@@ -410,7 +415,8 @@ static char *editors_add(const char *editors, const char *name)
 }
 
 static int submit_locked(struct kb_store *st, int64_t number, const struct kb_doc *d,
-                         const char *author, int *replaced, struct kb_err *err)
+                         const char *author, char *const *more, size_t nmore, int *replaced,
+                         struct kb_err *err)
 {
     int64_t rev = 0;
     int code = kb_article_current_rev(st, number, &rev, err);
@@ -429,6 +435,11 @@ static int submit_locked(struct kb_store *st, int64_t number, const struct kb_do
         rev = sqlite3_column_int64(s, 1); /* the change was written against that one */
     }
     sqlite3_finalize(s);
+    for (size_t i = 0; i < nmore; i++) {
+        char *e = editors_add(editors, more[i]);
+        free(editors);
+        editors = e;
+    }
     if (author && *author) {
         char *e = editors_add(editors, author);
         free(editors);
@@ -477,7 +488,70 @@ int kb_review_submit(struct kb_store *st, int64_t number, const struct kb_doc *d
     int own = 0, code;
     if ((code = txn_begin(st, &own, err)) != 0)
         return code;
-    return txn_end(st, own, submit_locked(st, number, d, author, replaced, err), err);
+    return txn_end(st, own, submit_locked(st, number, d, author, NULL, 0, replaced, err), err);
+}
+
+/* Who wrote article number's content since it was last live or approved:
+ * the authors of its revisions after the last one written while it was
+ * published and not before the last approval. */
+static int draft_authors(struct kb_store *st, int64_t number, char ***out, size_t *n,
+                         struct kb_err *err)
+{
+    sqlite3_stmt *s;
+    *out = NULL;
+    *n = 0;
+    int code = prepare(st, "SELECT DISTINCT author FROM article_revisions WHERE number = ?1 "
+                           "AND author IS NOT NULL AND author <> '' AND rev > coalesce((SELECT "
+                           "max(rev) FROM article_revisions WHERE number = ?1 AND status = "
+                           "'published'), 0) AND created >= coalesce((SELECT max(created) FROM "
+                           "review_log WHERE number = ?1 AND action = 'approved'), 0) "
+                           "ORDER BY author", &s, err);
+    if (code)
+        return code;
+    sqlite3_bind_int64(s, 1, number);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 4;
+            *out = kb_xrealloc(*out, cap * sizeof **out);
+        }
+        (*out)[(*n)++] = store_col(s, 0);
+    }
+    if (rc != SQLITE_DONE)
+        code = store_fail(st, err, rc, "cannot read the revisions of KB-%lld",
+                          (long long)number);
+    sqlite3_finalize(s);
+    return code;
+}
+
+static int request_locked(struct kb_store *st, int64_t number, const char *requester,
+                          int *replaced, struct kb_err *err)
+{
+    struct kb_doc d;
+    char **authors = NULL;
+    size_t n = 0;
+    int code = kb_store_get(st, KB_KIND_ARTICLE, number, &d, err);
+    if (code)
+        return code;
+    if (d.status == KB_STATUS_PUBLISHED)
+        code = kb_err_set(err, KB_EINVAL, "KB-%lld is published already", (long long)number);
+    if (code == 0)
+        code = draft_authors(st, number, &authors, &n, err);
+    if (code == 0)
+        code = submit_locked(st, number, &d, requester, authors, n, replaced, err);
+    kb_review_strings_free(authors, n);
+    kb_doc_release(&d);
+    return code;
+}
+
+int kb_review_request_publish(struct kb_store *st, int64_t number, const char *requester,
+                              int *replaced, struct kb_err *err)
+{
+    int own = 0, code;
+    if ((code = txn_begin(st, &own, err)) != 0)
+        return code;
+    return txn_end(st, own, request_locked(st, number, requester, replaced, err), err);
 }
 
 static int log_decision(struct kb_store *st, int64_t number, const char *action,
@@ -529,6 +603,11 @@ static int approve_locked(struct kb_store *st, int64_t number, const char *appro
     }
     if (code == 0)
         code = kb_article_update(st, number, &p.doc, p.author, changed, err);
+    if (code == 0 && p.publish) { /* a publish request: it goes live now */
+        code = kb_store_set_status(st, number, KB_STATUS_PUBLISHED, err);
+        if (code == 0 && changed)
+            *changed = 1;
+    }
     if (code == 0)
         code = drop_pending(st, number, err);
     if (code == 0)
@@ -615,7 +694,7 @@ int kb_review_list(struct kb_store *st, int64_t offset, int64_t limit, struct kb
     if ((rc = sqlite3_step(s)) == SQLITE_ROW && total)
         *total = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
-    if ((code = prepare(st, "SELECT " PENDING_COLS " FROM article_pending "
+    if ((code = prepare(st, "SELECT " PENDING_SELECT " FROM article_pending "
                             "ORDER BY updated, number LIMIT ?1 OFFSET ?2", &s, err)) != 0)
         return code;
     sqlite3_bind_int64(s, 1, limit);

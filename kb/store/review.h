@@ -58,6 +58,7 @@ struct kb_pending {
     char **editors;        /* usernames, nedit of them */
     size_t nedit;
     int64_t created, updated;
+    int publish;           /* 1: a publish request (the article is not live) */
     struct kb_doc doc;
 };
 void kb_pending_release(struct kb_pending *p);
@@ -70,6 +71,15 @@ void kb_pendings_free(struct kb_pending *p, size_t n);
 int kb_review_submit(struct kb_store *st, int64_t number, const struct kb_doc *d,
                      const char *author, int *replaced, struct kb_err *err);
 
+/* Asks for article number (not published) to be published: its current
+ * content becomes its pending revision (a publish request: approving it
+ * publishes it), the requester its last editor, and everyone who wrote a
+ * revision since it was last live or approved joins its editors, so none of
+ * them can approve it. A request there already is replaced. KB_EINVAL when
+ * the article is published, KB_ENOTFOUND when it does not exist. */
+int kb_review_request_publish(struct kb_store *st, int64_t number, const char *requester,
+                              int *replaced, struct kb_err *err);
+
 /* Article number's pending revision (out initialised here; release it).
  * KB_ENOTFOUND when there is none. */
 int kb_review_get(struct kb_store *st, int64_t number, struct kb_pending *out,
@@ -79,8 +89,8 @@ int kb_review_get(struct kb_store *st, int64_t number, struct kb_pending *out,
 int kb_review_pending(struct kb_store *st, int64_t number, int *pending, struct kb_err *err);
 
 /* Applies the pending revision as approver (kb_article_update: a new
- * revision written by its last editor, an outbox row) and drops it, in one
- * transaction. An approver who edited it, or none (NULL or ""), is refused:
+ * revision written by its last editor, an outbox row; a publish request is
+ * published too) and drops it, in one transaction. An approver who edited it, or none (NULL or ""), is refused:
  * KB_EINVAL with *own (may be NULL) set to 1. KB_ENOTFOUND when none. */
 int kb_review_approve(struct kb_store *st, int64_t number, const char *approver, int *own,
                       int *changed, struct kb_err *err);

@@ -79,9 +79,15 @@ def test_change_in_review_is_invisible_to_customers_until_another_writer_approve
         "title": "Reset the hub " + word(), "category": review_topic,
         "body": "Press the %s button for ten seconds." % old})
     assert r.status_code == 201, r.text
-    a = writer_a.post(server.url("/api/v1/articles/%s/publish" % r.json()["ref"]),
-                      timeout=10).json()
-    ref = a["ref"]
+    ref = r.json()["ref"]
+    # Publishing into a reviewed topic is itself reviewed: writer B approves it.
+    p = writer_a.post(server.url("/api/v1/articles/%s/publish" % ref), timeout=10)
+    assert p.status_code == 202, p.text
+    a = api(server, creds=WRITER_B).post(server.url("/api/v1/articles/%s/approve" % ref),
+                                         timeout=10)
+    assert a.status_code == 200, a.text
+    a = writer_a.get(server.url("/api/v1/articles/%s" % ref), timeout=10).json()
+    assert a["status"] == "published"
 
     b = browser
     login(b, server, "writer")
@@ -133,6 +139,40 @@ def test_change_in_review_is_invisible_to_customers_until_another_writer_approve
         assert new in text and old not in customer.find_element(By.TAG_NAME, "body").text
     finally:
         quit_driver(customer)
+
+
+def test_review_queue_shows_a_publish_request_another_writer_approves(
+        server, browser, review_topic):
+    w = word()
+    writer_a = api(server, "writer")
+    r = writer_a.post(server.url("/api/v1/articles"), timeout=10, json={
+        "title": "Launch the hub " + word(), "category": review_topic,
+        "body": "The %s hub is new." % w})
+    assert r.status_code == 201, r.text
+    ref = r.json()["ref"]
+    assert writer_a.post(server.url("/api/v1/articles/%s/publish" % ref),
+                         timeout=10).status_code == 202
+    assert not requests.get(server.url("/api/v1/search"), params={"q": w},
+                            timeout=10).json()["hits"]
+
+    b = browser
+    b.delete_all_cookies()
+    login_as(b, server, *WRITER_B)
+    b.get(server.url("/write"))
+    item = "#review-list [data-ref='%s']" % ref
+    wait(b, lambda d: csss(d, item) and css(d, "#review-queue").is_displayed())
+    assert "publish requested" in css(b, item).text.lower()  # the badge is in capitals
+    css(b, item).click()
+    wait(b, lambda d: css(d, "#review-box").is_displayed())
+    assert "Publish requested" in text_of(b, "#review-text")
+    wait(b, lambda d: css(d, "#review-approve").is_enabled())
+    css(b, "#review-approve").click()
+    wait(b, lambda d: "Approved" in text_of(d, "#editor-msg"))
+    deadline = time.monotonic() + 1.0
+    while not requests.get(server.url("/api/v1/search"), params={"q": w},
+                           timeout=10).json()["hits"]:
+        assert time.monotonic() < deadline, "approved publish not searchable within 1 s"
+        time.sleep(0.05)
 
 
 def test_writers_list_marks_articles_past_their_verify_by_date(server, browser):

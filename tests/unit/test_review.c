@@ -245,6 +245,55 @@ static void test_pending(void)
     kb_store_close(st);
 }
 
+/* ---- publish requests ---- */
+
+static void test_publish_request(void)
+{
+    struct kb_store *st = open_store("publish.db");
+    struct kb_err err = {0, ""};
+    struct kb_doc d;
+    struct kb_pending p;
+    int64_t n = 0;
+    int replaced = -1, own = 0, changed = 0;
+    draft(&d, "New router", "Plug it in.", NULL);
+    CHECK_INT(kb_article_create(st, &d, "writer1", &n, &err), 0);
+    kb_doc_release(&d);
+    draft(&d, "New router", "Plug it in firmly.", NULL);
+    CHECK_INT(kb_article_update(st, n, &d, "writer2", &changed, &err), 0);
+    kb_doc_release(&d);
+    CHECK_INT(kb_review_request_publish(st, n, "writer3", &replaced, &err), 0);
+    CHECK_INT(replaced, 0);
+    CHECK_INT(kb_review_get(st, n, &p, &err), 0);
+    CHECK_INT(p.publish, 1);
+    CHECK_STR(p.author, "writer3");
+    CHECK_INT(p.nedit, 3); /* everyone who wrote the draft, and the requester */
+    kb_pending_release(&p);
+    live(st, n, &d);
+    CHECK_INT(d.status, KB_STATUS_DRAFT); /* nothing goes live */
+    kb_doc_release(&d);
+    CHECK(kb_review_approve(st, n, "writer2", &own, &changed, &err) == KB_EINVAL);
+    CHECK_INT(own, 1);
+    CHECK_INT(kb_review_approve(st, n, "writer4", &own, &changed, &err), 0);
+    CHECK_INT(changed, 1);
+    live(st, n, &d);
+    CHECK_INT(d.status, KB_STATUS_PUBLISHED);
+    CHECK(strstr(d.text, "firmly") != NULL);
+    kb_doc_release(&d);
+    /* A published article cannot be asked for again. */
+    CHECK(kb_review_request_publish(st, n, "writer3", NULL, &err) == KB_EINVAL);
+    /* Unpublished again: asking to publish is a request once more. */
+    CHECK_INT(kb_store_set_status(st, n, KB_STATUS_DRAFT, &err), 0);
+    CHECK_INT(kb_review_request_publish(st, n, "writer5", &replaced, &err), 0);
+    CHECK_INT(kb_review_get(st, n, &p, &err), 0);
+    CHECK_INT(p.publish, 1);
+    kb_pending_release(&p);
+    CHECK_INT(kb_review_reject(st, n, "writer1", "not yet", &err), 0);
+    live(st, n, &d);
+    CHECK_INT(d.status, KB_STATUS_DRAFT); /* rejected: stays a draft */
+    kb_doc_release(&d);
+    kb_store_close(st);
+}
+
 /* ---- owners and verify-by dates ---- */
 
 static void test_owner(void)
@@ -321,6 +370,7 @@ int main(void)
     }
     test_settings();
     test_pending();
+    test_publish_request();
     test_owner();
     cleanup();
     return check_report("test_review");

@@ -74,25 +74,6 @@ static void not_found(struct srv_resp *w)
     srv_error(w, 404, "not_found", "not found");
 }
 
-static json_t *json_str_or_null(const char *s)
-{
-    json_t *j = s ? json_string(s) : NULL;
-    return j ? j : json_null();
-}
-
-/* Unix seconds as "2024-03-01T10:20:30Z", null for 0. */
-static json_t *json_time(int64_t t)
-{
-    if (t <= 0)
-        return json_null();
-    time_t tt = (time_t)t;
-    struct tm tm;
-    char buf[32];
-    if (!gmtime_r(&tt, &tm) || !strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        return json_null();
-    return json_string(buf);
-}
-
 static json_t *json_tags(const struct kb_doc *d)
 {
     json_t *a = json_array();
@@ -124,17 +105,17 @@ static void put_common(json_t *o, const struct kb_doc *d)
     snprintf(ref, sizeof ref, "KB-%lld", (long long)d->number);
     struct kb_buf url = KB_BUF_INIT;
     srv_article_path(&url, d->number, d->title);
-    json_object_set_new(o, "id", json_str_or_null(d->source_id));
+    json_object_set_new(o, "id", srv_json_str(d->source_id));
     json_object_set_new(o, "number", json_integer(d->number));
     json_object_set_new(o, "ref", json_string(ref));
-    json_object_set_new(o, "title", json_str_or_null(d->title));
-    json_object_set_new(o, "summary", json_str_or_null(d->summary));
-    json_object_set_new(o, "category", json_str_or_null(d->category));
+    json_object_set_new(o, "title", srv_json_str(d->title));
+    json_object_set_new(o, "summary", srv_json_str(d->summary));
+    json_object_set_new(o, "category", srv_json_str(d->category));
     json_object_set_new(o, "tags", json_tags(d));
     json_object_set_new(o, "locale", json_string(d->locale ? d->locale : "en"));
     json_object_set_new(o, "audience", json_string(kb_audience_name(d->audience)));
     json_object_set_new(o, "status", json_string(kb_status_name(d->status)));
-    json_object_set_new(o, "updated", json_time(d->updated));
+    json_object_set_new(o, "updated", srv_json_time(d->updated));
     json_object_set_new(o, "url", json_string(kb_buf_str(&url)));
     kb_buf_release(&url);
 }
@@ -148,16 +129,16 @@ static json_t *article_json(const struct kb_doc *d, int role, int64_t rev)
     /* Stored HTML was sanitised on the way in; sanitising again on the way
      * out keeps a damaged or hand-edited row from reaching a browser. */
     char *html = kb_html_sanitize(d->html ? d->html : "", d->html ? strlen(d->html) : 0);
-    json_object_set_new(o, "html", json_str_or_null(html));
+    json_object_set_new(o, "html", srv_json_str(html));
     free(html);
     if (role >= KB_ROLE_WRITER) {
         int fmt;
         const char *src = edit_source(d, &fmt);
-        json_object_set_new(o, "source", json_str_or_null(src));
+        json_object_set_new(o, "source", srv_json_str(src));
         json_object_set_new(o, "format", json_string(format_name(fmt)));
         json_object_set_new(o, "rev", json_integer(rev));
-        json_object_set_new(o, "created", json_time(d->created));
-        json_object_set_new(o, "product", json_str_or_null(d->product));
+        json_object_set_new(o, "created", srv_json_time(d->created));
+        json_object_set_new(o, "product", srv_json_str(d->product));
     }
     return o;
 }
@@ -718,7 +699,7 @@ static void h_list(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_object();
         put_common(o, &docs[i]);
-        json_object_set_new(o, "created", json_time(docs[i].created));
+        json_object_set_new(o, "created", srv_json_time(docs[i].created));
         srv_review_list_fields(c, o, docs[i].number);
         json_array_append_new(a, o);
     }
@@ -752,12 +733,12 @@ static void h_revisions(struct srv_ctx *c, const struct srv_req *r, struct srv_r
         const struct kb_revision *v = &revs[i];
         json_t *o = json_object();
         json_object_set_new(o, "rev", json_integer(v->rev));
-        json_object_set_new(o, "title", json_str_or_null(v->doc.title));
-        json_object_set_new(o, "author", json_str_or_null(v->author));
-        json_object_set_new(o, "created", json_time(v->created));
+        json_object_set_new(o, "title", srv_json_str(v->doc.title));
+        json_object_set_new(o, "author", srv_json_str(v->author));
+        json_object_set_new(o, "created", srv_json_time(v->created));
         json_object_set_new(o, "status", json_string(kb_status_name(v->doc.status)));
         json_object_set_new(o, "audience", json_string(kb_audience_name(v->doc.audience)));
-        json_object_set_new(o, "locale", json_str_or_null(v->doc.locale));
+        json_object_set_new(o, "locale", srv_json_str(v->doc.locale));
         json_object_set_new(o, "format", json_string(format_name(v->doc.format)));
         json_object_set_new(o, "size", json_integer((json_int_t)v->source_len));
         json_array_append_new(a, o);
@@ -809,7 +790,7 @@ static void h_revision(struct srv_ctx *c, const struct srv_req *r, struct srv_re
         kb_doc_set(&v.doc.source_id, d.source_id);
         v.doc.created = d.created;
         json_t *o = article_json(&v.doc, KB_ROLE_WRITER, v.rev);
-        json_object_set_new(o, "author", json_str_or_null(v.author));
+        json_object_set_new(o, "author", srv_json_str(v.author));
         json_object_set_new(o, "current_rev", json_integer(current_rev(c, d.number)));
         srv_json(w, 200, o);
     }

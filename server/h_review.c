@@ -19,24 +19,6 @@
 #define DIFF_MAX_LINES 20000
 #define LIST_PER_PAGE 50
 
-static json_t *str_or_null(const char *s)
-{
-    json_t *j = s ? json_string(s) : NULL;
-    return j ? j : json_null();
-}
-
-static json_t *time_json(int64_t t)
-{
-    if (t <= 0)
-        return json_null();
-    time_t tt = (time_t)t;
-    struct tm tm;
-    char buf[32];
-    if (!gmtime_r(&tt, &tm) || !strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        return json_null();
-    return json_string(buf);
-}
-
 static json_t *editors_json(const struct kb_pending *p)
 {
     json_t *a = json_array();
@@ -120,9 +102,9 @@ int srv_review_meta_apply(struct srv_ctx *c, int64_t number, const struct srv_re
 static json_t *review_json(const struct kb_pending *p, int64_t current_rev)
 {
     return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:b}", "state", "in_review", "kind",
-                     p->publish ? "publish" : "edit", "author", str_or_null(p->author),
-                     "editors", editors_json(p), "created", time_json(p->created), "updated",
-                     time_json(p->updated), "base_rev", (json_int_t)p->base_rev, "stale",
+                     p->publish ? "publish" : "edit", "author", srv_json_str(p->author),
+                     "editors", editors_json(p), "created", srv_json_time(p->created), "updated",
+                     srv_json_time(p->updated), "base_rev", (json_int_t)p->base_rev, "stale",
                      !p->publish && p->base_rev != current_rev);
 }
 
@@ -247,7 +229,7 @@ static void owner_fields(struct srv_ctx *c, json_t *o, int64_t number)
     char vb[11] = "", today[11], *owner = NULL;
     kb_article_owner_get(c->st, number, &owner, vb, NULL);
     kb_review_today(today);
-    json_object_set_new(o, "owner", str_or_null(owner));
+    json_object_set_new(o, "owner", srv_json_str(owner));
     json_object_set_new(o, "verify_by", vb[0] ? json_string(vb) : json_null());
     json_object_set_new(o, "needs_check", json_boolean(vb[0] && strcmp(vb, today) < 0));
     free(owner);
@@ -315,8 +297,8 @@ void srv_review_annotate(struct srv_ctx *c, json_t *o, int64_t number, int role)
     if (kb_review_last(c->st, number, &action, &actor, &note, &at, NULL) == 0 && action)
         json_object_set_new(o, "last_review",
                             json_pack("{s:s, s:o, s:o, s:o}", "action", action, "by",
-                                      str_or_null(actor), "note", str_or_null(note), "at",
-                                      time_json(at)));
+                                      srv_json_str(actor), "note", srv_json_str(note), "at",
+                                      srv_json_time(at)));
     else
         json_object_set_new(o, "last_review", json_null());
     free(action);
@@ -397,12 +379,12 @@ static void h_pending(struct srv_ctx *c, const struct srv_req *r, struct srv_res
                                   p.doc.html ? strlen(p.doc.html) : 0);
     json_t *o = json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:I, s:o}",
                           "ref", ref, "number", (json_int_t)number, "title",
-                          str_or_null(p.doc.title), "live_title", str_or_null(live.title),
-                          "summary", str_or_null(p.doc.summary), "category",
-                          str_or_null(p.doc.category), "locale",
+                          srv_json_str(p.doc.title), "live_title", srv_json_str(live.title),
+                          "summary", srv_json_str(p.doc.summary), "category",
+                          srv_json_str(p.doc.category), "locale",
                           p.doc.locale ? p.doc.locale : "en", "audience",
                           kb_audience_name(p.doc.audience), "tags", tags, "source",
-                          json_string(edit_body(&p.doc)), "html", str_or_null(html),
+                          json_string(edit_body(&p.doc)), "html", srv_json_str(html),
                           "current_rev", (json_int_t)rev, "review", review_json(&p, rev));
     free(html);
     json_object_set_new(o, "format", json_string(format_name(p.doc.format)));
@@ -502,8 +484,8 @@ static void h_list(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *
         char ref[32];
         snprintf(ref, sizeof ref, "KB-%lld", (long long)v[i].number);
         json_t *o = json_pack("{s:s, s:I, s:o, s:o, s:o}", "ref", ref, "number",
-                              (json_int_t)v[i].number, "title", str_or_null(v[i].doc.title),
-                              "category", str_or_null(v[i].doc.category), "review",
+                              (json_int_t)v[i].number, "title", srv_json_str(v[i].doc.title),
+                              "category", srv_json_str(v[i].doc.category), "review",
                               review_json(&v[i], rev));
         /* Whether the caller may approve it (not one of its editors). */
         int mine = !username(r);

@@ -238,6 +238,10 @@ void srv_resp_release(struct srv_resp *w);
 void srv_resp_clear_headers(struct srv_resp *w);
 /* Sets an HTML body (takes the buffer's contents). */
 void srv_html(struct srv_resp *w, int status, struct kb_buf *html);
+/* Unix seconds as "2024-03-01T10:20:30Z" (UTC); null for 0 or less. */
+json_t *srv_json_time(int64_t t);
+/* s as a JSON string; null for NULL (or text jansson refuses). */
+json_t *srv_json_str(const char *s);
 
 /* Parses the body as a JSON object. On failure fills w with a 400 naming the
  * problem and returns NULL. Caller decrefs the result. */

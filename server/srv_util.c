@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kb/base/log.h"
 #include "kb/base/text.h"
@@ -332,4 +333,22 @@ uint64_t srv_synonyms_signature(struct kb_store *st)
     }
     kb_synonyms_free(s, n);
     return h ^ n;
+}
+
+json_t *srv_json_time(int64_t t)
+{
+    if (t <= 0)
+        return json_null();
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char buf[32];
+    if (!gmtime_r(&tt, &tm) || !strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        return json_null();
+    return json_string(buf);
+}
+
+json_t *srv_json_str(const char *s)
+{
+    json_t *j = s ? json_string(s) : NULL;
+    return j ? j : json_null();
 }

@@ -134,24 +134,6 @@ static int prepare(struct kb_store *st, const char *sql, sqlite3_stmt **s, struc
     return 0;
 }
 
-/* Its own transaction, or a savepoint inside the caller's; kb_store_put
- * nests inside either. */
-static int txn_begin(struct kb_store *st, int *own, struct kb_err *err)
-{
-    *own = !st->in_txn;
-    return *own ? kb_store_begin(st, err) : store_wbegin(st, err);
-}
-
-static int txn_end(struct kb_store *st, int own, int code, struct kb_err *err)
-{
-    if (!own)
-        return store_wend(st, code, err);
-    if (code == 0)
-        return kb_store_commit(st, err);
-    kb_store_rollback(st);
-    return code;
-}
-
 /* ---- create ------------------------------------------------------------------ */
 
 /* Whether any article (in any locale) other than number uses source id sid. */
@@ -260,9 +242,9 @@ int kb_article_create(struct kb_store *st, const struct kb_doc *d, const char *a
 {
     int own = 0, code;
     int64_t num = 0;
-    if ((code = txn_begin(st, &own, err)) != 0)
+    if ((code = store_txn_begin(st, &own, err)) != 0)
         return code;
-    code = txn_end(st, own, create_locked(st, d, author, &num, err), err);
+    code = store_txn_end(st, own, create_locked(st, d, author, &num, err), err);
     if (code == 0 && number)
         *number = num;
     return code;
@@ -379,9 +361,9 @@ int kb_article_update(struct kb_store *st, int64_t number, const struct kb_doc *
                       const char *author, int *changed, struct kb_err *err)
 {
     int own = 0, code;
-    if ((code = txn_begin(st, &own, err)) != 0)
+    if ((code = store_txn_begin(st, &own, err)) != 0)
         return code;
-    return txn_end(st, own, update_locked(st, number, d, author, changed, err), err);
+    return store_txn_end(st, own, update_locked(st, number, d, author, changed, err), err);
 }
 
 int kb_article_revert(struct kb_store *st, int64_t number, int64_t rev, const char *author,
@@ -389,13 +371,13 @@ int kb_article_revert(struct kb_store *st, int64_t number, int64_t rev, const ch
 {
     struct kb_revision r;
     int own = 0, code;
-    if ((code = txn_begin(st, &own, err)) != 0)
+    if ((code = store_txn_begin(st, &own, err)) != 0)
         return code;
     code = kb_article_revision(st, number, rev, &r, err);
     if (code == 0)
         code = update_locked(st, number, &r.doc, author, changed, err);
     kb_revision_release(&r);
-    return txn_end(st, own, code, err);
+    return store_txn_end(st, own, code, err);
 }
 
 int kb_article_current_rev(struct kb_store *st, int64_t number, int64_t *rev,

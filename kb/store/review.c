@@ -80,22 +80,6 @@ static int step_done(struct kb_store *st, sqlite3_stmt *s, const char *what, str
     return code;
 }
 
-static int txn_begin(struct kb_store *st, int *own, struct kb_err *err)
-{
-    *own = !st->in_txn;
-    return *own ? kb_store_begin(st, err) : store_wbegin(st, err);
-}
-
-static int txn_end(struct kb_store *st, int own, int code, struct kb_err *err)
-{
-    if (!own)
-        return store_wend(st, code, err);
-    if (code == 0)
-        return kb_store_commit(st, err);
-    kb_store_rollback(st);
-    return code;
-}
-
 void kb_review_strings_free(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -219,9 +203,9 @@ int kb_review_set(struct kb_store *st, int mode, const char *const *topics, size
             return kb_err_set(err, KB_EINVAL, "review topic %zu must be a topic slug of 1 to "
                               "%d bytes", i + 1, SLUG_MAX);
     int own = 0, code;
-    if ((code = txn_begin(st, &own, err)) != 0)
+    if ((code = store_txn_begin(st, &own, err)) != 0)
         return code;
-    return txn_end(st, own, set_locked(st, mode, topics, n, err), err);
+    return store_txn_end(st, own, set_locked(st, mode, topics, n, err), err);
 }
 
 int kb_review_covers(struct kb_store *st, const struct kb_doc *d, int *covered,
@@ -486,9 +470,9 @@ int kb_review_submit(struct kb_store *st, int64_t number, const struct kb_doc *d
                      const char *author, int *replaced, struct kb_err *err)
 {
     int own = 0, code;
-    if ((code = txn_begin(st, &own, err)) != 0)
+    if ((code = store_txn_begin(st, &own, err)) != 0)
         return code;
-    return txn_end(st, own, submit_locked(st, number, d, author, NULL, 0, replaced, err), err);
+    return store_txn_end(st, own, submit_locked(st, number, d, author, NULL, 0, replaced, err), err);
 }
 
 /* Who wrote article number's content since it was last live or approved:
@@ -549,9 +533,9 @@ int kb_review_request_publish(struct kb_store *st, int64_t number, const char *r
                               int *replaced, struct kb_err *err)
 {
     int own = 0, code;
-    if ((code = txn_begin(st, &own, err)) != 0)
+    if ((code = store_txn_begin(st, &own, err)) != 0)
         return code;
-    return txn_end(st, own, request_locked(st, number, requester, replaced, err), err);
+    return store_txn_end(st, own, request_locked(st, number, requester, replaced, err), err);
 }
 
 static int log_decision(struct kb_store *st, int64_t number, const char *action,
@@ -624,9 +608,9 @@ int kb_review_approve(struct kb_store *st, int64_t number, const char *approver,
         *own = 0;
     if (changed)
         *changed = 0;
-    if ((code = txn_begin(st, &tx, err)) != 0)
+    if ((code = store_txn_begin(st, &tx, err)) != 0)
         return code;
-    return txn_end(st, tx, approve_locked(st, number, approver, own, changed, err), err);
+    return store_txn_end(st, tx, approve_locked(st, number, approver, own, changed, err), err);
 }
 
 static int reject_locked(struct kb_store *st, int64_t number, const char *by, const char *note,
@@ -648,9 +632,9 @@ int kb_review_reject(struct kb_store *st, int64_t number, const char *by, const 
     if (note && strlen(note) > KB_REVIEW_NOTE_MAX)
         return kb_err_set(err, KB_EINVAL, "note is longer than %d bytes", KB_REVIEW_NOTE_MAX);
     int own = 0, code;
-    if ((code = txn_begin(st, &own, err)) != 0)
+    if ((code = store_txn_begin(st, &own, err)) != 0)
         return code;
-    return txn_end(st, own, reject_locked(st, number, by, note, err), err);
+    return store_txn_end(st, own, reject_locked(st, number, by, note, err), err);
 }
 
 int kb_review_last(struct kb_store *st, int64_t number, char **action, char **actor,
@@ -778,8 +762,8 @@ int kb_article_owner_set(struct kb_store *st, int64_t number, int set_owner, con
     if (!set_owner && !set_verify)
         return 0;
     int own = 0, code;
-    if ((code = txn_begin(st, &own, err)) != 0)
+    if ((code = store_txn_begin(st, &own, err)) != 0)
         return code;
-    return txn_end(st, own, owner_locked(st, number, set_owner, owner, set_verify, verify_by,
+    return store_txn_end(st, own, owner_locked(st, number, set_owner, owner, set_verify, verify_by,
                                          err), err);
 }

@@ -225,6 +225,22 @@ int store_wend(struct kb_store *st, int code, struct kb_err *err)
     return code;
 }
 
+int store_txn_begin(struct kb_store *st, int *own, struct kb_err *err)
+{
+    *own = !st->in_txn;
+    return *own ? kb_store_begin(st, err) : store_wbegin(st, err);
+}
+
+int store_txn_end(struct kb_store *st, int own, int code, struct kb_err *err)
+{
+    if (!own)
+        return store_wend(st, code, err);
+    if (code == 0)
+        return kb_store_commit(st, err);
+    kb_store_rollback(st);
+    return code;
+}
+
 int kb_store_begin(struct kb_store *st, struct kb_err *err)
 {
     if (st->in_txn)

@@ -173,6 +173,12 @@ int store_query_id(struct kb_store *st, int id, const char *a, const char *b, in
  * commit with synchronous = FULL: see "durability" in store.c. */
 int store_wbegin(struct kb_store *st, struct kb_err *err);
 int store_wend(struct kb_store *st, int code, struct kb_err *err);
+/* A write that kb_store_put nests inside: its own kb_store_begin
+ * transaction (*own set), or a savepoint inside the caller's. store_txn_end
+ * commits (code 0) or rolls back what store_txn_begin started; returns code
+ * or the commit's error. */
+int store_txn_begin(struct kb_store *st, int *own, struct kb_err *err);
+int store_txn_end(struct kb_store *st, int own, int code, struct kb_err *err);
 /* The error for a write after SQLite rolled the caller's transaction back. */
 int store_txn_lost(struct kb_err *err);
 

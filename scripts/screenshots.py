@@ -82,6 +82,8 @@ def main():
         drv.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
         wait.until(lambda d: d.current_url.endswith("/agent"))
         says = wait.until(lambda d: d.find_element(By.ID, "says"))
+        drv.find_element(By.ID, "customer").send_keys("Daniel Kowalski")
+        drv.find_element(By.ID, "unit").send_keys("NR5-2K4-01555")
         says.send_keys("My wifi keeps dropping since the firmware update")
         wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "main li")) >= 3)
         time.sleep(1.0)  # the last answers settle

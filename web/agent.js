@@ -167,6 +167,13 @@
       : "";
   }
 
+  /* " · 3 cases" for a heading (the API answers up to 20: "20+"). */
+  function cases(list) {
+    var n = (list || []).length;
+    if (!n) return "";
+    return " \u00b7 " + n + (n >= 20 ? "+" : "") + (n === 1 ? " case" : " cases");
+  }
+
   function render(res, cust, un) {
     var arts = res.articles || [], tix = res.similar_tickets || [];
     fillList(KB.$("#articles"), KB.$("#articles-empty"), arts, function (a) { return articleItem(a, null); },
@@ -185,8 +192,8 @@
         text: "No previous cases for customer " + cust + "." }));
     if (un && !(res.unit_tickets || []).length)
       KB.$("#unit-tickets").appendChild(el("li", { class: "empty", text: "No other tickets for unit " + un + "." }));
-    text(KB.$("#unit-h"), un ? "Unit " + un : "This unit");
-    text(KB.$("#cust-h"), cust ? "Customer " + cust : "This customer");
+    text(KB.$("#unit-h"), un ? "Unit " + un + cases(res.unit_tickets) : "This unit");
+    text(KB.$("#cust-h"), cust ? "Customer " + cust + cases(res.customer_tickets) : "This customer");
     KB.$("#cust-h").parentNode.hidden = !cust;
     KB.$("#unit-h").parentNode.hidden = !un;
     repeatFlag(un ? res.repeat_unit : null);

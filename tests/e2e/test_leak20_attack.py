@@ -1,0 +1,162 @@
+"""Customer attacks on issue 20's staff tools (images, review, events,
+console filters) that the features' own tests do not try: an image only a
+pending change shows, an image a change under review removes, the answers
+for a hidden image and a missing one, events naming hidden articles."""
+import os
+import struct
+import time
+import zlib
+
+import pytest
+import requests
+
+from kbtest import SAMPLES, run_indexer
+from server import KbServer, add_user
+
+WRITER_A = ("writer-leak-a", "writer-password-a")
+WRITER_B = ("writer-leak-b", "writer-password-b")
+AGENT = ("agent-leak", "agent-password-1")
+ADMIN = ("admin-leak", "admin-password-1")
+
+
+def png(w, h):
+    raw = b"".join(b"\x00" + b"\x20\x40\x60" * w for _ in range(h))
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory):
+    d = tmp_path_factory.mktemp("kb-leak20")
+    run_indexer(d, "add", os.path.join(SAMPLES, "articles"))
+    add_user(d, *WRITER_A, "writer")
+    add_user(d, *WRITER_B, "writer")
+    add_user(d, *AGENT, "agent")
+    add_user(d, *ADMIN, "admin")
+    with KbServer(d) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def amy(srv):
+    return srv.login(*WRITER_A)
+
+
+@pytest.fixture(scope="module")
+def bob(srv):
+    return srv.login(*WRITER_B)
+
+
+@pytest.fixture(scope="module")
+def agent(srv):
+    return srv.login(*AGENT)
+
+
+@pytest.fixture(scope="module")
+def admin(srv):
+    return srv.login(*ADMIN)
+
+
+@pytest.fixture
+def review_all(srv, admin):
+    r = admin.put(srv.url("/api/v1/admin/review"), json={"mode": "all"}, timeout=30)
+    assert r.status_code == 200, r.text
+    yield
+    admin.put(srv.url("/api/v1/admin/review"), json={"mode": "off"}, timeout=30)
+
+
+SEQ = [40]
+
+
+def upload(srv, writer):
+    SEQ[0] += 1
+    r = writer.post(srv.url("/api/v1/media"), data=png(SEQ[0], 3),
+                    headers={"Content-Type": "image/png"}, timeout=30)
+    assert r.status_code == 201, r.text
+    return r.json()["url"]
+
+
+def customer_get(srv, url):
+    return requests.get(srv.url(url), timeout=30)
+
+
+def published(srv, writer, body, **fields):
+    fields.update(title="Leak test %s" % time.time(), body=body)
+    r = writer.post(srv.url("/api/v1/articles"), json=fields, timeout=30)
+    assert r.status_code == 201, r.text
+    a = r.json()
+    r = writer.post(srv.url("/api/v1/articles/%s/publish" % a["ref"]), timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_an_image_a_change_in_review_adds_stays_hidden_and_the_live_one_stays(
+        srv, amy, bob, review_all, admin):
+    admin.put(srv.url("/api/v1/admin/review"), json={"mode": "off"}, timeout=30)
+    old, new = upload(srv, amy), upload(srv, amy)
+    a = published(srv, amy, "![old](%s)" % old)
+    assert customer_get(srv, old).status_code == 200
+    admin.put(srv.url("/api/v1/admin/review"), json={"mode": "all"}, timeout=30)
+    r = amy.put(srv.url("/api/v1/articles/%s" % a["ref"]), json={"body": "![new](%s)" % new},
+                timeout=30)
+    assert r.status_code in (200, 202), r.text
+    assert customer_get(srv, old).status_code == 200   # the live article still shows it
+    assert customer_get(srv, new).status_code == 404   # only the pending change does
+    r = bob.post(srv.url("/api/v1/articles/%s/approve" % a["ref"]), timeout=30)
+    assert r.status_code == 200, r.text
+    assert customer_get(srv, new).status_code == 200
+    assert customer_get(srv, old).status_code == 404
+    # reverting to the first revision waits too: the old image stays hidden
+    revs = amy.get(srv.url("/api/v1/articles/%s/revisions" % a["ref"]), timeout=30).json()
+    first = min(x["rev"] for x in revs["revisions"])
+    r = amy.post(srv.url("/api/v1/articles/%s/revert" % a["ref"]), json={"rev": first},
+                 timeout=30)
+    assert r.status_code in (200, 202), r.text
+    assert customer_get(srv, old).status_code == 404
+    assert customer_get(srv, new).status_code == 200
+    # archiving takes the live image away at once
+    assert amy.post(srv.url("/api/v1/articles/%s/archive" % a["ref"]),
+                    timeout=30).status_code in (200, 202)
+    assert customer_get(srv, new).status_code == 404
+
+
+def strip(resp):
+    h = {k.lower(): v for k, v in resp.headers.items() if k.lower() not in ("date",)}
+    return resp.status_code, h, resp.content
+
+
+def test_a_hidden_image_answers_exactly_as_a_missing_one(srv, amy):
+    hidden = upload(srv, amy)
+    published(srv, amy, "![i](%s)" % hidden, audience="internal")
+    missing = "/kb/media/uploads/sha256-%s.png" % ("0" * 64)
+    assert strip(customer_get(srv, hidden)) == strip(customer_get(srv, missing))
+    html = {"Accept": "text/html"}
+    a = requests.get(srv.url(hidden), headers=html, timeout=30)
+    b = requests.get(srv.url(missing), headers=html, timeout=30)
+    assert strip(a) == strip(b)
+
+
+def test_events_on_hidden_articles_answer_as_on_missing_ones(srv, amy, agent):
+    internal = published(srv, amy, "zqinternal body", audience="internal")["number"]
+    r = amy.post(srv.url("/api/v1/articles"), json={"title": "Leak draft", "body": "d"},
+                 timeout=30)
+    draft = r.json()["number"]
+    missing = 99999999
+    for kind in ("copy", "solved", "click", "view"):
+        answers = []
+        for n in (internal, draft, missing):
+            r = requests.post(srv.url("/api/v1/events"), json={"type": kind, "article": n},
+                              timeout=30)
+            answers.append((r.status_code, r.text.replace(str(n), "N")))
+        assert answers[0] == answers[2] and answers[1] == answers[2], (kind, answers)
+        assert answers[2][0] == 404
+    # an agent reads no drafts: naming one answers as a missing number does
+    a = agent.post(srv.url("/api/v1/events"), json={"type": "copy", "article": draft}, timeout=30)
+    m = agent.post(srv.url("/api/v1/events"), json={"type": "copy", "article": missing},
+                   timeout=30)
+    assert (a.status_code, a.text.replace(str(draft), "N")) == \
+        (m.status_code, m.text.replace(str(missing), "N"))

@@ -160,3 +160,38 @@ def test_events_on_hidden_articles_answer_as_on_missing_ones(srv, amy, agent):
                    timeout=30)
     assert (a.status_code, a.text.replace(str(draft), "N")) == \
         (m.status_code, m.text.replace(str(missing), "N"))
+
+
+def test_an_imported_image_leaves_customers_with_its_public_article(tmp_path_factory):
+    """An image imported with a public article stayed public for good once
+    shown (the media row's sticky public flag), though the article turned
+    internal, was unpublished or archived."""
+    d = tmp_path_factory.mktemp("kb-leak20-import")
+    help_dir = tmp_path_factory.mktemp("help") / "zqhelp"
+    (help_dir / "figures").mkdir(parents=True)
+    img = png(9, 9)
+    (help_dir / "figures" / "wiring.png").write_bytes(img)
+    page = ("<page xmlns='http://projectmallard.org/1.0/' type='topic' id='wiring'>"
+            "<title>Zqwiring diagram</title><p>The zqwiring diagram.</p>"
+            "<media type='image' src='figures/wiring.png'/></page>")
+    (help_dir / "wiring.page").write_text(page)
+    run_indexer(d, "add", str(help_dir))
+    add_user(d, *WRITER_A, "writer")
+    with KbServer(d) as s:
+        key = "/kb/media/zqhelp/figures/wiring.png"
+        r = requests.get(s.url("/api/v1/search"), params={"q": "zqwiring"}, timeout=30)
+        ref = r.json()["hits"][0]["ref"]
+        assert customer_get(s, key).content == img  # shown by a public article
+        w = s.login(*WRITER_A)
+        r = w.put(s.url("/api/v1/articles/%s" % ref), json={"audience": "internal"}, timeout=30)
+        assert r.status_code == 200, r.text
+        assert customer_get(s, key).status_code == 404
+        assert w.get(s.url(key), timeout=30).content == img  # staff still see it
+        w.put(s.url("/api/v1/articles/%s" % ref), json={"audience": "public"}, timeout=30)
+        assert customer_get(s, key).content == img
+        assert w.post(s.url("/api/v1/articles/%s/unpublish" % ref), timeout=30).ok
+        assert customer_get(s, key).status_code == 404
+    # imported again as internal: the image is internal too
+    run_indexer(d, "add", "--audience", "internal", str(help_dir))
+    with KbServer(d) as s:
+        assert customer_get(s, "/kb/media/zqhelp/figures/wiring.png").status_code == 404

@@ -159,6 +159,10 @@ int kb_tickets_linked_article(struct kb_store *st, const struct kb_doc *ticket,
     struct kb_doc a;
     if (kb_store_get(st, KB_KIND_ARTICLE, number, &a, NULL) != 0)
         return 0;
+    if (a.status != KB_STATUS_PUBLISHED) { /* agents read no drafts or archive */
+        kb_doc_release(&a);
+        return 0;
+    }
     out->number = number;
     out->title = kb_xstrdup(a.title ? a.title : "");
     out->audience = a.audience;

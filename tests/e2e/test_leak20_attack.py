@@ -195,3 +195,28 @@ def test_an_imported_image_leaves_customers_with_its_public_article(tmp_path_fac
     run_indexer(d, "add", "--audience", "internal", str(help_dir))
     with KbServer(d) as s:
         assert customer_get(s, "/kb/media/zqhelp/figures/wiring.png").status_code == 404
+
+
+def test_a_change_in_review_changes_nothing_a_customer_gets(srv, amy, admin, review_all):
+    """Not the text, nor a date, an ETag or a count: byte for byte the same
+    article answer, page and sitemap while a change waits."""
+    admin.put(srv.url("/api/v1/admin/review"), json={"mode": "off"}, timeout=30)
+    a = published(srv, amy, "zqsteady words here")
+    admin.put(srv.url("/api/v1/admin/review"), json={"mode": "all"}, timeout=30)
+
+    def snapshot():
+        api = requests.get(srv.url("/api/v1/articles/%s" % a["ref"]), timeout=30)
+        page = requests.get(srv.url("/kb/%d" % a["number"]), timeout=30)
+        smap = requests.get(srv.url("/sitemap.xml"), timeout=30)
+        heads = ("etag", "last-modified", "content-length")
+        return (api.text, page.text, smap.text,
+                {k: v for k, v in api.headers.items() if k.lower() in heads},
+                {k: v for k, v in page.headers.items() if k.lower() in heads})
+    before = snapshot()
+    time.sleep(1.1)  # a new timestamp would differ
+    r = amy.put(srv.url("/api/v1/articles/%s" % a["ref"]),
+                json={"body": "zqchanged words", "title": "Zqchanged title"}, timeout=30)
+    assert r.status_code in (200, 202), r.text
+    after = snapshot()
+    for x, y in zip(before, after):
+        assert x == y

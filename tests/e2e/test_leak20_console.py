@@ -29,7 +29,18 @@ TICKETS = [
      "subject": "Zqleak modem drops", "description": "The zqleak modem drops.",
      "resolution": "Replaced it.", "product": "Nimbus Router 5",
      "created": ago(5), "resolved": ago(4)},
+    {"id": "LK-3", "customer": "Ola Berg", "unit": "U-LK3", "subject": "Zqleak fan noise",
+     "description": "The zqleak fan is loud.", "resolution": "Wait for the fix.",
+     "linked_article": "zqd/fan-fix-plan", "created": ago(2), "resolved": ago(1)},
 ]
+
+DRAFT = """---
+title: Zqsecret fan recall plan
+audience: internal
+status: draft
+---
+Not decided yet.
+"""
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +49,10 @@ def srv(tmp_path_factory):
     f = d / "t.jsonl"
     f.write_text("".join(json.dumps(t) + "\n" for t in TICKETS))
     run_indexer(d, "add", os.path.join(SAMPLES, "articles"))
+    drafts = d / "src" / "zqd"
+    drafts.mkdir(parents=True)
+    (drafts / "fan-fix-plan.md").write_text(DRAFT)
+    run_indexer(d, "add", str(drafts))
     run_indexer(d, "add", str(f))
     token = make_token(d, "agent", "leak-console")
     with KbServer(d) as s:
@@ -78,3 +93,12 @@ def test_agent_search_hits_of_such_a_ticket_are_redacted(srv):
     hits = r.json()["hits"]
     assert hits
     assert "Rautio" not in r.text, r.text
+
+
+def test_an_agent_gets_no_draft_title_as_a_cases_solving_article(srv):
+    """Agents read published articles only: a previous case that names a
+    draft shows no solving article rather than the draft's title."""
+    got = assist(srv, customer="Ola Berg", description="zqleak fan loud")
+    lk3 = [t for t in got["customer_tickets"] if t["id"] == "LK-3"][0]
+    assert lk3["solved_with"] is None, lk3
+    assert "Zqsecret" not in json.dumps(got), got

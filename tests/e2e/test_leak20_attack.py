@@ -220,3 +220,19 @@ def test_a_change_in_review_changes_nothing_a_customer_gets(srv, amy, admin, rev
     after = snapshot()
     for x, y in zip(before, after):
         assert x == y
+
+
+def test_a_publish_requests_image_waits_for_approval(srv, amy, bob, review_all):
+    img = upload(srv, amy)
+    r = amy.post(srv.url("/api/v1/articles"), json={"title": "Zqrequest %s" % time.time(),
+                                                     "body": "![r](%s)" % img}, timeout=30)
+    a = r.json()
+    r = amy.post(srv.url("/api/v1/articles/%s/publish" % a["ref"]), timeout=30)
+    assert r.status_code == 202, r.text
+    assert customer_get(srv, img).status_code == 404
+    r = bob.post(srv.url("/api/v1/articles/%s/approve" % a["ref"]), timeout=30)
+    assert r.status_code == 200, r.text
+    assert customer_get(srv, img).status_code == 200
+    # unpublishing under review withdraws at once
+    assert amy.post(srv.url("/api/v1/articles/%s/unpublish" % a["ref"]), timeout=30).ok
+    assert customer_get(srv, img).status_code == 404

@@ -102,3 +102,13 @@ def test_an_agent_gets_no_draft_title_as_a_cases_solving_article(srv):
     lk3 = [t for t in got["customer_tickets"] if t["id"] == "LK-3"][0]
     assert lk3["solved_with"] is None, lk3
     assert "Zqsecret" not in json.dumps(got), got
+
+
+def test_the_consoles_filters_find_an_agent_no_draft(srv):
+    for params in ({"q": "zqsecret"}, {"q": "zqsecret", "audience": "internal"},
+                   {"q": "recall plan", "audience": "internal", "kind": "article"}):
+        r = srv.agent.get(srv.url("/api/v1/search"), params=params, timeout=30)
+        assert r.status_code == 200, r.text
+        assert "Zqsecret" not in r.text, (params, r.text)
+    r = srv.agent.get(srv.url("/api/v1/suggest"), params={"q": "zqsecr"}, timeout=30)
+    assert "Zqsecret" not in r.text

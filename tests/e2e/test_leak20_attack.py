@@ -236,3 +236,25 @@ def test_a_publish_requests_image_waits_for_approval(srv, amy, bob, review_all):
     # unpublishing under review withdraws at once
     assert amy.post(srv.url("/api/v1/articles/%s/unpublish" % a["ref"]), timeout=30).ok
     assert customer_get(srv, img).status_code == 404
+
+
+def test_a_gaps_prefilled_draft_carries_no_customers_personal_data(srv, admin):
+    """A customer who types their address or number into the search box
+    makes a content gap; its 'write an article' link prefills a draft a
+    writer may publish to every customer: the examples are redacted there,
+    as the emerging problems' are."""
+    import urllib.parse
+    q = "zqgap router for jane.roe@example.com call +1 415 555 0199"
+    for _ in range(2):
+        r = requests.get(srv.url("/api/v1/search"), params={"q": q}, timeout=30)
+        assert r.status_code == 200, r.text  # found nothing it opened: a gap
+    r = admin.get(srv.url("/api/v1/analytics/gaps"), timeout=30)
+    assert r.status_code == 200, r.text
+    gaps = [g for g in r.json()["gaps"] if "zqgap" in g["words"]]
+    assert gaps, r.json()["gaps"]
+    qs = urllib.parse.parse_qs(urllib.parse.urlsplit(gaps[0]["write_url"]).query)
+    prefill = qs["title"][0] + "\n" + qs["body"][0]
+    assert "zqgap" in prefill
+    for pii in ("jane.roe", "example.com", "555 0199"):
+        assert pii not in prefill, prefill
+    assert "[email]" in prefill and "[phone]" in prefill

@@ -258,3 +258,22 @@ def test_a_gaps_prefilled_draft_carries_no_customers_personal_data(srv, admin):
     for pii in ("jane.roe", "example.com", "555 0199"):
         assert pii not in prefill, prefill
     assert "[email]" in prefill and "[phone]" in prefill
+
+
+def test_an_image_address_written_as_text_publishes_no_image(srv, amy):
+    """A public article that shows HTML as code (`<img src="/kb/media/...">`)
+    names an internal article's image in its text, not as an image: the
+    image stays internal."""
+    secret = upload(srv, amy)
+    published(srv, amy, "![s](%s)" % secret, audience="internal")
+    assert customer_get(srv, secret).status_code == 404
+    a = published(srv, amy, 'Embed it with `<img src="%s">` in your page.\n\n'
+                            '    <img src="%s">\n' % (secret, secret))
+    page = requests.get(srv.url("/kb/%d" % a["number"]), timeout=30).text
+    assert "&lt;img src=" in page  # shown as code
+    assert customer_get(srv, secret).status_code == 404
+    b = published(srv, amy, '<p>Write <code>&lt;img src="%s"&gt;</code> or src="%s".</p>'
+                            % (secret, secret), format="html")
+    page = requests.get(srv.url("/kb/%d" % b["number"]), timeout=30).text
+    assert "&lt;img src=" in page
+    assert customer_get(srv, secret).status_code == 404

@@ -121,7 +121,9 @@ int main(void)
     set_body(st, k, md, KB_AUD_INTERNAL);
     CHECK(!customer_sees(st, imported));
 
-    /* step 20 records what articles showed before media_refs existed */
+    /* step 20 (the last step when written; renumbered at a merge, take
+     * the store back to just before it) records what articles showed
+     * before media_refs existed */
     set_body(st, k, md, KB_AUD_PUBLIC);
     CHECK(customer_sees(st, imported) && customer_sees(st, key));
     int latest = kb_store_schema_version(st);

@@ -277,3 +277,29 @@ def test_an_image_address_written_as_text_publishes_no_image(srv, amy):
     page = requests.get(srv.url("/kb/%d" % b["number"]), timeout=30).text
     assert "&lt;img src=" in page
     assert customer_get(srv, secret).status_code == 404
+
+
+
+def test_the_consoles_filters_find_a_customer_nothing_internal(srv, amy, agent):
+    published(srv, amy, "zqvault sealing steps", audience="internal",
+              category="zqvault-internal")
+    deadline = time.monotonic() + 10
+    while True:  # indexed: staff find it
+        r = agent.get(srv.url("/api/v1/search"), params={"category": "zqvault-internal"},
+                      timeout=30)
+        assert r.status_code == 200, r.text
+        if r.json()["total"] >= 1:
+            break
+        assert time.monotonic() < deadline, r.text
+        time.sleep(0.05)
+    for params in ({"category": "zqvault-internal"}, {"q": "zqvault"},
+                   {"category": "zqvault-internal", "audience": "internal"},
+                   {"product": "Nimbus Router 5", "audience": "internal"},
+                   {"product": "Nimbus Router 5", "q": "zqvault"}):
+        r = requests.get(srv.url("/api/v1/search"), params=params, timeout=30)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["total"] == 0 and body["hits"] == [] and body["facets"] == [], (params, body)
+        assert "zqvault-internal" not in r.text and "sealing" not in r.text
+    r = requests.get(srv.url("/api/v1/suggest"), params={"q": "zqvau"}, timeout=30)
+    assert r.json()["suggestions"] == []

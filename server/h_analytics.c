@@ -12,6 +12,7 @@
 #include "kb/base/doc.h"
 #include "kb/store/analytics.h"
 #include "kb/store/events.h"
+#include "kb/store/tickets.h"
 #include "search_log.h"
 #include "srv.h"
 
@@ -633,7 +634,9 @@ static void h_agents(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
 }
 
 /* The editor's prefilled draft for a gap (web/write.js reads new, title,
- * body): the most searched form as the title, the searches in the body. */
+ * body): the most searched form as the title, the searches in the body,
+ * e-mail addresses and phone numbers customers typed redacted (a draft a
+ * writer may publish to every customer, kb_redact as emerging problems). */
 static json_t *write_url(const struct kb_gap *g, const struct kb_range *rg)
 {
     char from[32], to[32];
@@ -646,10 +649,15 @@ static json_t *write_url(const struct kb_gap *g, const struct kb_range *rg)
                   (long long)g->searches, g->searches == 1 ? "" : "s", (long long)g->visitors,
                   g->visitors == 1 ? "" : "s", from, to, (long long)g->no_results,
                   (long long)g->no_click);
-    for (size_t i = 0; i < g->nqueries; i++)
-        kb_buf_printf(&note, "- %s (%lld)\n", g->queries[i], (long long)g->counts[i]);
+    for (size_t i = 0; i < g->nqueries; i++) {
+        char *q = kb_redact(g->queries[i], NULL, 0);
+        kb_buf_printf(&note, "- %s (%lld)\n", q, (long long)g->counts[i]);
+        free(q);
+    }
+    char *title = kb_redact(g->example, NULL, 0);
     kb_buf_adds(&url, "/write?new=1&title=");
-    srv_url_encode(&url, g->example, NULL);
+    srv_url_encode(&url, title, NULL);
+    free(title);
     kb_buf_adds(&url, "&body=");
     srv_url_encode(&url, kb_buf_str(&note), NULL);
     json_t *s = json_string(kb_buf_str(&url));

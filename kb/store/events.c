@@ -501,19 +501,22 @@ static int learn(struct kb_store *st, int64_t article, const char *query, const 
     return changed;
 }
 
-/* Whether role may name article in an event or vote: a customer only a
- * published public article, staff any article that exists. Anything else
- * gets the answer a number that does not exist gets. */
+/* Whether role may name article in an event or vote, the rule for reading
+ * it: a customer only a published public article, an agent a published
+ * one, writers any article that exists. Anything else gets the answer a
+ * number that does not exist gets (an agent cannot tell drafts apart). */
 static int article_visible(struct kb_store *st, int64_t article, int role, struct kb_err *err)
 {
     sqlite3_stmt *s = NULL;
-    int code = prep(st, "SELECT status = 'published' AND audience = 'public' FROM articles"
+    int code = prep(st, "SELECT status = 'published', audience = 'public' FROM articles"
                         " WHERE number = ?1", &s, err);
     if (code)
         return code;
     sqlite3_bind_int64(s, 1, article);
     int rc = sqlite3_step(s);
-    int ok = rc == SQLITE_ROW && (role >= KB_ROLE_AGENT || sqlite3_column_int(s, 0));
+    int ok = rc == SQLITE_ROW &&
+             (role >= KB_ROLE_WRITER ||
+              (sqlite3_column_int(s, 0) && (role >= KB_ROLE_AGENT || sqlite3_column_int(s, 1))));
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         code = sql_fail(st, err, rc, "cannot read the article");
     sqlite3_finalize(s);

@@ -22,6 +22,25 @@ const char kb_media_refs_schema_sql[] =
 #define SRC_MARK "src=\"/kb/media/"
 #define KEY_MAX 300
 
+/* store_media_refs_update for every article at once, in SQL: each key is
+ * what follows a SRC_MARK up to '"', '?' or '#', 1 to KEY_MAX bytes. */
+const char kb_media_refs_fill_sql[] =
+    "DELETE FROM media_refs;"
+    "WITH RECURSIVE r(number, rest, k) AS ("
+    " SELECT number, html, 0 FROM articles WHERE status = 'published' AND"
+    " audience = 'public' AND instr(html, '" SRC_MARK "') > 0"
+    " UNION ALL"
+    " SELECT number, substr(rest, instr(rest, '" SRC_MARK "') + length('" SRC_MARK "')), 1"
+    " FROM r WHERE instr(rest, '" SRC_MARK "') > 0),"
+    " e(number, rest, n) AS ("
+    " SELECT number, rest, min(CASE WHEN instr(rest, '\"') > 0 THEN instr(rest, '\"') - 1"
+    " ELSE length(rest) END, CASE WHEN instr(rest, '?') > 0 THEN instr(rest, '?') - 1"
+    " ELSE length(rest) END, CASE WHEN instr(rest, '#') > 0 THEN instr(rest, '#') - 1"
+    " ELSE length(rest) END) FROM r WHERE k = 1)"
+    " INSERT OR IGNORE INTO media_refs (number, key)"
+    " SELECT number, substr(rest, 1, n) FROM e WHERE n >= 1 AND"
+    " length(CAST(substr(rest, 1, n) AS BLOB)) <= 300;"; /* KEY_MAX */
+
 static int run_sql(struct kb_store *st, const char *sql, int64_t number, const char *key,
                    struct kb_err *err)
 {

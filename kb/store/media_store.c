@@ -51,8 +51,8 @@ int kb_media_get(struct kb_store *st, const char *key, int public_only, char **t
     *len = 0;
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db, "SELECT type, data FROM media WHERE key = ?1 AND "
-                                        "(?2 = 0 OR public = 1 OR EXISTS (SELECT 1 FROM "
-                                        "media_refs r WHERE r.key = media.key))", -1, &s, NULL);
+                                        "(?2 = 0 OR EXISTS (SELECT 1 FROM media_refs r "
+                                        "WHERE r.key = media.key))", -1, &s, NULL);
     if (rc != SQLITE_OK)
         return store_fail(st, err, rc, "cannot read media '%.200s'", key);
     store_bind(s, 1, key);

@@ -21,13 +21,16 @@ extern const char kb_media_schema_sql[];
  * /kb/media/) each public, published article's HTML shows, rewritten by
  * every article write in its transaction. */
 extern const char kb_media_refs_schema_sql[];
+/* The store's SQL that fills media_refs from the articles' HTML (a
+ * migration step: the images public articles showed before media_refs). */
+extern const char kb_media_refs_fill_sql[];
 
 /* Uploaded images' keys start with this folder (then the SHA-256 of the
  * bytes in hex and the type's extension). */
 #define KB_MEDIA_UPLOAD_DIR "uploads/sha256-"
 
 /* Stores or replaces image key; public marks it shown by a public article
- * (once public it stays so until replaced by a put with public set again).
+ * when imported (a record only: customers get what media_refs says).
  * KB_EINVAL for an empty key or data. */
 int kb_media_put(struct kb_store *st, const char *key, const char *type, const char *data,
                  size_t len, int public, struct kb_err *err);
@@ -42,9 +45,9 @@ int kb_media_upload(struct kb_store *st, const char *type, const char *data, siz
                     char **key, struct kb_err *err);
 
 /* Loads image key into *data (caller frees) and *type (caller frees);
- * public_only: an image neither marked public (imported with a public
- * article) nor shown by a public published article now (media_refs) is
- * KB_ENOTFOUND as a missing one is. */
+ * public_only: an image no public published article shows now (media_refs)
+ * is KB_ENOTFOUND as a missing one is, whatever its public mark says (an
+ * image once imported with a public article leaves customers with it). */
 int kb_media_get(struct kb_store *st, const char *key, int public_only, char **type,
                  char **data, size_t *len, struct kb_err *err);
 

@@ -185,6 +185,12 @@ static const struct store_migration migrations[] = {
     /* Step 19 (issue 20): events may be "copy" (agents' use).
      * Rebuilds events, keeping whatever indexes and triggers it has then. */
     {"events: an agent's copy of an article number", NULL, kb_events_copy_migrate},
+    /* Step 20 (issue 20 follow-up): customers get an image only while a
+     * public published article shows it (media_refs), no longer by the
+     * imported image's sticky public mark: the images articles showed
+     * before step 17 are recorded. Data only. */
+    {"images public published articles show (recorded for earlier articles)",
+     kb_media_refs_fill_sql, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -159,6 +159,10 @@ int kb_tickets_linked_article(struct kb_store *st, const struct kb_doc *ticket,
     struct kb_doc a;
     if (kb_store_get(st, KB_KIND_ARTICLE, number, &a, NULL) != 0)
         return 0;
+    if (a.status != KB_STATUS_PUBLISHED) { /* agents read no drafts or archive */
+        kb_doc_release(&a);
+        return 0;
+    }
     out->number = number;
     out->title = kb_xstrdup(a.title ? a.title : "");
     out->audience = a.audience;
@@ -256,11 +260,23 @@ static int word_boundary(const char *text, size_t at, size_t len)
 }
 
 /* What kb_redact looks for besides addresses and numbers: each name, and
- * each of its words of three letters or more. */
+ * each of its words of three letters or more; for a customer known by an
+ * e-mail address alone, the words of its local part ("mika.rautio@..."
+ * signs as "Mika Rautio"). */
 struct name_parts {
     char *v[64];
     size_t n;
 };
+
+static void parts_words(struct name_parts *p, const char *name, size_t len, const char *seps)
+{
+    char *copy = kb_xstrdup(name), *save = NULL;
+    copy[len] = '\0';
+    for (char *t = strtok_r(copy, seps, &save); t && p->n < 60; t = strtok_r(NULL, seps, &save))
+        if (strlen(t) >= 3 && strcasecmp(t, name) != 0)
+            p->v[p->n++] = kb_xstrdup(t);
+    free(copy);
+}
 
 static void parts_init(struct name_parts *p, const char *const *names, size_t nnames)
 {
@@ -269,11 +285,10 @@ static void parts_init(struct name_parts *p, const char *const *names, size_t nn
         if (!names[i] || strlen(names[i]) < 3)
             continue;
         p->v[p->n++] = kb_xstrdup(names[i]);
-        char *copy = kb_xstrdup(names[i]), *save = NULL;
-        for (char *t = strtok_r(copy, " ,", &save); t && p->n < 60; t = strtok_r(NULL, " ,", &save))
-            if (strlen(t) >= 3 && strcasecmp(t, names[i]) != 0)
-                p->v[p->n++] = kb_xstrdup(t);
-        free(copy);
+        parts_words(p, names[i], strlen(names[i]), " ,");
+        const char *at = strchr(names[i], '@');
+        if (at && !strchr(names[i], ' '))
+            parts_words(p, names[i], (size_t)(at - names[i]), "._-+");
     }
 }
 

@@ -40,7 +40,8 @@ int kb_tickets_unit_count(struct kb_store *st, const char *unit, int64_t since, 
 /* The article a ticket's linked_article names ("KB-1042", a number, or an
  * article's source id such as "articles/reset-cloud-password", the
  * ticket's translation preferred): number 0 when it names none that
- * exists. title and audience are the article's; release with
+ * exists or one that is not published (a draft's or an archived article's
+ * title is not for the agents who see the ticket). title and audience are the article's; release with
  * kb_linked_article_release. */
 struct kb_linked_article {
     int64_t number;

@@ -288,6 +288,12 @@ static void test_events_rules(void)
     /* Staff may name an internal article, not a missing one. */
     CHECK_INT(solved(&e, in, "ops words", "agent", "n1", KB_ROLE_AGENT), 0);
     CHECK_INT(solved(&e, 99999, "ops words", "agent", "n1", KB_ROLE_AGENT), KB_ENOTFOUND);
+    /* An agent reads no drafts: naming one answers as a missing number;
+     * a writer may (the editor's own preview). */
+    struct kb_event copy = {"copy", 0, dr, NULL, "agent", KB_ROLE_AGENT, 0, 0, "n1"};
+    CHECK_INT(kb_events_add(e.st, &copy, NULL, NULL, &err), KB_ENOTFOUND);
+    copy.role = KB_ROLE_WRITER;
+    CHECK_INT(kb_events_add(e.st, &copy, NULL, NULL, &err), 0);
 
     /* Five identical anonymous votes count once. */
     for (int i = 0; i < 5; i++) {

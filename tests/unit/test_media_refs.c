@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "check.h"
 #include "kb/base/doc.h"
 #include "kb/base/log.h"
@@ -107,6 +109,36 @@ int main(void)
     CHECK(customer_sees(st, key));
     CHECK_INT(kb_store_remove(st, KB_KIND_ARTICLE, m, NULL), 0);
     CHECK(!customer_sees(st, key));
+
+    /* an image once imported with a public article (marked public) leaves
+     * customers with it like an upload does */
+    const char *imported = "zqhelp/figures/a.png";
+    CHECK_INT(kb_media_put(st, imported, "image/png", png, sizeof png - 1, 1, NULL), 0);
+    int64_t k = article(st, imported, KB_AUD_PUBLIC);
+    CHECK_INT(kb_store_set_status(st, k, KB_STATUS_PUBLISHED, NULL), 0);
+    CHECK(customer_sees(st, imported));
+    snprintf(md, sizeof md, "![a](/kb/media/%s?x) ![b](/kb/media/%s)", imported, key);
+    set_body(st, k, md, KB_AUD_INTERNAL);
+    CHECK(!customer_sees(st, imported));
+
+    /* step 20 (the last step when written; renumbered at a merge, take
+     * the store back to just before it) records what articles showed
+     * before media_refs existed */
+    set_body(st, k, md, KB_AUD_PUBLIC);
+    CHECK(customer_sees(st, imported) && customer_sees(st, key));
+    int latest = kb_store_schema_version(st);
+    kb_store_close(st);
+    sqlite3 *db = NULL;
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    char sql[200];
+    snprintf(sql, sizeof sql, "DELETE FROM media_refs; PRAGMA user_version = %d", latest - 1);
+    CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    CHECK_INT(kb_store_open(path, &st, NULL), 0);
+    CHECK_INT(kb_store_schema_version(st), latest);
+    CHECK(customer_sees(st, imported) && customer_sees(st, key));
+    set_body(st, k, "gone", KB_AUD_PUBLIC);
+    CHECK(!customer_sees(st, imported) && !customer_sees(st, key));
 
     /* staff read everything */
     char *type = NULL, *data = NULL;

@@ -85,6 +85,10 @@ int main(void)
 
     redacts("mail me at jane.doe@example.com.", "mail me at [email].", NULL);
     redacts("call +44 7700 900123 today", "call [phone] today", NULL);
+    /* a customer known by address alone signs with the address's words */
+    redacts("This is Mika Rautio (mika.rautio@example.com); RAUTIO again", "This is [name] [name] "
+            "([email]); [name] again", "mika.rautio@example.com");
+    redacts("Hi, Al here", "Hi, Al here", "al_x@example.com"); /* words of 3 letters or more */
     redacts("ring (555) 123-4567", "ring [phone]", NULL);
     redacts("on 2026-03-04 at 10:00", "on 2026-03-04 at 10:00", NULL);     /* a date */
     redacts("router 192.168.1.1 port 8080", "router 192.168.1.1 port 8080", NULL);

@@ -36,7 +36,10 @@ static void h_media(struct srv_ctx *c, const struct srv_req *r, struct srv_resp 
     /* dispatch adds X-Content-Type-Options: nosniff to every answer */
     srv_header_add(w, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; "
                                                  "sandbox");
-    srv_header_add(w, "Cache-Control", r->who.role < KB_ROLE_AGENT ? "public, max-age=86400"
+    /* An image is public only while a public published article shows it
+     * (media_refs): a shared cache keeps it 5 minutes, so one hidden again is
+     * gone from caches soon after. */
+    srv_header_add(w, "Cache-Control", r->who.role < KB_ROLE_AGENT ? "public, max-age=300"
                                                                    : "private, max-age=600");
 }
 

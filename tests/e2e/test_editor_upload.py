@@ -146,7 +146,11 @@ def test_customers_get_an_upload_only_while_a_public_published_article_shows_it(
     assert writer.post(srv.url("/api/v1/articles/KB-%d/publish" % public)).status_code == 200
     assert srv.get(internal_img).status_code == 404  # internal: staff only
     assert srv.get(draft_img).status_code == 404     # still a draft
-    assert srv.get(public_img).status_code == 200
+    got = srv.get(public_img)
+    assert got.status_code == 200
+    # A shared cache may keep it 5 minutes at most: hidden again, it is gone soon.
+    cc = got.headers["Cache-Control"]
+    assert "public" in cc and int(cc.split("max-age=")[1].split(",")[0]) <= 300, cc
     page = srv.get("/kb/%d" % public, headers={"Accept": "text/html"}).text
     assert public_img in page
     # the image leaves the article: customers lose it at once

@@ -16,6 +16,7 @@
 
 #include "kb/base/buf.h"
 #include "kb/base/err.h"
+#include "kb/base/text.h"
 #include "kb/ingest/ingest.h"
 #include "kb/ingest/ingest_int.h"
 
@@ -328,7 +329,23 @@ static void rep_add(struct kb_san_report *r, const char *what)
         r->other++;
         return;
     }
-    snprintf(r->item[r->n].what, sizeof r->item[r->n].what, "%s", what);
+    /* A name cut to fit may end inside a character: keep the valid bytes
+     * only, so the entry is still text the editor can list. */
+    char *dst = r->item[r->n].what;
+    size_t k = 0, len = strlen(what);
+    while (len > 0 && k < sizeof r->item[r->n].what - 1) {
+        size_t bad = kb_utf8_check(what, len, 1);
+        size_t good = bad == (size_t)-1 ? len : bad;
+        if (good > sizeof r->item[r->n].what - 1 - k)
+            good = sizeof r->item[r->n].what - 1 - k;
+        memcpy(dst + k, what, good);
+        k += good;
+        if (bad == (size_t)-1 || good < bad)
+            break;
+        what += bad + 1;
+        len -= bad + 1;
+    }
+    dst[k] = '\0';
     r->item[r->n++].count = 1;
 }
 

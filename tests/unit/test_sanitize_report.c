@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "kb/base/buf.h"
+#include "kb/base/text.h"
 #include "kb/ingest/ingest.h"
 #include "kb/store/articles.h"
 
@@ -100,10 +101,28 @@ static void test_report_is_bounded(void)
     kb_buf_release(&in);
 }
 
+/* A long non-ASCII name is cut to fit the report: at a character's edge,
+ * so the entry stays valid UTF-8 and is listed (JSON drops invalid text). */
+static void test_long_names_stay_utf8(void)
+{
+    static const char *const in[] = {
+        "<p xy\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+        "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9=\"1\">a</p>",
+    };
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        struct kb_san_report rep;
+        free(kb_html_sanitize_report(in[i], strlen(in[i]), &rep));
+        CHECK(rep.n >= 1);
+        for (size_t k = 0; k < rep.n; k++)
+            CHECK(kb_utf8_valid(rep.item[k].what, strlen(rep.item[k].what)));
+    }
+}
+
 int main(void)
 {
     test_html_report();
     test_markdown_report();
+    test_long_names_stay_utf8();
     test_article_render_report();
     test_report_is_bounded();
     return check_report("test_sanitize_report");

@@ -1,0 +1,23 @@
+"""The staff tools used as an agent would (issue 20 review): the caller
+comes first, so the previous cases show as soon as the agent enters who
+calls, before the customer has said what is wrong."""
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import login
+
+
+def test_previous_cases_show_before_the_customer_says_anything(server, browser):
+    login(browser, server, "agent")
+    browser.get(server.url("/agent"))
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "customer").is_displayed())
+    browser.find_element(By.ID, "customer").send_keys("Yuki Tanaka")
+    browser.find_element(By.ID, "unit").send_keys("NR5-2K5-00588")
+    panel = browser.find_element(By.ID, "previous-panel")
+    WebDriverWait(browser, 10).until(
+        lambda d: panel.is_displayed() and "Forgot Nimbus Cloud password" in panel.text,
+        message="the caller's previous cases stay hidden until the agent types the problem")
+    assert "Router light purple on first setup" in panel.text
+    # Nothing was searched yet: the article lists still say so.
+    assert not browser.find_elements(By.CSS_SELECTOR, "#articles li.article")
+    assert "Type what the customer says" in browser.find_element(By.ID, "status").text

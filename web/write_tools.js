@@ -280,6 +280,7 @@
   function onArticle(e) {
     var a = e.detail.article, how = e.detail.how;
     if (how === "save") {
+      say("", ""); // "Unsaved…" no longer holds (an autosave then says "Saved at")
       dropCopy(COPY_PREFIX + "new");
       if (a) dropCopy(COPY_PREFIX + a.ref);
       savedRemoved = a && a.removed;
@@ -290,7 +291,7 @@
       autosave.cancel();
       restoreBox.hidden = true;
       savedRemoved = null;
-      if (!a) say("", "");
+      say("", ""); // what it said was about the text before this load
       return;
     }
     // how === "open": offer a copy kept in this browser, if it differs.

@@ -284,7 +284,7 @@
       el("p", { class: "hit-title", text: h.title || h.id }),
       el("p", { class: "meta" }, el("span", { class: "mono", text: h.id }),
         h.category ? el("span", { text: KB.categoryName(h.category) }) : null,
-        el("span", { class: "badge internal", text: "Ticket" })),
+        el("span", null, el("span", { class: "badge internal", text: "Ticket" }))), // the " · " stays outside the badge
       snippet.childNodes.length ? snippet : null);
   }
 

@@ -21,3 +21,17 @@ def test_previous_cases_show_before_the_customer_says_anything(server, browser):
     # Nothing was searched yet: the article lists still say so.
     assert not browser.find_elements(By.CSS_SELECTOR, "#articles li.article")
     assert "Type what the customer says" in browser.find_element(By.ID, "status").text
+
+
+def test_a_ticket_found_by_the_console_search_has_a_clean_badge(server, browser):
+    """The meta line puts ' · ' before each of its items: a badge that is
+    one of them wore the dot inside its coloured box ('· TICKET')."""
+    login(browser, server, "agent")
+    browser.get(server.url("/agent"))
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "kb-q").is_displayed())
+    browser.find_element(By.ID, "kb-q").send_keys("password reset mail")
+    badges = WebDriverWait(browser, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#kb-results li.ticket .badge"))
+    for b in badges + browser.find_elements(By.CSS_SELECTOR, "#kb-results .badge, #articles .badge"):
+        dot = browser.execute_script("return getComputedStyle(arguments[0], '::before').content", b)
+        assert dot in ("none", "normal", ""), "a badge shows %s inside it" % dot

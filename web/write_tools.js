@@ -283,6 +283,9 @@
       say("", ""); // "Unsaved…" no longer holds (an autosave then says "Saved at")
       dropCopy(COPY_PREFIX + "new");
       if (a) dropCopy(COPY_PREFIX + a.ref);
+      // The prefill is now a saved draft: New article or a reload must not bring it back.
+      if (a && new URLSearchParams(location.search).get("new") === "1")
+        history.replaceState(null, "", location.pathname + "#" + a.ref);
       savedRemoved = a && a.removed;
       showRemoved(savedRemoved);
       return;

@@ -33,3 +33,22 @@ def test_saving_a_published_article_clears_the_unsaved_note(server, browser):
     assert not css(b, "#dirty").is_displayed()
     assert "Unsaved" not in css(b, "#autosave-status").text, \
         "the editor says 'Saved' and, beside the button, 'Unsaved' at once"
+
+
+def test_a_prefilled_draft_once_saved_is_not_prefilled_again(server, browser):
+    """A content gap's 'Write an article' opens /write?new=1&title=...; once
+    that draft saved itself, New article and a reload brought the same
+    prefilled text back as yet another new article."""
+    from urllib.parse import quote
+    b = browser
+    login(b, server, "writer")
+    title = "Staffux gap draft %d" % time.time()
+    b.get(server.url("/write?new=1&title=%s&body=%s" % (quote(title), quote("Customers searched."))))
+    wait(b, lambda d: css(d, "#title").get_attribute("value") == title)
+    css(b, "#body").send_keys(" Then wrote this.")
+    wait(b, lambda d: "Saved at" in css(d, "#autosave-status").text)
+    css(b, "#new-article").click()
+    b.refresh()
+    wait(b, lambda d: css(d, "#title").is_displayed())
+    time.sleep(0.5)
+    assert css(b, "#title").get_attribute("value") == "", "the saved gap draft came back as a new one"

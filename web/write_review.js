@@ -104,6 +104,8 @@
 
   function decide(which) {
     if (!shown) return;
+    if (KB.isDirty && KB.isDirty() && !window.confirm("You have unsaved changes. " +
+        (which === "approve" ? "Approve" : "Reject") + " and discard them?")) return;
     var ref = shown.ref, body = null;
     if (which === "reject") {
       var note = KB.$("#review-note").value.trim();

@@ -15,3 +15,39 @@ def test_admin_review_panel_says_publishing_waits_too(server, browser):
     text = " ".join(hint.text.split())
     assert "Drafts and internal articles are never reviewed" not in text, text
     assert "publish" in text.lower() and "another writer" in text
+
+
+from test_review_ui import WRITER_B, api, login_as, review_topic, wait, word  # noqa: E402,F401
+
+
+def test_approving_asks_before_dropping_what_the_reviewer_typed(server, browser, review_topic):
+    """Writer B opened a change in review, typed a fix in the body, then
+    pressed Approve: the editor reloaded the article and B's typing was
+    gone without a word (the queue and the list both ask first)."""
+    w = api(server, "writer")
+    r = w.post(server.url("/api/v1/articles"), json={
+        "title": "Staffux approve " + word(), "body": "Old text.", "category": review_topic},
+        timeout=10)
+    ref = r.json()["ref"]
+    admin = api(server, "admin")
+    admin.put(server.url("/api/v1/admin/review"), json={"mode": "off"}, timeout=10)
+    assert w.post(server.url("/api/v1/articles/%s/publish" % ref), timeout=10).status_code == 200
+    admin.put(server.url("/api/v1/admin/review"), json={"mode": "topics", "topics": [review_topic]},
+              timeout=10)
+    r = w.put(server.url("/api/v1/articles/" + ref), json={
+        "title": r.json()["title"], "body": "New text.", "category": review_topic}, timeout=10)
+    assert r.status_code == 202, r.text
+    b = browser
+    login_as(b, server, *WRITER_B)
+    b.get(server.url("/write#" + ref))
+    approve = wait(b, lambda d: [e for e in d.find_elements(By.ID, "review-approve")
+                                 if e.is_displayed() and e.is_enabled()])[0]
+    body = b.find_element(By.ID, "body")
+    wait(b, lambda d: body.get_attribute("value") == "Old text.")
+    body.send_keys(" B's unsaved fix.")
+    approve.click()
+    from selenium.webdriver.support import expected_conditions as EC
+    WebDriverWait(b, 3).until(EC.alert_is_present(), "Approve dropped the typing without asking")
+    b.switch_to.alert.dismiss()
+    assert body.get_attribute("value") == "Old text. B's unsaved fix."
+    assert w.get(server.url("/api/v1/articles/" + ref), timeout=10).json()["in_review"] is True

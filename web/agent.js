@@ -176,10 +176,11 @@
 
   function render(res, cust, un) {
     var arts = res.articles || [], tix = res.similar_tickets || [];
+    var searched = !!res.articles; // clearResults renders {}: nothing was searched yet
     fillList(KB.$("#articles"), KB.$("#articles-empty"), arts, function (a) { return articleItem(a, null); },
-      "No matching articles.");
+      searched ? "No matching articles." : "No articles yet.");
     fillList(KB.$("#tickets"), KB.$("#tickets-empty"), tix, function (t) { return ticketItem(t, true); },
-      "No similar resolved tickets.");
+      searched ? "No similar resolved tickets." : "No similar resolved tickets yet.");
     var sug = res.suggested || {};
     KB.$("#suggested-panel").hidden = !(sug.category || sug.team);
     text(KB.$("#sug-category"), vote(sug.category));

@@ -35,3 +35,18 @@ def test_a_ticket_found_by_the_console_search_has_a_clean_badge(server, browser)
     for b in badges + browser.find_elements(By.CSS_SELECTOR, "#kb-results .badge, #articles .badge"):
         dot = browser.execute_script("return getComputedStyle(arguments[0], '::before').content", b)
         assert dot in ("none", "normal", ""), "a badge shows %s inside it" % dot
+
+
+def test_nothing_searched_yet_is_not_called_no_match(server, browser):
+    """A fresh console said 'No matching articles.' and 'No similar resolved
+    tickets.' before the agent had typed anything."""
+    login(browser, server, "agent")
+    browser.get(server.url("/agent"))
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "says").is_displayed())
+    arts = browser.find_element(By.ID, "articles-empty")
+    tix = browser.find_element(By.ID, "tickets-empty")
+    assert "matching" not in arts.text.lower() and "similar" not in tix.text.lower().replace(
+        "no similar resolved tickets yet", ""), (arts.text, tix.text)
+    browser.find_element(By.ID, "says").send_keys("qzqzqzqz wxwxwxwx vtvtvtvt")
+    WebDriverWait(browser, 10).until(lambda d: "No matching articles" in arts.text)
+    assert "No similar resolved tickets." == tix.text

@@ -46,6 +46,18 @@
     var box = KB.$("#review-box");
     shown = a;
     KB.$("#review-diff-out").hidden = true;
+    var buttons = KB.$("#review-box .buttons");
+    var lr = a && !a.review && a.last_review;
+    if (lr && lr.action === "rejected") {
+      // The note the reviewer left for the author ("Note for the author").
+      KB.$("#review-text").textContent = "The last change in review was rejected by " + (lr.by || "an API token") +
+        " (" + KB.fmtTime(lr.at) + ")" + (lr.note ? ": " + lr.note : ".") +
+        (a.status === "published" ? " Customers see the published text." : " It stays a draft.");
+      buttons.hidden = true;
+      box.hidden = false;
+      return;
+    }
+    buttons.hidden = false;
     if (!a || !a.review) {
       box.hidden = true;
       return;

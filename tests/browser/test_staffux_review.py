@@ -51,3 +51,32 @@ def test_approving_asks_before_dropping_what_the_reviewer_typed(server, browser,
     b.switch_to.alert.dismiss()
     assert body.get_attribute("value") == "Old text. B's unsaved fix."
     assert w.get(server.url("/api/v1/articles/" + ref), timeout=10).json()["in_review"] is True
+
+
+def test_the_author_sees_why_their_change_was_rejected(server, browser, review_topic):
+    """The review box asks the rejecting writer for a 'Note for the author',
+    but the editor never showed it: the author reopened the article and
+    found their change simply gone."""
+    w = api(server, "writer")
+    admin = api(server, "admin")
+    admin.put(server.url("/api/v1/admin/review"), json={"mode": "off"}, timeout=10)
+    a = w.post(server.url("/api/v1/articles"), json={
+        "title": "Staffux reject " + word(), "body": "Old text.", "category": review_topic},
+        timeout=10).json()
+    assert w.post(server.url("/api/v1/articles/%s/publish" % a["ref"]), timeout=10).status_code == 200
+    admin.put(server.url("/api/v1/admin/review"), json={"mode": "topics", "topics": [review_topic]},
+              timeout=10)
+    assert w.put(server.url("/api/v1/articles/" + a["ref"]), json={
+        "title": a["title"], "body": "New text.", "category": review_topic},
+        timeout=10).status_code == 202
+    b_api = api(server, creds=WRITER_B)
+    r = b_api.post(server.url("/api/v1/articles/%s/reject" % a["ref"]),
+                   json={"note": "Step 3 names the wrong menu"}, timeout=10)
+    assert r.status_code == 200, r.text
+    login(browser, server, "writer")
+    browser.get(server.url("/write#" + a["ref"]))
+    box = browser.find_element(By.ID, "review-box")
+    wait(browser, lambda d: box.is_displayed() and "Step 3 names the wrong menu" in box.text,
+         timeout=10)
+    assert "rejected" in box.text and WRITER_B[0] in box.text
+    assert not browser.find_element(By.ID, "review-approve").is_displayed()

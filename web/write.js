@@ -197,6 +197,7 @@
   }
 
   function onSave() {
+    if (KB.reviewSaveOK && !KB.reviewSaveOK()) return; // write_review.js: a change waits
     act("Saving", function () {
       return save().then(function (a) {
         if (a.in_review) return "Saved for review: customers keep seeing the published text until another writer approves it.";

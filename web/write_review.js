@@ -9,6 +9,7 @@
   "use strict";
   var KB = window.KB, el = KB.el;
   var shown = null; // the article the box is about
+  var formHasChange = false; // the form holds the waiting change (loaded or just saved), not the live text
 
   KB.reviewBadges = function (a) {
     var out = el("span", null);
@@ -45,6 +46,7 @@
   function showBox(a) {
     var box = KB.$("#review-box");
     shown = a;
+    formHasChange = false;
     KB.$("#review-diff-out").hidden = true;
     var buttons = KB.$("#review-box .buttons");
     var lr = a && !a.review && a.last_review;
@@ -109,6 +111,7 @@
       f.audience.value = p.audience || "public";
       f.format.value = p.format === "html" ? "html" : "markdown";
       f.body.value = p.source || "";
+      formHasChange = true;
       f.body.dispatchEvent(new Event("input", { bubbles: true }));
       say("The change in review is in the editor. Saving replaces it (it stays in review).", "info");
     }).catch(function (e) { say("Cannot load the change: " + e.message, "error"); });
@@ -131,10 +134,25 @@
     }).catch(function (e) { say((which === "approve" ? "Approve" : "Reject") + " failed: " + e.message, "error"); });
   }
 
+  /* Saving the published text over an edit in review replaces that edit:
+   * asks first, unless the form holds the change itself. */
+  KB.reviewSaveOK = function () {
+    var rv = shown && shown.review;
+    if (!rv || rv.kind === "publish" || formHasChange) return true;
+    return window.confirm("A change by " + ((rv.editors || []).join(", ") || rv.author || "an API token") +
+      " waits in review. Saving replaces it with this text, which starts from the published one " +
+      "(use Edit the change to build on it). Replace it?");
+  };
+
   KB.onArticleLoad = function (a) {
     showBox(a);
     loadQueue();
   };
+
+  document.addEventListener("kb:article", function (e) {
+    // A save answered 202 carries the change itself: the form holds it now.
+    if (e.detail.how === "save" && e.detail.article && e.detail.article.in_review) formHasChange = true;
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     KB.$("#review-diff").addEventListener("click", showDiff);

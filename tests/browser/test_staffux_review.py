@@ -80,3 +80,44 @@ def test_the_author_sees_why_their_change_was_rejected(server, browser, review_t
          timeout=10)
     assert "rejected" in box.text and WRITER_B[0] in box.text
     assert not browser.find_element(By.ID, "review-approve").is_displayed()
+
+
+def test_saving_over_the_published_text_asks_before_replacing_a_change_in_review(
+        server, browser, review_topic):
+    """The editor opens an article in review with its published text; the
+    change waiting for approval is behind 'Edit the change'. Typing a fix
+    and saving replaced the waiting change, a whole revision's work, with
+    no warning."""
+    w = api(server, "writer")
+    admin = api(server, "admin")
+    admin.put(server.url("/api/v1/admin/review"), json={"mode": "off"}, timeout=10)
+    a = w.post(server.url("/api/v1/articles"), json={
+        "title": "Staffux replace " + word(), "body": "Old text.", "category": review_topic},
+        timeout=10).json()
+    assert w.post(server.url("/api/v1/articles/%s/publish" % a["ref"]), timeout=10).status_code == 200
+    admin.put(server.url("/api/v1/admin/review"), json={"mode": "topics", "topics": [review_topic]},
+              timeout=10)
+    assert w.put(server.url("/api/v1/articles/" + a["ref"]), json={
+        "title": a["title"], "body": "A long rewrite.", "category": review_topic},
+        timeout=10).status_code == 202
+    b = browser
+    login_as(b, server, *WRITER_B)
+    b.get(server.url("/write#" + a["ref"]))
+    body = b.find_element(By.ID, "body")
+    wait(b, lambda d: body.get_attribute("value") == "Old text."
+         and d.find_element(By.ID, "review-box").is_displayed())
+    body.send_keys(" Typo fixed.")
+    b.find_element(By.ID, "save").click()
+    from selenium.webdriver.support import expected_conditions as EC
+    WebDriverWait(b, 3).until(EC.alert_is_present(), "the change in review was replaced silently")
+    b.switch_to.alert.dismiss()
+    pending = w.get(server.url("/api/v1/articles/%s/pending" % a["ref"]), timeout=10).json()
+    assert pending["source"] == "A long rewrite."
+    # Loaded with 'Edit the change', saving it is what the writer meant: no question.
+    b.find_element(By.ID, "review-load").click()
+    wait(b, lambda d: body.get_attribute("value") == "A long rewrite.")
+    body.send_keys(" Better.")
+    b.find_element(By.ID, "save").click()
+    wait(b, lambda d: "Saved for review" in d.find_element(By.ID, "editor-msg").text)
+    pending = w.get(server.url("/api/v1/articles/%s/pending" % a["ref"]), timeout=10).json()
+    assert pending["source"] == "A long rewrite. Better."

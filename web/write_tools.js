@@ -196,7 +196,10 @@
       if (my !== pickSeq) return;
       KB.clear(ul);
       (r.articles || []).forEach(function (a) {
-        var b = el("button", { type: "button" }, el("span", { class: "mono", text: a.ref }), " ", a.title || "");
+        // Customers cannot open an internal article or one not published: say so before it is linked.
+        var hidden = a.audience === "internal" ? "internal" : a.status !== "published" ? a.status : "";
+        var b = el("button", { type: "button" }, el("span", { class: "mono", text: a.ref }), " ", a.title || "", hidden ? " " : null,
+          hidden ? el("span", { class: "badge " + hidden, text: hidden }) : null);
         b.addEventListener("click", function () {
           var number = String(a.ref).replace(/^KB-/i, "");
           closePicker();

@@ -52,3 +52,31 @@ def test_a_prefilled_draft_once_saved_is_not_prefilled_again(server, browser):
     wait(b, lambda d: css(d, "#title").is_displayed())
     time.sleep(0.5)
     assert css(b, "#title").get_attribute("value") == "", "the saved gap draft came back as a new one"
+
+
+def test_link_picker_says_which_articles_customers_cannot_open(server, browser):
+    """The picker listed internal articles and drafts like any other: a
+    writer linked one into a public article and customers got a 404."""
+    import requests
+    staff = requests.Session()
+    staff.headers["Origin"] = server.base
+    staff.post(server.url("/api/v1/login"),
+               json={"username": "writer1", "password": "writer-pass-123"}, timeout=10)
+    tag = "Staffux pick %d" % time.time()
+    internal = staff.post(server.url("/api/v1/articles"), json={
+        "title": tag + " internal", "body": "x", "audience": "internal"}, timeout=10).json()
+    staff.post(server.url("/api/v1/articles/%s/publish" % internal["ref"]), timeout=10)
+    draft = staff.post(server.url("/api/v1/articles"), json={"title": tag + " draft", "body": "x"},
+                       timeout=10).json()
+    b = browser
+    login(b, server, "writer")
+    b.get(server.url("/write"))
+    wait(b, lambda d: css(d, "[data-tool=article]").is_displayed())
+    css(b, "[data-tool=article]").click()
+    q = wait(b, lambda d: css(d, "#link-picker input[type=search]"))
+    q.send_keys(tag)
+    rows = wait(b, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#link-picker li button")) >= 2
+                and d.find_elements(By.CSS_SELECTOR, "#link-picker li button"))
+    by_ref = {r.text.split()[0]: r.text.lower() for r in rows}
+    assert "internal" in by_ref[internal["ref"]].replace(tag.lower() + " internal", "")
+    assert "draft" in by_ref[draft["ref"]].replace(tag.lower() + " draft", "")

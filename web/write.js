@@ -401,8 +401,10 @@
 
   function doRevert(rev) {
     if (!current) return;
+    var replaces = KB.reviewSaveOK && current.review && current.review.kind !== "publish";
+    if (replaces && !KB.reviewSaveOK(rev)) return; // it asked: a change waits in review
     if (isDirty() && !window.confirm("You have unsaved changes. Discard them and revert?")) return;
-    if (!isDirty() && !window.confirm("Make revision " + rev + " the current text again? (It is saved as a new revision.)")) return;
+    if (!replaces && !isDirty() && !window.confirm("Make revision " + rev + " the current text again? (It is saved as a new revision.)")) return;
     act("Reverting", function () {
       return KB.api("POST", "/api/v1/articles/" + encodeURIComponent(current.ref) + "/revert", { rev: rev }).then(function (a) {
         load(a);

@@ -136,12 +136,14 @@
 
   /* Saving the published text over an edit in review replaces that edit:
    * asks first, unless the form holds the change itself. */
-  KB.reviewSaveOK = function () {
+  KB.reviewSaveOK = function (revertTo) {
     var rv = shown && shown.review;
-    if (!rv || rv.kind === "publish" || formHasChange) return true;
-    return window.confirm("A change by " + ((rv.editors || []).join(", ") || rv.author || "an API token") +
-      " waits in review. Saving replaces it with this text, which starts from the published one " +
-      "(use Edit the change to build on it). Replace it?");
+    if (!rv || rv.kind === "publish" || (formHasChange && !revertTo)) return true;
+    var who = (rv.editors || []).join(", ") || rv.author || "an API token";
+    return window.confirm("A change by " + who + " waits in review. " + (revertTo
+      ? "Reverting to revision " + revertTo + " replaces it. Replace it?"
+      : "Saving replaces it with this text, which starts from the published one " +
+        "(use Edit the change to build on it). Replace it?"));
   };
 
   KB.onArticleLoad = function (a) {

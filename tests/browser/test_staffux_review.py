@@ -121,3 +121,34 @@ def test_saving_over_the_published_text_asks_before_replacing_a_change_in_review
     wait(b, lambda d: "Saved for review" in d.find_element(By.ID, "editor-msg").text)
     pending = w.get(server.url("/api/v1/articles/%s/pending" % a["ref"]), timeout=10).json()
     assert pending["source"] == "A long rewrite. Better."
+
+
+def test_reverting_asks_before_replacing_a_change_in_review(server, browser, review_topic):
+    """Revert to an older revision is saved as the pending change under
+    review, so it too replaced the waiting change without a word."""
+    w = api(server, "writer")
+    admin = api(server, "admin")
+    admin.put(server.url("/api/v1/admin/review"), json={"mode": "off"}, timeout=10)
+    a = w.post(server.url("/api/v1/articles"), json={
+        "title": "Staffux revert " + word(), "body": "First.", "category": review_topic},
+        timeout=10).json()
+    w.put(server.url("/api/v1/articles/" + a["ref"]), json={
+        "title": a["title"], "body": "Second.", "category": review_topic}, timeout=10)
+    assert w.post(server.url("/api/v1/articles/%s/publish" % a["ref"]), timeout=10).status_code == 200
+    admin.put(server.url("/api/v1/admin/review"), json={"mode": "topics", "topics": [review_topic]},
+              timeout=10)
+    assert w.put(server.url("/api/v1/articles/" + a["ref"]), json={
+        "title": a["title"], "body": "A long rewrite.", "category": review_topic},
+        timeout=10).status_code == 202
+    b = browser
+    login_as(b, server, *WRITER_B)
+    b.get(server.url("/write#" + a["ref"]))
+    revert = wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, "#revs button[aria-label^='Revert']"))
+    revert[0].click()
+    from selenium.webdriver.support import expected_conditions as EC
+    WebDriverWait(b, 3).until(EC.alert_is_present())
+    text = b.switch_to.alert.text
+    b.switch_to.alert.dismiss()
+    assert "waits in review" in text, text
+    pending = w.get(server.url("/api/v1/articles/%s/pending" % a["ref"]), timeout=10).json()
+    assert pending["source"] == "A long rewrite."

@@ -223,8 +223,10 @@ static void h_suggest(struct srv_ctx *c, const struct srv_req *r, struct srv_res
 }
 
 /* subject + "\n" + description of a JSON body, validated. */
+/* The case's words; "" when may_be_empty and none were given (the agent
+ * console asks for a caller's previous cases before any words). */
 static char *case_text(json_t *body, const char *const *allowed, struct srv_resp *w,
-                       const char **locale)
+                       const char **locale, int may_be_empty)
 {
     const char *subject = NULL, *description = NULL;
     if (srv_check_keys(body, allowed, w) || srv_get_str(body, "subject", 0, 1000, &subject, w) ||
@@ -232,6 +234,8 @@ static char *case_text(json_t *body, const char *const *allowed, struct srv_resp
         srv_get_str(body, "locale", 0, 35, locale, w))
         return NULL;
     if ((!subject || !*subject) && (!description || !*description)) {
+        if (may_be_empty)
+            return strdup("");
         srv_error(w, 400, "missing_field", "give a 'subject' or a 'description'");
         return NULL;
     }
@@ -252,7 +256,7 @@ static void h_deflect(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     if (!body)
         return;
     const char *locale = NULL;
-    char *text = case_text(body, allowed, w, &locale);
+    char *text = case_text(body, allowed, w, &locale, 0);
     if (!text) {
         json_decref(body);
         return;
@@ -417,10 +421,17 @@ static void h_assist(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     if (!body)
         return;
     const char *locale = NULL, *customer = NULL, *unit = NULL, *product = NULL;
-    char *text = case_text(body, allowed, w, &locale);
+    char *text = case_text(body, allowed, w, &locale, 1);
     if (!text || srv_get_str(body, "customer", 0, 200, &customer, w) ||
         srv_get_str(body, "unit", 0, 200, &unit, w) ||
         srv_get_str(body, "product", 0, 200, &product, w)) {
+        free(text);
+        json_decref(body);
+        return;
+    }
+    if (!*text && (!customer || !*customer) && (!unit || !*unit)) {
+        srv_error(w, 400, "missing_field", "give a 'subject' or a 'description' (or a 'customer' "
+                                           "or 'unit' for previous cases only)");
         free(text);
         json_decref(body);
         return;
@@ -443,17 +454,18 @@ static void h_assist(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
     struct kb_err err;
     json_t *out = NULL;
     char *reduced = NULL; /* a pasted e-mail is reduced once for both searches */
-    if (kb_search_again(ix, r->who.role, &o, &reduced, &arts, &err) != 0)
+    /* No words yet (only who calls): previous cases only, nothing searched. */
+    if (*text && kb_search_again(ix, r->who.role, &o, &reduced, &arts, &err) != 0)
         goto fail;
     o.kind = KB_KIND_TICKET;
     o.limit = 8;
     o.snippets = 0;
-    if (kb_search_again(ix, r->who.role, &o, &reduced, &tix, &err) != 0)
+    if (*text && kb_search_again(ix, r->who.role, &o, &reduced, &tix, &err) != 0)
         goto fail;
     json_t *similar = json_array();
     struct vote cats[16], teams[16];
     size_t ncats = 0, nteams = 0;
-    for (size_t i = 0; i < tix->nhits; i++) {
+    for (size_t i = 0; tix && i < tix->nhits; i++) {
         struct kb_doc t;
         if (kb_store_get(c->st, KB_KIND_TICKET, tix->hits[i].number, &t, NULL) != 0)
             continue;
@@ -462,7 +474,7 @@ static void h_assist(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         add_vote(teams, &nteams, 16, t.team, tix->hits[i].score);
         kb_doc_release(&t);
     }
-    out = json_pack("{s:o, s:o, s:{s:o, s:o}}", "articles", hits_json(c, arts), "similar_tickets",
+    out = json_pack("{s:o, s:o, s:{s:o, s:o}}", "articles", arts ? hits_json(c, arts) : json_array(), "similar_tickets",
                     similar, "suggested", "category", best_vote(cats, ncats), "team",
                     best_vote(teams, nteams));
     json_object_set_new(out, "customer_tickets",
@@ -494,6 +506,6 @@ const struct srv_route srv_routes_search[] = {
     {"POST", "/api/v1/assist", h_assist, KB_ROLE_AGENT, SRV_RATED,
      "articles, similar resolved tickets with their solving articles, previous cases (a "
      "customer by part of a name or e-mail), the repeat-unit flag and a suggested category "
-     "and team"},
+     "and team; with only a customer or unit, previous cases alone"},
     {NULL, NULL, NULL, 0, 0, NULL},
 };

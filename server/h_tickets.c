@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kb/ingest/ingest.h"
 #include "kb/store/tickets.h"
@@ -114,13 +115,29 @@ static void h_list(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
         const struct kb_doc *t = &docs[i];
+        /* A customer looked up by part of a name may be someone else ("Yuk"
+         * finds Yukio Berg too): as in assist, only the customer given
+         * whole (any case) keeps their personal data unredacted. */
+        const char *names[1] = {NULL};
+        size_t nn = 0;
+        if (customer && *customer && t->customer && strcasecmp(customer, t->customer) != 0)
+            names[nn++] = t->customer;
+        int other = customer && *customer && (!t->customer || nn);
+        char *subject = other ? kb_redact(t->title, names, nn) : NULL;
+        char *description = other ? kb_redact(t->description, names, nn) : NULL;
+        char *resolution = other ? kb_redact(t->resolution, names, nn) : NULL;
         json_array_append_new(
             a, json_pack("{s:s, s:I, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:I}",
-                         "id", t->source_id, "number", (json_int_t)t->number, "subject", t->title,
-                         "description", t->description, "resolution", t->resolution, "customer",
+                         "id", t->source_id, "number", (json_int_t)t->number, "subject",
+                         other ? subject : t->title, "description",
+                         other ? description : t->description, "resolution",
+                         other ? resolution : t->resolution, "customer",
                          t->customer, "unit", t->unit, "product", t->product, "category",
                          t->category, "team", t->team, "linked_article", t->linked_article,
                          "created", (json_int_t)t->created, "resolved", (json_int_t)t->resolved));
+        free(subject);
+        free(description);
+        free(resolution);
     }
     kb_docs_free(docs, n);
     srv_json(w, 200, json_pack("{s:o}", "tickets", a));

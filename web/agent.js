@@ -176,14 +176,20 @@
 
   function render(res, cust, un) {
     var arts = res.articles || [], tix = res.similar_tickets || [];
+    var searched = !!res.articles; // clearResults renders {}: nothing was searched yet
     fillList(KB.$("#articles"), KB.$("#articles-empty"), arts, function (a) { return articleItem(a, null); },
-      "No matching articles.");
+      searched ? "No matching articles." : "No articles yet.");
     fillList(KB.$("#tickets"), KB.$("#tickets-empty"), tix, function (t) { return ticketItem(t, true); },
-      "No similar resolved tickets.");
+      searched ? "No similar resolved tickets." : "No similar resolved tickets yet.");
     var sug = res.suggested || {};
     KB.$("#suggested-panel").hidden = !(sug.category || sug.team);
     text(KB.$("#sug-category"), vote(sug.category));
     text(KB.$("#sug-team"), teamVote(sug.team));
+    renderPrevious(res, cust, un);
+  }
+
+  /* The caller's and the unit's previous cases, shown as soon as either is given. */
+  function renderPrevious(res, cust, un) {
     KB.$("#previous-panel").hidden = !cust && !un;
     fillList(KB.$("#customer-tickets"), null, res.customer_tickets || [], function (t) { return ticketItem(t, false); });
     fillList(KB.$("#unit-tickets"), null, res.unit_tickets || [], function (t) { return ticketItem(t, false); });
@@ -209,25 +215,27 @@
     var cust = customer.value.trim(), un = unit.value.trim();
     var key = JSON.stringify([words, cust, un]);
     if (key === lastKey) return;
-    if (words.length < MIN_CHARS) {
+    var callerOnly = words.length < MIN_CHARS;
+    if (callerOnly) {
       lastKey = key;
       seq++;
       if (inflight) inflight.abort();
-      clearResults(cust || un ? "Type what the customer says to see suggestions and previous cases."
+      clearResults(cust || un ? "Type what the customer says to see suggestions."
         : "Type or paste what the customer says to see articles and similar tickets.");
-      return;
+      if (!cust && !un) return;
     }
     lastKey = key;
     var my = ++seq;
     if (inflight) inflight.abort();
     inflight = window.AbortController ? new AbortController() : null;
-    var body = { description: words };
+    var body = callerOnly ? {} : { description: words };
     if (cust) body.customer = cust;
     if (un) body.unit = un;
-    KB.say(status, "Searching…", "");
+    if (!callerOnly) KB.say(status, "Searching…", "");
     KB.api("POST", "/api/v1/assist", body, { signal: inflight && inflight.signal })
       .then(function (res) {
         if (my !== seq) return; // a newer request is on its way
+        if (callerOnly) { renderPrevious(res, cust, un); return; }
         render(res, cust, un);
         var na = (res.articles || []).length, nt = (res.similar_tickets || []).length;
         KB.say(status, na + " article" + (na === 1 ? "" : "s") + " and " + nt + " similar ticket" +
@@ -277,7 +285,7 @@
       el("p", { class: "hit-title", text: h.title || h.id }),
       el("p", { class: "meta" }, el("span", { class: "mono", text: h.id }),
         h.category ? el("span", { text: KB.categoryName(h.category) }) : null,
-        el("span", { class: "badge internal", text: "Ticket" })),
+        el("span", null, el("span", { class: "badge internal", text: "Ticket" }))), // the " · " stays outside the badge
       snippet.childNodes.length ? snippet : null);
   }
 

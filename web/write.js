@@ -197,6 +197,7 @@
   }
 
   function onSave() {
+    if (KB.reviewSaveOK && !KB.reviewSaveOK()) return; // write_review.js: a change waits
     act("Saving", function () {
       return save().then(function (a) {
         if (a.in_review) return "Saved for review: customers keep seeing the published text until another writer approves it.";
@@ -400,8 +401,10 @@
 
   function doRevert(rev) {
     if (!current) return;
+    var replaces = KB.reviewSaveOK && current.review && current.review.kind !== "publish";
+    if (replaces && !KB.reviewSaveOK(rev)) return; // it asked: a change waits in review
     if (isDirty() && !window.confirm("You have unsaved changes. Discard them and revert?")) return;
-    if (!isDirty() && !window.confirm("Make revision " + rev + " the current text again? (It is saved as a new revision.)")) return;
+    if (!replaces && !isDirty() && !window.confirm("Make revision " + rev + " the current text again? (It is saved as a new revision.)")) return;
     act("Reverting", function () {
       return KB.api("POST", "/api/v1/articles/" + encodeURIComponent(current.ref) + "/revert", { rev: rev }).then(function (a) {
         load(a);

@@ -9,6 +9,7 @@
   "use strict";
   var KB = window.KB, el = KB.el;
   var shown = null; // the article the box is about
+  var formHasChange = false; // the form holds the waiting change (loaded or just saved), not the live text
 
   KB.reviewBadges = function (a) {
     var out = el("span", null);
@@ -45,7 +46,20 @@
   function showBox(a) {
     var box = KB.$("#review-box");
     shown = a;
+    formHasChange = false;
     KB.$("#review-diff-out").hidden = true;
+    var buttons = KB.$("#review-box .buttons");
+    var lr = a && !a.review && a.last_review;
+    if (lr && lr.action === "rejected") {
+      // The note the reviewer left for the author ("Note for the author").
+      KB.$("#review-text").textContent = "The last change in review was rejected by " + (lr.by || "an API token") +
+        " (" + KB.fmtTime(lr.at) + ")" + (lr.note ? ": " + lr.note : ".") +
+        (a.status === "published" ? " Customers see the published text." : " It stays a draft.");
+      buttons.hidden = true;
+      box.hidden = false;
+      return;
+    }
+    buttons.hidden = false;
     if (!a || !a.review) {
       box.hidden = true;
       return;
@@ -97,6 +111,7 @@
       f.audience.value = p.audience || "public";
       f.format.value = p.format === "html" ? "html" : "markdown";
       f.body.value = p.source || "";
+      formHasChange = true;
       f.body.dispatchEvent(new Event("input", { bubbles: true }));
       say("The change in review is in the editor. Saving replaces it (it stays in review).", "info");
     }).catch(function (e) { say("Cannot load the change: " + e.message, "error"); });
@@ -104,6 +119,8 @@
 
   function decide(which) {
     if (!shown) return;
+    if (KB.isDirty && KB.isDirty() && !window.confirm("You have unsaved changes. " +
+        (which === "approve" ? "Approve" : "Reject") + " and discard them?")) return;
     var ref = shown.ref, body = null;
     if (which === "reject") {
       var note = KB.$("#review-note").value.trim();
@@ -117,10 +134,27 @@
     }).catch(function (e) { say((which === "approve" ? "Approve" : "Reject") + " failed: " + e.message, "error"); });
   }
 
+  /* Saving the published text over an edit in review replaces that edit:
+   * asks first, unless the form holds the change itself. */
+  KB.reviewSaveOK = function (revertTo) {
+    var rv = shown && shown.review;
+    if (!rv || rv.kind === "publish" || (formHasChange && !revertTo)) return true;
+    var who = (rv.editors || []).join(", ") || rv.author || "an API token";
+    return window.confirm("A change by " + who + " waits in review. " + (revertTo
+      ? "Reverting to revision " + revertTo + " replaces it. Replace it?"
+      : "Saving replaces it with this text, which starts from the published one " +
+        "(use Edit the change to build on it). Replace it?"));
+  };
+
   KB.onArticleLoad = function (a) {
     showBox(a);
     loadQueue();
   };
+
+  document.addEventListener("kb:article", function (e) {
+    // A save answered 202 carries the change itself: the form holds it now.
+    if (e.detail.how === "save" && e.detail.article && e.detail.article.in_review) formHasChange = true;
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     KB.$("#review-diff").addEventListener("click", showDiff);

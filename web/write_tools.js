@@ -196,7 +196,10 @@
       if (my !== pickSeq) return;
       KB.clear(ul);
       (r.articles || []).forEach(function (a) {
-        var b = el("button", { type: "button" }, el("span", { class: "mono", text: a.ref }), " ", a.title || "");
+        // Customers cannot open an internal article or one not published: say so before it is linked.
+        var hidden = a.audience === "internal" ? "internal" : a.status !== "published" ? a.status : "";
+        var b = el("button", { type: "button" }, el("span", { class: "mono", text: a.ref }), " ", a.title || "", hidden ? " " : null,
+          hidden ? el("span", { class: "badge " + hidden, text: hidden }) : null);
         b.addEventListener("click", function () {
           var number = String(a.ref).replace(/^KB-/i, "");
           closePicker();
@@ -280,8 +283,12 @@
   function onArticle(e) {
     var a = e.detail.article, how = e.detail.how;
     if (how === "save") {
+      say("", ""); // "Unsaved…" no longer holds (an autosave then says "Saved at")
       dropCopy(COPY_PREFIX + "new");
       if (a) dropCopy(COPY_PREFIX + a.ref);
+      // The prefill is now a saved draft: New article or a reload must not bring it back.
+      if (a && new URLSearchParams(location.search).get("new") === "1")
+        history.replaceState(null, "", location.pathname + "#" + a.ref);
       savedRemoved = a && a.removed;
       showRemoved(savedRemoved);
       return;
@@ -290,7 +297,7 @@
       autosave.cancel();
       restoreBox.hidden = true;
       savedRemoved = null;
-      if (!a) say("", "");
+      say("", ""); // what it said was about the text before this load
       return;
     }
     // how === "open": offer a copy kept in this browser, if it differs.

@@ -227,7 +227,9 @@ def test_rt_faults_keep_the_cursor_before_the_failure(rt, data_dir, tmp_path, ki
     first = [resolved_ticket(rt, "Mail quota full %d" % i, "Quota exceeded.", "Raised quota.")
              for i in range(3)]
     with RtProxy(rt.url) as proxy:
-        cfg, tok = files(str(tmp_path), rt, url=proxy.url, per_page=2, timeout_ms=3000)
+        # RT answers a page in 1-4 s on a loaded machine: 8 s passes those,
+        # and the delay fault (12 s) still times out.
+        cfg, tok = files(str(tmp_path), rt, url=proxy.url, per_page=2, timeout_ms=8000)
         sync_rt(data_dir, cfg, tok)
         assert set(tickets(data_dir)) == {"rt-%d" % n for n in first}
         before = cursor(data_dir)
@@ -237,7 +239,7 @@ def test_rt_faults_keep_the_cursor_before_the_failure(rt, data_dir, tmp_path, ki
         # The messages of the run's second page fail: the first page's
         # tickets are stored with the cursor at its last one; the second
         # page's are not, and the cursor does not pass them.
-        proxy.fault("/transactions", kind, seconds=5, after=1)
+        proxy.fault("/transactions", kind, seconds=12, after=1)
         p = sync_rt(data_dir, cfg, tok, check=False)
         assert p.returncode == 1, p.stdout + p.stderr
         want = {"500": ["HTTP 500"], "garbage": ["not JSON"], "shape": ["no 'items' list"],

@@ -249,7 +249,7 @@ def test_rt_faults_keep_the_cursor_before_the_failure(rt, data_dir, tmp_path, ki
         assert proxy.faulted, proxy.seen
         stored = set(tickets(data_dir))
         done = [n for n in later if "rt-%d" % n in stored]
-        assert done == later[:len(done)] and 0 < len(done) < 3, (done, later)
+        assert done == later[:len(done)] and 0 < len(done) < 3, (done, later, first, proxy.seen, p.stderr[-600:])
         after = cursor(data_dir)
         assert after != before
         first_missing = later[len(done)]

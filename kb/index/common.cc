@@ -247,6 +247,18 @@ const Xapian::Database &pick(const Index *ix, int dbs)
     return dbs == KB_DB_PUBLIC ? ix->pub : ix->both;
 }
 
+// Before another try after a concurrent commit: from the third try on,
+// back off (2, 4, ... 64 ms; 126 ms in all) so that a writer committing
+// batch after batch (a large ticket import) finishes its commit before the
+// next read starts.
+void backoff(int attempt)
+{
+    if (attempt >= 2) {
+        struct timespec pause = {0, (1L << (attempt - 1)) * 1000000L};
+        nanosleep(&pause, nullptr);
+    }
+}
+
 // Called in a catch block around a read. A reader two commits behind the
 // index thread may read a block the writer has since reused, which shows as
 // DatabaseModifiedError or as garbage ("EOF reading block"). Reopens and
@@ -263,13 +275,7 @@ int retry_read(Index *ix, int attempt, const char *what, kb_err *err)
             return fail(err);
         }
     }
-    // From the third try on, back off (2, 4, ... 64 ms; 126 ms in all) so
-    // that a writer committing batch after batch (a large ticket import)
-    // finishes its commit before the next read starts.
-    if (attempt >= 2) {
-        struct timespec pause = {0, (1L << (attempt - 1)) * 1000000L};
-        nanosleep(&pause, nullptr);
-    }
+    backoff(attempt);
     for (Xapian::Database *db : {&ix->pub, &ix->both}) {
         try {
             db->reopen();

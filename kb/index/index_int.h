@@ -142,6 +142,28 @@ const Xapian::Stopper *stopper(const char *locale);
 char *dup(const std::string &s);
 // The database a search of dbs reads.
 const Xapian::Database &pick(const Index *ix, int dbs);
+// Pauses before another try after a concurrent commit (2 ms doubling from
+// the third try).
+void backoff(int attempt);
+// Runs f (an open or reopen) again while a concurrent commit makes it fail
+// (DatabaseModifiedError, or a reused block read as garbage), backing off;
+// after 9 tries the error stands (a corrupt index stays corrupt).
+template <class F> void retry_changed(F &&f)
+{
+    for (int attempt = 0;; attempt++) {
+        try {
+            f();
+            return;
+        } catch (const Xapian::DatabaseModifiedError &) {
+            if (attempt >= 8)
+                throw;
+        } catch (const Xapian::DatabaseCorruptError &) {
+            if (attempt >= 8)
+                throw;
+        }
+        backoff(attempt);
+    }
+}
 // After a read failed on a concurrent commit: reopens and returns 0 to try
 // again, or the error after a few tries.
 int retry_read(Index *ix, int attempt, const char *what, kb_err *err);

@@ -78,7 +78,11 @@ int kb_index_open(const char *dir, int mode, struct kb_index **out, struct kb_er
                         h->ix.number_max, int64_t(std::ceil(Xapian::sortable_unserialise(ub))));
             }
         }
-        open_readers(&h->ix);
+        // A commit landing between reading the version file and a table's
+        // root (two commits on a loaded machine) discards the revision
+        // being opened, or shows a reused block as garbage: open again, as
+        // a read retries (retry_read).
+        retry_changed([h] { open_readers(&h->ix); });
         *out = h;
         return 0;
     } catch (...) {
@@ -157,8 +161,10 @@ int kb_index_reopen(struct kb_index *h, struct kb_err *err)
 {
     try {
         if (h->ix.mode == KB_INDEX_READ) {
-            h->ix.pub.reopen();
-            h->ix.both.reopen();
+            retry_changed([h] { // changed again while reopening
+                h->ix.pub.reopen();
+                h->ix.both.reopen();
+            });
         }
         return 0;
     } catch (...) {

@@ -116,13 +116,14 @@ static void h_list(struct srv_ctx *c, const struct srv_req *r, struct srv_resp *
     for (size_t i = 0; i < n; i++) {
         const struct kb_doc *t = &docs[i];
         /* A customer looked up by part of a name may be someone else ("Yuk"
-         * finds Yukio Berg too): as in assist, only the customer given
-         * whole (any case) keeps their personal data unredacted. */
+         * finds Yukio Berg too), and a unit's tickets may be anyone's: as
+         * in assist, only the customer given whole (any case) keeps their
+         * personal data unredacted. */
         const char *names[1] = {NULL};
         size_t nn = 0;
-        if (customer && *customer && t->customer && strcasecmp(customer, t->customer) != 0)
+        int other = !customer || !*customer || !t->customer || strcasecmp(customer, t->customer);
+        if (other && t->customer)
             names[nn++] = t->customer;
-        int other = customer && *customer && (!t->customer || nn);
         char *subject = other ? kb_redact(t->title, names, nn) : NULL;
         char *description = other ? kb_redact(t->description, names, nn) : NULL;
         char *resolution = other ? kb_redact(t->resolution, names, nn) : NULL;

@@ -53,3 +53,18 @@ def test_the_customer_given_whole_sees_their_own_cases(srv):
     assert set(got) == {"SUX-1"}
     assert "Call Yuki Tanaka on +1 415 555 0100" in got["SUX-1"]["description"]
     assert got["SUX-1"]["customer"] == "Yuki Tanaka"
+
+
+def test_a_unit_alone_redacts_its_tickets_as_assist_does(srv):
+    # Assist lists a unit's tickets with other people's phone numbers and
+    # addresses redacted; the list route gave them whole to anyone asking
+    # for the unit alone.
+    got = listed(srv, unit="U-SUX2")
+    assert set(got) == {"SUX-2"}
+    text = json.dumps(got)
+    for secret in ("yukio.berg@example.org", "+46 70", "Yukio Berg,"):
+        assert secret not in text
+    assert "[email]" in got["SUX-2"]["description"]
+    # The unit's own customer, given whole, sees their case as it is.
+    got = listed(srv, unit="U-SUX2", customer="yukio berg")
+    assert "yukio.berg@example.org, +46 70 123 45 67" in got["SUX-2"]["description"]

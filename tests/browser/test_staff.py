@@ -355,6 +355,31 @@ def test_staff_pages_need_login_and_role(server, phone):
     no_js_errors(b)
 
 
+def test_staff_pages_fit_a_phone_without_sideways_scrolling(server, phone):
+    # An admin on a phone (390 px) scrolled every staff page sideways by
+    # 16 px: the contact form's e-mail and URL fields kept the browser's
+    # default width while the text fields shrank to the column.
+    b = phone
+    login(b, server, "admin")
+    b.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+    for page, ready in (("/admin", "#em-to"), ("/write", "#title"), ("/agent", "#kb-q")):
+        b.get(server.url(page))
+        wait(b, lambda d: csss(d, ready))
+        wide = b.execute_script("""
+            var out = [];
+            document.querySelectorAll('input, select, textarea, button').forEach(function (e) {
+              var r = e.getBoundingClientRect();
+              for (var a = e.parentElement; a; a = a.parentElement)  // a table scrolls itself
+                if (a !== document.body && a !== document.documentElement &&
+                    getComputedStyle(a).overflowX !== 'visible') return;
+              if (r.width && r.right > 390.5) out.push((e.id || e.name || e.tagName) + ' ends at ' + Math.round(r.right));
+            });
+            return out;""")
+        assert not wide, (page, wide)
+        assert b.execute_script("return document.documentElement.scrollWidth") <= 390, page
+
+
 # ---- 5. the writer's unsaved-changes warning --------------------------------------
 
 

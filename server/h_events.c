@@ -85,10 +85,8 @@ static void h_event(struct srv_ctx *c, const struct srv_req *r, struct srv_resp 
         srv_get_str(o, "query", 0, KB_EVENTS_QUERY_MAX, &ev.query, w) ||
         srv_get_str(o, "visitor", 0, KB_EVENTS_VISITOR_MAX, &claimed, w))
         goto out;
-    if (strcmp(ev.type, "click") && strcmp(ev.type, "solved") && strcmp(ev.type, "submitted") &&
-        strcmp(ev.type, "view") && strcmp(ev.type, "copy")) {
-        srv_error(w, 400, "bad_field",
-                  "field 'type' must be one of click, solved, submitted, view, copy");
+    if (!kb_event_type_known(ev.type)) {
+        srv_error(w, 400, "bad_field", "field 'type' must be one of " KB_EVENT_TYPES);
         goto out;
     }
     /* "copy": an agent copied the article's KB number (agents' use in the

@@ -107,6 +107,11 @@ const char kb_events_who_schema_sql[] =
 
 static const char *const event_types[] = {"click", "solved", "submitted", "view", "copy", NULL};
 
+int kb_event_type_known(const char *type)
+{
+    return type && in_list(type, event_types);
+}
+
 
 /* ---- text ---------------------------------------------------------------- */
 
@@ -655,9 +660,8 @@ int kb_events_add(struct kb_store *st, const struct kb_event *ev, int64_t *event
         *learned = 0;
     if (!ev->type)
         return kb_err_set(err, KB_EINVAL, "type: missing");
-    if (!in_list(ev->type, event_types))
-        return kb_err_set(err, KB_EINVAL,
-                          "type: unknown event type '%.40s' (click, solved, submitted, view, copy)",
+    if (!kb_event_type_known(ev->type))
+        return kb_err_set(err, KB_EINVAL, "type: unknown event type '%.40s' (" KB_EVENT_TYPES ")",
                           ev->type);
     if (ev->search_id < 0)
         return kb_err_set(err, KB_EINVAL, "search_id: must be positive");

@@ -106,6 +106,11 @@ int kb_events_search_rows_after(struct kb_store *st, int64_t after, size_t max,
 /* Releases each of n rows and frees the array (NULL allowed). */
 void kb_search_rows_free(struct kb_search_row *rows, size_t n);
 
+/* The event types kb_events_add takes, as a message lists them. */
+#define KB_EVENT_TYPES "click, solved, submitted, view, copy"
+/* 1 when type is one of KB_EVENT_TYPES. */
+int kb_event_type_known(const char *type);
+
 /* An event as posted. Strings are borrowed; 0 / NULL means absent. */
 struct kb_event {
     const char *type;    /* "click" | "solved" | "submitted" | "view" | "copy" (an agent

@@ -8,6 +8,7 @@
 
 #include "kb/sync/hit_text.h"
 #include "kb/store/events.h"
+#include "kb/store/review.h"
 #include "kb/base/log.h"
 #include "kb/store/doc_text.h"
 #include "kb/store/tickets.h"
@@ -68,19 +69,26 @@ static void redact_ticket_hit(struct srv_ctx *c, const struct kb_hit *h, json_t 
         kb_doc_release(&t);
 }
 
-static json_t *hit_json(struct srv_ctx *c, const struct kb_hit *h)
+/* staff: an agent or more asks, who is told which articles have a change
+ * waiting for review (customers see the published text and are never told). */
+static json_t *hit_json(struct srv_ctx *c, const struct kb_hit *h, int staff)
 {
     json_t *o = srv_hit_json(h);
     if (h->kind == KB_KIND_TICKET)
         redact_ticket_hit(c, h, o);
+    if (staff && h->kind == KB_KIND_ARTICLE) {
+        int pending = 0;
+        kb_review_pending(c->st, h->number, &pending, NULL);
+        json_object_set_new(o, "in_review", json_boolean(pending));
+    }
     return o;
 }
 
-static json_t *hits_json(struct srv_ctx *c, const struct kb_result *res)
+static json_t *hits_json(struct srv_ctx *c, const struct kb_result *res, int staff)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < res->nhits; i++)
-        json_array_append_new(a, hit_json(c, &res->hits[i]));
+        json_array_append_new(a, hit_json(c, &res->hits[i], staff));
     return a;
 }
 
@@ -147,7 +155,8 @@ static void h_search(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
      * estimate. facets_estimated: the counts were scaled up from the first
      * matches (counting every match cost ten times the search itself). */
     json_t *out = json_pack("{s:o, s:I, s:b, s:i, s:i, s:b, s:o, s:o, s:b, s:o}", "hits",
-                            hits_json(c, res), "total", (json_int_t)res->total, "total_exact",
+                            hits_json(c, res, r->who.role >= KB_ROLE_AGENT), "total",
+                            (json_int_t)res->total, "total_exact",
                             res->total_exact, "page", (int)page,
                             "per_page", (int)per_page, "more", res->more, "corrected",
                             res->corrected ? json_string(res->corrected) : json_null(), "facets",
@@ -204,7 +213,7 @@ static void h_suggest(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     }
     json_t *a = json_array();
     for (size_t i = 0; i < res->nhits; i++) {
-        json_t *h = hit_json(c, &res->hits[i]);
+        json_t *h = hit_json(c, &res->hits[i], 0);
         json_object_del(h, "snippet");
         json_object_del(h, "score");
         /* a title other articles share ("Wireless network troubleshooter"
@@ -277,7 +286,7 @@ static void h_deflect(struct srv_ctx *c, const struct srv_req *r, struct srv_res
         srv_kb_error(w, &err);
     } else if (ix) {
         int64_t sid = log_search(c, r, text, KB_ROLE_CUSTOMER, "deflect", res->total, o.locale);
-        srv_json(w, 200, json_pack("{s:o, s:o}", "articles", hits_json(c, res), "search_id",
+        srv_json(w, 200, json_pack("{s:o, s:o}", "articles", hits_json(c, res, 0), "search_id",
                                    srv_sid_json(c, r, sid)));
     }
     kb_result_free(res);
@@ -474,7 +483,7 @@ static void h_assist(struct srv_ctx *c, const struct srv_req *r, struct srv_resp
         add_vote(teams, &nteams, 16, t.team, tix->hits[i].score);
         kb_doc_release(&t);
     }
-    out = json_pack("{s:o, s:o, s:{s:o, s:o}}", "articles", arts ? hits_json(c, arts) : json_array(), "similar_tickets",
+    out = json_pack("{s:o, s:o, s:{s:o, s:o}}", "articles", arts ? hits_json(c, arts, 1) : json_array(), "similar_tickets",
                     similar, "suggested", "category", best_vote(cats, ncats), "team",
                     best_vote(teams, nteams));
     json_object_set_new(out, "customer_tickets",

@@ -58,7 +58,9 @@
     var note = el("span", { class: "copied", role: "status", "aria-live": "polite" });
     var title = el("p", { class: "hit-title" },
       el("a", { href: a.url, target: "_blank", rel: "noopener", text: a.title || ref }),
-      a.audience === "internal" ? el("span", { class: "badge internal", text: "Internal" }) : null);
+      a.audience === "internal" ? el("span", { class: "badge internal", text: "Internal" }) : null,
+      a.in_review ? el("span", { class: "badge in-review", text: "In review",
+        title: "A change to this article waits for review: customers see the text shown here" }) : null);
     var snippet = el("p", { class: "snippet" });
     if (a.snippet) KB.setServerHtml(snippet, a.snippet); // server-escaped, with <mark>
     else if (a.summary) text(snippet, a.summary);

@@ -10,6 +10,7 @@ import time
 import pytest
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import USERS, add_user, login, make_driver, quit_driver
@@ -112,6 +113,24 @@ def test_change_in_review_is_invisible_to_customers_until_another_writer_approve
         assert new not in customer.page_source
         assert not [h for h in requests.get(server.url("/api/v1/search"), params={"q": new},
                                             timeout=10).json()["hits"]]
+        # An agent's console marks the article as in review; a customer's
+        # search results never say so.
+        agent = make_driver()
+        try:
+            login(agent, server, "agent")
+            agent.get(server.url("/agent"))
+            css(agent, "#kb-q").send_keys(old + Keys.ENTER)
+            hit = "#kb-results li.hit[data-ref='%s']" % ref
+            wait(agent, lambda d: csss(d, hit))
+            assert css(agent, hit + " .badge.in-review").text.lower() == "in review"
+        finally:
+            quit_driver(agent)
+        customer.get(server.url("/search?q=" + old))
+        wait(customer, lambda d: ref in d.find_element(By.TAG_NAME, "main").text)
+        assert "in review" not in customer.find_element(By.TAG_NAME, "body").text.lower()
+        j = requests.get(server.url("/api/v1/search"), params={"q": old}, timeout=10).json()
+        assert [h["ref"] for h in j["hits"]] == [ref] and "in_review" not in j["hits"][0]
+        customer.get(server.url(a["url"]))
 
         # Writer B sees it in the review queue, looks at the change and approves.
         b.delete_all_cookies()

@@ -193,6 +193,14 @@ def test_review_all_keeps_the_change_from_customers_until_another_writer_approve
     g = agent.get(srv.url("/api/v1/articles/%s" % a["ref"]), timeout=30).json()
     assert g["in_review"] is True and "voicemailold" in g["html"]
     assert "voicemailnew" not in str(g)
+    # ... in the console's search and assist too; customers' hits never say.
+    hits = agent.get(srv.url("/api/v1/search"), params={"q": "voicemailold"}, timeout=30).json()
+    assert [h["in_review"] for h in hits["hits"] if h["number"] == a["number"]] == [True]
+    assert all(h["in_review"] is False for h in hits["hits"] if h["number"] != a["number"])
+    arts = agent.post(srv.url("/api/v1/assist"), json={"description": "voicemailold rings"},
+                      timeout=30).json()["articles"]
+    assert [h["in_review"] for h in arts if h["number"] == a["number"]] == [True]
+    assert all("in_review" not in h for h in customer_hits(srv, "voicemailold"))
     # Writers see the live article, the change and its diff.
     g = ben.get(srv.url("/api/v1/articles/%s" % a["ref"]), timeout=30).json()
     assert "voicemailold" in g["source"] and g["review"]["author"] == WRITER_A[0]

@@ -364,9 +364,10 @@ int kb_review_get(struct kb_store *st, int64_t number, struct kb_pending *out,
 
 int kb_review_pending(struct kb_store *st, int64_t number, int *pending, struct kb_err *err)
 {
+    /* A cached statement: staff's search asks once per article hit. */
     sqlite3_stmt *s;
     *pending = 0;
-    int code = prepare(st, "SELECT 1 FROM article_pending WHERE number = ?1", &s, err);
+    int code = store_prep(st, Q_REVIEW_PENDING, &s, err);
     if (code)
         return code;
     sqlite3_bind_int64(s, 1, number);
@@ -374,7 +375,7 @@ int kb_review_pending(struct kb_store *st, int64_t number, int *pending, struct 
     *pending = rc == SQLITE_ROW;
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         code = store_fail(st, err, rc, "cannot read the review tables");
-    sqlite3_finalize(s);
+    store_done(s);
     return code;
 }
 

@@ -122,6 +122,8 @@ void store_busy_wait(struct kb_store *st, int ms);
     X(TIC_TEXT, "SELECT text FROM tickets WHERE id = ?1 AND updated = ?2 " \
       "AND status = 'published'") \
     X(REVIEW_PENDING, "SELECT 1 FROM article_pending WHERE number = ?1") \
+    X(LINKED_TITLE, "SELECT title, audience = 'internal' FROM articles " \
+      "WHERE number = ?1 AND status = 'published'") \
     X(SEARCH_LOG, "INSERT INTO searches (time, query, role, endpoint, results, locale, id, " \
       "visitor, network) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") \
     X(STATS, "SELECT " \

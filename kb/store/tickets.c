@@ -156,26 +156,22 @@ int kb_tickets_linked_article(struct kb_store *st, const struct kb_doc *ticket,
     free(copy);
     if (code != 0 || !found)
         return code;
-    /* Its title and audience only (a whole article is its body too, and
-     * assist asks this for every ticket it lists); agents read no drafts
-     * or archive. */
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT title, audience = 'internal' FROM articles"
-                                " WHERE number = ?1 AND status = 'published'",
-                                -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(s, 1, number);
-        rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW) {
-            out->number = number;
-            out->title = store_col(s, 0);
-            if (!out->title)
-                out->title = kb_xstrdup("");
-            out->audience = sqlite3_column_int(s, 1) ? KB_AUD_INTERNAL : KB_AUD_PUBLIC;
-        }
+    /* Its title and audience only (a whole article is its body too), by a
+     * cached statement: assist asks this for every ticket it lists. Agents
+     * read no drafts or archive. */
+    sqlite3_stmt *s;
+    if ((code = store_prep(st, Q_LINKED_TITLE, &s, err)) != 0)
+        return code;
+    sqlite3_bind_int64(s, 1, number);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        out->number = number;
+        out->title = store_col(s, 0);
+        if (!out->title)
+            out->title = kb_xstrdup("");
+        out->audience = sqlite3_column_int(s, 1) ? KB_AUD_INTERNAL : KB_AUD_PUBLIC;
     }
-    sqlite3_finalize(s);
+    store_done(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return store_fail(st, err, rc, "cannot read the article that solved ticket %s",
                           ticket->source_id ? ticket->source_id : "?");

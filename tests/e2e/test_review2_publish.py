@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from kbchaos import bearer, make_token
-from kbtest import SAMPLES, run_indexer
+from kbtest import SAMPLES, TIME_SCALE, run_indexer
 from server import KbServer, add_user
 
 WRITER_A = ("writer-amy", "writer-password-a")
@@ -96,7 +96,7 @@ def suggested(srv, q):
 
 
 def poll(cond, seconds=1.0):
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + seconds * TIME_SCALE
     while True:
         if cond():
             return True

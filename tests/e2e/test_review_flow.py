@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from kbtest import SAMPLES, run_indexer
+from kbtest import SAMPLES, TIME_SCALE, run_indexer
 from server import KbServer, add_user
 
 WRITER_A = ("writer-anna", "writer-password-a")
@@ -94,7 +94,7 @@ def suggestions(srv, q):
 
 
 def poll(cond, seconds=1.0):
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + seconds * TIME_SCALE
     while True:
         if cond():
             return True

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from kbtest import SAMPLES, run_indexer
+from kbtest import SAMPLES, TIME_SCALE, run_indexer
 from server import KbServer, add_user
 
 WRITER = ("writer1", "writer-password-1")
@@ -67,7 +67,7 @@ def suggestions(srv, q):
 
 def poll(cond, seconds=1.0):
     """True as soon as cond() holds, checking until seconds have passed."""
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + seconds * TIME_SCALE
     while True:
         if cond():
             return True

@@ -96,6 +96,37 @@ static int wants_page(const char *method, const char *url, const struct srv_req 
     return accept && strstr(accept, "text/html") != NULL;
 }
 
+/* 0 when who may use route; otherwise the 401 or 403 into w. */
+static int refuse_role(const struct srv_route *route, const struct srv_who *who,
+                       struct srv_resp *w)
+{
+    if (route->min_role <= KB_ROLE_CUSTOMER || who->role >= route->min_role)
+        return 0;
+    if (who->user_id == 0)
+        srv_error(w, 401, "unauthorized", "log in first");
+    else
+        srv_error(w, 403, "forbidden", "this needs the %s role", kb_role_name(route->min_role));
+    return -1;
+}
+
+int srv_dispatch_head(struct srv *s, const struct srv_req *r, struct srv_resp *w)
+{
+    struct srv_match m;
+    memset(&m, 0, sizeof m);
+    const struct srv_route *route = srv_route_find(r->method, r->path, &m);
+    if (!route || srv_scale.replica_of || srv_scale_forwards(route, r->method))
+        return 0;
+    struct srv_ctx *c = srv_thread_ctx(s, w);
+    if (!c)
+        return -1;
+    struct srv_who who;
+    if (srv_auth_resolve(c, r, &who) != 0) {
+        srv_error(w, 401, "unauthorized", "the session or token is invalid or has expired");
+        return -1;
+    }
+    return refuse_role(route, &who, w);
+}
+
 void srv_dispatch(struct srv *s, struct srv_req *r_in, struct srv_resp *w,
                   struct srv_dispatch_out *out)
 {
@@ -197,13 +228,8 @@ void srv_dispatch(struct srv *s, struct srv_req *r_in, struct srv_resp *w,
         srv_error(w, 401, "unauthorized", "the session or token is invalid or has expired");
         return;
     }
-    if (route->min_role > KB_ROLE_CUSTOMER && r.who.role < route->min_role) {
-        if (r.who.user_id == 0)
-            srv_error(w, 401, "unauthorized", "log in first");
-        else
-            srv_error(w, 403, "forbidden", "this needs the %s role", kb_role_name(route->min_role));
+    if (refuse_role(route, &r.who, w) != 0)
         return;
-    }
     int changes = strcmp(method, "GET") && strcmp(method, "HEAD");
     if (changes && r.who.via_cookie && !(route->flags & SRV_NO_CSRF) && !origin_ok(&r)) {
         srv_error(w, 403, "forbidden", "cross-site request refused: Origin does not match Host");

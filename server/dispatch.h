@@ -18,4 +18,12 @@ struct srv_dispatch_out {
 void srv_dispatch(struct srv *s, struct srv_req *r, struct srv_resp *w,
                   struct srv_dispatch_out *out);
 
+/* For a route whose body may be large (an upload): whether the request
+ * may send it, judged on its head alone (r's method, path, client, headers
+ * and cookies), so that nobody who may not use the route makes the server
+ * read and hold megabytes first. 0: go on; otherwise w holds the 401 or 403
+ * that srv_dispatch would have answered after the body. A replica's
+ * forwarded writes are judged by its primary, so it lets them through. */
+int srv_dispatch_head(struct srv *s, const struct srv_req *r, struct srv_resp *w);
+
 #endif

@@ -35,6 +35,9 @@ struct rq {
     int head_error;  /* 414 or 431: the request line or headers are over our limits */
     size_t max_body; /* --max-body, or SRV_UPLOAD_MAX for an upload route if larger */
     int upload;      /* an SRV_UPLOAD route */
+    int head_read;   /* args, headers and cookies below are collected */
+    int head_refused;           /* srv_dispatch_head refused: answer head_resp */
+    struct srv_resp head_resp;
     /* The head as data for struct srv_req (values borrowed from MHD). */
     struct kv_list {
         struct srv_kv *v;
@@ -74,6 +77,16 @@ static enum MHD_Result add_kv(void *cls, enum MHD_ValueKind kind, const char *ke
 }
 
 /* ---- helpers ---- */
+
+static void read_head(struct MHD_Connection *conn, struct rq *rq)
+{
+    if (rq->head_read)
+        return;
+    rq->head_read = 1;
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_kv, &rq->args);
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, add_kv, &rq->headers);
+    MHD_get_connection_values(conn, MHD_COOKIE_KIND, add_kv, &rq->cookies);
+}
 
 static void client_addr(const struct srv *s, struct MHD_Connection *conn, char *out, size_t n)
 {
@@ -339,13 +352,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rq->upload = (srv_route_flags(method, url) & SRV_UPLOAD) != 0;
         if (rq->upload && rq->max_body < SRV_UPLOAD_MAX)
             rq->max_body = SRV_UPLOAD_MAX;
+        /* An upload's sender is checked before its megabytes are read. */
+        if (rq->upload && !rq->head_error && !rq->bad_framing && !rq->nul) {
+            char client[64];
+            client_addr(s, conn, client, sizeof client);
+            read_head(conn, rq);
+            struct srv_req r;
+            memset(&r, 0, sizeof r);
+            r.method = method;
+            r.path = url;
+            r.client = client;
+            r.args = rq->args.v;
+            r.nargs = rq->args.n;
+            r.headers = rq->headers.v;
+            r.nheaders = rq->headers.n;
+            r.cookies = rq->cookies.v;
+            r.ncookies = rq->cookies.n;
+            srv_resp_init(&rq->head_resp);
+            rq->head_refused = srv_dispatch_head(s, &r, &rq->head_resp) != 0;
+            if (!rq->head_refused)
+                srv_resp_release(&rq->head_resp);
+        }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
         if (declared > rq->max_body) {
             rq->too_big = 1;
             rq->discard_since = now_s();
         }
-        int refused = rq->nul || rq->bad_framing || rq->head_error;
+        int refused = rq->nul || rq->bad_framing || rq->head_error || rq->head_refused;
         if (!rq->too_big && !refused)
             return MHD_YES;
         if (rq->too_big && !refused && declared <= DISCARD_MAX &&
@@ -379,7 +413,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct srv_resp w;
     srv_resp_init(&w);
     struct srv_dispatch_out d = {0, NULL, 0};
-    if (rq->head_error == 414) {
+    if (rq->head_refused) {
+        srv_resp_release(&w);
+        w = rq->head_resp;
+        rq->head_refused = 0;
+    } else if (rq->head_error == 414) {
         srv_error(&w, 414, "uri_too_long", "the request target is %zu bytes; the limit is %d",
                   rq->uri_len, MAX_URI);
     } else if (rq->head_error == 431) {
@@ -400,9 +438,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     } else {
         char client[64];
         client_addr(s, conn, client, sizeof client);
-        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_kv, &rq->args);
-        MHD_get_connection_values(conn, MHD_HEADER_KIND, add_kv, &rq->headers);
-        MHD_get_connection_values(conn, MHD_COOKIE_KIND, add_kv, &rq->cookies);
+        read_head(conn, rq);
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         struct srv_req r;
@@ -448,6 +484,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (rq->counted)
         atomic_fetch_sub(&h->in_flight, 1);
     kb_buf_release(&rq->body);
+    if (rq->head_refused)
+        srv_resp_release(&rq->head_resp);
     free(rq->args.v);
     free(rq->headers.v);
     free(rq->cookies.v);

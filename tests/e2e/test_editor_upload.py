@@ -188,3 +188,45 @@ def test_preview_and_save_list_what_sanitising_removed(env):
     assert {x["what"] for x in r.json()["removed"]} == set(removed)
     clean = writer.post(srv.url("/api/v1/preview"), json={"body": "# fine\n\n| a |\n|:-|\n| 1 |"})
     assert clean.json()["removed"] == []
+
+
+def head_only(srv, extra_headers):
+    """Sends an upload's head announcing a 2 MiB body but not the body, and
+    returns (status line, seconds until it came) or (None, seconds) when the
+    server still waits for the body after 3 s."""
+    import socket
+    hostport = srv.base.split("//", 1)[1]
+    host, port = hostport.rsplit(":", 1)
+    s = socket.create_connection((host, int(port)), timeout=3)
+    head = ("POST /api/v1/media HTTP/1.1\r\nHost: %s\r\nContent-Type: image/png\r\n"
+            "Content-Length: %d\r\n%s\r\n" % (hostport, LIMIT, extra_headers))
+    t0 = time.monotonic()
+    s.sendall(head.encode())
+    try:
+        data = s.recv(4096)
+    except socket.timeout:
+        data = None
+    finally:
+        s.close()
+    took = time.monotonic() - t0
+    return (data.split(b"\r\n", 1)[0].decode() if data else None), took
+
+
+def test_an_upload_is_refused_on_its_head_before_its_body_is_read(env):
+    """Only writers may upload, and the server knows who is asking from the
+    head: nobody else makes it read (and hold) 2 MiB first. The answer comes
+    without the body being sent."""
+    srv, _, agent = env
+    cases = {
+        "no credentials": ("", "401"),
+        "a made-up session cookie": ("Cookie: kb_session=%s\r\n" % ("A" * 43), "401"),
+        "a made-up token": ("Authorization: Bearer %s\r\n" % ("x" * 40), "401"),
+        "an agent's token": ("Authorization: %s\r\n" % agent.headers["Authorization"], "403"),
+    }
+    for name, (hdr, want) in cases.items():
+        line, took = head_only(srv, hdr)
+        assert line is not None, "%s: the server waited for the body (%.1f s)" % (name, took)
+        assert want in line, (name, line)
+    # A writer's head is let through: the server waits for the body.
+    line, _ = head_only(srv, "Authorization: %s\r\n" % env[1].headers["Authorization"])
+    assert line is None, line

@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from kbtest import SAMPLES, SERVER, run_indexer
+from kbtest import SAMPLES, SERVER, TIME_SCALE, run_indexer
 from server import KbServer
 
 TARGET = "Mira.Quell@Example.org"
@@ -52,7 +52,7 @@ def agent_ids(srv, hdr, q):
 
 
 def poll(cond, seconds=3.0):
-    end = time.time() + seconds
+    end = time.time() + seconds * TIME_SCALE
     while time.time() < end:
         if cond():
             return True

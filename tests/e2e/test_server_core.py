@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from kbchaos import make_token
-from kbtest import SAMPLES, run_indexer, sid_number
+from kbtest import SAMPLES, TIME_SCALE, run_indexer, sid_number
 from server import KbServer, add_user
 
 INTERNAL_WORDS = ["Kestrel", "nimbusctl", "Osprey", "NR-4471"]
@@ -205,7 +205,7 @@ def test_ticket_import_reports_bad_records_and_keeps_good_ones(srv, agent):
     jsonl = json.dumps(dict(good, id="API-4", subject="Quasarblink on WAN")) + "\n{broken\n"
     r = agent.post(srv.url("/api/v1/tickets"), data=jsonl, timeout=30)
     assert r.json()["added"] == 1 and r.json()["failed"] == 1
-    deadline = time.time() + 2
+    deadline = time.time() + 2 * TIME_SCALE
     while time.time() < deadline:
         if len(search(agent, srv, "zebrafrost")["hits"]) >= 2:
             break
@@ -367,7 +367,7 @@ def test_restart_loses_nothing_acknowledged(kb):
         agent = s2.login("agent1", "agent-password-1")
         r = agent.get(s2.url("/api/v1/tickets"), params={"customer": "restart-cust"}, timeout=30)
         assert {t["id"] for t in r.json()["tickets"]} == set(ids)
-        deadline = time.time() + 3
+        deadline = time.time() + 3 * TIME_SCALE
         found = []
         while time.time() < deadline:
             found = search(agent, s2, "glowbeetle", per_page=50)["hits"]

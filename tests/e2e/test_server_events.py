@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from kbtest import run_indexer, sid_number
+from kbtest import TIME_SCALE, run_indexer, sid_number
 from server import KbServer, add_user
 
 ARTICLES = {
@@ -397,7 +397,7 @@ def test_analytics_and_synonyms_are_for_admins_only(srv, agent, writer, method, 
 # ---- synonyms ---------------------------------------------------------------------
 
 def wait_for(fn, timeout=2.0):
-    deadline = time.time() + timeout
+    deadline = time.time() + timeout * TIME_SCALE
     while True:
         v = fn()
         if v or time.time() > deadline:

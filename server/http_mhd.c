@@ -118,6 +118,26 @@ static void client_addr(const struct srv *s, struct MHD_Connection *conn, char *
     }
 }
 
+/* r as the request's head: method, path, client (into client[n]), args,
+ * headers and cookies; no body yet. */
+static void head_req(const struct srv *s, struct MHD_Connection *conn, struct rq *rq,
+                     const char *method, const char *url, char *client, size_t n,
+                     struct srv_req *r)
+{
+    client_addr(s, conn, client, n);
+    read_head(conn, rq);
+    memset(r, 0, sizeof *r);
+    r->method = method;
+    r->path = url;
+    r->client = client;
+    r->args = rq->args.v;
+    r->nargs = rq->args.n;
+    r->headers = rq->headers.v;
+    r->nheaders = rq->headers.n;
+    r->cookies = rq->cookies.v;
+    r->ncookies = rq->cookies.n;
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -355,19 +375,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* An upload's sender is checked before its megabytes are read. */
         if (rq->upload && !rq->head_error && !rq->bad_framing && !rq->nul) {
             char client[64];
-            client_addr(s, conn, client, sizeof client);
-            read_head(conn, rq);
             struct srv_req r;
-            memset(&r, 0, sizeof r);
-            r.method = method;
-            r.path = url;
-            r.client = client;
-            r.args = rq->args.v;
-            r.nargs = rq->args.n;
-            r.headers = rq->headers.v;
-            r.nheaders = rq->headers.n;
-            r.cookies = rq->cookies.v;
-            r.ncookies = rq->cookies.n;
+            head_req(s, conn, rq, method, url, client, sizeof client, &r);
             srv_resp_init(&rq->head_resp);
             rq->head_refused = srv_dispatch_head(s, &r, &rq->head_resp) != 0;
             if (!rq->head_refused)
@@ -437,23 +446,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                       rq->max_body);
     } else {
         char client[64];
-        client_addr(s, conn, client, sizeof client);
-        read_head(conn, rq);
+        struct srv_req r;
+        head_req(s, conn, rq, method, url, client, sizeof client, &r);
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        struct srv_req r;
-        memset(&r, 0, sizeof r);
-        r.method = method;
-        r.path = url;
         r.body = kb_buf_str(&rq->body);
         r.body_len = rq->body.len;
-        r.client = client;
-        r.args = rq->args.v;
-        r.nargs = rq->args.n;
-        r.headers = rq->headers.v;
-        r.nheaders = rq->headers.n;
-        r.cookies = rq->cookies.v;
-        r.ncookies = rq->cookies.n;
         r.fd = ci ? ci->connect_fd : -1;
         srv_dispatch(s, &r, &w, &d);
     }

@@ -104,6 +104,18 @@ void store_busy_wait(struct kb_store *st, int ms);
     X(TIC_GET, "SELECT " TIC_COLS " FROM tickets WHERE id = ?1") \
     X(TIC_BY_SOURCE, "SELECT id FROM tickets WHERE source_id = ?1") \
     X(TIC_DELETE, "DELETE FROM tickets WHERE id = ?1") \
+    /* An agent's look-up of previous cases (kb_tickets_list): by unit, by
+     * customer text (LIKE narrows, kb_customer_match decides), by both;
+     * and a unit's count in a window (the repeat-unit flag). */ \
+    X(TIC_BY_UNIT, "SELECT id, customer FROM tickets WHERE unit IS NOT NULL " \
+      "AND unit = ?2 COLLATE NOCASE ORDER BY created DESC, id DESC") \
+    X(TIC_BY_CUSTOMER, "SELECT id, customer FROM tickets WHERE customer IS NOT NULL " \
+      "AND customer LIKE ?1 ESCAPE '\\' ORDER BY created DESC, id DESC") \
+    X(TIC_BY_BOTH, "SELECT id, customer FROM tickets WHERE unit IS NOT NULL " \
+      "AND unit = ?2 COLLATE NOCASE AND customer LIKE ?1 ESCAPE '\\' " \
+      "ORDER BY created DESC, id DESC") \
+    X(TIC_UNIT_COUNT, "SELECT count(*) FROM tickets WHERE unit IS NOT NULL " \
+      "AND unit = ?1 COLLATE NOCASE AND created >= ?2") \
     X(TIC_LINKED, "SELECT subject, locale, linked_article, customer FROM tickets " \
       "WHERE linked_article IN (?1, ?2, ?3, ?4) ORDER BY id") \
     X(OUTBOX_ADD, "INSERT INTO outbox (kind, number, op, created) VALUES (?1, ?2, ?3, ?4)") \

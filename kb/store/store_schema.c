@@ -140,6 +140,16 @@ static const char schema_v7[] =
     " WHEN source = html THEN 'html' END WHERE source IS NOT NULL;"
     "UPDATE article_revisions SET source = NULL WHERE source_is IS NOT NULL;";
 
+/* Step 21: an agent's look-up of previous cases reads an index instead of
+ * every ticket's row (each holds the ticket's text): a unit is sought
+ * ignoring case, newest first; a customer's text is matched against the
+ * index's entries, which hold the creation time it is sorted by. */
+static const char schema_v21[] =
+    "CREATE INDEX tickets_unit_created ON tickets (unit COLLATE NOCASE, created)"
+    " WHERE unit IS NOT NULL;"
+    "CREATE INDEX tickets_customer_created ON tickets (customer, created)"
+    " WHERE customer IS NOT NULL;";
+
 /* One step: an SQL script and/or a C function for data changes (NULL when
  * not needed). fn returns 0 or fills err and returns a KB_E* code. */
 struct store_migration {
@@ -191,6 +201,8 @@ static const struct store_migration migrations[] = {
      * before step 17 are recorded. Data only. */
     {"images public published articles show (recorded for earlier articles)",
      kb_media_refs_fill_sql, NULL},
+    {"tickets by unit in any case and by customer, with their dates (look-ups)", schema_v21,
+     NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

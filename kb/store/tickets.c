@@ -71,26 +71,20 @@ int kb_tickets_list(struct kb_store *st, const char *customer, const char *unit,
     *n = 0;
     if ((!customer || !*customer) && (!unit || !*unit))
         return kb_err_set(err, KB_EINVAL, "give a customer or a unit");
-    sqlite3_stmt *s = NULL;
-    /* LIKE (ASCII letters in any case) narrows the rows; kb_customer_match
-     * decides. A customer lookup reads the tickets whose customer holds
-     * the text, which is every row's customer for a scan. */
-    const char *sql = "SELECT id, customer FROM tickets WHERE"
-                      " (?1 IS NULL OR customer LIKE ?1 ESCAPE '\\')"
-                      " AND (?2 IS NULL OR unit = ?2 COLLATE NOCASE)"
-                      " ORDER BY created DESC, id DESC";
-    int rc = sqlite3_prepare_v2(kb_store_db(st), sql, -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return kb_err_set(err, KB_EIO, "cannot list tickets: %s", sqlite3_errmsg(kb_store_db(st)));
-    int by_customer = customer && *customer;
-    if (by_customer) {
-        char *pattern = like_pattern(customer);
-        sqlite3_bind_text(s, 1, pattern, -1, free);
-    }
-    if (unit && *unit)
-        sqlite3_bind_text(s, 2, unit, -1, SQLITE_TRANSIENT);
+    int by_customer = customer && *customer, by_unit = unit && *unit;
+    int id = by_customer ? (by_unit ? Q_TIC_BY_BOTH : Q_TIC_BY_CUSTOMER) : Q_TIC_BY_UNIT;
+    sqlite3_stmt *s;
+    int code = store_prep(st, id, &s, err);
+    if (code)
+        return code;
+    char *pattern = by_customer ? like_pattern(customer) : NULL;
+    if (pattern)
+        store_bind(s, 1, pattern);
+    if (by_unit)
+        store_bind(s, 2, unit);
     int64_t *ids = NULL;
     size_t nids = 0;
+    int rc = SQLITE_DONE;
     while (nids < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (by_customer &&
             !kb_customer_match(customer, (const char *)sqlite3_column_text(s, 1)))
@@ -100,10 +94,12 @@ int kb_tickets_list(struct kb_store *st, const char *customer, const char *unit,
     }
     if (nids >= limit) /* stopped at the limit, or asked for none */
         rc = SQLITE_DONE;
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
+    code = rc == SQLITE_DONE ? 0 : store_fail(st, err, rc, "cannot list tickets");
+    store_done(s);
+    free(pattern);
+    if (code) {
         free(ids);
-        return kb_err_set(err, KB_EIO, "cannot list tickets: %s", sqlite3_errmsg(kb_store_db(st)));
+        return code;
     }
     struct kb_doc *out = kb_xcalloc(nids ? nids : 1, sizeof *out);
     size_t k = 0;
@@ -122,23 +118,19 @@ int kb_tickets_unit_count(struct kb_store *st, const char *unit, int64_t since, 
     *n = 0;
     if (!unit || !*unit)
         return kb_err_set(err, KB_EINVAL, "give a unit");
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(kb_store_db(st),
-                                "SELECT count(*) FROM tickets WHERE unit = ?1 COLLATE NOCASE"
-                                " AND created >= ?2",
-                                -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, unit, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(s, 2, since);
-        rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW)
-            *n = sqlite3_column_int64(s, 0);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_ROW)
-        return kb_err_set(err, KB_EIO, "cannot count a unit's tickets: %s",
-                          sqlite3_errmsg(kb_store_db(st)));
-    return 0;
+    sqlite3_stmt *s;
+    int code = store_prep(st, Q_TIC_UNIT_COUNT, &s, err);
+    if (code)
+        return code;
+    store_bind(s, 1, unit);
+    sqlite3_bind_int64(s, 2, since);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *n = sqlite3_column_int64(s, 0);
+    else
+        code = store_fail(st, err, rc, "cannot count a unit's tickets");
+    store_done(s);
+    return code;
 }
 
 int kb_tickets_linked_article(struct kb_store *st, const struct kb_doc *ticket,

@@ -54,6 +54,7 @@ static int check_report(const char *name)
     "DROP TABLE rt_sync; DROP TABLE topics; DROP TABLE media; DROP TABLE media_refs;"     \
     "ALTER TABLE searches DROP COLUMN visitor; ALTER TABLE searches DROP COLUMN network;" \
     "DROP TABLE article_pending; DROP TABLE article_owners; DROP TABLE review_topics;"    \
-    "DROP TABLE review_log;"
+    "DROP TABLE review_log;"                                                              \
+    "DROP INDEX tickets_unit_created; DROP INDEX tickets_customer_created;"
 
 #endif

@@ -3,7 +3,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "check.h"
+#include "kb/store/store_int.h"
 #include "kb/store/tickets.h"
 
 static void redacts(const char *in, const char *want, const char *name)
@@ -43,6 +46,40 @@ static void put_ticket(struct kb_store *st, const char *id, const char *customer
 }
 
 /* The console's customer lookup rule (kb_customer_match). */
+/* An agent's look-up reads an index, never every ticket's row (each holds
+ * the ticket's whole text: at 200,000 tickets such a scan took 0.3-0.5 s):
+ * a unit is sought in an index that ignores case, a customer's text is
+ * matched against an index that holds all the look-up reads. */
+static void lookups_use_an_index(struct kb_store *st)
+{
+    const struct {
+        int id;
+        const char *want;
+    } q[] = {{Q_TIC_BY_UNIT, "SEARCH tickets USING INDEX"},
+             {Q_TIC_BY_CUSTOMER, "USING COVERING INDEX"},
+             {Q_TIC_BY_BOTH, "SEARCH tickets USING INDEX"},
+             {Q_TIC_UNIT_COUNT, "SEARCH tickets USING"}};
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        char sql[1024];
+        snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", store_sql[q[i].id]);
+        sqlite3_stmt *s = NULL;
+        CHECK_INT(sqlite3_prepare_v2(kb_store_db(st), sql, -1, &s, NULL), SQLITE_OK);
+        int ok = 0;
+        char plan[512] = "";
+        while (s && sqlite3_step(s) == SQLITE_ROW) {
+            const char *detail = (const char *)sqlite3_column_text(s, 3);
+            if (!detail || strncmp(detail, "USE TEMP", 8) == 0)
+                continue;
+            ok = strstr(detail, q[i].want) != NULL;
+            snprintf(plan + strlen(plan), sizeof plan - strlen(plan), "%s; ", detail);
+        }
+        sqlite3_finalize(s);
+        if (!ok)
+            fprintf(stderr, "%s\n  is read as: %s\n", store_sql[q[i].id], plan);
+        CHECK(ok);
+    }
+}
+
 static void lookup_rule(void)
 {
     CHECK_INT(kb_customer_match("Yuki", "Yuki Tanaka"), 1);
@@ -163,6 +200,19 @@ int main(void)
     kb_docs_free(docs, n);
     CHECK_INT(kb_tickets_list(st, "100%", NULL, 10, &docs, &n, &err), 0); /* LIKE wildcards are text */
     CHECK_INT(n, 0);
+    kb_docs_free(docs, n);
+
+    lookups_use_an_index(st);
+    /* A unit in any case, and a customer with a unit. */
+    CHECK_INT(kb_tickets_list(st, NULL, "nr-9", 10, &docs, &n, &err), 0);
+    CHECK_INT(n, 2);
+    if (n == 2)
+        CHECK_STR(docs[0].source_id, "T5"); /* newest first */
+    kb_docs_free(docs, n);
+    CHECK_INT(kb_tickets_list(st, "yuki", "NR-8", 10, &docs, &n, &err), 0);
+    CHECK_INT(n, 2);
+    if (n == 2)
+        CHECK_STR(docs[1].source_id, "T6");
     kb_docs_free(docs, n);
 
     /* A unit's tickets in a window: NR-9 has two since 1700000000, one since 1700000050. */

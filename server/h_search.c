@@ -213,7 +213,7 @@ static void h_suggest(struct srv_ctx *c, const struct srv_req *r, struct srv_res
     }
     json_t *a = json_array();
     for (size_t i = 0; i < res->nhits; i++) {
-        json_t *h = hit_json(c, &res->hits[i], 0);
+        json_t *h = hit_json(c, &res->hits[i], r->who.role >= KB_ROLE_AGENT);
         json_object_del(h, "snippet");
         json_object_del(h, "score");
         /* a title other articles share ("Wireless network troubleshooter"

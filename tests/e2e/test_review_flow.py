@@ -201,6 +201,11 @@ def test_review_all_keeps_the_change_from_customers_until_another_writer_approve
                       timeout=30).json()["articles"]
     assert [h["in_review"] for h in arts if h["number"] == a["number"]] == [True]
     assert all("in_review" not in h for h in customer_hits(srv, "voicemailold"))
+    # ... and in the typeahead (a staff member on the help center); a customer's never says.
+    sug = agent.get(srv.url("/api/v1/suggest"), params={"q": "voicemail"}, timeout=30).json()
+    assert [h["in_review"] for h in sug["suggestions"] if h["number"] == a["number"]] == [True]
+    sug = requests.get(srv.url("/api/v1/suggest"), params={"q": "voicemail"}, timeout=30).json()
+    assert sug["suggestions"] and all("in_review" not in h for h in sug["suggestions"])
     # Writers see the live article, the change and its diff.
     g = ben.get(srv.url("/api/v1/articles/%s" % a["ref"]), timeout=30).json()
     assert "voicemailold" in g["source"] and g["review"]["author"] == WRITER_A[0]

@@ -145,9 +145,9 @@ static const char schema_v7[] =
  * ignoring case, newest first; a customer's text is matched against the
  * index's entries, which hold the creation time it is sorted by. */
 static const char schema_v21[] =
-    "CREATE INDEX tickets_unit_created ON tickets (unit COLLATE NOCASE, created)"
+    "CREATE INDEX IF NOT EXISTS tickets_unit_created ON tickets (unit COLLATE NOCASE, created)"
     " WHERE unit IS NOT NULL;"
-    "CREATE INDEX tickets_customer_created ON tickets (customer, created)"
+    "CREATE INDEX IF NOT EXISTS tickets_customer_created ON tickets (customer, created)"
     " WHERE customer IS NOT NULL;";
 
 /* One step: an SQL script and/or a C function for data changes (NULL when

@@ -143,12 +143,17 @@ static const char schema_v7[] =
 /* Step 21: an agent's look-up of previous cases reads an index instead of
  * every ticket's row (each holds the ticket's text): a unit is sought
  * ignoring case, newest first; a customer's text is matched against the
- * index's entries, which hold the creation time it is sorted by. */
+ * index's entries, which hold the creation time it is sorted by. They
+ * replace step 1's indexes on the same columns, which no query could use
+ * (the look-ups ignore case; nothing else seeks a customer or unit as
+ * stored) and which every ticket write kept up. */
 static const char schema_v21[] =
     "CREATE INDEX IF NOT EXISTS tickets_unit_created ON tickets (unit COLLATE NOCASE, created)"
     " WHERE unit IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS tickets_customer_created ON tickets (customer, created)"
-    " WHERE customer IS NOT NULL;";
+    " WHERE customer IS NOT NULL;"
+    "DROP INDEX IF EXISTS tickets_unit;"
+    "DROP INDEX IF EXISTS tickets_customer;";
 
 /* One step: an SQL script and/or a C function for data changes (NULL when
  * not needed). fn returns 0 or fills err and returns a KB_E* code. */
